@@ -1,0 +1,218 @@
+//! The command line (clap derive). Parsing only: no I/O here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  threadtop                        the monitor, refreshing every second
+  threadtop -d 5                   refresh every 0.5 s (htop's tenths of a second)
+  threadtop --interval 250ms       the same in plain words
+  threadtop -t -s MEM              tree view, sorted by memory
+  threadtop --threads-of 1234      start in the threads view of PID 1234
+  threadtop snapshot --json        the process table once, as JSON
+  threadtop threads 1234           the threads of PID 1234 once, with rates
+  threadtop demo cpu-threads -n 4  run a lab demo in the foreground and print its result";
+
+/// The shortest refresh interval accepted: below it a monitor mostly measures itself.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Parser)]
+#[command(name = "threadtop", version, about = "An htop-like process and thread monitor for Linux, with a thread drill-down and a lab of demo workloads", after_help = EXAMPLES)]
+pub struct Cli {
+    /// Refresh delay in tenths of a second, as in htop (-d 10 = 1 s)
+    #[arg(
+        short = 'd',
+        long = "delay",
+        value_name = "TENTHS",
+        conflicts_with = "interval"
+    )]
+    pub delay: Option<u64>,
+
+    /// Refresh interval, e.g. 250ms, 2s (at least 100ms)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// Start in tree view
+    #[arg(short = 't', long = "tree")]
+    pub tree: bool,
+
+    /// Sort by this column (PID, USER, PRI, NI, VIRT, RES, S, CPU, MEM, THR, TIME, COMMAND)
+    #[arg(short = 's', long = "sort-key", value_name = "COLUMN")]
+    pub sort: Option<String>,
+
+    /// Show only processes whose command or name contains TEXT
+    #[arg(short = 'F', long = "filter", value_name = "TEXT")]
+    pub filter: Option<String>,
+
+    /// Show only these PIDs (comma-separated)
+    #[arg(short = 'p', long = "pid", value_name = "PID", value_delimiter = ',')]
+    pub pids: Vec<i32>,
+
+    /// Start in the threads view of this process
+    #[arg(long = "threads-of", value_name = "PID")]
+    pub threads_of: Option<i32>,
+
+    /// Show only processes of this user
+    #[arg(short = 'u', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Disable signals, nice, affinity and lab launches
+    #[arg(long)]
+    pub readonly: bool,
+
+    /// Do not capture the mouse
+    #[arg(short = 'M', long = "no-mouse")]
+    pub no_mouse: bool,
+
+    /// Read process data from DIR instead of /proc (for tests)
+    #[arg(long = "proc-root", value_name = "DIR", hide = true)]
+    pub proc_root: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the process table once (two samples 250 ms apart, so CPU% is real)
+    Snapshot {
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Sort by this column (default CPU)
+        #[arg(long, value_name = "COLUMN")]
+        sort: Option<String>,
+        /// Print at most N processes
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Print the threads of one process once, with rates (like ps -T -p PID)
+    Threads {
+        pid: i32,
+        #[arg(long)]
+        json: bool,
+        /// Time between the two samples (default 500ms)
+        #[arg(long, value_name = "DURATION", value_parser = parse_any_duration)]
+        interval: Option<Duration>,
+    },
+    /// Print CPU model, cores, OS, kernel, architecture and memory
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one lab demo in the foreground and print its measured result
+    Demo {
+        /// cpu-threads, io-threads, lock-threads, cpu-procs, zombie, spawn-cost
+        kind: String,
+        /// Workers: threads or processes (default depends on the kind)
+        #[arg(short = 'n', value_name = "N")]
+        workers: Option<u32>,
+        /// How long it runs (default 60)
+        #[arg(long, value_name = "S")]
+        seconds: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inside a demo child process (not for users)
+    #[command(name = "__workload", hide = true)]
+    Workload {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// The refresh interval asked for, from `-d` or `--interval`, checked against the minimum.
+    pub fn refresh_interval(&self) -> Result<Duration, String> {
+        let interval = match (self.delay, self.interval) {
+            (Some(tenths), _) => Duration::from_millis(tenths.saturating_mul(100)),
+            (None, Some(d)) => d,
+            (None, None) => DEFAULT_INTERVAL,
+        };
+        if interval < MIN_INTERVAL {
+            return Err(format!(
+                "refresh interval {} is below the minimum of 100ms (with -d, use at least 1)",
+                humantime::format_duration(interval)
+            ));
+        }
+        Ok(interval)
+    }
+}
+
+/// A duration like `250ms`, `2s` or `1.5s`; a bare number means seconds.
+pub fn parse_any_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+        return Err(format!("'{s}' is not a duration"));
+    }
+    if let Some(num) = s
+        .strip_suffix('s')
+        .filter(|n| !n.ends_with('m') && !n.ends_with(char::is_alphabetic))
+        && let Ok(secs) = num.parse::<f64>()
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        return Ok(Duration::from_secs_f64(secs));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration like 250ms or 2s: {e}"))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_any_duration(s)?;
+    if d < MIN_INTERVAL {
+        return Err(format!(
+            "{s} is below the minimum refresh interval of 100ms"
+        ));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_any_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_any_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_any_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_any_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_any_duration("fast").is_err());
+        assert!(parse_duration("50ms").is_err());
+    }
+
+    #[test]
+    fn delay_in_tenths_like_htop() {
+        let cli = Cli::try_parse_from(["threadtop", "-d", "10"]).unwrap();
+        assert_eq!(cli.refresh_interval(), Ok(Duration::from_secs(1)));
+        let cli = Cli::try_parse_from(["threadtop", "-d", "0"]).unwrap();
+        assert!(cli.refresh_interval().unwrap_err().contains("minimum"));
+        let cli = Cli::try_parse_from(["threadtop", "--interval", "250ms"]).unwrap();
+        assert_eq!(cli.refresh_interval(), Ok(Duration::from_millis(250)));
+        assert!(Cli::try_parse_from(["threadtop", "--interval", "20ms"]).is_err());
+    }
+
+    #[test]
+    fn htop_start_flags() {
+        let cli = Cli::try_parse_from(["threadtop", "-t", "-s", "MEM", "-F", "ssh", "-p", "1,2"])
+            .unwrap();
+        assert!(cli.tree);
+        assert_eq!(cli.sort.as_deref(), Some("MEM"));
+        assert_eq!(cli.filter.as_deref(), Some("ssh"));
+        assert_eq!(cli.pids, vec![1, 2]);
+    }
+}

@@ -1,0 +1,114 @@
+//! Plain data the lab shares with the app and the headless `demo` command: what a demo is,
+//! what happened to it, and what it measured. No I/O here.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::collect::model::Pid;
+
+/// The demo workloads, by the names users type (`threadtop demo cpu-threads`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DemoKind {
+    CpuThreads,
+    IoThreads,
+    LockThreads,
+    CpuProcs,
+    Zombie,
+    SpawnCost,
+}
+
+impl DemoKind {
+    pub const ALL: [DemoKind; 6] = [
+        DemoKind::CpuThreads,
+        DemoKind::IoThreads,
+        DemoKind::LockThreads,
+        DemoKind::CpuProcs,
+        DemoKind::Zombie,
+        DemoKind::SpawnCost,
+    ];
+
+    /// The name on the command line and in the lab.
+    pub fn name(self) -> &'static str {
+        match self {
+            DemoKind::CpuThreads => "cpu-threads",
+            DemoKind::IoThreads => "io-threads",
+            DemoKind::LockThreads => "lock-threads",
+            DemoKind::CpuProcs => "cpu-procs",
+            DemoKind::Zombie => "zombie",
+            DemoKind::SpawnCost => "spawn-cost",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DemoKind> {
+        DemoKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for DemoKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What to launch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoSpec {
+    pub kind: DemoKind,
+    /// Threads or processes, depending on the kind (K for spawn-cost).
+    pub workers: u32,
+    pub duration: Duration,
+}
+
+/// Identifies one launched demo for the life of a Supervisor.
+pub type DemoId = u32;
+
+/// Thread vs process creation cost, measured by spawn-cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpawnCost {
+    pub thread_spawn_us: f64,
+    pub process_spawn_us: f64,
+    /// process_spawn_us / thread_spawn_us
+    pub ratio: f64,
+}
+
+/// The measured outcome of one demo.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DemoResult {
+    pub kind: String,
+    pub workers: u32,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub cores_used: f64,
+    pub ops: u64,
+    pub ops_per_sec: f64,
+    pub pids: Vec<Pid>,
+    /// True when stopped before its deadline (by the user or a signal).
+    pub stopped_early: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub spawn: Option<SpawnCost>,
+}
+
+/// What the supervisor tells the app about its demos.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LabEvent {
+    /// The demo's processes exist now (`pids[0]` is the one to select).
+    Started {
+        id: DemoId,
+        spec: DemoSpec,
+        pids: Vec<Pid>,
+    },
+    /// Work done so far, as reported by the demo's processes.
+    Progress {
+        id: DemoId,
+        ops: u64,
+        elapsed: Duration,
+    },
+    /// The demo ended (deadline, stop or failure) and everything it started is reaped.
+    Finished { id: DemoId, result: DemoResult },
+    /// A launch was refused (cap) or failed; nothing was started.
+    Refused { spec: DemoSpec, reason: String },
+    /// A running demo failed; its processes have been stopped.
+    Failed { id: DemoId, reason: String },
+}
