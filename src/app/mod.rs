@@ -1,1 +1,814 @@
-//! app
+//! The app: all state and every decision, as a pure function `update(Action) -> Vec<Effect>`.
+//! No I/O, no clock, no terminal: imports `collect::model` and `lab::model` only.
+
+pub mod action;
+#[cfg(test)]
+pub mod fixtures;
+pub mod lab;
+pub mod table;
+pub mod threads;
+pub mod tree;
+pub mod view;
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::collect::model::{Pid, Snapshot};
+use crate::lab::model::{DemoId, DemoSpec};
+
+pub use action::{Action, Command, TextInput};
+use lab::LabState;
+use table::{Column, SortSpec, ThreadColumn, contains_ci, matches_process};
+use threads::ThreadsState;
+pub use view::{Overlay, Prompt, View};
+
+/// What the runtime must do after an update.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Read this process's threads in detail (None: no process is drilled into).
+    Focus(Option<Pid>),
+    /// Read every thread of every process (htop's `H`).
+    AllThreads(bool),
+    Launch(DemoSpec),
+    StopDemo(DemoId),
+    StopAllDemos,
+}
+
+/// One line of the help screen, made from the keymap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelpEntry {
+    pub keys: String,
+    pub what: String,
+    /// Where it applies, e.g. "list", "threads", "lab", "all".
+    pub views: String,
+}
+
+/// One label of the function-key bar, made from the keymap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BarEntry {
+    pub key: String,
+    pub label: String,
+}
+
+/// Key help built from the live keymap, so remapped keys show as remapped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyHelp {
+    pub entries: Vec<HelpEntry>,
+    pub bar_processes: Vec<BarEntry>,
+    pub bar_threads: Vec<BarEntry>,
+    pub bar_lab: Vec<BarEntry>,
+}
+
+/// Start-up choices from the command line and config.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub interval: Duration,
+    pub tree: bool,
+    pub sort: SortSpec,
+    pub filter: String,
+    pub pids: Option<HashSet<Pid>>,
+    pub user: Option<String>,
+    pub threads_of: Option<Pid>,
+    pub readonly: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            interval: Duration::from_secs(1),
+            tree: false,
+            sort: SortSpec::default(),
+            filter: String::new(),
+            pids: None,
+            user: None,
+            threads_of: None,
+            readonly: false,
+        }
+    }
+}
+
+/// Identifies a row of the process list across refreshes: a process, or one of its threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RowId {
+    pub pid: Pid,
+    pub tid: Option<Pid>,
+}
+
+/// One visible row of the process list (indices into the current snapshot).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub id: RowId,
+    pub process: usize,
+    /// Set for a thread row (all-threads mode): index into that process's `threads`.
+    pub thread: Option<usize>,
+    /// Tree guides (or the indent of a thread row) drawn before the command.
+    pub prefix: String,
+    pub collapsed: bool,
+}
+
+/// A transient message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// Cleared when a sample with this `seq` or later arrives.
+    pub until_seq: u64,
+}
+
+/// Scroll position of a table; the UI writes back what it drew (interior mutability keeps
+/// drawing a function of `&App`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scroll {
+    pub offset: Cell<usize>,
+    /// Rows of the table body at the last draw: the page size for PgUp/PgDn.
+    pub height: Cell<usize>,
+}
+
+impl Scroll {
+    /// The first row to draw so that `selected` is visible, remembered for the next draw.
+    pub fn offset_for(&self, selected: usize, len: usize, height: usize) -> usize {
+        self.height.set(height);
+        let mut off = self.offset.get();
+        if height == 0 {
+            return off.min(selected);
+        }
+        if selected < off {
+            off = selected;
+        } else if selected >= off + height {
+            off = selected + 1 - height;
+        }
+        off = off.min(len.saturating_sub(height));
+        self.offset.set(off);
+        off
+    }
+
+    fn page(&self) -> usize {
+        self.height.get().max(1)
+    }
+}
+
+/// The process list's settings and derived rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessList {
+    pub sort: SortSpec,
+    pub tree: bool,
+    pub collapsed: HashSet<Pid>,
+    pub show_kernel: bool,
+    pub show_threads: bool,
+    pub filter: String,
+    pub search: String,
+    pub pids: Option<HashSet<Pid>>,
+    pub user: Option<String>,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    pub selected_id: Option<RowId>,
+    /// A PID to select as soon as it appears (a demo just launched).
+    pub pending_select: Option<Pid>,
+    pub scroll: Scroll,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct App {
+    pub snapshot: Arc<Snapshot>,
+    pub view: View,
+    pub overlay: Option<Overlay>,
+    pub prompt: Option<Prompt>,
+    pub list: ProcessList,
+    pub threads: Option<ThreadsState>,
+    pub lab: LabState,
+    pub status: Option<Status>,
+    pub help: KeyHelp,
+    pub options: Options,
+    pub quit: bool,
+    /// Rows of the lab's demo panel under the cursor when it has focus.
+    pub lab_demo_cursor: Option<usize>,
+}
+
+impl App {
+    pub fn new(options: Options, help: KeyHelp, lab: LabState) -> App {
+        let list = ProcessList {
+            sort: options.sort,
+            tree: options.tree,
+            collapsed: HashSet::new(),
+            show_kernel: false,
+            show_threads: false,
+            filter: options.filter.clone(),
+            search: String::new(),
+            pids: options.pids.clone(),
+            user: options.user.clone(),
+            rows: Vec::new(),
+            selected: 0,
+            selected_id: None,
+            pending_select: options.threads_of,
+            scroll: Scroll::default(),
+        };
+        let mut app = App {
+            snapshot: Arc::new(Snapshot::default()),
+            view: View::Processes,
+            overlay: None,
+            prompt: None,
+            list,
+            threads: None,
+            lab,
+            status: None,
+            help,
+            options,
+            quit: false,
+            lab_demo_cursor: None,
+        };
+        if let Some(pid) = app.options.threads_of {
+            app.view = View::Threads;
+            app.threads = Some(ThreadsState::new(pid));
+        }
+        app
+    }
+
+    /// Effects to carry out once at start (e.g. `--threads-of` focuses a process).
+    pub fn startup_effects(&self) -> Vec<Effect> {
+        match &self.threads {
+            Some(t) => vec![Effect::Focus(Some(t.pid))],
+            None => Vec::new(),
+        }
+    }
+
+    pub fn logical_cores(&self) -> usize {
+        self.snapshot.system.cpus.len().max(self.snapshot.system.identity.logical_cores).max(1)
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.list.rows.get(self.list.selected)
+    }
+
+    /// The PID of the selected process-list row (a thread row gives its process).
+    pub fn selected_pid(&self) -> Option<Pid> {
+        self.selected_row().map(|r| r.id.pid)
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status { text: text.into(), error, until_seq: self.snapshot.seq + 4 });
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Sample(snap) => {
+                self.apply_sample(snap);
+                Vec::new()
+            }
+            Action::Lab(event) => {
+                if let crate::lab::model::LabEvent::Refused { reason, .. } = &event {
+                    self.say(format!("lab: {reason}"), true);
+                }
+                if let crate::lab::model::LabEvent::Failed { reason, .. } = &event {
+                    self.say(format!("demo failed: {reason}"), true);
+                }
+                if let Some(pid) = self.lab.apply(event)
+                    && self.lab.select_next_started
+                {
+                    self.lab.select_next_started = false;
+                    self.list.pending_select = Some(pid);
+                    self.list.selected_id = Some(RowId { pid, tid: None });
+                    self.rebuild_rows();
+                }
+                Vec::new()
+            }
+            Action::Text(input) => self.on_text(input),
+            Action::ClickRow(r) => {
+                self.click_row(r);
+                Vec::new()
+            }
+            Action::ScrollUp => {
+                for _ in 0..3 {
+                    self.on_command(Command::Up);
+                }
+                Vec::new()
+            }
+            Action::ScrollDown => {
+                for _ in 0..3 {
+                    self.on_command(Command::Down);
+                }
+                Vec::new()
+            }
+            Action::Cmd(cmd) => self.on_command(cmd),
+        }
+    }
+
+    fn apply_sample(&mut self, snap: Arc<Snapshot>) {
+        self.snapshot = snap;
+        if self.status.as_ref().is_some_and(|s| self.snapshot.seq >= s.until_seq) {
+            self.status = None;
+        }
+        self.lab.apply_sample(&self.snapshot);
+        if let Some(t) = self.threads.as_mut() {
+            t.apply_sample(&self.snapshot);
+        }
+        self.rebuild_rows();
+    }
+
+    /// Recomputes the visible rows and puts the selection back on the same PID (follow mode);
+    /// if that process is gone, on the row that took its place.
+    pub fn rebuild_rows(&mut self) {
+        let snap = Arc::clone(&self.snapshot);
+        let list = &mut self.list;
+        let filter = list.filter.to_lowercase();
+        let include: Vec<usize> = snap
+            .processes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| list.show_kernel || !p.kernel_thread)
+            .filter(|(_, p)| list.pids.as_ref().is_none_or(|set| set.contains(&p.pid)))
+            .filter(|(_, p)| list.user.as_ref().is_none_or(|u| *p.user == **u))
+            .filter(|(_, p)| matches_process(p, &filter))
+            .map(|(i, _)| i)
+            .collect();
+
+        let mut rows = Vec::with_capacity(include.len());
+        let push_threads = |rows: &mut Vec<Row>, i: usize, indent: &str| {
+            let p = &snap.processes[i];
+            if !list.show_threads {
+                return;
+            }
+            for (k, t) in p.threads.iter().enumerate() {
+                if t.tid == p.pid {
+                    continue;
+                }
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: Some(t.tid) },
+                    process: i,
+                    thread: Some(k),
+                    prefix: format!("{indent}· "),
+                    collapsed: false,
+                });
+            }
+        };
+        if list.tree {
+            for line in tree::build(&snap.processes, &include, list.sort, &list.collapsed) {
+                let p = &snap.processes[line.index];
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: None },
+                    process: line.index,
+                    thread: None,
+                    prefix: line.prefix.clone(),
+                    collapsed: line.collapsed,
+                });
+                let indent: String = line.prefix.replace(['├', '└'], "│").replace(['─', '+'], " ");
+                push_threads(&mut rows, line.index, &indent);
+            }
+        } else {
+            let mut order = include;
+            order.sort_by(|&a, &b| table::compare(&snap.processes[a], &snap.processes[b], list.sort));
+            for i in order {
+                let p = &snap.processes[i];
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: None },
+                    process: i,
+                    thread: None,
+                    prefix: String::new(),
+                    collapsed: false,
+                });
+                push_threads(&mut rows, i, "");
+            }
+        }
+
+        let previous = list.selected;
+        list.rows = rows;
+        if let Some(pid) = list.pending_select
+            && let Some(i) = list.rows.iter().position(|r| r.id.pid == pid && r.id.tid.is_none())
+        {
+            list.pending_select = None;
+            list.selected = i;
+        } else if let Some(i) = list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id == id)) {
+            list.selected = i;
+        } else if let Some(i) =
+            list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id.pid == id.pid && r.id.tid.is_none()))
+        {
+            // A thread row went away (all-threads mode off, or the thread exited): its process.
+            list.selected = i;
+        } else {
+            list.selected = previous.min(list.rows.len().saturating_sub(1));
+        }
+        list.selected_id = list.rows.get(list.selected).map(|r| r.id);
+    }
+
+    fn select_row(&mut self, i: usize) {
+        let list = &mut self.list;
+        if list.rows.is_empty() {
+            list.selected = 0;
+            list.selected_id = None;
+            return;
+        }
+        list.selected = i.min(list.rows.len() - 1);
+        list.selected_id = Some(list.rows[list.selected].id);
+        list.pending_select = None;
+    }
+
+    fn click_row(&mut self, r: usize) {
+        match self.view {
+            View::Processes => {
+                let i = self.list.scroll.offset.get() + r;
+                if i < self.list.rows.len() {
+                    self.select_row(i);
+                }
+            }
+            View::Threads => {
+                if let Some(t) = self.threads.as_mut() {
+                    let i = t.scroll.offset.get() + r;
+                    t.select(i);
+                }
+            }
+            View::Lab => {}
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
+        if let Some(overlay) = self.overlay {
+            return self.on_overlay(overlay, cmd);
+        }
+        // Keys that do the same everywhere.
+        match cmd {
+            Command::Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            Command::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                return Vec::new();
+            }
+            Command::StopAllDemos => {
+                if self.lab.running_count() == 0 {
+                    self.say("no demo is running", false);
+                    return Vec::new();
+                }
+                self.say(format!("stopping {} demo(s)", self.lab.running_count()), false);
+                return vec![Effect::StopAllDemos];
+            }
+            _ => {}
+        }
+        match self.view {
+            View::Processes => self.on_processes(cmd),
+            View::Threads => self.on_threads(cmd),
+            View::Lab => self.on_lab(cmd),
+        }
+    }
+
+    fn on_overlay(&mut self, overlay: Overlay, cmd: Command) -> Vec<Effect> {
+        match overlay {
+            Overlay::Help { scroll } => match cmd {
+                Command::Down => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
+                Command::Up => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
+                Command::PageDown => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
+                Command::PageUp => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
+                Command::Quit => {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+                _ => self.overlay = None,
+            },
+            Overlay::SortMenu { cursor } => {
+                let n = self.sort_columns_len();
+                match cmd {
+                    Command::Down => self.overlay = Some(Overlay::SortMenu { cursor: (cursor + 1).min(n - 1) }),
+                    Command::Up => self.overlay = Some(Overlay::SortMenu { cursor: cursor.saturating_sub(1) }),
+                    Command::Home => self.overlay = Some(Overlay::SortMenu { cursor: 0 }),
+                    Command::End => self.overlay = Some(Overlay::SortMenu { cursor: n - 1 }),
+                    Command::Enter => {
+                        self.overlay = None;
+                        self.sort_by_index(cursor);
+                    }
+                    Command::Quit => {
+                        self.quit = true;
+                        return vec![Effect::Quit];
+                    }
+                    _ => self.overlay = None,
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn sort_columns_len(&self) -> usize {
+        match self.view {
+            View::Threads => ThreadColumn::ALL.len(),
+            _ => Column::ALL.len(),
+        }
+    }
+
+    fn sort_by_index(&mut self, i: usize) {
+        match self.view {
+            View::Threads => {
+                if let (Some(t), Some(&c)) = (self.threads.as_mut(), ThreadColumn::ALL.get(i)) {
+                    t.set_sort(c);
+                }
+            }
+            _ => {
+                if let Some(&c) = Column::ALL.get(i) {
+                    self.set_sort(c);
+                }
+            }
+        }
+    }
+
+    fn set_sort(&mut self, column: Column) {
+        self.list.sort = SortSpec::by(column);
+        self.rebuild_rows();
+    }
+
+    fn move_selection(selected: usize, len: usize, page: usize, cmd: Command) -> Option<usize> {
+        let last = len.checked_sub(1)?;
+        Some(match cmd {
+            Command::Up => selected.saturating_sub(1),
+            Command::Down => (selected + 1).min(last),
+            Command::PageUp => selected.saturating_sub(page),
+            Command::PageDown => (selected + page).min(last),
+            Command::Home => 0,
+            Command::End => last,
+            _ => return None,
+        })
+    }
+
+    fn on_processes(&mut self, cmd: Command) -> Vec<Effect> {
+        let page = self.list.scroll.page();
+        if let Some(i) = Self::move_selection(self.list.selected, self.list.rows.len(), page, cmd) {
+            self.select_row(i);
+            return Vec::new();
+        }
+        match cmd {
+            Command::Enter => {
+                if let Some(row) = self.selected_row().cloned() {
+                    let mut t = ThreadsState::new(row.id.pid);
+                    t.selected_tid = row.id.tid;
+                    if let Some(p) = self.snapshot.processes.get(row.process) {
+                        t.seed(p);
+                    }
+                    self.threads = Some(t);
+                    self.view = View::Threads;
+                    return vec![Effect::Focus(Some(row.id.pid))];
+                }
+                self.say("no process selected", true);
+            }
+            Command::Back | Command::Left => {
+                if !self.list.filter.is_empty() || !self.list.search.is_empty() {
+                    self.list.filter.clear();
+                    self.list.search.clear();
+                    self.rebuild_rows();
+                    self.say("filter cleared", false);
+                }
+            }
+            Command::Search => self.prompt = Some(Prompt::Search),
+            Command::Filter => self.prompt = Some(Prompt::Filter),
+            Command::SearchNext => {
+                if self.list.search.is_empty() {
+                    self.prompt = Some(Prompt::Search);
+                } else {
+                    self.search_from(self.list.selected + 1);
+                }
+            }
+            Command::ToggleTree => {
+                self.list.tree = !self.list.tree;
+                self.rebuild_rows();
+            }
+            Command::Collapse | Command::Expand => {
+                if !self.list.tree {
+                    self.say("+/- fold branches in tree view (t)", false);
+                } else if let Some(pid) = self.selected_pid() {
+                    if cmd == Command::Collapse {
+                        self.list.collapsed.insert(pid);
+                    } else {
+                        self.list.collapsed.remove(&pid);
+                    }
+                    self.rebuild_rows();
+                }
+            }
+            Command::SortMenu => {
+                let cursor = Column::ALL.iter().position(|&c| c == self.list.sort.column).unwrap_or(0);
+                self.overlay = Some(Overlay::SortMenu { cursor });
+            }
+            Command::SortNext | Command::SortPrev => {
+                let n = Column::ALL.len();
+                let i = Column::ALL.iter().position(|&c| c == self.list.sort.column).unwrap_or(0);
+                let j = if cmd == Command::SortNext { (i + 1) % n } else { (i + n - 1) % n };
+                self.set_sort(Column::ALL[j]);
+            }
+            Command::SortCpu => self.set_sort(Column::Cpu),
+            Command::SortMem => self.set_sort(Column::Mem),
+            Command::SortTime => self.set_sort(Column::Time),
+            Command::SortPid => self.set_sort(Column::Pid),
+            Command::InvertSort => {
+                self.list.sort.descending = !self.list.sort.descending;
+                self.rebuild_rows();
+            }
+            Command::ToggleThreads => {
+                self.list.show_threads = !self.list.show_threads;
+                self.say(
+                    if self.list.show_threads { "showing every thread as a row" } else { "threads hidden" },
+                    false,
+                );
+                self.rebuild_rows();
+                return vec![Effect::AllThreads(self.list.show_threads)];
+            }
+            Command::ToggleKernel => {
+                self.list.show_kernel = !self.list.show_kernel;
+                self.say(if self.list.show_kernel { "kernel threads shown" } else { "kernel threads hidden" }, false);
+                self.rebuild_rows();
+            }
+            Command::OpenLab => self.view = View::Lab,
+            Command::StopDemo => return self.stop_demo_of(self.selected_pid()),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn stop_demo_of(&mut self, pid: Option<Pid>) -> Vec<Effect> {
+        match pid.and_then(|p| self.lab.owner_of(p)) {
+            Some(id) => {
+                self.say(format!("stopping demo #{id}"), false);
+                vec![Effect::StopDemo(id)]
+            }
+            None => {
+                self.say("the selected row is not a demo started by threadtop", true);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_threads(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(t) = self.threads.as_mut() else {
+            self.view = View::Processes;
+            return vec![Effect::Focus(None)];
+        };
+        let page = t.scroll.page();
+        if let Some(i) = Self::move_selection(t.selected, t.rows.len(), page, cmd) {
+            t.select(i);
+            return Vec::new();
+        }
+        match cmd {
+            Command::Back | Command::Left => {
+                self.view = View::Processes;
+                self.threads = None;
+                return vec![Effect::Focus(None)];
+            }
+            Command::Search => self.prompt = Some(Prompt::Search),
+            Command::SearchNext => {
+                if t.search.is_empty() {
+                    self.prompt = Some(Prompt::Search);
+                } else {
+                    let from = t.selected + 1;
+                    if !t.search_from(from) {
+                        let s = t.search.clone();
+                        self.say(format!("no thread matches '{s}'"), true);
+                    }
+                }
+            }
+            Command::SortMenu => {
+                let cursor = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
+                self.overlay = Some(Overlay::SortMenu { cursor });
+            }
+            Command::SortNext | Command::SortPrev => {
+                let n = ThreadColumn::ALL.len();
+                let i = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
+                let j = if cmd == Command::SortNext { (i + 1) % n } else { (i + n - 1) % n };
+                t.set_sort(ThreadColumn::ALL[j]);
+            }
+            Command::SortCpu => t.set_sort(ThreadColumn::Cpu),
+            Command::SortTime => t.set_sort(ThreadColumn::Time),
+            Command::SortPid => t.set_sort(ThreadColumn::Tid),
+            Command::SortMem => self.say("threads share one address space: no per-thread memory", false),
+            Command::InvertSort => {
+                t.sort.descending = !t.sort.descending;
+                t.rebuild();
+            }
+            Command::OpenLab => self.view = View::Lab,
+            Command::StopDemo => {
+                let pid = t.pid;
+                return self.stop_demo_of(Some(pid));
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
+        let n = self.lab.catalog.len();
+        match cmd {
+            Command::Up => self.lab.cursor = self.lab.cursor.saturating_sub(1),
+            Command::Down => self.lab.cursor = (self.lab.cursor + 1).min(n.saturating_sub(1)),
+            Command::Home => self.lab.cursor = 0,
+            Command::End => self.lab.cursor = n.saturating_sub(1),
+            Command::Increase => self.lab.adjust_workers(true),
+            Command::Decrease => self.lab.adjust_workers(false),
+            Command::Right => self.lab.adjust_seconds(true),
+            Command::Left => self.lab.adjust_seconds(false),
+            Command::Enter => {
+                if self.options.readonly {
+                    self.say("read-only mode: the lab does not launch demos", true);
+                    return Vec::new();
+                }
+                if let Some(spec) = self.lab.spec_at_cursor() {
+                    self.lab.select_next_started = true;
+                    self.view = View::Processes;
+                    self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
+                    return vec![Effect::Launch(spec)];
+                }
+            }
+            Command::StopDemo => {
+                // In the lab, `x` stops the newest running demo of the kind under the cursor.
+                let kind = self.lab.selected_entry().map(|e| e.kind);
+                let id = self.lab.demos.iter().rev().find(|d| d.running() && Some(d.spec.kind) == kind).map(|d| d.id);
+                match id {
+                    Some(id) => {
+                        self.say(format!("stopping demo #{id}"), false);
+                        return vec![Effect::StopDemo(id)];
+                    }
+                    None => self.say("no running demo of this kind", false),
+                }
+            }
+            Command::Back | Command::OpenLab => {
+                self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_text(&mut self, input: TextInput) -> Vec<Effect> {
+        let Some(prompt) = self.prompt else { return Vec::new() };
+        let in_threads = self.view == View::Threads;
+        match (prompt, input) {
+            (Prompt::Search, TextInput::Char(c)) => {
+                if in_threads {
+                    if let Some(t) = self.threads.as_mut() {
+                        t.search.push(c);
+                        let from = t.selected;
+                        t.search_from(from);
+                    }
+                } else {
+                    self.list.search.push(c);
+                    self.search_from(self.list.selected);
+                }
+            }
+            (Prompt::Search, TextInput::Backspace) => {
+                if in_threads {
+                    if let Some(t) = self.threads.as_mut() {
+                        t.search.pop();
+                    }
+                } else {
+                    self.list.search.pop();
+                }
+            }
+            (Prompt::Search, TextInput::Next) => {
+                if in_threads {
+                    if let Some(t) = self.threads.as_mut() {
+                        let from = t.selected + 1;
+                        t.search_from(from);
+                    }
+                } else {
+                    self.search_from(self.list.selected + 1);
+                }
+            }
+            (Prompt::Search, TextInput::Confirm | TextInput::Cancel) => self.prompt = None,
+            (Prompt::Filter, TextInput::Char(c)) => {
+                self.list.filter.push(c);
+                self.rebuild_rows();
+            }
+            (Prompt::Filter, TextInput::Backspace) => {
+                self.list.filter.pop();
+                self.rebuild_rows();
+            }
+            (Prompt::Filter, TextInput::Confirm) => self.prompt = None,
+            (Prompt::Filter, TextInput::Cancel) => {
+                self.prompt = None;
+                self.list.filter.clear();
+                self.rebuild_rows();
+            }
+            (Prompt::Filter, TextInput::Next) => {}
+        }
+        Vec::new()
+    }
+
+    /// Moves to the first row at or after `from` (wrapping) whose name or command matches.
+    fn search_from(&mut self, from: usize) {
+        let needle = self.list.search.to_lowercase();
+        if needle.is_empty() || self.list.rows.is_empty() {
+            return;
+        }
+        let n = self.list.rows.len();
+        let snap = &self.snapshot;
+        let hit = (0..n).map(|k| (from + k) % n).find(|&i| {
+            let row = &self.list.rows[i];
+            let Some(p) = snap.processes.get(row.process) else { return false };
+            match row.thread.and_then(|k| p.threads.get(k)) {
+                Some(t) => contains_ci(&t.name, &needle),
+                None => matches_process(p, &needle),
+            }
+        });
+        match hit {
+            Some(i) => self.select_row(i),
+            None => self.say(format!("no process matches '{}'", self.list.search), true),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! Messages into the app: user intents (`Command`, named so the keymap and config can bind them)
+//! and everything else that happened (`Action`).
+
+use std::sync::Arc;
+
+use crate::collect::model::Snapshot;
+use crate::lab::model::LabEvent;
+
+/// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Enter,
+    Back,
+    Search,
+    SearchNext,
+    Filter,
+    ToggleTree,
+    Collapse,
+    Expand,
+    SortMenu,
+    SortNext,
+    SortPrev,
+    SortCpu,
+    SortMem,
+    SortTime,
+    SortPid,
+    InvertSort,
+    ToggleThreads,
+    ToggleKernel,
+    OpenLab,
+    StopDemo,
+    StopAllDemos,
+    Increase,
+    Decrease,
+    Left,
+    Right,
+    Help,
+    Quit,
+}
+
+impl Command {
+    pub const ALL: [Command; 33] = [
+        Command::Up,
+        Command::Down,
+        Command::PageUp,
+        Command::PageDown,
+        Command::Home,
+        Command::End,
+        Command::Enter,
+        Command::Back,
+        Command::Search,
+        Command::SearchNext,
+        Command::Filter,
+        Command::ToggleTree,
+        Command::Collapse,
+        Command::Expand,
+        Command::SortMenu,
+        Command::SortNext,
+        Command::SortPrev,
+        Command::SortCpu,
+        Command::SortMem,
+        Command::SortTime,
+        Command::SortPid,
+        Command::InvertSort,
+        Command::ToggleThreads,
+        Command::ToggleKernel,
+        Command::OpenLab,
+        Command::StopDemo,
+        Command::StopAllDemos,
+        Command::Increase,
+        Command::Decrease,
+        Command::Left,
+        Command::Right,
+        Command::Help,
+        Command::Quit,
+    ];
+
+    /// The action's name in config files and the help screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
+            Command::Home => "home",
+            Command::End => "end",
+            Command::Enter => "enter",
+            Command::Back => "back",
+            Command::Search => "search",
+            Command::SearchNext => "search_next",
+            Command::Filter => "filter",
+            Command::ToggleTree => "toggle_tree",
+            Command::Collapse => "collapse",
+            Command::Expand => "expand",
+            Command::SortMenu => "sort_menu",
+            Command::SortNext => "sort_next",
+            Command::SortPrev => "sort_prev",
+            Command::SortCpu => "sort_cpu",
+            Command::SortMem => "sort_mem",
+            Command::SortTime => "sort_time",
+            Command::SortPid => "sort_pid",
+            Command::InvertSort => "invert_sort",
+            Command::ToggleThreads => "toggle_threads",
+            Command::ToggleKernel => "toggle_kernel_threads",
+            Command::OpenLab => "open_lab",
+            Command::StopDemo => "stop_demo",
+            Command::StopAllDemos => "stop_all_demos",
+            Command::Increase => "increase",
+            Command::Decrease => "decrease",
+            Command::Left => "left",
+            Command::Right => "right",
+            Command::Help => "help",
+            Command::Quit => "quit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// Keys typed while a text prompt (search, filter) is open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextInput {
+    Char(char),
+    Backspace,
+    /// Enter: keep the text and close the prompt.
+    Confirm,
+    /// Esc: close the prompt (a filter is cleared, a search keeps its position).
+    Cancel,
+    /// F3 / Ctrl-N while searching: jump to the next match.
+    Next,
+}
+
+/// Everything that can change the app's state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Cmd(Command),
+    Text(TextInput),
+    /// A new sample from the sampler.
+    Sample(Arc<Snapshot>),
+    Lab(LabEvent),
+    /// Mouse click at a screen row inside the table body (0 = first visible row).
+    ClickRow(usize),
+    ScrollUp,
+    ScrollDown,
+}

@@ -1,0 +1,175 @@
+//! The threads view's state: the focused process's threads, sorted, with exited threads kept
+//! one interval and a short state history per thread. Pure.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::app::Scroll;
+use crate::app::table::{ThreadColumn, ThreadSort, compare_threads, contains_ci};
+use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDetail};
+
+/// Samples of state history kept per thread.
+pub const HISTORY_LEN: usize = 60;
+
+/// One row of the thread table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadRow {
+    pub detail: ThreadDetail,
+    /// Gone since the last sample: drawn dimmed, for one interval.
+    pub exited: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadsState {
+    pub pid: Pid,
+    /// The process as last seen (summary line); kept after it exits.
+    pub process: Option<ProcessSample>,
+    pub focus: Option<FocusSample>,
+    /// The process has exited: the data is the last seen.
+    pub process_exited: bool,
+    pub error: Option<String>,
+    pub rows: Vec<ThreadRow>,
+    exited: Vec<ThreadDetail>,
+    pub sort: ThreadSort,
+    pub selected: usize,
+    pub selected_tid: Option<Pid>,
+    pub search: String,
+    /// Per thread, its state letter at each of the last samples (oldest first).
+    pub history: HashMap<Pid, VecDeque<char>>,
+    /// Cores in use by the whole process at each of the last samples.
+    pub cores_history: VecDeque<f64>,
+    pub scroll: Scroll,
+    last_seq: Option<u64>,
+}
+
+impl ThreadsState {
+    pub fn new(pid: Pid) -> ThreadsState {
+        ThreadsState {
+            pid,
+            process: None,
+            focus: None,
+            process_exited: false,
+            error: None,
+            rows: Vec::new(),
+            exited: Vec::new(),
+            sort: ThreadSort::default(),
+            selected: 0,
+            selected_tid: None,
+            search: String::new(),
+            history: HashMap::new(),
+            cores_history: VecDeque::new(),
+            scroll: Scroll::default(),
+            last_seq: None,
+        }
+    }
+
+    /// Shows what the process list already knows until the first detailed sample arrives.
+    pub fn seed(&mut self, p: &ProcessSample) {
+        self.process = Some(p.clone());
+    }
+
+    pub fn apply_sample(&mut self, snap: &Snapshot) {
+        if self.last_seq == Some(snap.seq) {
+            return;
+        }
+        self.last_seq = Some(snap.seq);
+        if let Some(p) = snap.processes.iter().find(|p| p.pid == self.pid) {
+            self.process = Some(p.clone());
+        }
+        let Some(focus) = snap.focus.as_ref().filter(|f| f.pid == self.pid) else {
+            // The sampler has not caught up with the new focus yet; keep what we have.
+            return;
+        };
+        self.error = focus.error.clone();
+        if !focus.alive {
+            self.process_exited = true;
+            self.exited.clear();
+            self.rebuild();
+            return;
+        }
+        if let Some(p) = &focus.process {
+            self.process = Some(p.clone());
+        }
+        let now: HashSet<Pid> = focus.threads.iter().map(|t| t.thread.tid).collect();
+        self.exited = match &self.focus {
+            Some(prev) => prev.threads.iter().filter(|t| !now.contains(&t.thread.tid)).cloned().collect(),
+            None => Vec::new(),
+        };
+        for t in &focus.threads {
+            let h = self.history.entry(t.thread.tid).or_default();
+            if h.len() == HISTORY_LEN {
+                h.pop_front();
+            }
+            h.push_back(t.thread.state);
+        }
+        self.history.retain(|tid, _| now.contains(tid));
+        if self.cores_history.len() == HISTORY_LEN {
+            self.cores_history.pop_front();
+        }
+        self.cores_history.push_back(focus.cores_in_use);
+        self.focus = Some(focus.clone());
+        self.rebuild();
+    }
+
+    pub fn set_sort(&mut self, column: ThreadColumn) {
+        self.sort = ThreadSort::by(column);
+        self.rebuild();
+    }
+
+    /// Re-sorts and puts the selection back on the same TID (or its neighbour if it exited).
+    pub fn rebuild(&mut self) {
+        let mut rows: Vec<ThreadRow> = Vec::new();
+        if let Some(f) = &self.focus {
+            rows.extend(f.threads.iter().map(|t| ThreadRow { detail: t.clone(), exited: false }));
+        }
+        rows.extend(self.exited.iter().map(|t| ThreadRow { detail: t.clone(), exited: true }));
+        let sort = self.sort;
+        rows.sort_by(|a, b| a.exited.cmp(&b.exited).then_with(|| compare_threads(&a.detail, &b.detail, sort)));
+        let previous = self.selected;
+        self.rows = rows;
+        self.selected = match self.selected_tid.and_then(|tid| self.rows.iter().position(|r| r.detail.thread.tid == tid)) {
+            Some(i) => i,
+            None => previous.min(self.rows.len().saturating_sub(1)),
+        };
+        self.selected_tid = self.rows.get(self.selected).map(|r| r.detail.thread.tid);
+    }
+
+    pub fn select(&mut self, i: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        self.selected = i.min(self.rows.len() - 1);
+        self.selected_tid = Some(self.rows[self.selected].detail.thread.tid);
+    }
+
+    /// Moves to the first thread at or after `from` (wrapping) whose name matches; false if none.
+    pub fn search_from(&mut self, from: usize) -> bool {
+        let needle = self.search.to_lowercase();
+        let n = self.rows.len();
+        if needle.is_empty() || n == 0 {
+            return false;
+        }
+        let hit = (0..n).map(|k| (from + k) % n).find(|&i| {
+            let t = &self.rows[i].detail.thread;
+            contains_ci(&t.name, &needle) || t.tid.to_string().contains(&needle)
+        });
+        match hit {
+            Some(i) => {
+                self.select(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Threads of this process running now, grouped by the core they last ran on.
+    pub fn running_on_cores(&self, cores: usize) -> Vec<Vec<&str>> {
+        let mut map: Vec<Vec<&str>> = vec![Vec::new(); cores];
+        for r in self.rows.iter().filter(|r| !r.exited && r.detail.thread.state == 'R') {
+            let t = &r.detail.thread;
+            if let Some(slot) = usize::try_from(t.last_cpu).ok().and_then(|c| map.get_mut(c)) {
+                slot.push(&t.name);
+            }
+        }
+        map
+    }
+}
