@@ -15,6 +15,10 @@ pub struct CatalogEntry {
     pub max_workers: u32,
     /// False for demos that run once (spawn-cost): the duration knob does nothing.
     pub timed: bool,
+    /// What N counts: "threads" or "processes".
+    pub unit: &'static str,
+    pub summary: String,
+    pub lesson: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -179,7 +183,7 @@ mod tests {
     use super::*;
 
     fn entry(kind: DemoKind) -> CatalogEntry {
-        CatalogEntry { kind, workers: 4, seconds: 60, max_workers: 256, timed: true }
+        CatalogEntry { kind, workers: 4, seconds: 60, max_workers: 256, timed: true, unit: "threads", summary: String::new(), lesson: String::new() }
     }
 
     #[test]

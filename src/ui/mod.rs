@@ -1,1 +1,142 @@
-//! ui
+//! Drawing: a pure function of `&App` into a ratatui `Frame`. This file holds the layout and the
+//! overlay order only; each pane has its own file. Widgets never sort, filter or read /proc.
+
+pub mod footer;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod lab;
+pub mod processes;
+pub mod theme;
+pub mod threads;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::app::{App, Overlay, View};
+pub use theme::Theme;
+
+/// Draws the whole screen. Never panics, whatever the size (down to 0x0).
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    // Footer: function bar at the bottom, status line above it, when there is room.
+    let (body, status, bar) = split_footer(area);
+    match app.view {
+        View::Processes => {
+            let rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
+            processes::render(buf, rest, app, theme);
+        }
+        View::Threads => threads::render(buf, body, app, theme),
+        View::Lab => lab::render(buf, body, app, theme),
+    }
+    if let Some(r) = status {
+        footer::render_status(buf, r, app, theme);
+    }
+    if let Some(r) = bar {
+        footer::render_bar(buf, r, app, theme);
+    }
+    match app.overlay {
+        Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, scroll),
+        Some(Overlay::SortMenu { cursor }) => help::render_sort_menu(buf, area, app, theme, cursor),
+        None => {}
+    }
+}
+
+fn split_footer(area: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
+    match area.height {
+        0..=2 => (area, None, None),
+        3..=4 => {
+            let body = Rect { height: area.height - 1, ..area };
+            (body, None, Some(Rect { y: area.bottom() - 1, height: 1, ..area }))
+        }
+        _ => {
+            let body = Rect { height: area.height - 2, ..area };
+            let status = Rect { y: area.bottom() - 2, height: 1, ..area };
+            let bar = Rect { y: area.bottom() - 1, height: 1, ..area };
+            (body, Some(status), Some(bar))
+        }
+    }
+}
+
+/// Writes `text` at (x, y) clipped to `area`; returns the x after the text. Safe at any size.
+pub fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, text: &str, style: Style) -> u16 {
+    if y < area.y || y >= area.bottom() || x >= area.right() {
+        return x;
+    }
+    let width = (area.right() - x) as usize;
+    let (nx, _) = buf.set_stringn(x, y, text, width, style);
+    nx
+}
+
+/// Fills a line of `area` with a style (for selected rows and headers).
+pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
+    if y < area.y || y >= area.bottom() {
+        return;
+    }
+    buf.set_style(Rect { x: area.x, y, width: area.width, height: 1 }, style);
+}
+
+/// Right-aligns or left-aligns `s` in `width` columns, cutting it if it is longer.
+pub fn cell(s: &str, width: usize, right: bool) -> String {
+    let n = s.chars().count();
+    if n > width {
+        s.chars().take(width).collect()
+    } else if right {
+        format!("{s:>width$}")
+    } else {
+        format!("{s:<width$}")
+    }
+}
+
+/// A meter like htop's: `label[|||||      text]`, its segments coloured by kind.
+pub fn render_meter(
+    buf: &mut Buffer,
+    area: Rect,
+    y: u16,
+    label: &str,
+    segments: &[(f64, Style)],
+    text: &str,
+    theme: &Theme,
+) {
+    if area.width == 0 || y < area.y || y >= area.bottom() {
+        return;
+    }
+    let x = put(buf, area, area.x, y, label, theme.label);
+    let x = put(buf, area, x, y, "[", theme.bar_bracket);
+    let end = area.right();
+    if x + 1 >= end {
+        return;
+    }
+    let inner = (end - x - 1) as usize;
+    // The text sits at the right end of the bar, over it, as in htop.
+    let text: String = if text.chars().count() <= inner { text.to_string() } else { String::new() };
+    let text_start = inner - text.chars().count();
+    let mut filled = 0usize;
+    let mut cells: Vec<(char, Style)> = Vec::with_capacity(inner);
+    for &(fraction, style) in segments {
+        let n = ((fraction.clamp(0.0, 1.0)) * inner as f64).round() as usize;
+        let n = n.min(inner - filled);
+        cells.extend(std::iter::repeat_n(('|', style), n));
+        filled += n;
+    }
+    cells.resize(inner, (' ', theme.text));
+    for (i, ch) in text.chars().enumerate() {
+        cells[text_start + i] = (ch, theme.dim.patch(theme.value));
+    }
+    let mut cx = x;
+    let mut tmp = [0u8; 4];
+    for (ch, style) in cells {
+        put(buf, area, cx, y, ch.encode_utf8(&mut tmp), style);
+        cx += 1;
+    }
+    put(buf, area, cx, y, "]", theme.bar_bracket);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+//! The status line (prompt, messages, the monitor's own cost) and htop's function-key bar.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::app::{App, Prompt, View};
+use crate::ui::format::sanitize;
+use crate::ui::{Theme, fill_line, put};
+
+pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let stats = &app.snapshot.stats;
+    let right = format!(
+        "sample {:.1}ms · own CPU {:.1}% · every {}",
+        stats.sample_duration.as_secs_f64() * 1000.0,
+        stats.own_cpu_percent,
+        humantime::format_duration(app.options.interval)
+    );
+    let right_w = right.chars().count() as u16;
+    let show_right = area.width > right_w + 30;
+    let left_area = if show_right { Rect { width: area.width - right_w - 1, ..area } } else { area };
+    let y = area.y;
+    let list = &app.list;
+    let search = match app.view {
+        View::Threads => app.threads.as_ref().map(|t| t.search.as_str()).unwrap_or(""),
+        _ => list.search.as_str(),
+    };
+    match app.prompt {
+        Some(Prompt::Search) => {
+            let x = put(buf, left_area, area.x, y, "Search: ", theme.label);
+            let x = put(buf, left_area, x, y, &sanitize(search), theme.value);
+            put(buf, left_area, x, y, "_  (Enter keep · Esc close · F3 next)", theme.dim);
+        }
+        Some(Prompt::Filter) => {
+            let x = put(buf, left_area, area.x, y, "Filter: ", theme.label);
+            let x = put(buf, left_area, x, y, &sanitize(&list.filter), theme.value);
+            put(buf, left_area, x, y, "_  (Enter keep · Esc clear)", theme.dim);
+        }
+        None => {
+            if let Some(s) = &app.status {
+                put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });
+            } else {
+                let mut parts: Vec<String> = Vec::new();
+                if !list.filter.is_empty() && app.view == View::Processes {
+                    parts.push(format!("filter '{}'", sanitize(&list.filter)));
+                }
+                if list.tree && app.view == View::Processes {
+                    parts.push("tree".into());
+                }
+                if list.show_threads && app.view == View::Processes {
+                    parts.push("all threads".into());
+                }
+                if list.pids.is_some() {
+                    parts.push("only -p PIDs".into());
+                }
+                if let Some(u) = &list.user {
+                    parts.push(format!("user {}", sanitize(u)));
+                }
+                let running = app.lab.running_count();
+                if running > 0 {
+                    parts.push(format!("{running} demo(s) running: d lab · x stop · X stop all"));
+                }
+                if app.options.readonly {
+                    parts.push("read-only".into());
+                }
+                put(buf, left_area, area.x, y, &parts.join(" · "), theme.status);
+            }
+        }
+    }
+    if show_right {
+        put(buf, area, area.right() - right_w, y, &right, theme.dim);
+    }
+}
+
+pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let entries = match app.view {
+        View::Processes => &app.help.bar_processes,
+        View::Threads => &app.help.bar_threads,
+        View::Lab => &app.help.bar_lab,
+    };
+    fill_line(buf, area, area.y, theme.bar_label);
+    let mut x = area.x;
+    for e in entries {
+        x = put(buf, area, x, area.y, &e.key, theme.bar_key);
+        x = put(buf, area, x, area.y, &format!("{:<6} ", e.label), theme.bar_label);
+        if x >= area.right() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The process table: htop's columns, the sorted one marked, only the visible rows drawn.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::app::App;
+use crate::app::table::{Column, display_command};
+use crate::ui::format::{fmt_bytes, fmt_percent, fmt_time_plus, sanitize};
+use crate::ui::{Theme, cell, fill_line, put};
+
+/// Columns that fit in `width`, dropping the least important first; COMMAND keeps ≥ 10 columns.
+pub fn visible_columns(width: u16) -> Vec<Column> {
+    let mut cols: Vec<Column> = Column::ALL.to_vec();
+    let need = |cols: &[Column]| -> u16 {
+        cols.iter().filter(|c| **c != Column::Command).map(|c| c.width() + 1).sum::<u16>() + 10
+    };
+    while need(&cols) > width {
+        let Some((i, _)) = cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
+        else {
+            break;
+        };
+        cols.remove(i);
+    }
+    cols
+}
+
+pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let cols = visible_columns(area.width);
+    let list = &app.list;
+    // Header row.
+    fill_line(buf, area, area.y, theme.table_header);
+    let mut x = area.x;
+    for &c in &cols {
+        let w = if c == Column::Command { area.right().saturating_sub(x) } else { c.width() };
+        let style = if c == list.sort.column { theme.sorted_header } else { theme.table_header };
+        let title = if c == list.sort.column && c == Column::Command {
+            format!("{}{}", c.title(), if list.sort.descending { "▼" } else { "▲" })
+        } else {
+            c.title().to_string()
+        };
+        x = put(buf, area, x, area.y, &cell(&title, w as usize, c.right_aligned()), style);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+    }
+
+    let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
+    if body.height == 0 {
+        return;
+    }
+    if list.rows.is_empty() {
+        let msg = if app.snapshot.seq == 0 {
+            "reading /proc…".to_string()
+        } else if !list.filter.is_empty() {
+            format!("no process matches the filter '{}' (Esc clears it)", sanitize(&list.filter))
+        } else {
+            "no process to show".to_string()
+        };
+        put(buf, body, body.x + 1, body.y, &msg, theme.dim);
+        return;
+    }
+    let offset = list.scroll.offset_for(list.selected, list.rows.len(), body.height as usize);
+    let snap = &app.snapshot;
+    for (k, row) in list.rows.iter().skip(offset).take(body.height as usize).enumerate() {
+        let y = body.y + k as u16;
+        let Some(p) = snap.processes.get(row.process) else { continue };
+        let thread = row.thread.and_then(|t| p.threads.get(t));
+        let selected = offset + k == list.selected;
+        let base = if thread.is_some() {
+            theme.thread_row
+        } else if p.kernel_thread {
+            theme.kernel_row
+        } else {
+            theme.text
+        };
+        let style = if selected { theme.selected } else { base };
+        if selected {
+            fill_line(buf, body, y, theme.selected);
+        }
+        let mut x = body.x;
+        for &c in &cols {
+            let w = if c == Column::Command { body.right().saturating_sub(x) } else { c.width() };
+            let text: String = match (c, thread) {
+                (Column::Pid, Some(t)) => t.tid.to_string(),
+                (Column::Pid, None) => p.pid.to_string(),
+                (Column::User, _) => sanitize(&p.user).into_owned(),
+                (Column::Priority, Some(t)) => t.priority.to_string(),
+                (Column::Priority, None) => p.priority.to_string(),
+                (Column::Nice, Some(t)) => t.nice.to_string(),
+                (Column::Nice, None) => p.nice.to_string(),
+                (Column::Virt, _) => fmt_bytes(p.virt_bytes),
+                (Column::Res, _) => fmt_bytes(p.rss_bytes),
+                (Column::State, Some(t)) => t.state.to_string(),
+                (Column::State, None) => p.state.to_string(),
+                (Column::Cpu, Some(t)) => fmt_percent(t.cpu_percent),
+                (Column::Cpu, None) => fmt_percent(p.cpu_percent),
+                (Column::Mem, _) => fmt_percent(p.mem_percent),
+                (Column::Threads, Some(_)) => String::new(),
+                (Column::Threads, None) => p.num_threads.to_string(),
+                (Column::Time, Some(t)) => fmt_time_plus(t.cpu_time_ms),
+                (Column::Time, None) => fmt_time_plus(p.cpu_time_ms),
+                (Column::Command, Some(t)) => format!("{}{}", row.prefix, sanitize(&t.name)),
+                (Column::Command, None) => format!("{}{}", row.prefix, sanitize(&display_command(p))),
+            };
+            let cell_style = match c {
+                Column::State if !selected => base.patch(theme.state(thread.map(|t| t.state).unwrap_or(p.state))),
+                _ => style,
+            };
+            x = put(buf, body, x, y, &cell(&text, w as usize, c.right_aligned()), cell_style);
+            x = put(buf, body, x, y, " ", style);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::app::fixtures::{focus_worker, snapshot};
+use crate::app::lab::{CatalogEntry, LabState};
+use crate::app::{Action, Command, KeyHelp, Options};
+use crate::input::keymap::Keymap;
+use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent};
+
+fn catalog() -> Vec<CatalogEntry> {
+    DemoKind::ALL
+        .iter()
+        .map(|&kind| CatalogEntry {
+            kind,
+            workers: 2,
+            seconds: 60,
+            max_workers: 256,
+            timed: kind != DemoKind::SpawnCost,
+            unit: "threads",
+            summary: format!("{kind}: summary"),
+            lesson: format!("The lesson of {kind}, in a few plain words that wrap."),
+        })
+        .collect()
+}
+
+fn app() -> App {
+    let help: KeyHelp = Keymap::defaults().help();
+    let mut app = App::new(Options::default(), help, LabState::new(catalog()));
+    app.update(Action::Sample(Arc::new(snapshot(1))));
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| draw(f, app, &Theme::colored())).unwrap();
+    term
+}
+
+fn threads_app() -> App {
+    let mut app = app();
+    app.update(Action::Cmd(Command::Enter));
+    let mut s = snapshot(2);
+    s.focus = Some(focus_worker());
+    app.update(Action::Sample(Arc::new(s)));
+    let mut s = snapshot(3);
+    let mut f = focus_worker();
+    f.threads[3].thread.state = 'R';
+    s.focus = Some(f);
+    app.update(Action::Sample(Arc::new(s)));
+    app
+}
+
+#[test]
+fn processes_120x40() {
+    insta::assert_snapshot!(render(&app(), 120, 40).backend());
+}
+
+#[test]
+fn processes_80x24() {
+    insta::assert_snapshot!(render(&app(), 80, 24).backend());
+}
+
+#[test]
+fn processes_30x8() {
+    insta::assert_snapshot!(render(&app(), 30, 8).backend());
+}
+
+#[test]
+fn processes_tree_with_threads_80x24() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::ToggleTree));
+    app.update(Action::Cmd(Command::ToggleThreads));
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn threads_120x40() {
+    insta::assert_snapshot!(render(&threads_app(), 120, 40).backend());
+}
+
+#[test]
+fn threads_80x24() {
+    insta::assert_snapshot!(render(&threads_app(), 80, 24).backend());
+}
+
+#[test]
+fn lab_100x30() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::OpenLab));
+    let spec = DemoSpec { kind: DemoKind::LockThreads, workers: 4, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 1, spec: spec.clone(), pids: vec![300] }));
+    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 1000, elapsed: Duration::from_secs(10) }));
+    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 2000, elapsed: Duration::from_secs(11) }));
+    let spec2 = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 2, spec: spec2, pids: vec![500] }));
+    app.update(Action::Lab(LabEvent::Finished {
+        id: 2,
+        result: DemoResult {
+            kind: "spawn-cost".into(),
+            workers: 200,
+            wall_seconds: 0.4,
+            cpu_seconds: 0.3,
+            cores_used: 0.75,
+            ops: 400,
+            ops_per_sec: 1000.0,
+            pids: vec![500],
+            stopped_early: false,
+            spawn: Some(crate::lab::model::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
+        },
+    }));
+    app.view = crate::app::View::Lab;
+    insta::assert_snapshot!(render(&app, 100, 30).backend());
+}
+
+#[test]
+fn help_overlay_lists_keys() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::Help));
+    insta::assert_snapshot!(render(&app, 100, 30).backend());
+}
+
+#[test]
+fn every_size_draws_without_panic() {
+    let apps = [app(), threads_app(), {
+        let mut a = app();
+        a.view = crate::app::View::Lab;
+        a
+    }];
+    for a in &apps {
+        for w in [0u16, 1, 2, 3, 5, 10, 17, 30, 59, 60, 61, 79, 120, 300] {
+            for h in [0u16, 1, 2, 3, 4, 5, 6, 8, 12, 24, 40, 100] {
+                let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+                term.draw(|f| draw(f, a, &Theme::colored())).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_names_never_reach_the_terminal_raw() {
+    let mut s = snapshot(1);
+    s.processes[3].name = "evil\x1b[2J".into();
+    s.processes[3].cmdline = "evil\x1b[2J\nsecond line\t\u{9b}31m".into();
+    let help: KeyHelp = Keymap::defaults().help();
+    let mut app = App::new(Options::default(), help, LabState::new(catalog()));
+    app.update(Action::Sample(Arc::new(s)));
+    let term = render(&app, 120, 40);
+    let buf = term.backend().buffer();
+    for c in buf.content() {
+        assert!(!c.symbol().chars().any(|ch| ch.is_control()), "control char in cell {:?}", c.symbol());
+    }
+    let text = term.backend().to_string();
+    assert!(text.contains("evil^[[2J^Jsecond line^I?31m"), "{text}");
+}
+
+#[test]
+fn no_color_theme_has_no_colors() {
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let app = threads_app();
+    term.draw(|f| draw(f, &app, &Theme::mono())).unwrap();
+    for c in term.backend().buffer().content() {
+        assert_eq!(c.fg, ratatui::style::Color::Reset);
+        assert_eq!(c.bg, ratatui::style::Color::Reset);
+    }
+}

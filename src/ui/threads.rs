@@ -1,0 +1,222 @@
+//! The threads view: a summary of the process, the core map, the thread table with each
+//! thread's state history, and a legend for the columns a learner won't know.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::app::App;
+use crate::app::table::ThreadColumn;
+use crate::app::threads::ThreadsState;
+use crate::ui::format::{fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize};
+use crate::ui::{Theme, cell, fill_line, put, render_meter};
+
+pub const LEGEND: &str = "CPU% of one core · P: core it last ran on · VCSW/s: voluntary switches/s, a thread that waits (I/O, sleep, a lock) · NVCSW/s: involuntary, a CPU hog preempted · WAIT%: runnable but waiting for a core · * main thread";
+
+/// Columns that fit, dropping the least important first; the history strip takes what is left.
+pub fn visible_columns(width: u16) -> Vec<ThreadColumn> {
+    let mut cols: Vec<ThreadColumn> = ThreadColumn::ALL.to_vec();
+    let need = |cols: &[ThreadColumn]| cols.iter().map(|c| c.width() + 1).sum::<u16>();
+    while need(&cols) > width {
+        let Some((i, _)) = cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
+        else {
+            break;
+        };
+        cols.remove(i);
+    }
+    cols
+}
+
+pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let Some(t) = app.threads.as_ref() else { return };
+    if area.height == 0 {
+        return;
+    }
+    let cores = app.logical_cores();
+    // Budget: summary 3, core map (one row per CPU, up to 8 per column), legend 1, table the rest.
+    let summary_h: u16 = if area.height >= 12 { 3 } else { 1 };
+    let map_cols = cores.div_ceil(8).max(1);
+    let map_rows = cores.div_ceil(map_cols) as u16;
+    let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
+    let legend_lines = (LEGEND.chars().count() as u16).div_ceil(area.width.max(1));
+    let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines { legend_lines.min(3) } else { 0 };
+
+    let mut y = area.y;
+    render_summary(buf, Rect { y, height: summary_h, ..area }, app, t, theme);
+    y += summary_h;
+    if map_h > 0 {
+        render_core_map(buf, Rect { y, height: map_h, ..area }, app, t, theme, map_cols);
+        y += map_h;
+    }
+    let table_h = area.bottom().saturating_sub(y + legend_h);
+    render_table(buf, Rect { y, height: table_h, ..area }, t, theme);
+    if legend_h > 0 {
+        let r = Rect { y: area.bottom() - legend_h, height: legend_h, ..area };
+        Paragraph::new(LEGEND).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
+    }
+}
+
+fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
+    let cores = app.logical_cores();
+    let mut x = area.x;
+    let y = area.y;
+    x = put(buf, area, x, y, "PID ", theme.label);
+    x = put(buf, area, x, y, &t.pid.to_string(), theme.value);
+    let Some(p) = t.process.as_ref() else {
+        put(buf, area, x, y, "  reading its threads…", theme.dim);
+        return;
+    };
+    x = put(buf, area, x, y, &format!(" {} ", sanitize(&p.name)), theme.title);
+    let cores_in_use = t.focus.as_ref().map(|f| f.cores_in_use);
+    let state = if t.process_exited { 'X' } else { p.state };
+    x = put(buf, area, x, y, &format!(" {state} "), theme.state(state));
+    let nthreads = t.focus.as_ref().map(|f| f.threads.len()).filter(|&n| n > 0).unwrap_or(p.num_threads as usize);
+    x = put(buf, area, x, y, &format!(" {nthreads} threads · CPU "), theme.text);
+    x = put(buf, area, x, y, &format!("{}%", fmt_percent(p.cpu_percent)), theme.value);
+    x = put(buf, area, x, y, " (of one core) · cores in use ", theme.text);
+    let ciu = cores_in_use.map(|c| format!("{c:.2} of {cores}")).unwrap_or_else(|| "-".into());
+    put(buf, area, x, y, &ciu, theme.value);
+    if area.height < 2 {
+        return;
+    }
+    let y = y + 1;
+    if t.process_exited {
+        fill_line(buf, area, y, theme.error);
+        put(
+            buf,
+            area,
+            area.x,
+            y,
+            &format!("process {} exited: showing its last data · Esc to go back", t.pid),
+            theme.error,
+        );
+    } else if let Some(err) = &t.error {
+        put(buf, area, area.x, y, &sanitize(err), theme.error);
+    } else {
+        let mut x = put(buf, area, area.x, y, "RES ", theme.label);
+        x = put(buf, area, x, y, &fmt_bytes(p.rss_bytes), theme.value);
+        x = put(buf, area, x, y, "  VIRT ", theme.label);
+        x = put(buf, area, x, y, &fmt_bytes(p.virt_bytes), theme.value);
+        x = put(buf, area, x, y, "  one address space, shared by all its threads · user ", theme.dim);
+        put(buf, area, x, y, &sanitize(&p.user), theme.text);
+    }
+    let x = put(buf, area, area.x, y + 1, "cmd: ", theme.label);
+    let cmd = if p.cmdline.is_empty() { format!("[{}]", p.name) } else { p.cmdline.to_string() };
+    put(buf, area, x, y + 1, &sanitize(&cmd), theme.text);
+}
+
+fn render_core_map(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme, cols: usize) {
+    put(
+        buf,
+        area,
+        area.x,
+        area.y,
+        "Core map: this process's threads running now, on the core they last ran on",
+        theme.title,
+    );
+    let cpus = &app.snapshot.system.cpus;
+    let cores = app.logical_cores();
+    let on_core = t.running_on_cores(cores);
+    let rows = cores.div_ceil(cols).max(1);
+    let col_w = area.width / cols as u16;
+    let digits = cores.saturating_sub(1).to_string().len().max(2);
+    let bar_w = (col_w / 3).clamp(8, 24);
+    for i in 0..cores {
+        let (r, k) = ((i % rows) as u16, (i / rows) as u16);
+        let y = area.y + 1 + r;
+        if y >= area.bottom() {
+            break;
+        }
+        let x0 = area.x + k * col_w;
+        let busy = cpus.get(i).map(|c| c.busy()).unwrap_or(0.0);
+        let meter = Rect { x: x0, y, width: bar_w.min(col_w), height: 1 };
+        let seg = [(f64::from(busy) / 100.0, theme.bar_user)];
+        render_meter(buf, meter, y, &format!("{i:>digits$}"), &seg, &format!("{busy:.0}%"), theme);
+        let names = on_core.get(i).map(|v| v.iter().map(|n| sanitize(n).into_owned()).collect::<Vec<_>>().join(" "));
+        let names = names.filter(|n| !n.is_empty()).unwrap_or_else(|| "·".into());
+        let cell_area = Rect { x: x0, width: col_w.saturating_sub(1), ..area };
+        put(buf, cell_area, meter.right() + 1, y, &names, theme.thread_row);
+    }
+}
+
+fn render_table(buf: &mut Buffer, area: Rect, t: &ThreadsState, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let cols = visible_columns(area.width);
+    fill_line(buf, area, area.y, theme.table_header);
+    let mut x = area.x;
+    for &c in &cols {
+        let style = if c == t.sort.column { theme.sorted_header } else { theme.table_header };
+        x = put(buf, area, x, area.y, &cell(c.title(), c.width() as usize, c.right_aligned()), style);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+    }
+    let hist_w = area.right().saturating_sub(x) as usize;
+    if hist_w >= 8 {
+        put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);
+    }
+    let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
+    if body.height == 0 {
+        return;
+    }
+    if t.rows.is_empty() {
+        let msg = if t.error.is_some() { "threads unreadable" } else { "reading threads…" };
+        put(buf, body, body.x + 1, body.y, msg, theme.dim);
+        return;
+    }
+    let offset = t.scroll.offset_for(t.selected, t.rows.len(), body.height as usize);
+    for (k, row) in t.rows.iter().skip(offset).take(body.height as usize).enumerate() {
+        let y = body.y + k as u16;
+        let d = &row.detail;
+        let th = &d.thread;
+        let selected = offset + k == t.selected;
+        let base = if row.exited {
+            theme.exited_row
+        } else if d.is_main {
+            theme.main_thread
+        } else {
+            theme.text
+        };
+        let style = if selected { theme.selected } else { base };
+        if selected {
+            fill_line(buf, body, y, theme.selected);
+        }
+        let mut x = body.x;
+        for &c in &cols {
+            let text = match c {
+                ThreadColumn::Tid => th.tid.to_string(),
+                ThreadColumn::Name => {
+                    let mark = if d.is_main { "*" } else if row.exited { "✝" } else { "" };
+                    format!("{}{mark}", sanitize(&th.name))
+                }
+                ThreadColumn::State => th.state.to_string(),
+                ThreadColumn::Cpu => fmt_percent(th.cpu_percent),
+                ThreadColumn::Time => fmt_time_plus(th.cpu_time_ms),
+                ThreadColumn::Processor => th.last_cpu.to_string(),
+                ThreadColumn::Vcsw => fmt_rate(d.voluntary_per_sec),
+                ThreadColumn::Nvcsw => fmt_rate(d.nonvoluntary_per_sec),
+                ThreadColumn::Wait => d.wait_percent.map(fmt_percent).unwrap_or_else(|| "-".into()),
+                ThreadColumn::Nice => th.nice.to_string(),
+            };
+            let cell_style = if c == ThreadColumn::State && !selected && !row.exited {
+                base.patch(theme.state(th.state))
+            } else {
+                style
+            };
+            x = put(buf, body, x, y, &cell(&text, c.width() as usize, c.right_aligned()), cell_style);
+            x = put(buf, body, x, y, " ", style);
+        }
+        if hist_w >= 8
+            && let Some(h) = t.history.get(&th.tid)
+        {
+            // Newest at the right edge of the strip.
+            let n = h.len().min(hist_w);
+            let start = x + (hist_w - n) as u16;
+            let mut tmp = [0u8; 4];
+            for (j, &s) in h.iter().skip(h.len() - n).enumerate() {
+                let st = if selected { theme.selected } else { theme.state(s) };
+                put(buf, body, start + j as u16, y, s.encode_utf8(&mut tmp), st);
+            }
+        }
+    }
+}
