@@ -1,11 +1,236 @@
-//! The tokio loop: owns the terminal, the channels and the tasks. The only room (with `input`)
-//! that touches crossterm.
+//! The tokio loop: owns the terminal, the channels, the sampler handle and the lab supervisor.
+//! With `input`, the only room that touches crossterm. It turns events into Actions, gives them
+//! to the app, carries out the Effects, and draws only when something changed.
 
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::{Context, Result};
+use crossterm::event::{Event, EventStream};
+use futures_util::{FutureExt, StreamExt};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::lab::{CatalogEntry, LabState};
+use crate::app::table::{Column, SortSpec, column_names};
+use crate::app::{Action, App, Effect, Options};
 use crate::cli::Cli;
+use crate::collect::sampler::{self, Control, SamplerConfig};
+use crate::input::keymap::{Keymap, key_to_action};
+use crate::lab::Supervisor;
+use crate::lab::model::LabEvent;
+use crate::ui::{self, Theme};
 
-// SKELETON-STUB
-pub fn run_tui(_cli: &Cli) -> ExitCode {
-    ExitCode::FAILURE
+/// Most events handled before a redraw: a flood of keys is absorbed, not drawn one by one.
+const MAX_EVENTS_PER_FRAME: usize = 512;
+
+/// The interactive monitor. Returns the process exit code.
+pub fn run_tui(cli: &Cli) -> ExitCode {
+    let options = match options_from_cli(cli) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("threadtop: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!(
+            "threadtop: the monitor needs a terminal on stdin and stdout.\n\
+             For a one-shot table use `threadtop snapshot` (or `threadtop snapshot --json`)."
+        );
+        return ExitCode::from(2);
+    }
+    match run(cli, options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("threadtop: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Start-up options from the command line, with clear messages for bad values.
+pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
+    let interval = cli.refresh_interval()?;
+    let sort = match &cli.sort {
+        None => SortSpec::default(),
+        Some(name) => SortSpec::by(
+            Column::parse(name).ok_or_else(|| format!("unknown sort column '{name}'; use one of {}", column_names()))?,
+        ),
+    };
+    let pids: Option<HashSet<i32>> = if cli.pids.is_empty() { None } else { Some(cli.pids.iter().copied().collect()) };
+    Ok(Options {
+        interval,
+        tree: cli.tree,
+        sort,
+        filter: cli.filter.clone().unwrap_or_default(),
+        pids,
+        user: cli.user.clone(),
+        threads_of: cli.threads_of,
+        readonly: cli.readonly,
+    })
+}
+
+/// The lab catalogue with its defaults for this machine.
+pub fn catalog(cores: usize) -> Vec<CatalogEntry> {
+    crate::lab::catalog::entries(cores)
+}
+
+fn run(cli: &Cli, options: Options) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let keymap = Keymap::defaults();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut app = App::new(options.clone(), keymap.help(), LabState::new(catalog(cores)));
+    let config = SamplerConfig {
+        interval: options.interval,
+        all_threads: false,
+        focus: options.threads_of,
+        proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
+        pids: None,
+    };
+    let sampler = sampler::spawn(config).context("starting the sampler thread")?;
+    let theme = Theme::from_env();
+
+    let mut terminal = ratatui::try_init().context("opening the terminal")?;
+    install_panic_hook();
+    let result = rt.block_on(event_loop(&mut terminal, &mut app, &keymap, &theme, &sampler));
+    ratatui::restore();
+    show_cursor();
+    drop(sampler);
+    result
+}
+
+/// A panic on any thread restores the terminal, shows the cursor and exits non-zero with its
+/// message visible. Demo children die with us through PR_SET_PDEATHSIG.
+fn install_panic_hook() {
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui_hook(info);
+        show_cursor();
+        std::process::exit(101);
+    }));
+}
+
+fn show_cursor() {
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, crossterm::cursor::Show);
+    let _ = out.flush();
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    keymap: &Keymap,
+    theme: &Theme,
+    sampler: &sampler::SamplerHandle,
+) -> Result<()> {
+    let mut events = EventStream::new();
+    let mut snapshots = sampler.snapshots();
+    let (lab_tx, mut lab_rx) = tokio::sync::mpsc::unbounded_channel::<LabEvent>();
+    let exe = std::env::current_exe().context("finding threadtop's own executable for the lab")?;
+    let mut lab = Supervisor::new(exe, lab_tx);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    for effect in app.startup_effects() {
+        apply_effect(effect, app, sampler, &mut lab);
+    }
+    let mut dirty = true;
+    let result: Result<()> = loop {
+        if dirty {
+            terminal.draw(|f| ui::draw(f, app, theme))?;
+            dirty = false;
+        }
+        let mut actions: Vec<Action> = Vec::new();
+        tokio::select! {
+            biased;
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    // Handle this event and whatever else is already waiting before drawing
+                    // again, each applied before the next is read (a key may open a prompt).
+                    let mut next = Some(ev);
+                    let mut handled = 0;
+                    while let Some(ev) = next.take() {
+                        let mut acts = Vec::new();
+                        dirty |= on_event(&ev, app, keymap, &mut acts);
+                        for a in acts {
+                            dispatch(a, app, sampler, &mut lab);
+                        }
+                        handled += 1;
+                        if app.quit || handled >= MAX_EVENTS_PER_FRAME {
+                            break;
+                        }
+                        if let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                            next = Some(ev);
+                        }
+                    }
+                }
+                Some(Err(e)) => break Err(anyhow::Error::from(e).context("reading the terminal")),
+                None => break Ok(()),
+            },
+            _ = sigterm.recv() => break Ok(()),
+            _ = sigint.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    break Err(anyhow::anyhow!("the sampler thread stopped"));
+                }
+                let snap: Option<Arc<_>> = snapshots.borrow_and_update().clone();
+                if let Some(snap) = snap {
+                    actions.push(Action::Sample(snap));
+                }
+            }
+            Some(event) = lab_rx.recv() => actions.push(Action::Lab(event)),
+        }
+        for a in actions {
+            dirty = true;
+            dispatch(a, app, sampler, &mut lab);
+        }
+        if app.quit {
+            break Ok(());
+        }
+    };
+    // Quitting, a signal or an error: every demo stops and is reaped before we leave.
+    lab.shutdown().await;
+    result
+}
+
+/// Turns a terminal event into actions; returns whether the screen must be redrawn.
+fn on_event(ev: &Event, app: &App, keymap: &Keymap, actions: &mut Vec<Action>) -> bool {
+    match ev {
+        Event::Key(k) => {
+            if let Some(a) = key_to_action(app, keymap, k) {
+                actions.push(a);
+            }
+            true
+        }
+        Event::Resize(..) => true,
+        _ => false,
+    }
+}
+
+/// Gives one action to the app and carries out its effects. Returns true when quitting.
+fn dispatch(action: Action, app: &mut App, sampler: &sampler::SamplerHandle, lab: &mut Supervisor) -> bool {
+    for effect in app.update(action) {
+        apply_effect(effect, app, sampler, lab);
+    }
+    app.quit
+}
+
+fn apply_effect(effect: Effect, app: &mut App, sampler: &sampler::SamplerHandle, lab: &mut Supervisor) {
+    match effect {
+        Effect::Quit => {}
+        Effect::Focus(pid) => sampler.send(Control::Focus(pid)),
+        Effect::AllThreads(on) => sampler.send(Control::AllThreads(on)),
+        Effect::Launch(spec) => {
+            if let Err(reason) = lab.launch(spec.clone()) {
+                app.lab.select_next_started = false;
+                app.update(Action::Lab(LabEvent::Refused { spec, reason }));
+            }
+        }
+        Effect::StopDemo(id) => lab.stop(id),
+        Effect::StopAllDemos => lab.stop_all(),
+    }
 }

@@ -1,0 +1,272 @@
+//! End-to-end: the real binary in a pseudo-terminal. What a user sees and how it exits.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{Tui, proc_state};
+
+const T: Duration = Duration::from_secs(10);
+
+/// Run by the tests as a child process (`--exact helper_bigmem --ignored`): holds 256 MiB
+/// resident and sleeps, so it sorts first by memory and last by CPU.
+#[test]
+#[ignore]
+fn helper_bigmem() {
+    if std::env::var("THREADTOP_TEST_HELPER").as_deref() != Ok("bigmem") {
+        return;
+    }
+    let mut v = vec![0u8; 256 << 20];
+    for i in (0..v.len()).step_by(4096) {
+        v[i] = 1;
+    }
+    std::hint::black_box(&v);
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+struct Helper(std::process::Child);
+
+impl Helper {
+    fn bigmem() -> Helper {
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "helper_bigmem", "--ignored", "--nocapture"])
+            .env("THREADTOP_TEST_HELPER", "bigmem")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        // Wait until the memory is resident.
+        for _ in 0..200 {
+            let rss = std::fs::read_to_string(format!("/proc/{pid}/statm"))
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+                .unwrap_or(0);
+            if rss * 4096 > 200 << 20 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Helper(child)
+    }
+    fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Threads of this test process named probe-0..probe-4; probe-0 spins.
+struct Probes {
+    stop: Arc<AtomicBool>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Probes {
+    fn start() -> Probes {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handles = (0..5)
+            .map(|i| {
+                let stop = stop.clone();
+                std::thread::Builder::new()
+                    .name(format!("probe-{i}"))
+                    .spawn(move || {
+                        while !stop.load(Ordering::Relaxed) {
+                            if i == 0 {
+                                std::hint::black_box((0..10_000u64).sum::<u64>());
+                            } else {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                        }
+                    })
+                    .unwrap()
+            })
+            .collect();
+        Probes { stop, handles }
+    }
+}
+
+impl Drop for Probes {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The PID shown on the first row under the table header.
+fn first_row_pid(tui: &Tui) -> Option<i32> {
+    let screen = tui.screen();
+    let mut lines = screen.lines().skip_while(|l| !(l.contains("PID") && l.contains("COMMAND")));
+    lines.next()?;
+    lines.next()?.split_whitespace().next()?.parse().ok()
+}
+
+#[test]
+fn starts_shows_real_processes_and_quits_cleanly() {
+    let me = std::process::id().to_string();
+    let mut tui = Tui::start(&["-p", &me], &[], 160, 40);
+    tui.wait_for("COMMAND", T);
+    assert!(tui.in_alternate_screen());
+    tui.wait_for(&me, T);
+    assert!(tui.screen().contains("CPU% = share of one core"));
+    assert!(tui.screen().contains("F10Quit"));
+    tui.send(b"q");
+    let st = tui.wait_exit(T);
+    assert!(st.success(), "exit status {st:?}");
+    assert!(tui.terminal_restored(), "alternate screen left and cursor visible");
+}
+
+#[test]
+fn p_and_m_reorder_the_list() {
+    let big = Helper::bigmem();
+    let _probes = Probes::start();
+    let me = std::process::id();
+    let pids = format!("{me},{}", big.pid());
+    let mut tui = Tui::start(&["-p", &pids, "-d", "3"], &[], 160, 40);
+    tui.wait_for("COMMAND", T);
+    tui.send(b"M");
+    assert!(
+        tui.wait_until(T, |_| first_row_pid(&tui) == Some(big.pid())),
+        "M puts the 256 MiB process first:\n{}",
+        tui.screen()
+    );
+    tui.send(b"P");
+    assert!(
+        tui.wait_until(T, |_| first_row_pid(&tui) == Some(me as i32)),
+        "P puts the spinning test process first:\n{}",
+        tui.screen()
+    );
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn search_finds_a_process_the_test_started() {
+    let big = Helper::bigmem();
+    let mut tui = Tui::start(&[], &[], 160, 40);
+    tui.wait_for("COMMAND", T);
+    tui.send(b"/");
+    tui.send(b"helper_bigmem");
+    tui.wait_for("Search: helper_bigmem", T);
+    // The match is selected: Enter keeps the search, a second Enter opens its threads view.
+    tui.send(b"\r");
+    tui.send(b"\r");
+    tui.wait_for(&format!("PID {}", big.pid()), T);
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn threads_view_shows_thread_names_and_back_keeps_selection() {
+    let _probes = Probes::start();
+    let me = std::process::id().to_string();
+    let mut tui = Tui::start(&["-p", &me, "--interval", "300ms"], &[], 160, 45);
+    tui.wait_for(&me, T);
+    tui.send(b"\r");
+    tui.wait_for("probe-0", T);
+    for i in 1..5 {
+        tui.wait_for(&format!("probe-{i}"), T);
+    }
+    tui.wait_for("cores in use", T);
+    tui.wait_for("VCSW/s", T);
+    tui.send(b"\x1b");
+    tui.wait_for("COMMAND", T);
+    let row = tui.row_with(&format!(" {me} "));
+    assert!(matches!(row, Some((_, _, true))), "our process is still selected: {row:?}\n{}", tui.screen());
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn threads_of_starts_in_the_threads_view() {
+    let _probes = Probes::start();
+    let me = std::process::id().to_string();
+    let mut tui = Tui::start(&["--threads-of", &me], &[], 160, 45);
+    tui.wait_for("probe-3", T);
+    tui.wait_for(&format!("PID {me}"), T);
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn sigterm_sighup_sigint_exit_zero_with_terminal_restored() {
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+        let mut tui = Tui::start(&[], &[], 100, 30);
+        tui.wait_for("COMMAND", T);
+        unsafe { libc::kill(tui.pid(), sig) };
+        let st = tui.wait_exit(T);
+        assert!(st.success(), "signal {sig}: {st:?}");
+        assert!(tui.terminal_restored(), "signal {sig}: terminal restored");
+    }
+}
+
+#[test]
+fn ctrl_c_and_f10_quit() {
+    for keys in [&b"\x03"[..], &b"\x1b[21~"[..]] {
+        let mut tui = Tui::start(&[], &[], 100, 30);
+        tui.wait_for("COMMAND", T);
+        tui.send(keys);
+        assert!(tui.wait_exit(T).success());
+        assert!(tui.terminal_restored());
+    }
+}
+
+#[test]
+fn panic_in_sampler_thread_restores_terminal_and_exits_nonzero() {
+    let mut tui = Tui::start(&[], &[("THREADTOP_TEST_PANIC", "sampler")], 100, 30);
+    let st = tui.wait_exit(T);
+    assert!(!st.success(), "{st:?}");
+    assert!(tui.terminal_restored());
+    assert!(tui.screen().contains("test panic in sampler"), "message visible:\n{}", tui.screen());
+}
+
+#[test]
+fn tiny_terminal_and_resizes_do_not_break_it() {
+    let mut tui = Tui::start(&[], &[], 20, 5);
+    tui.wait_for("PID", T);
+    for (c, r) in [(1, 1), (2, 2), (5, 3), (300, 100), (40, 10), (120, 40)] {
+        tui.resize(c, r);
+        std::thread::sleep(Duration::from_millis(80));
+    }
+    tui.wait_for("COMMAND", T);
+    assert_eq!(proc_state(tui.pid()).is_some(), true, "still running");
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn not_a_terminal_points_at_snapshot_and_exits_2() {
+    let out = Command::new(common::BIN).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("threadtop snapshot"), "{err}");
+}
+
+#[test]
+fn bad_flags_are_refused_clearly() {
+    let out = Command::new(common::BIN).args(["--interval", "10ms"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("100ms"));
+    let out = Command::new(common::BIN).args(["-d", "0"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(common::BIN).args(["--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn unknown_sort_column_lists_the_valid_ones() {
+    let out = Command::new(common::BIN).args(["-s", "BOGUS"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"), "{err}");
+}
