@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::lab::{CatalogEntry, LabState};
 use crate::app::table::{Column, SortSpec, column_names};
-use crate::app::{Action, App, Effect, Options};
+use crate::app::{Action, App, Effect, Inspect, Options};
+use crate::control::{self, SignalOutcome};
 use crate::cli::Cli;
 use crate::collect::sampler::{self, Control, SamplerConfig};
 use crate::input::keymap::{Keymap, key_to_action};
@@ -69,6 +71,7 @@ pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
         user: cli.user.clone(),
         threads_of: cli.threads_of,
         readonly: cli.readonly,
+        self_pid: std::process::id() as i32,
     })
 }
 
@@ -94,7 +97,15 @@ fn run(cli: &Cli, options: Options) -> Result<()> {
 
     let mut terminal = ratatui::try_init().context("opening the terminal")?;
     install_panic_hook();
-    let result = rt.block_on(event_loop(&mut terminal, &mut app, &keymap, &theme, &sampler));
+    let mouse = !cli.no_mouse;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
+    let proc_root = cli.proc_root.clone().unwrap_or_else(|| "/proc".into());
+    let result = rt.block_on(event_loop(&mut terminal, &mut app, &keymap, &theme, &sampler, &proc_root));
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     show_cursor();
     drop(sampler);
@@ -106,6 +117,7 @@ fn run(cli: &Cli, options: Options) -> Result<()> {
 fn install_panic_hook() {
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui_hook(info);
         show_cursor();
         std::process::exit(101);
@@ -124,18 +136,20 @@ async fn event_loop(
     keymap: &Keymap,
     theme: &Theme,
     sampler: &sampler::SamplerHandle,
+    proc_root: &Path,
 ) -> Result<()> {
     let mut events = EventStream::new();
     let mut snapshots = sampler.snapshots();
     let (lab_tx, mut lab_rx) = tokio::sync::mpsc::unbounded_channel::<LabEvent>();
     let exe = std::env::current_exe().context("finding threadtop's own executable for the lab")?;
-    let mut lab = Supervisor::new(exe, lab_tx);
+    let lab = Supervisor::new(exe, lab_tx);
+    let mut ctx = Ctx { sampler, lab, proc_root };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
     for effect in app.startup_effects() {
-        apply_effect(effect, app, sampler, &mut lab);
+        apply_effect(effect, app, &mut ctx);
     }
     let mut dirty = true;
     let result: Result<()> = loop {
@@ -156,7 +170,7 @@ async fn event_loop(
                         let mut acts = Vec::new();
                         dirty |= on_event(&ev, app, keymap, &mut acts);
                         for a in acts {
-                            dispatch(a, app, sampler, &mut lab);
+                            dispatch(a, app, &mut ctx);
                         }
                         handled += 1;
                         if app.quit || handled >= MAX_EVENTS_PER_FRAME {
@@ -186,14 +200,14 @@ async fn event_loop(
         }
         for a in actions {
             dirty = true;
-            dispatch(a, app, sampler, &mut lab);
+            dispatch(a, app, &mut ctx);
         }
         if app.quit {
             break Ok(());
         }
     };
     // Quitting, a signal or an error: every demo stops and is reaped before we leave.
-    lab.shutdown().await;
+    ctx.lab.shutdown().await;
     result
 }
 
@@ -207,30 +221,109 @@ fn on_event(ev: &Event, app: &App, keymap: &Keymap, actions: &mut Vec<Action>) -
             true
         }
         Event::Resize(..) => true,
+        Event::Mouse(m) => {
+            use crossterm::event::{MouseButton, MouseEventKind};
+            match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => actions.push(Action::Click { x: m.column, y: m.row }),
+                MouseEventKind::ScrollUp => actions.push(Action::ScrollUp),
+                MouseEventKind::ScrollDown => actions.push(Action::ScrollDown),
+                _ => return false,
+            }
+            true
+        }
         _ => false,
     }
 }
 
+struct Ctx<'a> {
+    sampler: &'a sampler::SamplerHandle,
+    lab: Supervisor,
+    proc_root: &'a Path,
+}
+
 /// Gives one action to the app and carries out its effects. Returns true when quitting.
-fn dispatch(action: Action, app: &mut App, sampler: &sampler::SamplerHandle, lab: &mut Supervisor) -> bool {
+fn dispatch(action: Action, app: &mut App, ctx: &mut Ctx) -> bool {
     for effect in app.update(action) {
-        apply_effect(effect, app, sampler, lab);
+        apply_effect(effect, app, ctx);
     }
     app.quit
 }
 
-fn apply_effect(effect: Effect, app: &mut App, sampler: &sampler::SamplerHandle, lab: &mut Supervisor) {
+fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
+    let done = |app: &mut App, text: String, error: bool| {
+        app.update(Action::Done { text, error });
+    };
     match effect {
         Effect::Quit => {}
-        Effect::Focus(pid) => sampler.send(Control::Focus(pid)),
-        Effect::AllThreads(on) => sampler.send(Control::AllThreads(on)),
+        Effect::Focus(pid) => ctx.sampler.send(Control::Focus(pid)),
+        Effect::AllThreads(on) => ctx.sampler.send(Control::AllThreads(on)),
+        Effect::Pause(on) => ctx.sampler.send(Control::Pause(on)),
         Effect::Launch(spec) => {
-            if let Err(reason) = lab.launch(spec.clone()) {
+            if let Err(reason) = ctx.lab.launch(spec.clone()) {
                 app.lab.select_next_started = false;
                 app.update(Action::Lab(LabEvent::Refused { spec, reason }));
             }
         }
-        Effect::StopDemo(id) => lab.stop(id),
-        Effect::StopAllDemos => lab.stop_all(),
+        Effect::StopDemo(id) => ctx.lab.stop(id),
+        Effect::StopAllDemos => ctx.lab.stop_all(),
+        Effect::Signal { targets, sig } => {
+            let name = crate::app::act::SIGNALS.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s).unwrap_or("?");
+            let mut sent = 0;
+            let mut problems = Vec::new();
+            for t in &targets {
+                match control::send_signal(ctx.proc_root, t.pid, t.start_ticks, sig) {
+                    SignalOutcome::Sent => sent += 1,
+                    other => problems.push(format!("PID {}: {other}", t.pid)),
+                }
+            }
+            let mut text = format!("SIG{name} sent to {sent} of {} process(es)", targets.len());
+            if !problems.is_empty() {
+                text = format!("{text}; {}", problems.join("; "));
+            }
+            done(app, text, !problems.is_empty());
+        }
+        Effect::Renice { pid, tid, delta } => match control::renice(ctx.proc_root, pid, tid, delta) {
+            Ok(n) => {
+                let who = match tid {
+                    Some(t) => format!("thread {t} (nice is per thread)"),
+                    None => format!("PID {pid}, all its threads"),
+                };
+                done(app, format!("nice of {who} is now {n}"), false);
+                ctx.sampler.send(Control::Now);
+            }
+            Err(e) => done(app, format!("PID {pid}: {e}"), true),
+        },
+        Effect::LoadAffinity { pid, tid } => {
+            let cores = app.logical_cores();
+            match control::get_affinity(tid.unwrap_or(pid), cores) {
+                Ok(allowed) => {
+                    app.update(Action::AffinityLoaded { pid, tid, allowed });
+                }
+                Err(e) => done(app, format!("PID {pid}: {e}"), true),
+            }
+        }
+        Effect::SetAffinity { pid, tid, allowed } => {
+            if app.options.readonly {
+                return;
+            }
+            let cores: Vec<String> =
+                allowed.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i.to_string()).collect();
+            match control::set_affinity(ctx.proc_root, pid, tid, &allowed) {
+                Ok(n) => done(app, format!("{n} thread(s) of PID {pid} may now run on CPU {}", cores.join(",")), false),
+                Err(e) => done(app, format!("PID {pid}: {e}"), true),
+            }
+        }
+        Effect::Inspect { what, pid } => {
+            let (title, result) = match what {
+                Inspect::Environment => (format!("Environment of PID {pid}"), control::environ(ctx.proc_root, pid)),
+                Inspect::OpenFiles => (format!("Open files of PID {pid}"), control::open_files(ctx.proc_root, pid)),
+            };
+            match result {
+                Ok(lines) => {
+                    app.update(Action::ShowText { title, lines });
+                }
+                Err(e) => done(app, format!("PID {pid}: {e}"), true),
+            }
+        }
     }
 }

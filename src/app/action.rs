@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::collect::model::Snapshot;
+use crate::collect::model::{Pid, Snapshot};
 use crate::lab::model::LabEvent;
 
 /// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
@@ -42,10 +42,25 @@ pub enum Command {
     Right,
     Help,
     Quit,
+    Kill,
+    NiceDown,
+    NiceUp,
+    Tag,
+    TagChildren,
+    UntagAll,
+    ToggleFollow,
+    Pause,
+    UserMenu,
+    Affinity,
+    Environment,
+    OpenFiles,
+    FullCommand,
+    Yes,
+    No,
 }
 
 impl Command {
-    pub const ALL: [Command; 33] = [
+    pub const ALL: [Command; 48] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -79,6 +94,21 @@ impl Command {
         Command::Right,
         Command::Help,
         Command::Quit,
+        Command::Kill,
+        Command::NiceDown,
+        Command::NiceUp,
+        Command::Tag,
+        Command::TagChildren,
+        Command::UntagAll,
+        Command::ToggleFollow,
+        Command::Pause,
+        Command::UserMenu,
+        Command::Affinity,
+        Command::Environment,
+        Command::OpenFiles,
+        Command::FullCommand,
+        Command::Yes,
+        Command::No,
     ];
 
     /// The action's name in config files and the help screen.
@@ -117,6 +147,21 @@ impl Command {
             Command::Right => "right",
             Command::Help => "help",
             Command::Quit => "quit",
+            Command::Kill => "kill",
+            Command::NiceDown => "nice_down",
+            Command::NiceUp => "nice_up",
+            Command::Tag => "tag",
+            Command::TagChildren => "tag_children",
+            Command::UntagAll => "untag_all",
+            Command::ToggleFollow => "toggle_follow",
+            Command::Pause => "pause",
+            Command::UserMenu => "user_menu",
+            Command::Affinity => "affinity",
+            Command::Environment => "environment",
+            Command::OpenFiles => "open_files",
+            Command::FullCommand => "full_command",
+            Command::Yes => "yes",
+            Command::No => "no",
         }
     }
 
@@ -146,8 +191,29 @@ pub enum Action {
     /// A new sample from the sampler.
     Sample(Arc<Snapshot>),
     Lab(LabEvent),
-    /// Mouse click at a screen row inside the table body (0 = first visible row).
-    ClickRow(usize),
+    /// A mouse click at a screen position.
+    Click { x: u16, y: u16 },
     ScrollUp,
     ScrollDown,
+    /// The outcome of an effect the runtime carried out, for the status line.
+    Done { text: String, error: bool },
+    /// The current CPU affinity of a process or thread, to edit.
+    AffinityLoaded { pid: Pid, tid: Option<Pid>, allowed: Vec<bool> },
+    /// Text to show in a scrollable overlay (environment, open files, command line).
+    ShowText { title: String, lines: Vec<String> },
+}
+
+/// A process as the user chose it: PID plus start time, so a reused PID is never acted on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub pid: Pid,
+    pub start_ticks: u64,
+    pub command: String,
+}
+
+/// What an inspect key shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inspect {
+    Environment,
+    OpenFiles,
 }

@@ -1,6 +1,7 @@
 //! The app: all state and every decision, as a pure function `update(Action) -> Vec<Effect>`.
 //! No I/O, no clock, no terminal: imports `collect::model` and `lab::model` only.
 
+pub mod act;
 pub mod action;
 #[cfg(test)]
 pub mod fixtures;
@@ -10,7 +11,7 @@ pub mod threads;
 pub mod tree;
 pub mod view;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,8 @@ use std::time::Duration;
 use crate::collect::model::{Pid, Snapshot};
 use crate::lab::model::{DemoId, DemoSpec};
 
-pub use action::{Action, Command, TextInput};
+use act::{AffinityEdit, HitMap, PendingSignal, TextView};
+pub use action::{Action, Command, Inspect, Target, TextInput};
 use lab::LabState;
 use table::{Column, SortSpec, ThreadColumn, contains_ci, matches_process};
 use threads::ThreadsState;
@@ -35,6 +37,17 @@ pub enum Effect {
     Launch(DemoSpec),
     StopDemo(DemoId),
     StopAllDemos,
+    /// Send a signal to each target that is still the process the user chose.
+    Signal { targets: Vec<Target>, sig: i32 },
+    /// Change nice by `delta`: of one thread, or of every thread of the process.
+    Renice { pid: Pid, tid: Option<Pid>, delta: i32 },
+    /// Read the current affinity, to edit (answered with `Action::AffinityLoaded`).
+    LoadAffinity { pid: Pid, tid: Option<Pid> },
+    SetAffinity { pid: Pid, tid: Option<Pid>, allowed: Vec<bool> },
+    /// Read environ or fd/ (answered with `Action::ShowText`).
+    Inspect { what: Inspect, pid: Pid },
+    /// Stop or resume sampling.
+    Pause(bool),
 }
 
 /// One line of the help screen, made from the keymap.
@@ -73,6 +86,8 @@ pub struct Options {
     pub user: Option<String>,
     pub threads_of: Option<Pid>,
     pub readonly: bool,
+    /// threadtop's own PID, which it refuses to signal.
+    pub self_pid: Pid,
 }
 
 impl Default for Options {
@@ -86,6 +101,7 @@ impl Default for Options {
             user: None,
             threads_of: None,
             readonly: false,
+            self_pid: -1,
         }
     }
 }
@@ -168,6 +184,9 @@ pub struct ProcessList {
     /// A PID to select as soon as it appears (a demo just launched).
     pub pending_select: Option<Pid>,
     pub scroll: Scroll,
+    pub tagged: HashSet<Pid>,
+    /// htop's follow: the selection stays on its PID (true) or on its row position (false).
+    pub follow: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -183,8 +202,15 @@ pub struct App {
     pub help: KeyHelp,
     pub options: Options,
     pub quit: bool,
-    /// Rows of the lab's demo panel under the cursor when it has focus.
-    pub lab_demo_cursor: Option<usize>,
+    /// Sampling stopped (`Z`): the screen shows the last sample.
+    pub paused: bool,
+    pub pending_signal: Option<PendingSignal>,
+    pub affinity_edit: Option<AffinityEdit>,
+    pub text_view: Option<TextView>,
+    /// Users offered by the `u` menu ("" = all users).
+    pub user_choices: Vec<String>,
+    /// Where the UI drew things, for mouse clicks.
+    pub hit: RefCell<HitMap>,
 }
 
 impl App {
@@ -204,6 +230,8 @@ impl App {
             selected_id: None,
             pending_select: options.threads_of,
             scroll: Scroll::default(),
+            tagged: HashSet::new(),
+            follow: true,
         };
         let mut app = App {
             snapshot: Arc::new(Snapshot::default()),
@@ -217,7 +245,12 @@ impl App {
             help,
             options,
             quit: false,
-            lab_demo_cursor: None,
+            paused: false,
+            pending_signal: None,
+            affinity_edit: None,
+            text_view: None,
+            user_choices: Vec::new(),
+            hit: RefCell::new(HitMap::default()),
         };
         if let Some(pid) = app.options.threads_of {
             app.view = View::Threads;
@@ -247,14 +280,30 @@ impl App {
         self.selected_row().map(|r| r.id.pid)
     }
 
-    fn say(&mut self, text: impl Into<String>, error: bool) {
+    pub(crate) fn say(&mut self, text: impl Into<String>, error: bool) {
         self.status = Some(Status { text: text.into(), error, until_seq: self.snapshot.seq + 4 });
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
-                self.apply_sample(snap);
+                if !self.paused {
+                    self.apply_sample(snap);
+                }
+                Vec::new()
+            }
+            Action::Done { text, error } => {
+                self.say(text, error);
+                Vec::new()
+            }
+            Action::AffinityLoaded { pid, tid, allowed } => {
+                self.affinity_edit = Some(AffinityEdit { pid, tid, allowed });
+                self.overlay = Some(Overlay::Affinity { cursor: 0 });
+                Vec::new()
+            }
+            Action::ShowText { title, lines } => {
+                self.text_view = Some(act::TextView { title, lines });
+                self.overlay = Some(Overlay::Text { scroll: 0 });
                 Vec::new()
             }
             Action::Lab(event) => {
@@ -275,8 +324,8 @@ impl App {
                 Vec::new()
             }
             Action::Text(input) => self.on_text(input),
-            Action::ClickRow(r) => {
-                self.click_row(r);
+            Action::Click { x, y } => {
+                self.on_click(x, y);
                 Vec::new()
             }
             Action::ScrollUp => {
@@ -379,6 +428,8 @@ impl App {
         {
             list.pending_select = None;
             list.selected = i;
+        } else if !list.follow {
+            list.selected = previous.min(list.rows.len().saturating_sub(1));
         } else if let Some(i) = list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id == id)) {
             list.selected = i;
         } else if let Some(i) =
@@ -392,7 +443,7 @@ impl App {
         list.selected_id = list.rows.get(list.selected).map(|r| r.id);
     }
 
-    fn select_row(&mut self, i: usize) {
+    pub(crate) fn select_row(&mut self, i: usize) {
         let list = &mut self.list;
         if list.rows.is_empty() {
             list.selected = 0;
@@ -404,26 +455,11 @@ impl App {
         list.pending_select = None;
     }
 
-    fn click_row(&mut self, r: usize) {
-        match self.view {
-            View::Processes => {
-                let i = self.list.scroll.offset.get() + r;
-                if i < self.list.rows.len() {
-                    self.select_row(i);
-                }
-            }
-            View::Threads => {
-                if let Some(t) = self.threads.as_mut() {
-                    let i = t.scroll.offset.get() + r;
-                    t.select(i);
-                }
-            }
-            View::Lab => {}
-        }
-    }
-
     fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
         if let Some(overlay) = self.overlay {
+            if let Some(effects) = self.on_act_overlay(overlay, cmd) {
+                return effects;
+            }
             return self.on_overlay(overlay, cmd);
         }
         // Keys that do the same everywhere.
@@ -445,6 +481,9 @@ impl App {
                 return vec![Effect::StopAllDemos];
             }
             _ => {}
+        }
+        if let Some(effects) = self.on_act(cmd) {
+            return effects;
         }
         match self.view {
             View::Processes => self.on_processes(cmd),
@@ -484,6 +523,8 @@ impl App {
                     _ => self.overlay = None,
                 }
             }
+            // The acting overlays are handled in act.rs.
+            _ => {}
         }
         Vec::new()
     }
@@ -510,7 +551,7 @@ impl App {
         }
     }
 
-    fn set_sort(&mut self, column: Column) {
+    pub(crate) fn set_sort(&mut self, column: Column) {
         self.list.sort = SortSpec::by(column);
         self.rebuild_rows();
     }
@@ -528,7 +569,7 @@ impl App {
         })
     }
 
-    fn on_processes(&mut self, cmd: Command) -> Vec<Effect> {
+    pub(crate) fn on_processes(&mut self, cmd: Command) -> Vec<Effect> {
         let page = self.list.scroll.page();
         if let Some(i) = Self::move_selection(self.list.selected, self.list.rows.len(), page, cmd) {
             self.select_row(i);

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::{Action, App, BarEntry, Command, HelpEntry, KeyHelp, TextInput, View};
+use crate::app::{Action, App, BarEntry, Command, HelpEntry, KeyHelp, Overlay, TextInput, View};
 
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +132,21 @@ pub fn describe(cmd: Command) -> &'static str {
         Command::Right => "lab: longer duration",
         Command::Help => "this help",
         Command::Quit => "quit (stops every demo)",
+        Command::Kill => "send a signal (tagged processes, else the selected one)",
+        Command::NiceDown => "raise priority: nice - 1 (list: every thread; threads view: this thread)",
+        Command::NiceUp => "lower priority: nice + 1",
+        Command::Tag => "tag / untag the process and move down (affinity: toggle the core)",
+        Command::TagChildren => "tag the process and all its descendants",
+        Command::UntagAll => "untag all",
+        Command::ToggleFollow => "follow the selected process / keep the cursor's row",
+        Command::Pause => "pause / resume the display",
+        Command::UserMenu => "show only one user's processes",
+        Command::Affinity => "CPU affinity (list: all threads; threads view: this thread)",
+        Command::Environment => "the process's environment",
+        Command::OpenFiles => "open files and sockets",
+        Command::FullCommand => "the whole command line",
+        Command::Yes => "confirm",
+        Command::No => "cancel",
     }
 }
 
@@ -151,18 +166,24 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
         (Command::Right, View::Lab) => "Longer",
         (Command::StopDemo, View::Lab) => "Stop",
         (Command::OpenLab, View::Processes | View::Threads) => "Lab",
+        (Command::Kill, View::Processes | View::Threads) => "Kill",
+        (Command::NiceDown, View::Processes | View::Threads) => "Nice-",
+        (Command::NiceUp, View::Processes | View::Threads) => "Nice+",
         (Command::Quit, _) => "Quit",
         _ => return None,
     })
 }
 
 /// The order of the function bar, per view.
-const BAR: [Command; 13] = [
+const BAR: [Command; 16] = [
     Command::Help,
     Command::Search,
     Command::Filter,
     Command::ToggleTree,
     Command::SortMenu,
+    Command::NiceDown,
+    Command::NiceUp,
+    Command::Kill,
     Command::Enter,
     Command::Back,
     Command::Increase,
@@ -249,6 +270,35 @@ impl Keymap {
             (Key::plain(K::Left), Lab, C::Left),
             (Key::ch('?'), All, C::Help),
             (Key::plain(K::F(1)), All, C::Help),
+            (Key::ch('k'), Processes, C::Kill),
+            (Key::plain(K::F(9)), Processes, C::Kill),
+            (Key::ch('k'), Threads, C::Kill),
+            (Key::plain(K::F(9)), Threads, C::Kill),
+            (Key::ch(']'), Processes, C::NiceDown),
+            (Key::plain(K::F(7)), Processes, C::NiceDown),
+            (Key::ch('['), Processes, C::NiceUp),
+            (Key::plain(K::F(8)), Processes, C::NiceUp),
+            (Key::ch(']'), Threads, C::NiceDown),
+            (Key::plain(K::F(7)), Threads, C::NiceDown),
+            (Key::ch('['), Threads, C::NiceUp),
+            (Key::plain(K::F(8)), Threads, C::NiceUp),
+            (Key::ch(' '), All, C::Tag),
+            (Key::ch('c'), Processes, C::TagChildren),
+            (Key::ch('U'), Processes, C::UntagAll),
+            (Key::ch('F'), Processes, C::ToggleFollow),
+            (Key::ch('Z'), Processes, C::Pause),
+            (Key::ch('z'), Processes, C::Pause),
+            (Key::ch('Z'), Threads, C::Pause),
+            (Key::ch('z'), Threads, C::Pause),
+            (Key::ch('u'), Processes, C::UserMenu),
+            (Key::ch('a'), Processes, C::Affinity),
+            (Key::ch('a'), Threads, C::Affinity),
+            (Key::ch('e'), Processes, C::Environment),
+            (Key::ch('e'), Threads, C::Environment),
+            (Key::ch('l'), Processes, C::OpenFiles),
+            (Key::ch('l'), Threads, C::OpenFiles),
+            (Key::ch('w'), Processes, C::FullCommand),
+            (Key::ch('w'), Threads, C::FullCommand),
             (Key::ch('q'), All, C::Quit),
             (Key::plain(K::F(10)), All, C::Quit),
             (Key::ctrl('c'), All, C::Quit),
@@ -330,6 +380,13 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
             KeyCode::Char(c) if !key.ctrl && !c.is_control() => Some(Action::Text(TextInput::Char(c))),
             _ => None,
         };
+    }
+    if app.overlay == Some(Overlay::Confirm) {
+        match key.code {
+            KeyCode::Char('y' | 'Y') => return Some(Action::Cmd(Command::Yes)),
+            KeyCode::Char('n' | 'N') => return Some(Action::Cmd(Command::No)),
+            _ => {}
+        }
     }
     keymap.lookup(app.view, key).map(Action::Cmd)
 }

@@ -36,7 +36,9 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             put(buf, left_area, x, y, "_  (Enter keep · Esc clear)", theme.dim);
         }
         None => {
-            if let Some(s) = &app.status {
+            if app.paused {
+                put(buf, left_area, area.x, y, "PAUSED: the display is frozen (Z resumes)", theme.error);
+            } else if let Some(s) = &app.status {
                 put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });
             } else {
                 let mut parts: Vec<String> = Vec::new();
@@ -61,6 +63,12 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 }
                 if app.options.readonly {
                     parts.push("read-only".into());
+                }
+                if !list.tagged.is_empty() {
+                    parts.push(format!("{} tagged (U untags)", list.tagged.len()));
+                }
+                if !list.follow {
+                    parts.push("follow off".into());
                 }
                 put(buf, left_area, area.x, y, &parts.join(" · "), theme.status);
             }

@@ -20,6 +20,13 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     put(buf, top, top.x, top.y, "Lab: launch a demo and watch it in the process list (Enter launches it)", theme.title);
     let list_w = if area.width >= 70 { 40 } else { area.width };
     let list = Rect { y: top.y + 1, height: top.height.saturating_sub(1), width: list_w, ..top };
+    {
+        let mut hit = app.hit.borrow_mut();
+        hit.header_y = None;
+        hit.body_y = list.y;
+        hit.body_h = list.height;
+        hit.columns.clear();
+    }
     for (i, e) in lab.catalog.iter().enumerate() {
         let y = list.y + i as u16;
         let selected = i == lab.cursor;

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App` into a ratatui `Frame`. This file holds the layout and the
 //! overlay order only; each pane has its own file. Widgets never sort, filter or read /proc.
 
+pub mod dialogs;
 pub mod footer;
 pub mod format;
 pub mod header;
@@ -44,6 +45,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, scroll),
         Some(Overlay::SortMenu { cursor }) => help::render_sort_menu(buf, area, app, theme, cursor),
+        Some(Overlay::SignalMenu { cursor }) => dialogs::render_signal_menu(buf, area, app, theme, cursor),
+        Some(Overlay::Confirm) => dialogs::render_confirm(buf, area, app, theme),
+        Some(Overlay::Affinity { cursor }) => dialogs::render_affinity(buf, area, app, theme, cursor),
+        Some(Overlay::UserMenu { cursor }) => dialogs::render_user_menu(buf, area, app, theme, cursor),
+        Some(Overlay::Text { scroll }) => dialogs::render_text(buf, area, app, theme, scroll),
         None => {}
     }
 }

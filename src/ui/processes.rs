@@ -33,8 +33,16 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     // Header row.
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
+    let mut hit = app.hit.borrow_mut();
+    hit.header_y = Some(area.y);
+    hit.body_y = area.y + 1;
+    hit.body_h = area.height - 1;
+    hit.columns.clear();
     for &c in &cols {
         let w = if c == Column::Command { area.right().saturating_sub(x) } else { c.width() };
+        if let Some(i) = Column::ALL.iter().position(|&k| k == c) {
+            hit.columns.push((x, x + w + 1, i));
+        }
         let style = if c == list.sort.column { theme.sorted_header } else { theme.table_header };
         let title = if c == list.sort.column && c == Column::Command {
             format!("{}{}", c.title(), if list.sort.descending { "▼" } else { "▲" })
@@ -44,6 +52,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         x = put(buf, area, x, area.y, &cell(&title, w as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
+    drop(hit);
 
     let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
     if body.height == 0 {
@@ -67,7 +76,9 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let Some(p) = snap.processes.get(row.process) else { continue };
         let thread = row.thread.and_then(|t| p.threads.get(t));
         let selected = offset + k == list.selected;
-        let base = if thread.is_some() {
+        let base = if app.is_tagged(row.id) {
+            theme.tagged
+        } else if thread.is_some() {
             theme.thread_row
         } else if p.kernel_thread {
             theme.kernel_row

@@ -49,7 +49,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         y += map_h;
     }
     let table_h = area.bottom().saturating_sub(y + legend_h);
-    render_table(buf, Rect { y, height: table_h, ..area }, t, theme);
+    render_table(buf, Rect { y, height: table_h, ..area }, app, t, theme);
     if legend_h > 0 {
         let r = Rect { y: area.bottom() - legend_h, height: legend_h, ..area };
         Paragraph::new(LEGEND).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
@@ -139,18 +139,27 @@ fn render_core_map(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, th
     }
 }
 
-fn render_table(buf: &mut Buffer, area: Rect, t: &ThreadsState, theme: &Theme) {
+fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
     if area.height == 0 {
         return;
     }
     let cols = visible_columns(area.width);
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
+    let mut hit = app.hit.borrow_mut();
+    hit.header_y = Some(area.y);
+    hit.body_y = area.y + 1;
+    hit.body_h = area.height - 1;
+    hit.columns.clear();
     for &c in &cols {
+        if let Some(i) = ThreadColumn::ALL.iter().position(|&k| k == c) {
+            hit.columns.push((x, x + c.width() + 1, i));
+        }
         let style = if c == t.sort.column { theme.sorted_header } else { theme.table_header };
         x = put(buf, area, x, area.y, &cell(c.title(), c.width() as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
+    drop(hit);
     let hist_w = area.right().saturating_sub(x) as usize;
     if hist_w >= 8 {
         put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);

@@ -1,0 +1,406 @@
+//! Acting on processes like htop, but safely: tags, the signal menu and its confirmation,
+//! nice, affinity, follow, pause, the user picker, inspect views and mouse clicks. The app only
+//! decides; the runtime carries out the Effects (through `control`) and reports back.
+
+use std::collections::HashSet;
+
+use crate::app::action::{Inspect, Target};
+use crate::app::table::{Column, ThreadColumn};
+use crate::app::{App, Command, Effect, Overlay, RowId, View};
+use crate::collect::model::Pid;
+
+/// The signals the menu offers, htop's common ones with their numbers.
+pub const SIGNALS: &[(&str, i32)] = &[
+    ("TERM", libc::SIGTERM),
+    ("KILL", libc::SIGKILL),
+    ("INT", libc::SIGINT),
+    ("HUP", libc::SIGHUP),
+    ("QUIT", libc::SIGQUIT),
+    ("STOP", libc::SIGSTOP),
+    ("CONT", libc::SIGCONT),
+    ("USR1", libc::SIGUSR1),
+    ("USR2", libc::SIGUSR2),
+];
+
+/// A signal chosen and waiting for the user's yes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingSignal {
+    pub targets: Vec<Target>,
+    /// Index into SIGNALS, set when the menu closes.
+    pub signal: usize,
+    /// Chosen from the threads view: the signal still goes to the whole process.
+    pub from_thread: Option<Pid>,
+}
+
+/// The core checklist being edited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffinityEdit {
+    pub pid: Pid,
+    pub tid: Option<Pid>,
+    pub allowed: Vec<bool>,
+}
+
+/// Text shown in a scrollable overlay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextView {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// Where things were drawn, so a mouse click can be resolved (written by the UI).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HitMap {
+    pub header_y: Option<u16>,
+    pub body_y: u16,
+    pub body_h: u16,
+    /// Column spans on the header line: (first x, last x + 1, index into the view's columns).
+    pub columns: Vec<(u16, u16, usize)>,
+}
+
+impl App {
+    /// The processes an action applies to: the tagged ones, else the selected one.
+    pub fn action_targets(&self) -> Vec<Target> {
+        let snap = &self.snapshot;
+        let target = |pid: Pid| {
+            snap.processes.iter().find(|p| p.pid == pid).map(|p| Target {
+                pid,
+                start_ticks: p.start_ticks,
+                command: crate::app::table::display_command(p).into_owned(),
+            })
+        };
+        if !self.list.tagged.is_empty() {
+            let mut pids: Vec<Pid> = self.list.tagged.iter().copied().collect();
+            pids.sort_unstable();
+            return pids.into_iter().filter_map(target).collect();
+        }
+        let pid = match self.view {
+            View::Threads => self.threads.as_ref().map(|t| t.pid),
+            _ => self.selected_pid(),
+        };
+        pid.and_then(target).into_iter().collect()
+    }
+
+    /// Why acting on these targets is refused, if it is.
+    pub fn refusal(&self, targets: &[Target]) -> Option<String> {
+        for t in targets {
+            if t.pid <= 0 {
+                return Some(format!("refused: PID {} is not a process", t.pid));
+            }
+            if t.pid == 1 {
+                return Some("refused: PID 1 is init, the system's first process; signalling it can take the machine down".into());
+            }
+            if t.pid == self.options.self_pid {
+                return Some("refused: that is threadtop itself (quit with q)".into());
+            }
+        }
+        None
+    }
+
+    pub(crate) fn on_act(&mut self, cmd: Command) -> Option<Vec<Effect>> {
+        let acting = matches!(cmd, Command::Kill | Command::NiceDown | Command::NiceUp | Command::Affinity);
+        if acting && self.options.readonly {
+            self.say("read-only mode: signals, nice and affinity are disabled", true);
+            return Some(Vec::new());
+        }
+        let effects = match cmd {
+            Command::Kill => {
+                let targets = self.action_targets();
+                if targets.is_empty() {
+                    self.say("no process selected", true);
+                } else if let Some(why) = self.refusal(&targets) {
+                    self.say(why, true);
+                } else {
+                    let from_thread = match self.view {
+                        View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid),
+                        _ => None,
+                    };
+                    self.pending_signal = Some(PendingSignal { targets, signal: 0, from_thread });
+                    self.overlay = Some(Overlay::SignalMenu { cursor: 0 });
+                }
+                Vec::new()
+            }
+            Command::NiceDown | Command::NiceUp => {
+                let delta = if cmd == Command::NiceDown { -1 } else { 1 };
+                if self.view == View::Threads {
+                    match self.threads.as_ref().and_then(|t| t.selected_tid.map(|tid| (t.pid, tid))) {
+                        Some((pid, tid)) => vec![Effect::Renice { pid, tid: Some(tid), delta }],
+                        None => Vec::new(),
+                    }
+                } else {
+                    let targets = self.action_targets();
+                    if let Some(why) = self.refusal(&targets).filter(|_| targets.iter().any(|t| t.pid <= 0)) {
+                        self.say(why, true);
+                        Vec::new()
+                    } else {
+                        targets.iter().map(|t| Effect::Renice { pid: t.pid, tid: None, delta }).collect()
+                    }
+                }
+            }
+            Command::Affinity => {
+                let target = match self.view {
+                    View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid.map(|tid| (t.pid, Some(tid)))),
+                    _ => self.selected_pid().map(|p| (p, None)),
+                };
+                match target {
+                    Some((pid, tid)) => vec![Effect::LoadAffinity { pid, tid }],
+                    None => Vec::new(),
+                }
+            }
+            Command::Tag if self.view == View::Processes => {
+                if let Some(pid) = self.selected_pid() {
+                    if !self.list.tagged.remove(&pid) {
+                        self.list.tagged.insert(pid);
+                    }
+                    self.on_processes(Command::Down);
+                }
+                Vec::new()
+            }
+            Command::TagChildren if self.view == View::Processes => {
+                if let Some(pid) = self.selected_pid() {
+                    let family = self.descendants(pid);
+                    let n = family.len();
+                    self.list.tagged.extend(family);
+                    self.say(format!("tagged {n} process(es): PID {pid} and its descendants"), false);
+                }
+                Vec::new()
+            }
+            Command::UntagAll => {
+                self.list.tagged.clear();
+                Vec::new()
+            }
+            Command::ToggleFollow => {
+                self.list.follow = !self.list.follow;
+                self.say(
+                    if self.list.follow {
+                        "follow on: the selection stays on its process"
+                    } else {
+                        "follow off: the cursor keeps its row as the list changes"
+                    },
+                    false,
+                );
+                Vec::new()
+            }
+            Command::Pause => {
+                self.paused = !self.paused;
+                vec![Effect::Pause(self.paused)]
+            }
+            Command::UserMenu if self.view == View::Processes => {
+                let mut users: Vec<String> = self
+                    .snapshot
+                    .processes
+                    .iter()
+                    .filter(|p| !p.kernel_thread || self.list.show_kernel)
+                    .map(|p| p.user.to_string())
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                users.sort();
+                users.insert(0, String::new());
+                let cursor = self.list.user.as_ref().and_then(|u| users.iter().position(|x| x == u)).unwrap_or(0);
+                self.user_choices = users;
+                self.overlay = Some(Overlay::UserMenu { cursor });
+                Vec::new()
+            }
+            Command::Environment | Command::OpenFiles => {
+                let pid = match self.view {
+                    View::Threads => self.threads.as_ref().map(|t| t.pid),
+                    _ => self.selected_pid(),
+                };
+                let what = if cmd == Command::Environment { Inspect::Environment } else { Inspect::OpenFiles };
+                pid.map(|pid| vec![Effect::Inspect { what, pid }]).unwrap_or_default()
+            }
+            Command::FullCommand => {
+                let pid = match self.view {
+                    View::Threads => self.threads.as_ref().map(|t| t.pid),
+                    _ => self.selected_pid(),
+                };
+                if let Some(p) = pid.and_then(|pid| self.snapshot.processes.iter().find(|p| p.pid == pid)) {
+                    let lines = if p.cmdline.is_empty() {
+                        vec![format!("[{}] (a kernel thread or a zombie: no command line)", p.name)]
+                    } else {
+                        vec![p.cmdline.to_string()]
+                    };
+                    self.text_view = Some(TextView { title: format!("Command line of PID {}", p.pid), lines });
+                    self.overlay = Some(Overlay::Text { scroll: 0 });
+                }
+                Vec::new()
+            }
+            _ => return None,
+        };
+        Some(effects)
+    }
+
+    /// `pid` and everything below it in the process tree.
+    fn descendants(&self, pid: Pid) -> Vec<Pid> {
+        let mut out = vec![pid];
+        let mut i = 0;
+        while i < out.len() {
+            let parent = out[i];
+            out.extend(self.snapshot.processes.iter().filter(|p| p.ppid == parent && p.pid != parent).map(|p| p.pid));
+            i += 1;
+            if out.len() > self.snapshot.processes.len() {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Keys while an acting overlay is open. Returns None for overlays handled elsewhere.
+    pub(crate) fn on_act_overlay(&mut self, overlay: Overlay, cmd: Command) -> Option<Vec<Effect>> {
+        let mut effects = Vec::new();
+        match overlay {
+            Overlay::SignalMenu { cursor } => match cmd {
+                Command::Up => self.overlay = Some(Overlay::SignalMenu { cursor: cursor.saturating_sub(1) }),
+                Command::Down => self.overlay = Some(Overlay::SignalMenu { cursor: (cursor + 1).min(SIGNALS.len() - 1) }),
+                Command::Home => self.overlay = Some(Overlay::SignalMenu { cursor: 0 }),
+                Command::End => self.overlay = Some(Overlay::SignalMenu { cursor: SIGNALS.len() - 1 }),
+                Command::Enter => {
+                    if let Some(p) = self.pending_signal.as_mut() {
+                        p.signal = cursor;
+                        self.overlay = Some(Overlay::Confirm);
+                    } else {
+                        self.overlay = None;
+                    }
+                }
+                Command::Back | Command::No | Command::Kill => {
+                    self.overlay = None;
+                    self.pending_signal = None;
+                }
+                _ => {}
+            },
+            Overlay::Confirm => match cmd {
+                Command::Yes | Command::Enter => {
+                    self.overlay = None;
+                    if let Some(p) = self.pending_signal.take() {
+                        effects.push(Effect::Signal { targets: p.targets, sig: SIGNALS[p.signal].1 });
+                    }
+                }
+                Command::No | Command::Back => {
+                    self.overlay = None;
+                    self.pending_signal = None;
+                    self.say("cancelled: nothing sent", false);
+                }
+                _ => {}
+            },
+            Overlay::Affinity { cursor } => {
+                let n = self.affinity_edit.as_ref().map(|a| a.allowed.len()).unwrap_or(0);
+                match cmd {
+                    Command::Up => self.overlay = Some(Overlay::Affinity { cursor: cursor.saturating_sub(1) }),
+                    Command::Down => self.overlay = Some(Overlay::Affinity { cursor: (cursor + 1).min(n.saturating_sub(1)) }),
+                    Command::Tag => {
+                        if let Some(flag) = self.affinity_edit.as_mut().and_then(|a| a.allowed.get_mut(cursor)) {
+                            *flag = !*flag;
+                        }
+                    }
+                    Command::Enter => {
+                        self.overlay = None;
+                        if let Some(a) = self.affinity_edit.take() {
+                            if a.allowed.iter().any(|&b| b) {
+                                effects.push(Effect::SetAffinity { pid: a.pid, tid: a.tid, allowed: a.allowed });
+                            } else {
+                                self.say("affinity unchanged: choose at least one core", true);
+                            }
+                        }
+                    }
+                    Command::Back | Command::No => {
+                        self.overlay = None;
+                        self.affinity_edit = None;
+                    }
+                    _ => {}
+                }
+            }
+            Overlay::UserMenu { cursor } => {
+                let n = self.user_choices.len();
+                match cmd {
+                    Command::Up => self.overlay = Some(Overlay::UserMenu { cursor: cursor.saturating_sub(1) }),
+                    Command::Down => self.overlay = Some(Overlay::UserMenu { cursor: (cursor + 1).min(n.saturating_sub(1)) }),
+                    Command::Enter => {
+                        self.overlay = None;
+                        let u = self.user_choices.get(cursor).cloned().unwrap_or_default();
+                        self.list.user = if u.is_empty() { None } else { Some(u) };
+                        self.rebuild_rows();
+                    }
+                    Command::Back | Command::No => self.overlay = None,
+                    _ => {}
+                }
+            }
+            Overlay::Text { scroll } => match cmd {
+                Command::Down => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(1) }),
+                Command::Up => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(1) }),
+                Command::PageDown => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(10) }),
+                Command::PageUp => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(10) }),
+                Command::Home => self.overlay = Some(Overlay::Text { scroll: 0 }),
+                Command::Back | Command::Enter | Command::No => {
+                    self.overlay = None;
+                    self.text_view = None;
+                }
+                _ => {}
+            },
+            Overlay::Help { .. } | Overlay::SortMenu { .. } => return None,
+        }
+        Some(effects)
+    }
+
+    /// A mouse click: a column title sorts by it (again inverts), a row selects it.
+    pub(crate) fn on_click(&mut self, x: u16, y: u16) {
+        if self.overlay.is_some() {
+            return;
+        }
+        let hit = self.hit.borrow().clone();
+        if Some(y) == hit.header_y {
+            let Some(&(_, _, i)) = hit.columns.iter().find(|(x0, x1, _)| (*x0..*x1).contains(&x)) else { return };
+            match self.view {
+                View::Processes => {
+                    if let Some(&c) = Column::ALL.get(i) {
+                        if self.list.sort.column == c {
+                            self.list.sort.descending = !self.list.sort.descending;
+                            self.rebuild_rows();
+                        } else {
+                            self.set_sort(c);
+                        }
+                    }
+                }
+                View::Threads => {
+                    if let (Some(t), Some(&c)) = (self.threads.as_mut(), ThreadColumn::ALL.get(i)) {
+                        if t.sort.column == c {
+                            t.sort.descending = !t.sort.descending;
+                            t.rebuild();
+                        } else {
+                            t.set_sort(c);
+                        }
+                    }
+                }
+                View::Lab => {}
+            }
+            return;
+        }
+        if y < hit.body_y || y >= hit.body_y.saturating_add(hit.body_h) {
+            return;
+        }
+        let r = (y - hit.body_y) as usize;
+        match self.view {
+            View::Processes => {
+                let i = self.list.scroll.offset.get() + r;
+                if i < self.list.rows.len() {
+                    self.select_row(i);
+                }
+            }
+            View::Threads => {
+                if let Some(t) = self.threads.as_mut() {
+                    let i = t.scroll.offset.get() + r;
+                    t.select(i);
+                }
+            }
+            View::Lab => {
+                if r < self.lab.catalog.len() {
+                    self.lab.cursor = r;
+                }
+            }
+        }
+    }
+
+    /// Whether a row is tagged (thread rows follow their process).
+    pub fn is_tagged(&self, id: RowId) -> bool {
+        self.list.tagged.contains(&id.pid)
+    }
+}
