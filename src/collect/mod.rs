@@ -2,3 +2,10 @@
 //! `ui`, and no ratatui or crossterm.
 
 pub mod model;
+pub mod procfs;
+pub mod rates;
+pub mod sampler;
+pub mod system;
+pub mod users;
+
+pub use sampler::{Control, Sampler, SamplerConfig, SamplerHandle, SnapshotReceiver, spawn};

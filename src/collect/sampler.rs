@@ -1,0 +1,720 @@
+//! The sampler: what to read per tick, the caches (cmdline, user), the previous counters for
+//! rates, the focused process, and the long-lived `tt-sampler` thread that publishes snapshots
+//! over a `watch` channel. Part of `collect`: imports neither `app` nor `ui`, and no ratatui or
+//! crossterm.
+//!
+//! Per tick: one `stat` read per process; one `task/TID/stat` per thread only in all-threads
+//! mode; `task/TID/{stat,status,schedstat}` only for the focused process. cmdline and user are
+//! read once per process, keyed by (PID, starttime) so a reused PID is a new process.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::model::{
+    FocusSample, Pid, ProcessSample, SamplerStats, Snapshot, SystemSample, ThreadDetail,
+    ThreadSample,
+};
+use super::procfs::{
+    ProcReader, Stat, cmdline_to_string, is_gone, parse_schedstat, parse_stat, parse_status,
+};
+use super::rates;
+use super::system::SystemReader;
+use super::users::UserNames;
+
+/// What the sampler reads and how often.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerConfig {
+    pub interval: Duration,
+    /// Fill `ProcessSample::threads` for every process (htop's `H`).
+    pub all_threads: bool,
+    /// The process whose threads are read in detail.
+    pub focus: Option<Pid>,
+    /// Normally `/proc`; tests point it at a fake tree.
+    pub proc_root: PathBuf,
+    /// Only these processes in `Snapshot::processes` (`-p`). Every process's stat is still read,
+    /// so the header's counts stay true; `Some(empty)` is taken as no filter.
+    pub pids: Option<Vec<Pid>>,
+}
+
+impl Default for SamplerConfig {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(1),
+            all_threads: false,
+            focus: None,
+            proc_root: PathBuf::from("/proc"),
+            pids: None,
+        }
+    }
+}
+
+/// Cached per process, keyed by PID and checked against starttime.
+struct ProcEntry {
+    start_ticks: u64,
+    /// The comm the cmdline was read under: a new comm means exec (or a rename), so re-read.
+    name: String,
+    cmdline: Arc<str>,
+    uid: Option<u32>,
+    user: Arc<str>,
+    ticks: u64,
+    seen: u64,
+}
+
+/// A thread's counters from the previous sample, keyed by TID and checked against starttime.
+#[derive(Clone, Copy, Default)]
+struct TaskPrev {
+    start_ticks: u64,
+    ticks: u64,
+    voluntary: Option<u64>,
+    nonvoluntary: Option<u64>,
+    wait_ns: Option<u64>,
+    seen: u64,
+}
+
+#[derive(Default)]
+struct FocusState {
+    prev: HashMap<Pid, TaskPrev>,
+    last: Option<FocusSample>,
+}
+
+/// Samples /proc synchronously. Keep one alive between samples: rates come from the previous one.
+pub struct Sampler {
+    config: SamplerConfig,
+    reader: ProcReader,
+    system: SystemReader,
+    users: UserNames,
+    hz: u64,
+    page_size: u64,
+    seq: u64,
+    last_at: Option<Instant>,
+    last_own_cpu: Option<Duration>,
+    procs: HashMap<Pid, ProcEntry>,
+    threads: HashMap<Pid, TaskPrev>,
+    focus: FocusState,
+    pid_list: Vec<Pid>,
+    tid_list: Vec<Pid>,
+}
+
+impl Sampler {
+    pub fn new(config: SamplerConfig) -> Self {
+        Self {
+            reader: ProcReader::new(config.proc_root.clone()),
+            config,
+            system: SystemReader::new(),
+            users: UserNames::new(),
+            hz: ::procfs::ticks_per_second().max(1),
+            page_size: ::procfs::page_size().max(1),
+            seq: 0,
+            last_at: None,
+            last_own_cpu: None,
+            procs: HashMap::new(),
+            threads: HashMap::new(),
+            focus: FocusState::default(),
+            pid_list: Vec::new(),
+            tid_list: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &SamplerConfig {
+        &self.config
+    }
+
+    pub fn set_interval(&mut self, interval: Duration) {
+        self.config.interval = interval;
+    }
+
+    /// Returns whether it changed.
+    pub fn set_all_threads(&mut self, on: bool) -> bool {
+        let changed = self.config.all_threads != on;
+        self.config.all_threads = on;
+        changed
+    }
+
+    /// Returns whether it changed. A new focus starts with no history.
+    pub fn set_focus(&mut self, pid: Option<Pid>) -> bool {
+        if self.config.focus == pid {
+            return false;
+        }
+        self.config.focus = pid;
+        self.focus = FocusState::default();
+        true
+    }
+
+    /// Reads everything once. Rates compare with the previous call; on the first they are 0/None.
+    pub fn sample(&mut self) -> Snapshot {
+        self.sample_at(Instant::now())
+    }
+
+    /// `sample` with the wall clock given, so tests can fix the elapsed time.
+    fn sample_at(&mut self, now: Instant) -> Snapshot {
+        let started = Instant::now();
+        let elapsed = self
+            .last_at
+            .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+        self.last_at = Some(now);
+        self.seq += 1;
+        let seq = self.seq;
+        let hz = self.hz;
+
+        let own_cpu = process_cpu_time();
+        let own_cpu_percent = match (self.last_own_cpu, own_cpu) {
+            (Some(prev), Some(cur)) if !elapsed.is_zero() => {
+                (cur.saturating_sub(prev).as_secs_f64() / elapsed.as_secs_f64() * 100.0) as f32
+            }
+            _ => 0.0,
+        };
+        self.last_own_cpu = own_cpu;
+
+        let sys = {
+            let proc_stat = self.reader.read_root_file("stat").ok();
+            self.system.read(proc_stat)
+        };
+        let boot_time = sys.boot_time.unwrap_or(0);
+        let mem_total = sys.sample.mem_total;
+
+        let mut vanished = 0u32;
+        let mut pid_list = std::mem::take(&mut self.pid_list);
+        if self.reader.list_pids(&mut pid_list).is_err() {
+            // An unreadable proc root gives an empty list, not a dead sampler.
+            pid_list.clear();
+        }
+        // Taken out for the loop (it needs `&mut self`) and put back after it.
+        let filter_owned = self.config.pids.take();
+        let filter = filter_owned.as_deref().filter(|p| !p.is_empty());
+        let focus_pid = self.config.focus;
+        let all_threads = self.config.all_threads;
+        let mut processes = Vec::with_capacity(filter.map_or(pid_list.len(), <[Pid]>::len));
+        let (mut n_procs, mut n_threads, mut n_kthreads, mut n_running) = (0u32, 0u32, 0u32, 0u32);
+        let mut focus_proc: Option<(ProcessSample, f64)> = None;
+
+        for &pid in &pid_list {
+            let Some((mut p, ticks)) = self
+                .reader
+                .read_pid_file(pid, "stat")
+                .ok()
+                .and_then(parse_stat)
+                .map(|st| {
+                    let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total);
+                    (p, st.cpu_ticks())
+                })
+            else {
+                vanished += 1;
+                continue;
+            };
+            if p.kernel_thread {
+                n_kthreads += 1;
+            } else {
+                n_procs += 1;
+                n_threads = n_threads.saturating_add(p.num_threads);
+            }
+            if p.state == 'R' {
+                n_running += 1;
+            }
+            let listed = filter.is_none_or(|f| f.contains(&pid));
+            let focused = focus_pid == Some(pid);
+            if !listed && !focused {
+                continue;
+            }
+
+            let mut cores = 0.0;
+            match self.procs.get_mut(&pid) {
+                Some(e) if e.start_ticks == p.start_ticks => {
+                    cores = rates::cores_in_use(e.ticks, ticks, hz, elapsed);
+                    if e.name != p.name && !p.kernel_thread {
+                        let (cmdline, uid, user) =
+                            read_meta(&mut self.reader, &mut self.users, pid, false);
+                        (e.cmdline, e.uid, e.user) = (cmdline, uid, user);
+                        e.name.clone_from(&p.name);
+                    }
+                    e.ticks = ticks;
+                    e.seen = seq;
+                }
+                _ => {
+                    let (cmdline, uid, user) =
+                        read_meta(&mut self.reader, &mut self.users, pid, p.kernel_thread);
+                    self.procs.insert(
+                        pid,
+                        ProcEntry {
+                            start_ticks: p.start_ticks,
+                            name: p.name.clone(),
+                            cmdline,
+                            uid,
+                            user,
+                            ticks,
+                            seen: seq,
+                        },
+                    );
+                }
+            }
+            if let Some(e) = self.procs.get(&pid) {
+                p.cmdline = e.cmdline.clone();
+                p.uid = e.uid;
+                p.user = e.user.clone();
+            }
+            p.cpu_percent = (cores * 100.0) as f32;
+
+            if all_threads && !p.kernel_thread {
+                p.threads = self.read_threads(pid, seq, elapsed, &mut vanished);
+            }
+            if focused {
+                focus_proc = Some((p.clone(), cores));
+            }
+            if listed {
+                processes.push(p);
+            }
+        }
+        self.pid_list = pid_list;
+        self.config.pids = filter_owned;
+        self.procs.retain(|_, e| e.seen == seq);
+        if all_threads {
+            self.threads.retain(|_, t| t.seen == seq);
+        } else if !self.threads.is_empty() {
+            self.threads = HashMap::new();
+        }
+
+        let focus =
+            focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, seq, &mut vanished));
+
+        Snapshot {
+            seq,
+            elapsed,
+            system: SystemSample {
+                processes: n_procs,
+                threads: n_threads,
+                kernel_threads: n_kthreads,
+                running: sys.procs_running.unwrap_or(n_running),
+                ..sys.sample
+            },
+            processes,
+            all_threads,
+            focus,
+            stats: SamplerStats {
+                sample_duration: started.elapsed(),
+                own_cpu_percent,
+                vanished,
+            },
+        }
+    }
+}
+
+fn process_from_stat(
+    st: &Stat<'_>,
+    hz: u64,
+    page_size: u64,
+    boot_time: u64,
+    mem_total: u64,
+) -> ProcessSample {
+    let rss_bytes = st.rss_pages.saturating_mul(page_size);
+    ProcessSample {
+        pid: st.pid,
+        ppid: st.ppid,
+        start_ticks: st.starttime,
+        start_time: boot_time.saturating_add(st.starttime / hz),
+        name: st.comm_lossy(),
+        cmdline: Arc::from(""),
+        uid: None,
+        user: Arc::from(""),
+        state: char::from(st.state),
+        priority: st.priority,
+        nice: st.nice,
+        virt_bytes: st.vsize,
+        rss_bytes,
+        num_threads: u32::try_from(st.num_threads.max(0)).unwrap_or(u32::MAX),
+        cpu_time_ms: rates::ticks_to_ms(st.cpu_ticks(), hz),
+        cpu_percent: 0.0,
+        mem_percent: rates::share_percent(rss_bytes, mem_total),
+        last_cpu: st.processor,
+        kernel_thread: st.is_kernel_thread(),
+        threads: Vec::new(),
+    }
+}
+
+fn thread_from_stat(st: &Stat<'_>, hz: u64, cpu_percent: f32) -> ThreadSample {
+    ThreadSample {
+        tid: st.pid,
+        name: st.comm_lossy(),
+        state: char::from(st.state),
+        cpu_percent,
+        cpu_time_ms: rates::ticks_to_ms(st.cpu_ticks(), hz),
+        last_cpu: st.processor,
+        nice: st.nice,
+        priority: st.priority,
+    }
+}
+
+impl Sampler {
+    /// One `task/TID/stat` per thread, for all-threads mode.
+    fn read_threads(
+        &mut self,
+        pid: Pid,
+        seq: u64,
+        elapsed: Duration,
+        vanished: &mut u32,
+    ) -> Vec<ThreadSample> {
+        let mut tids = std::mem::take(&mut self.tid_list);
+        if self.reader.list_tasks(pid, &mut tids).is_err() {
+            // The process exited after its stat was read.
+            tids.clear();
+        }
+        let mut out = Vec::with_capacity(tids.len());
+        for &tid in &tids {
+            let Some(st) = self
+                .reader
+                .read_task_file(pid, tid, "stat")
+                .ok()
+                .and_then(parse_stat)
+            else {
+                *vanished += 1;
+                continue;
+            };
+            let ticks = st.cpu_ticks();
+            let prev = self
+                .threads
+                .get(&tid)
+                .filter(|t| t.start_ticks == st.starttime);
+            let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, self.hz, elapsed));
+            let t = thread_from_stat(&st, self.hz, cpu);
+            let start_ticks = st.starttime;
+            self.threads.insert(
+                tid,
+                TaskPrev {
+                    start_ticks,
+                    ticks,
+                    seen: seq,
+                    ..TaskPrev::default()
+                },
+            );
+            out.push(t);
+        }
+        self.tid_list = tids;
+        out
+    }
+
+    /// stat + status + schedstat of every thread of the focused process.
+    fn sample_focus(
+        &mut self,
+        pid: Pid,
+        current: Option<(ProcessSample, f64)>,
+        elapsed: Duration,
+        seq: u64,
+        vanished: &mut u32,
+    ) -> FocusSample {
+        let Some((process, cores_in_use)) = current else {
+            return self.focus_gone(pid);
+        };
+        let mut tids = std::mem::take(&mut self.tid_list);
+        let listing = self.reader.list_tasks(pid, &mut tids);
+        if let Err(e) = listing {
+            self.tid_list = tids;
+            if is_gone(&e) {
+                return self.focus_gone(pid);
+            }
+            let path = self.reader.root().join(pid.to_string()).join("task");
+            let error = if e.kind() == io::ErrorKind::PermissionDenied {
+                format!("permission denied reading {}", path.display())
+            } else {
+                format!("cannot read {}: {e}", path.display())
+            };
+            let f = FocusSample {
+                pid,
+                process: Some(process),
+                alive: true,
+                error: Some(error),
+                threads: Vec::new(),
+                cores_in_use,
+            };
+            self.focus.last = Some(f.clone());
+            return f;
+        }
+
+        let hz = self.hz;
+        let mut threads = Vec::with_capacity(tids.len());
+        for &tid in &tids {
+            let Some(st) = self
+                .reader
+                .read_task_file(pid, tid, "stat")
+                .ok()
+                .and_then(parse_stat)
+            else {
+                *vanished += 1;
+                continue;
+            };
+            let ticks = st.cpu_ticks();
+            let prev = self
+                .focus
+                .prev
+                .get(&tid)
+                .filter(|t| t.start_ticks == st.starttime)
+                .copied();
+            let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, hz, elapsed));
+            let thread = thread_from_stat(&st, hz, cpu);
+            let start_ticks = st.starttime;
+
+            // status and schedstat may be gone by now, or schedstat absent (no CONFIG_SCHEDSTATS):
+            // the thread stays, with those columns unknown.
+            let status = self
+                .reader
+                .read_task_file(pid, tid, "status")
+                .ok()
+                .and_then(parse_status)
+                .unwrap_or_default();
+            let wait_ns = self
+                .reader
+                .read_task_file(pid, tid, "schedstat")
+                .ok()
+                .and_then(parse_schedstat)
+                .map(|s| s.wait_ns);
+            let voluntary = status.voluntary_ctxt_switches;
+            let nonvoluntary = status.nonvoluntary_ctxt_switches;
+            let rate = |p: Option<u64>, c: Option<u64>| rates::per_sec(p?, c?, elapsed);
+            threads.push(ThreadDetail {
+                is_main: tid == pid,
+                voluntary,
+                nonvoluntary,
+                voluntary_per_sec: rate(prev.and_then(|p| p.voluntary), voluntary),
+                nonvoluntary_per_sec: rate(prev.and_then(|p| p.nonvoluntary), nonvoluntary),
+                wait_percent: prev
+                    .and_then(|p| p.wait_ns)
+                    .zip(wait_ns)
+                    .and_then(|(p, c)| rates::wait_percent(p, c, elapsed)),
+                thread,
+            });
+            self.focus.prev.insert(
+                tid,
+                TaskPrev {
+                    start_ticks,
+                    ticks,
+                    voluntary,
+                    nonvoluntary,
+                    wait_ns,
+                    seen: seq,
+                },
+            );
+        }
+        self.tid_list = tids;
+        self.focus.prev.retain(|_, t| t.seen == seq);
+        let f = FocusSample {
+            pid,
+            process: Some(process),
+            alive: true,
+            error: None,
+            threads,
+            cores_in_use,
+        };
+        self.focus.last = Some(f.clone());
+        f
+    }
+
+    /// The focused process is not there (any more): keep what was last seen of it.
+    fn focus_gone(&mut self, pid: Pid) -> FocusSample {
+        self.focus.prev.clear();
+        match &self.focus.last {
+            Some(last) if last.process.is_some() => FocusSample {
+                alive: false,
+                error: None,
+                cores_in_use: 0.0,
+                ..last.clone()
+            },
+            _ => FocusSample {
+                pid,
+                process: None,
+                alive: false,
+                error: Some(format!("no such process: {pid}")),
+                threads: Vec::new(),
+                cores_in_use: 0.0,
+            },
+        }
+    }
+}
+
+/// One thread can't use more than one core; tick rounding can make it look like it did.
+fn thread_cpu(prev: u64, cur: u64, hz: u64, elapsed: Duration) -> f32 {
+    rates::cpu_percent(prev, cur, hz, elapsed).min(100.0)
+}
+
+/// cmdline and user of a process seen for the first time (or after exec).
+fn read_meta(
+    reader: &mut ProcReader,
+    users: &mut UserNames,
+    pid: Pid,
+    kernel_thread: bool,
+) -> (Arc<str>, Option<u32>, Arc<str>) {
+    if kernel_thread {
+        // Kernel threads have no cmdline and belong to root: two syscalls saved per kthread.
+        return (Arc::from(""), Some(0), users.name(0));
+    }
+    let cmdline = reader
+        .read_cmdline(pid)
+        .map(cmdline_to_string)
+        .unwrap_or_default();
+    let uid = reader.owner_uid(pid).ok();
+    let user = uid.map_or_else(|| Arc::from("?"), |u| users.name(u));
+    (Arc::from(cmdline), uid, user)
+}
+
+/// CPU time used by this whole process (all threads), for the monitor's own-cost figure.
+fn process_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    Some(Duration::new(
+        u64::try_from(ts.tv_sec).ok()?,
+        u32::try_from(ts.tv_nsec).ok()?,
+    ))
+}
+
+/// Messages to the sampler thread.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Control {
+    Interval(Duration),
+    /// Fill every process's threads (htop's `H`). Samples at once when it changes.
+    AllThreads(bool),
+    /// Read this process's threads in detail. Samples at once when it changes.
+    Focus(Option<Pid>),
+    /// No sampling while paused; resuming samples at once.
+    Pause(bool),
+    /// Sample now.
+    Now,
+}
+
+/// The latest snapshot, or None before the first. A stale one is replaced, never queued.
+pub type SnapshotReceiver = watch::Receiver<Option<Arc<Snapshot>>>;
+
+/// Owns the sampler thread. Dropping it stops and joins the thread at once, mid-interval.
+pub struct SamplerHandle {
+    tx: Option<mpsc::Sender<Control>>,
+    rx: SnapshotReceiver,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SamplerHandle {
+    /// A receiver of the latest snapshot. If the sampler thread dies (a panic), `changed()`
+    /// returns an error.
+    pub fn snapshots(&self) -> SnapshotReceiver {
+        self.rx.clone()
+    }
+
+    /// Ignored once the thread has stopped.
+    pub fn send(&self, control: Control) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(control);
+        }
+    }
+
+    /// False once the thread has ended (it only ends on drop, or by panicking).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+}
+
+impl Drop for SamplerHandle {
+    fn drop(&mut self) {
+        // Closing the channel wakes the thread's recv_timeout at once.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The second sample comes this soon after the first (and after a focus change), so CPU%
+/// becomes real quickly instead of after a whole interval.
+const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
+
+/// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
+pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
+    let panic_after_first =
+        std::env::var_os("THREADTOP_TEST_PANIC").is_some_and(|v| v == "sampler");
+    spawn_inner(config, panic_after_first)
+}
+
+fn spawn_inner(config: SamplerConfig, panic_after_first: bool) -> io::Result<SamplerHandle> {
+    let (tx, ctl) = mpsc::channel();
+    let (out, rx) = watch::channel(None);
+    let thread = std::thread::Builder::new()
+        .name("tt-sampler".into())
+        .spawn(move || run(Sampler::new(config), &ctl, &out, panic_after_first))?;
+    Ok(SamplerHandle {
+        tx: Some(tx),
+        rx,
+        thread: Some(thread),
+    })
+}
+
+fn run(
+    mut sampler: Sampler,
+    ctl: &mpsc::Receiver<Control>,
+    out: &watch::Sender<Option<Arc<Snapshot>>>,
+    panic_after_first: bool,
+) {
+    let mut paused = false;
+    let mut quick = true;
+    let mut last_start: Option<Instant> = None;
+    let mut next = Instant::now();
+    loop {
+        let now = Instant::now();
+        if !paused && now >= next {
+            last_start = Some(now);
+            out.send_replace(Some(Arc::new(sampler.sample())));
+            if panic_after_first {
+                panic!("test panic in sampler");
+            }
+            let interval = sampler.config().interval;
+            next = now
+                + if std::mem::take(&mut quick) {
+                    QUICK_FOLLOW_UP.min(interval)
+                } else {
+                    interval
+                };
+            continue;
+        }
+        let wait = if paused {
+            Duration::from_secs(3600)
+        } else {
+            next.saturating_duration_since(now)
+        };
+        match ctl.recv_timeout(wait) {
+            Ok(Control::Interval(d)) => {
+                sampler.set_interval(d);
+                if !quick {
+                    next = last_start.map_or(now, |t| t + d);
+                }
+            }
+            Ok(Control::AllThreads(on)) => {
+                if sampler.set_all_threads(on) {
+                    (next, quick) = (now, true);
+                }
+            }
+            Ok(Control::Focus(pid)) => {
+                if sampler.set_focus(pid) {
+                    (next, quick) = (now, true);
+                }
+            }
+            Ok(Control::Pause(p)) => {
+                if paused && !p {
+                    (next, quick) = (now, true);
+                }
+                paused = p;
+            }
+            Ok(Control::Now) => next = now,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
