@@ -16,9 +16,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::app::lab::{CatalogEntry, LabState};
 use crate::app::table::{Column, SortSpec, column_names};
 use crate::app::{Action, App, Effect, Inspect, Options};
-use crate::control::{self, SignalOutcome};
 use crate::cli::Cli;
 use crate::collect::sampler::{self, Control, SamplerConfig};
+use crate::control::{self, SignalOutcome};
 use crate::input::keymap::{Keymap, key_to_action};
 use crate::lab::Supervisor;
 use crate::lab::model::LabEvent;
@@ -57,11 +57,18 @@ pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
     let interval = cli.refresh_interval()?;
     let sort = match &cli.sort {
         None => SortSpec::default(),
-        Some(name) => SortSpec::by(
-            Column::parse(name).ok_or_else(|| format!("unknown sort column '{name}'; use one of {}", column_names()))?,
-        ),
+        Some(name) => SortSpec::by(Column::parse(name).ok_or_else(|| {
+            format!(
+                "unknown sort column '{name}'; use one of {}",
+                column_names()
+            )
+        })?),
     };
-    let pids: Option<HashSet<i32>> = if cli.pids.is_empty() { None } else { Some(cli.pids.iter().copied().collect()) };
+    let pids: Option<HashSet<i32>> = if cli.pids.is_empty() {
+        None
+    } else {
+        Some(cli.pids.iter().copied().collect())
+    };
     Ok(Options {
         interval,
         tree: cli.tree,
@@ -81,10 +88,19 @@ pub fn catalog(cores: usize) -> Vec<CatalogEntry> {
 }
 
 fn run(cli: &Cli, options: Options) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     let keymap = Keymap::defaults();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mut app = App::new(options.clone(), keymap.help(), LabState::new(catalog(cores)));
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mut app = App::new(
+        options.clone(),
+        keymap.help(),
+        LabState::new(catalog(cores)),
+    );
     let config = SamplerConfig {
         interval: options.interval,
         all_threads: false,
@@ -97,12 +113,20 @@ fn run(cli: &Cli, options: Options) -> Result<()> {
 
     let mut terminal = ratatui::try_init().context("opening the terminal")?;
     install_panic_hook();
+    spawn_hangup_watchdog();
     let mouse = !cli.no_mouse;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
     let proc_root = cli.proc_root.clone().unwrap_or_else(|| "/proc".into());
-    let result = rt.block_on(event_loop(&mut terminal, &mut app, &keymap, &theme, &sampler, &proc_root));
+    let result = rt.block_on(event_loop(
+        &mut terminal,
+        &mut app,
+        &keymap,
+        &theme,
+        &sampler,
+        &proc_root,
+    ));
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -124,6 +148,41 @@ fn install_panic_hook() {
     }));
 }
 
+/// When the terminal goes away (its window closed, ssh dropped, tmux killed), crossterm's
+/// reader can spin inside a read loop that holds the input thread, so the tokio loop may never
+/// see SIGHUP (crossterm-rs/crossterm#793). This thread watches the tty for a hangup on its own
+/// and, if threadtop has not left by itself shortly after, exits: demo children die with us
+/// through PR_SET_PDEATHSIG, and there is no terminal left to restore.
+fn spawn_hangup_watchdog() {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let spawned = std::thread::Builder::new()
+        .name("tt-hangup".into())
+        .spawn(|| {
+            let stdin = std::io::stdin();
+            let timeout = Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            };
+            loop {
+                let mut fds = [PollFd::new(&stdin, PollFlags::empty())];
+                match poll(&mut fds, Some(&timeout)) {
+                    Ok(_) => {}
+                    Err(rustix::io::Errno::INTR) => continue,
+                    Err(_) => return,
+                }
+                let hung = fds[0]
+                    .revents()
+                    .intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL);
+                if hung {
+                    std::thread::sleep(std::time::Duration::from_millis(1500));
+                    std::process::exit(0);
+                }
+            }
+        });
+    // Without the watchdog threadtop still works; only a lost terminal might leave it spinning.
+    drop(spawned);
+}
+
 fn show_cursor() {
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, crossterm::cursor::Show);
@@ -143,7 +202,11 @@ async fn event_loop(
     let (lab_tx, mut lab_rx) = tokio::sync::mpsc::unbounded_channel::<LabEvent>();
     let exe = std::env::current_exe().context("finding threadtop's own executable for the lab")?;
     let lab = Supervisor::new(exe, lab_tx);
-    let mut ctx = Ctx { sampler, lab, proc_root };
+    let mut ctx = Ctx {
+        sampler,
+        lab,
+        proc_root,
+    };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -224,7 +287,10 @@ fn on_event(ev: &Event, app: &App, keymap: &Keymap, actions: &mut Vec<Action>) -
         Event::Mouse(m) => {
             use crossterm::event::{MouseButton, MouseEventKind};
             match m.kind {
-                MouseEventKind::Down(MouseButton::Left) => actions.push(Action::Click { x: m.column, y: m.row }),
+                MouseEventKind::Down(MouseButton::Left) => actions.push(Action::Click {
+                    x: m.column,
+                    y: m.row,
+                }),
                 MouseEventKind::ScrollUp => actions.push(Action::ScrollUp),
                 MouseEventKind::ScrollDown => actions.push(Action::ScrollDown),
                 _ => return false,
@@ -267,7 +333,11 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
         Effect::StopDemo(id) => ctx.lab.stop(id),
         Effect::StopAllDemos => ctx.lab.stop_all(),
         Effect::Signal { targets, sig } => {
-            let name = crate::app::act::SIGNALS.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s).unwrap_or("?");
+            let name = crate::app::act::SIGNALS
+                .iter()
+                .find(|(_, n)| *n == sig)
+                .map(|(s, _)| *s)
+                .unwrap_or("?");
             let mut sent = 0;
             let mut problems = Vec::new();
             for t in &targets {
@@ -282,7 +352,8 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
             }
             done(app, text, !problems.is_empty());
         }
-        Effect::Renice { pid, tid, delta } => match control::renice(ctx.proc_root, pid, tid, delta) {
+        Effect::Renice { pid, tid, delta } => match control::renice(ctx.proc_root, pid, tid, delta)
+        {
             Ok(n) => {
                 let who = match tid {
                     Some(t) => format!("thread {t} (nice is per thread)"),
@@ -306,17 +377,34 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
             if app.options.readonly {
                 return;
             }
-            let cores: Vec<String> =
-                allowed.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i.to_string()).collect();
+            let cores: Vec<String> = allowed
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b)
+                .map(|(i, _)| i.to_string())
+                .collect();
             match control::set_affinity(ctx.proc_root, pid, tid, &allowed) {
-                Ok(n) => done(app, format!("{n} thread(s) of PID {pid} may now run on CPU {}", cores.join(",")), false),
+                Ok(n) => done(
+                    app,
+                    format!(
+                        "{n} thread(s) of PID {pid} may now run on CPU {}",
+                        cores.join(",")
+                    ),
+                    false,
+                ),
                 Err(e) => done(app, format!("PID {pid}: {e}"), true),
             }
         }
         Effect::Inspect { what, pid } => {
             let (title, result) = match what {
-                Inspect::Environment => (format!("Environment of PID {pid}"), control::environ(ctx.proc_root, pid)),
-                Inspect::OpenFiles => (format!("Open files of PID {pid}"), control::open_files(ctx.proc_root, pid)),
+                Inspect::Environment => (
+                    format!("Environment of PID {pid}"),
+                    control::environ(ctx.proc_root, pid),
+                ),
+                Inspect::OpenFiles => (
+                    format!("Open files of PID {pid}"),
+                    control::open_files(ctx.proc_root, pid),
+                ),
             };
             match result {
                 Ok(lines) => {

@@ -43,7 +43,11 @@ impl Helper {
         for _ in 0..200 {
             let rss = std::fs::read_to_string(format!("/proc/{pid}/statm"))
                 .ok()
-                .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+                .and_then(|s| {
+                    s.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok())
+                })
                 .unwrap_or(0);
             if rss * 4096 > 200 << 20 {
                 break;
@@ -106,7 +110,9 @@ impl Drop for Probes {
 /// The PID shown on the first row under the table header.
 fn first_row_pid(tui: &Tui) -> Option<i32> {
     let screen = tui.screen();
-    let mut lines = screen.lines().skip_while(|l| !(l.contains("PID") && l.contains("COMMAND")));
+    let mut lines = screen
+        .lines()
+        .skip_while(|l| !(l.contains("PID") && l.contains("COMMAND")));
     lines.next()?;
     lines.next()?.split_whitespace().next()?.parse().ok()
 }
@@ -123,7 +129,10 @@ fn starts_shows_real_processes_and_quits_cleanly() {
     tui.send(b"q");
     let st = tui.wait_exit(T);
     assert!(st.success(), "exit status {st:?}");
-    assert!(tui.terminal_restored(), "alternate screen left and cursor visible");
+    assert!(
+        tui.terminal_restored(),
+        "alternate screen left and cursor visible"
+    );
 }
 
 #[test]
@@ -182,7 +191,11 @@ fn threads_view_shows_thread_names_and_back_keeps_selection() {
     tui.send(b"\x1b");
     tui.wait_for("COMMAND", T);
     let row = tui.row_with(&format!(" {me} "));
-    assert!(matches!(row, Some((_, _, true))), "our process is still selected: {row:?}\n{}", tui.screen());
+    assert!(
+        matches!(row, Some((_, _, true))),
+        "our process is still selected: {row:?}\n{}",
+        tui.screen()
+    );
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());
 }
@@ -227,7 +240,11 @@ fn panic_in_sampler_thread_restores_terminal_and_exits_nonzero() {
     let st = tui.wait_exit(T);
     assert!(!st.success(), "{st:?}");
     assert!(tui.terminal_restored());
-    assert!(tui.screen().contains("test panic in sampler"), "message visible:\n{}", tui.screen());
+    assert!(
+        tui.screen().contains("test panic in sampler"),
+        "message visible:\n{}",
+        tui.screen()
+    );
 }
 
 #[test]
@@ -239,14 +256,17 @@ fn tiny_terminal_and_resizes_do_not_break_it() {
         std::thread::sleep(Duration::from_millis(80));
     }
     tui.wait_for("COMMAND", T);
-    assert_eq!(proc_state(tui.pid()).is_some(), true, "still running");
+    assert!(proc_state(tui.pid()).is_some(), "still running");
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());
 }
 
 #[test]
 fn not_a_terminal_points_at_snapshot_and_exits_2() {
-    let out = Command::new(common::BIN).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(common::BIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("threadtop snapshot"), "{err}");
@@ -254,19 +274,35 @@ fn not_a_terminal_points_at_snapshot_and_exits_2() {
 
 #[test]
 fn bad_flags_are_refused_clearly() {
-    let out = Command::new(common::BIN).args(["--interval", "10ms"]).output().unwrap();
+    let out = Command::new(common::BIN)
+        .args(["--interval", "10ms"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("100ms"));
-    let out = Command::new(common::BIN).args(["-d", "0"]).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(common::BIN)
+        .args(["-d", "0"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(common::BIN).args(["--bogus"]).output().unwrap();
+    let out = Command::new(common::BIN)
+        .args(["--bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn unknown_sort_column_lists_the_valid_ones() {
-    let out = Command::new(common::BIN).args(["-s", "BOGUS"]).output().unwrap();
+    let out = Command::new(common::BIN)
+        .args(["-s", "BOGUS"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"), "{err}");
+    assert!(
+        err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"),
+        "{err}"
+    );
 }

@@ -192,15 +192,28 @@ pub enum Action {
     Sample(Arc<Snapshot>),
     Lab(LabEvent),
     /// A mouse click at a screen position.
-    Click { x: u16, y: u16 },
+    Click {
+        x: u16,
+        y: u16,
+    },
     ScrollUp,
     ScrollDown,
     /// The outcome of an effect the runtime carried out, for the status line.
-    Done { text: String, error: bool },
+    Done {
+        text: String,
+        error: bool,
+    },
     /// The current CPU affinity of a process or thread, to edit.
-    AffinityLoaded { pid: Pid, tid: Option<Pid>, allowed: Vec<bool> },
+    AffinityLoaded {
+        pid: Pid,
+        tid: Option<Pid>,
+        allowed: Vec<bool>,
+    },
     /// Text to show in a scrollable overlay (environment, open files, command line).
-    ShowText { title: String, lines: Vec<String> },
+    ShowText {
+        title: String,
+        lines: Vec<String>,
+    },
 }
 
 /// A process as the user chose it: PID plus start time, so a reused PID is never acted on.

@@ -63,7 +63,12 @@ const MAX_KEPT: usize = 32;
 
 impl LabState {
     pub fn new(catalog: Vec<CatalogEntry>) -> LabState {
-        LabState { catalog, cursor: 0, demos: Vec::new(), select_next_started: false }
+        LabState {
+            catalog,
+            cursor: 0,
+            demos: Vec::new(),
+            select_next_started: false,
+        }
     }
 
     pub fn selected_entry(&self) -> Option<&CatalogEntry> {
@@ -82,16 +87,31 @@ impl LabState {
     pub fn adjust_workers(&mut self, up: bool) {
         if let Some(e) = self.catalog.get_mut(self.cursor) {
             let step = if e.kind == DemoKind::SpawnCost { 50 } else { 1 };
-            e.workers = if up { e.workers.saturating_add(step) } else { e.workers.saturating_sub(step) }
-                .clamp(1, e.max_workers.max(1));
+            e.workers = if up {
+                e.workers.saturating_add(step)
+            } else {
+                e.workers.saturating_sub(step)
+            }
+            .clamp(1, e.max_workers.max(1));
         }
     }
 
     /// Left/Right: shorter or longer, in steps that fit the range 5 s .. 10 min.
     pub fn adjust_seconds(&mut self, up: bool) {
         if let Some(e) = self.catalog.get_mut(self.cursor) {
-            let step = if e.seconds >= 120 || (up && e.seconds >= 60) { 60 } else if e.seconds >= 30 || (up && e.seconds >= 20) { 10 } else { 5 };
-            e.seconds = if up { e.seconds.saturating_add(step) } else { e.seconds.saturating_sub(step) }.clamp(5, 600);
+            let step = if e.seconds >= 120 || (up && e.seconds >= 60) {
+                60
+            } else if e.seconds >= 30 || (up && e.seconds >= 20) {
+                10
+            } else {
+                5
+            };
+            e.seconds = if up {
+                e.seconds.saturating_add(step)
+            } else {
+                e.seconds.saturating_sub(step)
+            }
+            .clamp(5, 600);
         }
     }
 
@@ -101,7 +121,10 @@ impl LabState {
 
     /// The running demo that started this PID, if any.
     pub fn owner_of(&self, pid: Pid) -> Option<DemoId> {
-        self.demos.iter().find(|d| d.running() && d.pids.contains(&pid)).map(|d| d.id)
+        self.demos
+            .iter()
+            .find(|d| d.running() && d.pids.contains(&pid))
+            .map(|d| d.id)
     }
 
     /// Applies a lab event; returns the PID to select when a demo has just started.
@@ -156,7 +179,11 @@ impl LabState {
 
     /// Live cores in use per running demo, from the processes' CPU% in the sample.
     pub fn apply_sample(&mut self, snap: &Snapshot) {
-        for d in self.demos.iter_mut().filter(|d| d.status == DemoStatus::Running) {
+        for d in self
+            .demos
+            .iter_mut()
+            .filter(|d| d.status == DemoStatus::Running)
+        {
             d.cores_now = snap
                 .processes
                 .iter()
@@ -183,16 +210,40 @@ mod tests {
     use super::*;
 
     fn entry(kind: DemoKind) -> CatalogEntry {
-        CatalogEntry { kind, workers: 4, seconds: 60, max_workers: 256, timed: true, unit: "threads", summary: String::new(), lesson: String::new() }
+        CatalogEntry {
+            kind,
+            workers: 4,
+            seconds: 60,
+            max_workers: 256,
+            timed: true,
+            unit: "threads",
+            summary: String::new(),
+            lesson: String::new(),
+        }
     }
 
     #[test]
     fn progress_gives_rate() {
         let mut lab = LabState::new(vec![entry(DemoKind::CpuThreads)]);
         let spec = lab.spec_at_cursor().unwrap();
-        assert_eq!(lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] }), Some(42));
-        lab.apply(LabEvent::Progress { id: 1, ops: 100, elapsed: Duration::from_secs(1) });
-        lab.apply(LabEvent::Progress { id: 1, ops: 400, elapsed: Duration::from_millis(1500) });
+        assert_eq!(
+            lab.apply(LabEvent::Started {
+                id: 1,
+                spec,
+                pids: vec![42]
+            }),
+            Some(42)
+        );
+        lab.apply(LabEvent::Progress {
+            id: 1,
+            ops: 100,
+            elapsed: Duration::from_secs(1),
+        });
+        lab.apply(LabEvent::Progress {
+            id: 1,
+            ops: 400,
+            elapsed: Duration::from_millis(1500),
+        });
         let d = &lab.demos[0];
         assert!((d.ops_rate - 600.0).abs() < 1e-6, "{}", d.ops_rate);
         assert_eq!(lab.owner_of(42), Some(1));
@@ -201,7 +252,10 @@ mod tests {
 
     #[test]
     fn knobs_stay_in_range() {
-        let mut lab = LabState::new(vec![CatalogEntry { max_workers: 5, ..entry(DemoKind::CpuThreads) }]);
+        let mut lab = LabState::new(vec![CatalogEntry {
+            max_workers: 5,
+            ..entry(DemoKind::CpuThreads)
+        }]);
         for _ in 0..10 {
             lab.adjust_workers(true);
         }

@@ -95,7 +95,10 @@ impl Column {
 
     /// Numbers sort biggest first, names A→Z first, as in htop.
     pub fn descending_by_default(self) -> bool {
-        !matches!(self, Column::Pid | Column::User | Column::Command | Column::State)
+        !matches!(
+            self,
+            Column::Pid | Column::User | Column::Command | Column::State
+        )
     }
 
     /// Accepts the titles and htop's field names, case-insensitive (`CPU`, `PERCENT_CPU`, `M_RESIDENT`).
@@ -122,7 +125,11 @@ impl Column {
 
 /// The valid names for `-s`, for error messages.
 pub fn column_names() -> String {
-    Column::ALL.iter().map(|c| c.title().trim_end_matches(['%', '+'])).collect::<Vec<_>>().join(", ")
+    Column::ALL
+        .iter()
+        .map(|c| c.title().trim_end_matches(['%', '+']))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +140,10 @@ pub struct SortSpec {
 
 impl SortSpec {
     pub fn by(column: Column) -> SortSpec {
-        SortSpec { column, descending: column.descending_by_default() }
+        SortSpec {
+            column,
+            descending: column.descending_by_default(),
+        }
     }
 }
 
@@ -176,7 +186,11 @@ pub fn compare(a: &ProcessSample, b: &ProcessSample, sort: SortSpec) -> Ordering
     // The tie-break is always ascending PID, unless PID itself is the column being inverted.
     ord.then_with(|| {
         let t = a.pid.cmp(&b.pid);
-        if sort.column == Column::Pid && sort.descending { t.reverse() } else { t }
+        if sort.column == Column::Pid && sort.descending {
+            t.reverse()
+        } else {
+            t
+        }
     })
 }
 
@@ -193,7 +207,10 @@ pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     }
     if hay.is_ascii() && needle_lower.is_ascii() {
         let n = needle_lower.as_bytes();
-        return hay.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+        return hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n));
     }
     hay.to_lowercase().contains(needle_lower)
 }
@@ -276,7 +293,10 @@ impl ThreadColumn {
     }
 
     pub fn descending_by_default(self) -> bool {
-        !matches!(self, ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State)
+        !matches!(
+            self,
+            ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State
+        )
     }
 }
 
@@ -288,7 +308,10 @@ pub struct ThreadSort {
 
 impl ThreadSort {
     pub fn by(column: ThreadColumn) -> ThreadSort {
-        ThreadSort { column, descending: column.descending_by_default() }
+        ThreadSort {
+            column,
+            descending: column.descending_by_default(),
+        }
     }
 }
 
@@ -325,6 +348,10 @@ pub fn compare_threads(a: &ThreadDetail, b: &ThreadDetail, sort: ThreadSort) -> 
     let ord = if sort.descending { ord.reverse() } else { ord };
     ord.then_with(|| {
         let t = x.tid.cmp(&y.tid);
-        if sort.column == ThreadColumn::Tid && sort.descending { t.reverse() } else { t }
+        if sort.column == ThreadColumn::Tid && sort.descending {
+            t.reverse()
+        } else {
+            t
+        }
     })
 }

@@ -5,7 +5,11 @@ use super::*;
 use crate::collect::model::{FocusSample, Snapshot};
 
 fn app() -> App {
-    let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
+    let mut app = App::new(
+        Options::default(),
+        KeyHelp::default(),
+        LabState::new(Vec::new()),
+    );
     app.update(Action::Sample(Arc::new(snapshot(1))));
     app
 }
@@ -56,8 +60,14 @@ fn sort_by_every_column_is_total_and_invertible() {
             v
         };
         assert_eq!(sorted(a.clone()), sorted(b.clone()), "{col:?}");
-        if matches!(col, Column::Pid | Column::Res | Column::Mem | Column::Time | Column::Command) {
-            assert_eq!(a, b, "{col:?} has no ties in the fixture, so invert reverses it");
+        if matches!(
+            col,
+            Column::Pid | Column::Res | Column::Mem | Column::Time | Column::Command
+        ) {
+            assert_eq!(
+                a, b,
+                "{col:?} has no ties in the fixture, so invert reverses it"
+            );
         }
     }
 }
@@ -66,7 +76,13 @@ fn sort_by_every_column_is_total_and_invertible() {
 fn sort_keys_select_columns() {
     let mut app = app();
     cmd(&mut app, Command::SortMem);
-    assert_eq!(app.list.sort, SortSpec { column: Column::Mem, descending: true });
+    assert_eq!(
+        app.list.sort,
+        SortSpec {
+            column: Column::Mem,
+            descending: true
+        }
+    );
     assert_eq!(pids(&app)[0], 300);
     cmd(&mut app, Command::SortPid);
     assert_eq!(pids(&app), vec![1, 200, 300, 400, 401]);
@@ -100,7 +116,10 @@ fn selection_follows_pid_across_resorts_and_refreshes() {
     assert_eq!(app.list.selected, 4);
     // A refresh where 401's CPU changes keeps it selected.
     let mut s = snapshot(2);
-    s.processes.iter_mut().filter(|p| p.pid == 401).for_each(|p| p.cpu_percent = 99.0);
+    s.processes
+        .iter_mut()
+        .filter(|p| p.pid == 401)
+        .for_each(|p| p.cpu_percent = 99.0);
     app.update(Action::Sample(Arc::new(s)));
     assert_eq!(app.selected_pid(), Some(401));
 }
@@ -128,7 +147,11 @@ fn selection_moves_to_neighbour_when_process_exits() {
 
 #[test]
 fn empty_list_is_safe() {
-    let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
+    let mut app = App::new(
+        Options::default(),
+        KeyHelp::default(),
+        LabState::new(Vec::new()),
+    );
     for c in Command::ALL {
         if c != Command::Quit {
             app.update(Action::Cmd(c));
@@ -179,7 +202,11 @@ fn incremental_search_jumps_and_next_wraps() {
     cmd(&mut app, Command::Search);
     type_text(&mut app, "zzz");
     assert_eq!(app.selected_pid(), Some(400));
-    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("no process matches")));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("no process matches"))
+    );
 }
 
 #[test]
@@ -203,14 +230,34 @@ fn all_threads_mode_lists_threads_under_their_process() {
     let mut app = app();
     let fx = cmd(&mut app, Command::ToggleThreads);
     assert_eq!(fx, vec![Effect::AllThreads(true)]);
-    let ids: Vec<(Pid, Option<Pid>)> = app.list.rows.iter().take(4).map(|r| (r.id.pid, r.id.tid)).collect();
-    assert_eq!(ids, vec![(300, None), (300, Some(301)), (300, Some(302)), (300, Some(303))]);
+    let ids: Vec<(Pid, Option<Pid>)> = app
+        .list
+        .rows
+        .iter()
+        .take(4)
+        .map(|r| (r.id.pid, r.id.tid))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            (300, None),
+            (300, Some(301)),
+            (300, Some(302)),
+            (300, Some(303))
+        ]
+    );
     cmd(&mut app, Command::Down);
     cmd(&mut app, Command::Down);
     assert_eq!(app.selected_row().map(|r| r.id.tid), Some(Some(302)));
     // Turning it off puts the selection on the thread's process.
     cmd(&mut app, Command::ToggleThreads);
-    assert_eq!(app.selected_row().map(|r| r.id), Some(RowId { pid: 300, tid: None }));
+    assert_eq!(
+        app.selected_row().map(|r| r.id),
+        Some(RowId {
+            pid: 300,
+            tid: None
+        })
+    );
 }
 
 #[test]
@@ -223,7 +270,10 @@ fn enter_opens_threads_and_back_returns_to_same_process() {
     assert_eq!(app.view, View::Threads);
     // Refreshes that reorder the list while the threads view is open.
     let mut s = snapshot(2);
-    s.processes.iter_mut().filter(|p| p.pid == 200).for_each(|p| p.cpu_percent = 500.0);
+    s.processes
+        .iter_mut()
+        .filter(|p| p.pid == 200)
+        .for_each(|p| p.cpu_percent = 500.0);
     app.update(Action::Sample(Arc::new(s)));
     let fx = cmd(&mut app, Command::Back);
     assert_eq!(fx, vec![Effect::Focus(None)]);
@@ -254,8 +304,15 @@ fn threads_view_sorts_and_keeps_exited_threads_one_interval() {
     f.threads.retain(|t| t.thread.tid != 302);
     app.update(Action::Sample(with_focus(3, f.clone())));
     let t = app.threads.as_ref().unwrap();
-    let rows: Vec<(Pid, bool)> = t.rows.iter().map(|r| (r.detail.thread.tid, r.exited)).collect();
-    assert_eq!(rows, vec![(301, false), (303, false), (300, false), (302, true)]);
+    let rows: Vec<(Pid, bool)> = t
+        .rows
+        .iter()
+        .map(|r| (r.detail.thread.tid, r.exited))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(301, false), (303, false), (300, false), (302, true)]
+    );
     app.update(Action::Sample(with_focus(4, f)));
     assert_eq!(app.threads.as_ref().unwrap().rows.len(), 3);
     assert!(!app.threads.as_ref().unwrap().history.contains_key(&302));
@@ -266,7 +323,11 @@ fn threads_view_survives_process_exit_and_keeps_last_data() {
     let mut app = app();
     cmd(&mut app, Command::Enter);
     app.update(Action::Sample(with_focus(2, focus_worker())));
-    let gone = FocusSample { pid: 300, alive: false, ..Default::default() };
+    let gone = FocusSample {
+        pid: 300,
+        alive: false,
+        ..Default::default()
+    };
     let mut s = snapshot(3);
     s.processes.retain(|p| p.pid != 300);
     s.focus = Some(gone);
@@ -295,18 +356,28 @@ fn state_history_accumulates_and_is_bounded() {
 
 #[test]
 fn threads_of_starts_in_threads_view() {
-    let opts = Options { threads_of: Some(300), ..Options::default() };
+    let opts = Options {
+        threads_of: Some(300),
+        ..Options::default()
+    };
     let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
     assert_eq!(app.view, View::Threads);
     assert_eq!(app.startup_effects(), vec![Effect::Focus(Some(300))]);
     app.update(Action::Sample(with_focus(1, focus_worker())));
     app.update(Action::Cmd(Command::Back));
-    assert_eq!(app.selected_pid(), Some(300), "going back lands on the process");
+    assert_eq!(
+        app.selected_pid(),
+        Some(300),
+        "going back lands on the process"
+    );
 }
 
 #[test]
 fn pid_filter_shows_only_those_pids() {
-    let opts = Options { pids: Some([1, 401].into()), ..Options::default() };
+    let opts = Options {
+        pids: Some([1, 401].into()),
+        ..Options::default()
+    };
     let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
     app.update(Action::Sample(Arc::new(snapshot(1))));
     let mut got = pids(&app);

@@ -23,7 +23,12 @@ pub struct Tui {
 impl Tui {
     pub fn start(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
         let pair = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
@@ -33,7 +38,10 @@ impl Tui {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).expect("spawn threadtop in a pty");
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawn threadtop in a pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
@@ -52,7 +60,13 @@ impl Tui {
                 p.lock().unwrap().process(&buf[..n]);
             }
         });
-        Tui { child, master: pair.master, writer, parser, reader: Some(reader) }
+        Tui {
+            child,
+            master: pair.master,
+            writer,
+            parser,
+            reader: Some(reader),
+        }
     }
 
     pub fn pid(&self) -> i32 {
@@ -66,7 +80,10 @@ impl Tui {
     /// Waits until the screen contains `text`; panics with the screen if it never does.
     pub fn wait_for(&self, text: &str, timeout: Duration) {
         if !self.wait_until(timeout, |s| s.contains(text)) {
-            panic!("'{text}' not on screen after {timeout:?}; screen:\n{}", self.screen());
+            panic!(
+                "'{text}' not on screen after {timeout:?}; screen:\n{}",
+                self.screen()
+            );
         }
     }
 
@@ -89,8 +106,18 @@ impl Tui {
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
-        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize");
-        self.parser.lock().unwrap().screen_mut().set_size(NonZeroU16::new(rows).unwrap(), NonZeroU16::new(cols).unwrap());
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        self.parser.lock().unwrap().screen_mut().set_size(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+        );
     }
 
     /// Waits for exit; kills the child and panics if it does not exit in time.
@@ -105,7 +132,10 @@ impl Tui {
             }
             if Instant::now() > end {
                 let _ = self.child.kill();
-                panic!("threadtop did not exit within {timeout:?}; screen:\n{}", self.screen());
+                panic!(
+                    "threadtop did not exit within {timeout:?}; screen:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -129,9 +159,9 @@ impl Tui {
         for r in 0..rows.get() {
             let line = screen.contents_between(r, 0, r, cols.get());
             if line.contains(text) {
-                let highlighted = (0..cols.get()).filter_map(|c| screen.cell(r, c)).any(|c| {
-                    c.inverse() || !matches!(c.bgcolor(), vt100::Color::Default)
-                });
+                let highlighted = (0..cols.get())
+                    .filter_map(|c| screen.cell(r, c))
+                    .any(|c| c.inverse() || !matches!(c.bgcolor(), vt100::Color::Default));
                 return Some((r, line, highlighted));
             }
         }
@@ -158,9 +188,13 @@ pub fn proc_state(pid: i32) -> Option<char> {
 /// Live (not zombie) processes whose name starts with `tt-` and whose ancestry includes `root`.
 pub fn live_demo_processes_of(root: i32) -> Vec<(i32, String)> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in dir.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         let comm = comm.trim_end().to_string();
         if !comm.starts_with("tt-") || matches!(proc_state(pid), Some('Z') | Some('X') | None) {
