@@ -30,9 +30,17 @@ fn helper_bigmem() {
 struct Helper(std::process::Child);
 
 impl Helper {
-    fn bigmem() -> Helper {
+    /// `tag` goes on the command line (as a harmless `--skip` filter) so a search finds this one.
+    fn bigmem(tag: &str) -> Helper {
         let child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "helper_bigmem", "--ignored", "--nocapture"])
+            .args([
+                "--exact",
+                "helper_bigmem",
+                "--ignored",
+                "--nocapture",
+                "--skip",
+                tag,
+            ])
             .env("THREADTOP_TEST_HELPER", "bigmem")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -137,7 +145,7 @@ fn starts_shows_real_processes_and_quits_cleanly() {
 
 #[test]
 fn p_and_m_reorder_the_list() {
-    let big = Helper::bigmem();
+    let big = Helper::bigmem("order-probe");
     let _probes = Probes::start();
     let me = std::process::id();
     let pids = format!("{me},{}", big.pid());
@@ -161,12 +169,13 @@ fn p_and_m_reorder_the_list() {
 
 #[test]
 fn search_finds_a_process_the_test_started() {
-    let big = Helper::bigmem();
+    let tag = format!("search-probe-{}", std::process::id());
+    let big = Helper::bigmem(&tag);
     let mut tui = Tui::start(&[], &[], 160, 40);
     tui.wait_for("COMMAND", T);
     tui.send(b"/");
-    tui.send(b"helper_bigmem");
-    tui.wait_for("Search: helper_bigmem", T);
+    tui.send(tag.as_bytes());
+    tui.wait_for(&format!("Search: {tag}"), T);
     // The match is selected: Enter keeps the search, a second Enter opens its threads view.
     tui.send(b"\r");
     tui.send(b"\r");
@@ -305,4 +314,57 @@ fn unknown_sort_column_lists_the_valid_ones() {
         err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"),
         "{err}"
     );
+}
+
+fn signal_by_keys(readonly: bool) -> (std::process::Child, Tui) {
+    let mut child = Command::new("sleep").arg("300").spawn().unwrap();
+    let pid = child.id().to_string();
+    let mut args = vec!["-p", pid.as_str()];
+    if readonly {
+        args.push("--readonly");
+    }
+    let mut tui = Tui::start(&args, &[], 140, 40);
+    tui.wait_for(&format!("sleep 300"), T);
+    tui.send(b" "); // tag it
+    tui.send(b"k");
+    if readonly {
+        tui.wait_for("read-only mode", T);
+    } else {
+        tui.wait_for("SIGTERM", T);
+        tui.send(b"\r"); // TERM is preselected
+        tui.wait_for("Send SIGTERM (15) to:", T);
+        tui.wait_for(&format!("PID {pid} sleep 300"), T);
+        tui.send(b"y");
+        tui.wait_for("SIGTERM sent to 1 of 1", T);
+    }
+    let _ = &mut child;
+    (child, tui)
+}
+
+#[test]
+fn tag_kill_term_confirm_ends_the_process() {
+    let (mut child, mut tui) = signal_by_keys(false);
+    let end = std::time::Instant::now() + T;
+    let mut gone = false;
+    while std::time::Instant::now() < end {
+        if let Ok(Some(_)) = child.try_wait() {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gone, "the tagged process got SIGTERM");
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}
+
+#[test]
+fn readonly_leaves_the_process_alone() {
+    let (mut child, mut tui) = signal_by_keys(true);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still alive");
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -375,6 +375,12 @@ impl App {
                             cursor: (cursor + 1).min(n.saturating_sub(1)),
                         })
                     }
+                    Command::Home => self.overlay = Some(Overlay::Affinity { cursor: 0 }),
+                    Command::End => {
+                        self.overlay = Some(Overlay::Affinity {
+                            cursor: n.saturating_sub(1),
+                        })
+                    }
                     Command::Tag => {
                         if let Some(flag) = self
                             .affinity_edit
@@ -416,6 +422,12 @@ impl App {
                     Command::Down => {
                         self.overlay = Some(Overlay::UserMenu {
                             cursor: (cursor + 1).min(n.saturating_sub(1)),
+                        })
+                    }
+                    Command::Home => self.overlay = Some(Overlay::UserMenu { cursor: 0 }),
+                    Command::End => {
+                        self.overlay = Some(Overlay::UserMenu {
+                            cursor: n.saturating_sub(1),
                         })
                     }
                     Command::Enter => {

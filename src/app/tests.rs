@@ -407,3 +407,255 @@ fn a_new_process_does_not_steal_the_selection() {
     assert_eq!(app.selected_pid(), before);
     assert_eq!(pids(&app)[0], 999);
 }
+
+fn acting_app(opts: Options) -> App {
+    let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
+    app.update(Action::Sample(Arc::new(snapshot(1))));
+    app
+}
+
+#[test]
+fn targets_are_the_tagged_processes_else_the_selected_one() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down); // 200
+    let t: Vec<Pid> = app.action_targets().iter().map(|t| t.pid).collect();
+    assert_eq!(t, vec![200]);
+    cmd(&mut app, Command::Tag); // tags 200, moves to 300
+    assert_eq!(app.selected_pid(), Some(300));
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Tag); // tags 400
+    let t: Vec<Pid> = app.action_targets().iter().map(|t| t.pid).collect();
+    assert_eq!(t, vec![200, 400]);
+    assert_eq!(
+        app.action_targets()[0].start_ticks,
+        1200,
+        "start time travels with the target"
+    );
+    cmd(&mut app, Command::UntagAll);
+    assert!(app.list.tagged.is_empty());
+    // c tags a process and its descendants.
+    cmd(&mut app, Command::Home); // 1
+    cmd(&mut app, Command::TagChildren);
+    let mut tagged: Vec<Pid> = app.list.tagged.iter().copied().collect();
+    tagged.sort();
+    assert_eq!(tagged, vec![1, 200, 300, 400, 401]);
+}
+
+#[test]
+fn signals_to_0_1_and_self_are_refused_before_any_menu() {
+    let opts = Options {
+        self_pid: 200,
+        ..Options::default()
+    };
+    let mut app = acting_app(opts);
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home); // PID 1
+    cmd(&mut app, Command::Kill);
+    assert_eq!(app.overlay, None);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("PID 1"))
+    );
+    cmd(&mut app, Command::Down); // 200 = self
+    cmd(&mut app, Command::Kill);
+    assert_eq!(app.overlay, None);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("threadtop itself"))
+    );
+    let refusal = app.refusal(&[Target {
+        pid: 0,
+        start_ticks: 0,
+        command: String::new(),
+    }]);
+    assert!(refusal.is_some_and(|r| r.starts_with("refused:")));
+}
+
+#[test]
+fn signal_menu_confirm_and_cancel() {
+    let mut app = acting_app(Options {
+        self_pid: 999_999,
+        ..Options::default()
+    });
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::End); // 401
+    cmd(&mut app, Command::Kill);
+    assert_eq!(
+        app.overlay,
+        Some(Overlay::SignalMenu { cursor: 0 }),
+        "cursor starts on TERM"
+    );
+    cmd(&mut app, Command::Down); // KILL
+    cmd(&mut app, Command::Enter);
+    assert_eq!(app.overlay, Some(Overlay::Confirm));
+    let fx = cmd(&mut app, Command::Yes);
+    assert_eq!(
+        fx,
+        vec![Effect::Signal {
+            targets: vec![Target {
+                pid: 401,
+                start_ticks: 1401,
+                command: "/usr/bin/sshd-session --flag".into()
+            }],
+            sig: libc::SIGKILL
+        }]
+    );
+    // Cancel sends nothing.
+    cmd(&mut app, Command::Kill);
+    cmd(&mut app, Command::Enter);
+    assert!(cmd(&mut app, Command::No).is_empty());
+    assert_eq!(app.overlay, None);
+    assert!(app.pending_signal.is_none());
+}
+
+#[test]
+fn read_only_turns_every_acting_command_into_a_message() {
+    let mut app = acting_app(Options {
+        readonly: true,
+        self_pid: 999_999,
+        ..Options::default()
+    });
+    for c in [
+        Command::Kill,
+        Command::NiceDown,
+        Command::NiceUp,
+        Command::Affinity,
+    ] {
+        app.status = None;
+        assert!(cmd(&mut app, c).is_empty(), "{c:?}");
+        assert_eq!(app.overlay, None, "{c:?} opened nothing");
+        assert!(
+            app.status
+                .as_ref()
+                .is_some_and(|s| s.text.starts_with("read-only mode")),
+            "{c:?}"
+        );
+    }
+    // The lab does not launch either.
+    app.lab = LabState::new(vec![crate::app::lab::CatalogEntry {
+        kind: crate::lab::model::DemoKind::CpuThreads,
+        workers: 1,
+        seconds: 5,
+        max_workers: 4,
+        timed: true,
+        unit: "threads",
+        summary: String::new(),
+        lesson: String::new(),
+    }]);
+    cmd(&mut app, Command::OpenLab);
+    assert!(cmd(&mut app, Command::Enter).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("read-only mode"))
+    );
+}
+
+#[test]
+fn nice_in_threads_view_is_per_thread_and_in_list_per_process() {
+    let mut app = acting_app(Options::default());
+    // List: worker (300) selected → every thread of it.
+    assert_eq!(
+        cmd(&mut app, Command::NiceUp),
+        vec![Effect::Renice {
+            pid: 300,
+            tid: None,
+            delta: 1
+        }]
+    );
+    cmd(&mut app, Command::Enter);
+    app.update(Action::Sample(with_focus(2, focus_worker())));
+    cmd(&mut app, Command::Down); // TID 301
+    assert_eq!(
+        cmd(&mut app, Command::NiceDown),
+        vec![Effect::Renice {
+            pid: 300,
+            tid: Some(301),
+            delta: -1
+        }]
+    );
+    // A signal from the threads view goes to the process.
+    cmd(&mut app, Command::Kill);
+    let p = app.pending_signal.as_ref().unwrap();
+    assert_eq!(p.targets[0].pid, 300);
+    assert_eq!(p.from_thread, Some(301));
+}
+
+#[test]
+fn follow_off_keeps_the_row_position() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::ToggleFollow);
+    cmd(&mut app, Command::Down); // row 1: 401
+    let mut s = snapshot(2);
+    s.processes
+        .iter_mut()
+        .filter(|p| p.pid == 200)
+        .for_each(|p| p.cpu_percent = 50.0);
+    app.update(Action::Sample(Arc::new(s)));
+    assert_eq!(app.list.selected, 1);
+    assert_eq!(
+        app.selected_pid(),
+        Some(200),
+        "the row stays, the process under it changes"
+    );
+}
+
+#[test]
+fn pause_freezes_the_display() {
+    let mut app = acting_app(Options::default());
+    assert_eq!(cmd(&mut app, Command::Pause), vec![Effect::Pause(true)]);
+    let mut s = snapshot(2);
+    s.processes.clear();
+    app.update(Action::Sample(Arc::new(s)));
+    assert_eq!(
+        app.list.rows.len(),
+        5,
+        "the paused screen keeps the last sample"
+    );
+    assert_eq!(cmd(&mut app, Command::Pause), vec![Effect::Pause(false)]);
+}
+
+#[test]
+fn user_menu_filters_by_user() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::UserMenu);
+    assert_eq!(
+        app.user_choices,
+        vec!["".to_string(), "root".into(), "sshd".into()]
+    );
+    cmd(&mut app, Command::End);
+    cmd(&mut app, Command::Enter);
+    assert_eq!(pids(&app), vec![400]);
+    cmd(&mut app, Command::UserMenu);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Enter);
+    assert_eq!(pids(&app).len(), 5);
+}
+
+#[test]
+fn mouse_click_selects_rows_and_sorts_by_titles() {
+    let mut app = acting_app(Options::default());
+    {
+        let mut hit = app.hit.borrow_mut();
+        hit.header_y = Some(5);
+        hit.body_y = 6;
+        hit.body_h = 10;
+        hit.columns = vec![(0, 8, 0), (8, 18, 1)];
+    }
+    app.update(Action::Click { x: 3, y: 8 });
+    assert_eq!(app.list.selected, 2);
+    app.update(Action::Click { x: 3, y: 5 });
+    assert_eq!(app.list.sort.column, Column::Pid);
+    assert!(!app.list.sort.descending);
+    app.update(Action::Click { x: 3, y: 5 });
+    assert!(app.list.sort.descending, "a second click inverts");
+    app.update(Action::Click { x: 3, y: 100 });
+    assert_eq!(
+        app.list.selected, app.list.selected,
+        "outside the table: nothing"
+    );
+}
