@@ -317,14 +317,14 @@ fn unknown_sort_column_lists_the_valid_ones() {
 }
 
 fn signal_by_keys(readonly: bool) -> (std::process::Child, Tui) {
-    let mut child = Command::new("sleep").arg("300").spawn().unwrap();
+    let child = Command::new("sleep").arg("300").spawn().unwrap();
     let pid = child.id().to_string();
     let mut args = vec!["-p", pid.as_str()];
     if readonly {
         args.push("--readonly");
     }
     let mut tui = Tui::start(&args, &[], 140, 40);
-    tui.wait_for(&format!("sleep 300"), T);
+    tui.wait_for("sleep 300", T);
     tui.send(b" "); // tag it
     tui.send(b"k");
     if readonly {
@@ -337,7 +337,6 @@ fn signal_by_keys(readonly: bool) -> (std::process::Child, Tui) {
         tui.send(b"y");
         tui.wait_for("SIGTERM sent to 1 of 1", T);
     }
-    let _ = &mut child;
     (child, tui)
 }
 
