@@ -673,12 +673,15 @@ fn run(
                 panic!("test panic in sampler");
             }
             let interval = sampler.config().interval;
-            next = now
-                + if std::mem::take(&mut quick) {
-                    QUICK_FOLLOW_UP.min(interval)
-                } else {
-                    interval
-                };
+            let gap = if std::mem::take(&mut quick) {
+                QUICK_FOLLOW_UP.min(interval)
+            } else {
+                interval
+            };
+            // On the fixed cadence, but when a sample takes longer than the interval (a huge
+            // machine), rest as long as it took: the sampler never holds more than half a core.
+            let done = Instant::now();
+            next = (now + gap).max(done + (done - now));
             continue;
         }
         let wait = if paused {
