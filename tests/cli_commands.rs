@@ -468,6 +468,21 @@ fn proc_root_points_at_a_fake_tree() {
     assert!(main["wait_percent"].is_null());
     assert_eq!(main["is_main"], true);
 
+    // Threads that can't be listed: a clear message and exit 1, no crash.
+    fake.write(
+        "4343/stat",
+        stat_line(4343, "locked", 1, 0x400000).as_bytes(),
+    );
+    fake.write("4343/task", b"");
+    let out = threadtop(&["--proc-root", root, "threads", "4343"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read") && err.contains("4343/task"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+
     let out = threadtop(&["--proc-root", root, "threads", "9999"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such process: 9999"));

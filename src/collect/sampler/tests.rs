@@ -482,6 +482,24 @@ fn focused_process_exit_keeps_last_data() {
 }
 
 #[test]
+fn unreadable_task_dir_is_an_error_not_a_panic() {
+    let fake = FakeProc::new("focus-unreadable");
+    fake.write("100/stat", &St::new(100, "app").line());
+    // `task` that can't be listed (root reads through chmod 000, so use a plain file).
+    fake.write("100/task", b"");
+    let mut s = fake.sampler();
+    s.set_focus(Some(100));
+    let f = s.sample().focus.unwrap();
+    assert!(f.alive);
+    assert!(f.threads.is_empty());
+    let e = f.error.unwrap();
+    assert!(
+        e.starts_with("cannot read ") && e.contains("100/task"),
+        "{e}"
+    );
+}
+
+#[test]
 fn focus_on_a_missing_pid_says_so() {
     let fake = FakeProc::new("focus-missing");
     let mut s = fake.sampler();
