@@ -268,8 +268,8 @@ fn threads_json_of_this_process() {
     let probes = Probes::start();
     let me = std::process::id();
     let pid = me.to_string();
-    // The spinner must get a clear share of a core; a machine busy with other builds may starve it
-    // for one interval, so a second, longer try is allowed. Every structural check holds on each.
+    // A machine busy with other builds may starve the spinner for one interval, so a second,
+    // longer try is allowed. Every structural check must hold on each try.
     let mut cpu_ok = false;
     for interval in ["500ms", "1500ms"] {
         let before = tids_of_self();
@@ -324,7 +324,10 @@ fn threads_json_of_this_process() {
         let sleep = thread_by_tid(&v, probes.tids[1])["cpu_percent"]
             .as_f64()
             .unwrap();
-        if spin > 50.0 && sleep < 10.0 {
+        // Idle, the spinner shows ~100%; with every core contended (other builds, other tests)
+        // its share drops, so "clearly higher" is judged against the sleeper, not a full core.
+        // Below 10% would take 20 runnable tasks on 2 cores.
+        if spin > 10.0 && sleep < 10.0 && spin > 4.0 * sleep.max(1.0) {
             cpu_ok = true;
             break;
         }
