@@ -100,6 +100,8 @@ pub struct Sampler {
     focus: FocusState,
     pid_list: Vec<Pid>,
     tid_list: Vec<Pid>,
+    /// Placeholder for a row's cmdline and user until the cache fills them: no allocation per row.
+    empty: Arc<str>,
 }
 
 impl Sampler {
@@ -119,6 +121,7 @@ impl Sampler {
             focus: FocusState::default(),
             pid_list: Vec::new(),
             tid_list: Vec::new(),
+            empty: Arc::from(""),
         }
     }
 
@@ -201,7 +204,14 @@ impl Sampler {
                 .ok()
                 .and_then(parse_stat)
                 .map(|st| {
-                    let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total);
+                    let p = process_from_stat(
+                        &st,
+                        hz,
+                        self.page_size,
+                        boot_time,
+                        mem_total,
+                        &self.empty,
+                    );
                     (p, st.cpu_ticks())
                 })
             else {
@@ -304,12 +314,14 @@ impl Sampler {
     }
 }
 
+/// The row from stat; cmdline and user are `empty` until the cache fills them.
 fn process_from_stat(
     st: &Stat<'_>,
     hz: u64,
     page_size: u64,
     boot_time: u64,
     mem_total: u64,
+    empty: &Arc<str>,
 ) -> ProcessSample {
     let rss_bytes = st.rss_pages.saturating_mul(page_size);
     ProcessSample {
@@ -318,9 +330,9 @@ fn process_from_stat(
         start_ticks: st.starttime,
         start_time: boot_time.saturating_add(st.starttime / hz),
         name: st.comm_lossy(),
-        cmdline: Arc::from(""),
+        cmdline: empty.clone(),
         uid: None,
-        user: Arc::from(""),
+        user: empty.clone(),
         state: char::from(st.state),
         priority: st.priority,
         nice: st.nice,
@@ -673,12 +685,15 @@ fn run(
                 panic!("test panic in sampler");
             }
             let interval = sampler.config().interval;
-            next = now
-                + if std::mem::take(&mut quick) {
-                    QUICK_FOLLOW_UP.min(interval)
-                } else {
-                    interval
-                };
+            let gap = if std::mem::take(&mut quick) {
+                QUICK_FOLLOW_UP.min(interval)
+            } else {
+                interval
+            };
+            // On the fixed cadence, but when a sample takes longer than the interval (a huge
+            // machine), rest as long as it took: the sampler never holds more than half a core.
+            let done = Instant::now();
+            next = (now + gap).max(done + (done - now));
             continue;
         }
         let wait = if paused {

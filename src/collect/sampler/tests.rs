@@ -482,6 +482,24 @@ fn focused_process_exit_keeps_last_data() {
 }
 
 #[test]
+fn unreadable_task_dir_is_an_error_not_a_panic() {
+    let fake = FakeProc::new("focus-unreadable");
+    fake.write("100/stat", &St::new(100, "app").line());
+    // `task` that can't be listed (root reads through chmod 000, so use a plain file).
+    fake.write("100/task", b"");
+    let mut s = fake.sampler();
+    s.set_focus(Some(100));
+    let f = s.sample().focus.unwrap();
+    assert!(f.alive);
+    assert!(f.threads.is_empty());
+    let e = f.error.unwrap();
+    assert!(
+        e.starts_with("cannot read ") && e.contains("100/task"),
+        "{e}"
+    );
+}
+
+#[test]
 fn focus_on_a_missing_pid_says_so() {
     let fake = FakeProc::new("focus-missing");
     let mut s = fake.sampler();
@@ -634,13 +652,33 @@ fn test_panic_hook_kills_the_thread_after_one_sample() {
     h.send(Control::Now);
 }
 
-/// Cost of one sample on this machine. Run with
+/// Cost of one sample on this machine, with 1000 parked threads of its own (more with
+/// `THREADTOP_BENCH_THREADS=N`). Run with
 /// `cargo test --release --lib sampler_cost -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn sampler_cost() {
     let me = std::process::id() as Pid;
-    let runs = 20;
+    let n: usize = std::env::var("THREADTOP_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let parked: Vec<_> = (0..n)
+        .map(|i| {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name(format!("parked-{i}"))
+                .stack_size(64 << 10)
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::park_timeout(Duration::from_millis(200));
+                    }
+                })
+                .unwrap()
+        })
+        .collect();
+    let runs = 21;
     for (label, all_threads, focus) in [
         ("processes", false, None),
         ("all threads", true, None),
@@ -651,16 +689,15 @@ fn sampler_cost() {
             focus,
             ..SamplerConfig::default()
         });
-        s.sample();
-        let mut times = Vec::new();
         let mut snap = s.sample();
+        let mut times = Vec::new();
         for _ in 0..runs {
             let t = Instant::now();
             snap = s.sample();
             times.push(t.elapsed());
         }
         times.sort();
-        let median = times[runs / 2];
+        let us = times[runs / 2].as_secs_f64() * 1e6;
         let procs = snap.processes.len();
         let tasks: usize = snap
             .processes
@@ -675,10 +712,15 @@ fn sampler_cost() {
             .sum();
         let focus_threads = snap.focus.as_ref().map_or(0, |f| f.threads.len());
         println!(
-            "{label:14} median {:>8.0} µs; {procs} processes ({:.2} µs each), {tasks} tasks ({:.2} µs each), focus threads {focus_threads}",
-            median.as_secs_f64() * 1e6,
-            median.as_secs_f64() * 1e6 / procs as f64,
-            median.as_secs_f64() * 1e6 / tasks as f64,
+            "{label:14} median {us:>8.0} µs | {procs} processes: {:.2} µs each | {tasks} tasks: \
+             {:.2} µs each | focus threads {focus_threads}",
+            us / procs as f64,
+            us / tasks as f64,
         );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in parked {
+        t.thread().unpark();
+        let _ = t.join();
     }
 }
