@@ -122,6 +122,13 @@ fn inspect_reads_environment_and_open_files() {
         .spawn()
         .unwrap();
     let pid = child.id() as i32;
+    // Between fork and exec the child still has the test's environment: wait for the exec.
+    for _ in 0..500 {
+        if std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let env = control::environ(proc_root(), pid).unwrap();
     assert!(env.iter().any(|l| l == "THREADTOP_PROBE=yes-42"));
     let files = control::open_files(proc_root(), pid).unwrap();
