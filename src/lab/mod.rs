@@ -1,6 +1,9 @@
 //! Demo workloads: launch, track, stop and reap them. Knows nothing of the UI.
 
+pub mod catalog;
+pub mod measure;
 pub mod model;
+mod protocol;
 
 // SKELETON-STUB: replaced by the lab work.
 pub mod worker {
