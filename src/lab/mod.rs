@@ -4,13 +4,8 @@ pub mod catalog;
 pub mod measure;
 pub mod model;
 mod protocol;
+pub mod worker;
 
-// SKELETON-STUB: replaced by the lab work.
-pub mod worker {
-    pub fn main(_args: &[String]) -> std::process::ExitCode {
-        std::process::ExitCode::FAILURE
-    }
-}
 // SKELETON-STUB: replaced by the lab work.
 pub mod headless {
     pub fn run(
