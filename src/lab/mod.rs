@@ -1,21 +1,31 @@
 //! Demo workloads: launch, track, stop and reap them. Knows nothing of the UI.
+//!
+//! - `catalog`: the demo kinds, their lessons, defaults, names and caps.
+//! - `Supervisor`: starts demos as child processes of threadtop and reports on them as
+//!   `LabEvent`s; used by the TUI runtime and by `headless`.
+//! - `worker`: what runs inside a demo child (`threadtop __workload ...`).
+//! - `measure`: cores in use, rates and results (pure).
+//! - `headless`: `threadtop demo KIND`.
 
+use std::path::PathBuf;
+
+pub mod catalog;
+pub mod headless;
+pub mod measure;
 pub mod model;
+mod protocol;
+mod supervisor;
+pub mod worker;
 
-// SKELETON-STUB: replaced by the lab work.
-pub mod worker {
-    pub fn main(_args: &[String]) -> std::process::ExitCode {
-        std::process::ExitCode::FAILURE
+pub use supervisor::Supervisor;
+
+/// The binary demo processes re-execute. `/proc/self/exe` names this very binary even when
+/// the file was rebuilt or upgraded since threadtop started, so a demo never runs a different
+/// version of the worker than the supervisor expects.
+pub fn self_exe() -> PathBuf {
+    let proc_exe = PathBuf::from("/proc/self/exe");
+    if proc_exe.exists() {
+        return proc_exe;
     }
-}
-// SKELETON-STUB: replaced by the lab work.
-pub mod headless {
-    pub fn run(
-        _kind: &str,
-        _n: Option<u32>,
-        _s: Option<f64>,
-        _json: bool,
-    ) -> std::process::ExitCode {
-        std::process::ExitCode::FAILURE
-    }
+    std::env::current_exe().unwrap_or(proc_exe)
 }

@@ -103,6 +103,9 @@ pub enum LabEvent {
     Progress {
         id: DemoId,
         ops: u64,
+        /// CPU time of all the demo's processes so far (for live cores in use: see
+        /// `lab::measure::LiveRate`).
+        cpu: Duration,
         elapsed: Duration,
     },
     /// The demo ended (deadline, stop or failure) and everything it started is reaped.

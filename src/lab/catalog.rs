@@ -1,0 +1,385 @@
+//! The demo kinds as the user meets them: a one-line summary, a short lesson pointing at what to
+//! watch on screen, default sizes, the names their processes and threads take, and the caps a
+//! launch is checked against. Plain data and pure checks: no I/O, no UI.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use super::model::{DemoKind, DemoSpec};
+
+/// Threads one demo may start (cpu-threads, io-threads, lock-threads).
+pub const MAX_THREADS: u32 = 256;
+/// Processes one demo may start (cpu-procs; zombie counts its parent too).
+pub const MAX_PROCESSES: u32 = 64;
+/// Demos running at once in one supervisor.
+pub const MAX_CONCURRENT: usize = 8;
+/// The longest a demo may run.
+pub const MAX_DURATION: Duration = Duration::from_secs(600);
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(60);
+/// spawn-cost creates its K threads and K processes one at a time, so at most one extra thread
+/// and one extra process exist at any moment: K is bounded by run time, not by the caps above.
+pub const MAX_SPAWN_K: u32 = 10_000;
+pub const DEFAULT_SPAWN_K: u32 = 200;
+
+/// Every demo process name starts with this, so users and tests can find them.
+pub const NAME_PREFIX: &str = "tt-";
+/// The exited-but-unreaped child of the zombie demo.
+pub const ZOMBIE_CHILD_NAME: &str = "tt-zombie";
+
+/// What a demo's N counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerUnit {
+    /// Threads inside one process.
+    Threads,
+    /// Separate processes, one thread each.
+    Processes,
+    /// Exited children left unreaped under one parent.
+    Zombies,
+    /// K threads created and joined, then K processes created and reaped.
+    Spawns,
+}
+
+impl WorkerUnit {
+    /// Plural noun for labels such as "4 threads".
+    pub fn noun(self) -> &'static str {
+        match self {
+            WorkerUnit::Threads => "threads",
+            WorkerUnit::Processes => "processes",
+            WorkerUnit::Zombies => "zombies",
+            WorkerUnit::Spawns => "threads and processes",
+        }
+    }
+}
+
+/// The catalogue entry of one demo kind.
+#[derive(Debug)]
+pub struct DemoInfo {
+    pub kind: DemoKind,
+    /// One line, for the lab's list.
+    pub summary: &'static str,
+    /// A few plain sentences: what the demo shows and where to look.
+    pub lesson: &'static str,
+    pub unit: WorkerUnit,
+    /// The process name(s) as shown in the process list (cpu-procs numbers them).
+    pub process_names: &'static str,
+    /// Worker threads are named `<prefix>-<i>`; `None` when the work runs on the main thread.
+    pub thread_prefix: Option<&'static str>,
+    /// Runs its work once and ends, the duration being only a time limit (spawn-cost).
+    pub runs_once: bool,
+    /// What one counted operation is, for the "ops/s" column.
+    pub op: &'static str,
+}
+
+static CATALOG: [DemoInfo; 6] = [
+    DemoInfo {
+        kind: DemoKind::CpuThreads,
+        summary: "N threads in one process, each spinning on arithmetic",
+        lesson: "One PID with N busy threads. Open its threads view: each thread runs near 100% \
+                 of a core and the core map shows them on different cores, so cores in use \
+                 climbs to N, or to your core count if N is larger. Threads of one process run \
+                 in parallel on a multicore machine: parallelism, not just concurrency. Start \
+                 more threads than cores and they only take turns.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-cpu-threads",
+        thread_prefix: Some("cpu"),
+        runs_once: false,
+        op: "a fixed block of arithmetic",
+    },
+    DemoInfo {
+        kind: DemoKind::IoThreads,
+        summary: "N threads that mostly wait on a timer, doing a little work per wake-up",
+        lesson: "N threads, nearly all in state S (sleeping), and the process near 0% CPU. In \
+                 the threads view VCSW/s is high, because each thread gives up the CPU every \
+                 time it waits, and NVCSW/s stays near 0, because nobody has to push it off. \
+                 This is I/O-bound work: it needs concurrency, not parallelism, which is why \
+                 Python threads suit it despite the GIL.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-io-threads",
+        thread_prefix: Some("io"),
+        runs_once: false,
+        op: "one wake-up: a 20 ms wait, then a little arithmetic",
+    },
+    DemoInfo {
+        kind: DemoKind::LockThreads,
+        summary: "N threads that must hold one global lock to compute: a GIL imitated",
+        lesson: "N threads, but only one holds the lock at a time: cores in use stays near 1 \
+                 however many threads you start, and in the threads view each thread gets about \
+                 1/N of a core. Each holds the lock for a 5 ms turn, then hands it on fairly. \
+                 This is what Python's GIL does to CPU-bound threads: compare with cpu-threads \
+                 and cpu-procs.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-lock-threads",
+        thread_prefix: Some("lock"),
+        runs_once: false,
+        op: "a fixed block of arithmetic, done while holding the lock",
+    },
+    DemoInfo {
+        kind: DemoKind::CpuProcs,
+        summary: "N processes, one spinning thread each",
+        lesson: "N PIDs, each with its own memory (RSS) and one busy thread: cores in use \
+                 reaches N, or your core count, as with cpu-threads, but the workers are \
+                 separate processes that share nothing. This is how Python's multiprocessing \
+                 gets around the GIL, at the price of a costlier start (see spawn-cost) and of \
+                 talking through pipes instead of shared memory.",
+        unit: WorkerUnit::Processes,
+        process_names: "tt-cpu-proc-0, tt-cpu-proc-1, ...",
+        thread_prefix: None,
+        runs_once: false,
+        op: "a fixed block of arithmetic",
+    },
+    DemoInfo {
+        kind: DemoKind::Zombie,
+        summary: "a parent that does not reap its exited child until its deadline",
+        lesson: "The child tt-zombie exits at once, but its parent tt-zombie-par does not wait \
+                 for it, so it stays in the table in state Z: no memory, no CPU, only a PID and \
+                 an exit status waiting to be collected. The tree view shows it under its \
+                 parent. At the deadline, or when stopped, the parent reaps it and the row \
+                 disappears; if the parent dies first, PID 1 adopts and reaps it.",
+        unit: WorkerUnit::Zombies,
+        process_names: "tt-zombie-par, child tt-zombie",
+        thread_prefix: None,
+        runs_once: false,
+        op: "one zombie child created",
+    },
+    DemoInfo {
+        kind: DemoKind::SpawnCost,
+        summary: "creates and joins K threads, then creates and reaps K processes, timing each",
+        lesson: "A new thread only adds a stack and a scheduler entry to a process that already \
+                 exists; a new process (fork) gets a copy of the whole process's page tables and \
+                 file descriptors, and must be reaped. The result is the cost of one thread and \
+                 of one process, measured on this machine, and their ratio: threads are cheaper \
+                 to create, which is why they suit small tasks and processes heavier ones.",
+        unit: WorkerUnit::Spawns,
+        process_names: "tt-spawn-cost",
+        thread_prefix: Some("spawn"),
+        runs_once: true,
+        op: "one thread or process created and joined or reaped",
+    },
+];
+
+/// The catalogue entry of `kind`.
+pub fn info(kind: DemoKind) -> &'static DemoInfo {
+    match kind {
+        DemoKind::CpuThreads => &CATALOG[0],
+        DemoKind::IoThreads => &CATALOG[1],
+        DemoKind::LockThreads => &CATALOG[2],
+        DemoKind::CpuProcs => &CATALOG[3],
+        DemoKind::Zombie => &CATALOG[4],
+        DemoKind::SpawnCost => &CATALOG[5],
+    }
+}
+
+/// Logical cores this process may run on (affinity and cgroup quota included).
+pub fn logical_cores() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+        .unwrap_or(1)
+}
+
+/// N when the user does not choose: enough to fill the machine for CPU demos.
+pub fn default_workers(kind: DemoKind) -> u32 {
+    match kind {
+        DemoKind::CpuThreads | DemoKind::CpuProcs => logical_cores().min(max_workers(kind)),
+        DemoKind::IoThreads => 8,
+        DemoKind::LockThreads => 4,
+        DemoKind::Zombie => 1,
+        DemoKind::SpawnCost => DEFAULT_SPAWN_K,
+    }
+}
+
+/// The largest N a launch accepts.
+pub fn max_workers(kind: DemoKind) -> u32 {
+    match kind {
+        DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads => MAX_THREADS,
+        DemoKind::CpuProcs => MAX_PROCESSES,
+        // The parent counts as one of the demo's processes.
+        DemoKind::Zombie => MAX_PROCESSES - 1,
+        DemoKind::SpawnCost => MAX_SPAWN_K,
+    }
+}
+
+/// The N a launch accepts, for the lab's +/- adjustments.
+pub fn workers_range(kind: DemoKind) -> RangeInclusive<u32> {
+    1..=max_workers(kind)
+}
+
+/// A spec with the defaults of `kind`.
+pub fn default_spec(kind: DemoKind) -> DemoSpec {
+    DemoSpec {
+        kind,
+        workers: default_workers(kind),
+        duration: DEFAULT_DURATION,
+    }
+}
+
+/// The name the demo's process number `index` gives itself (Linux keeps 15 bytes).
+pub fn process_name(kind: DemoKind, index: u32) -> String {
+    match kind {
+        DemoKind::CpuThreads => "tt-cpu-threads".to_owned(),
+        DemoKind::IoThreads => "tt-io-threads".to_owned(),
+        DemoKind::LockThreads => "tt-lock-threads".to_owned(),
+        DemoKind::CpuProcs => format!("tt-cpu-proc-{index}"),
+        DemoKind::Zombie => "tt-zombie-par".to_owned(),
+        DemoKind::SpawnCost => "tt-spawn-cost".to_owned(),
+    }
+}
+
+/// The name of worker thread `i`, for kinds that start threads.
+pub fn thread_name(kind: DemoKind, i: u32) -> Option<String> {
+    info(kind).thread_prefix.map(|p| format!("{p}-{i}"))
+}
+
+/// Whether `spec` may start now, with `running` demos already running. The reason, in words a
+/// user can act on, when it may not; nothing must be started then.
+pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
+    let kind = spec.kind;
+    let unit = info(kind).unit;
+    if running >= MAX_CONCURRENT {
+        return Err(format!(
+            "{running} demos are already running, the most at once is {MAX_CONCURRENT}: stop one first"
+        ));
+    }
+    if spec.workers == 0 {
+        return Err(format!("{kind} needs at least 1 of its {}", unit.noun()));
+    }
+    let max = max_workers(kind);
+    if spec.workers > max {
+        let n = spec.workers;
+        return Err(match kind {
+            DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads => {
+                format!("{kind} with {n} threads: a demo may start at most {MAX_THREADS} threads")
+            }
+            DemoKind::CpuProcs => format!(
+                "{kind} with {n} processes: a demo may start at most {MAX_PROCESSES} processes"
+            ),
+            DemoKind::Zombie => format!(
+                "zombie with {n} zombies: with their parent that makes {} processes, and a demo \
+                 may start at most {MAX_PROCESSES}",
+                u64::from(n) + 1
+            ),
+            DemoKind::SpawnCost => format!(
+                "spawn-cost with K = {n}: K is at most {MAX_SPAWN_K} (it creates K threads, then \
+                 K processes, one at a time)"
+            ),
+        });
+    }
+    if spec.duration.is_zero() {
+        return Err("a demo needs a duration of more than 0 s".to_owned());
+    }
+    if spec.duration > MAX_DURATION {
+        return Err(format!(
+            "a demo may run at most 10 minutes ({} s), not {:.0} s",
+            MAX_DURATION.as_secs(),
+            spec.duration.as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: DemoKind, workers: u32, secs: u64) -> DemoSpec {
+        DemoSpec {
+            kind,
+            workers,
+            duration: Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn names_fit_in_linux_comm() {
+        for kind in DemoKind::ALL {
+            for index in [0, 63] {
+                let name = process_name(kind, index);
+                assert!(name.len() <= 15, "{name} is cut by the kernel");
+                assert!(name.starts_with(NAME_PREFIX));
+            }
+            if let Some(t) = thread_name(kind, MAX_SPAWN_K - 1) {
+                assert!(t.len() <= 15, "{t} is cut by the kernel");
+            }
+        }
+        assert!(ZOMBIE_CHILD_NAME.len() <= 15);
+        assert_eq!(process_name(DemoKind::CpuProcs, 3), "tt-cpu-proc-3");
+        assert_eq!(
+            thread_name(DemoKind::LockThreads, 2).as_deref(),
+            Some("lock-2")
+        );
+        assert_eq!(thread_name(DemoKind::CpuProcs, 0), None);
+    }
+
+    #[test]
+    fn every_kind_has_its_entry() {
+        for kind in DemoKind::ALL {
+            let entry = info(kind);
+            assert_eq!(entry.kind, kind);
+            assert!(!entry.summary.is_empty() && !entry.lesson.is_empty());
+            assert!(workers_range(kind).contains(&default_workers(kind)));
+            assert_eq!(check(&default_spec(kind), 0), Ok(()));
+        }
+        assert_eq!(default_workers(DemoKind::IoThreads), 8);
+        assert_eq!(default_workers(DemoKind::LockThreads), 4);
+        assert_eq!(default_workers(DemoKind::SpawnCost), 200);
+        assert_eq!(default_workers(DemoKind::Zombie), 1);
+        assert_eq!(default_workers(DemoKind::CpuThreads), logical_cores());
+        assert_eq!(DEFAULT_DURATION, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn thread_cap_is_256_per_demo() {
+        for kind in [
+            DemoKind::CpuThreads,
+            DemoKind::IoThreads,
+            DemoKind::LockThreads,
+        ] {
+            assert_eq!(check(&spec(kind, 256, 10), 0), Ok(()));
+            let err = check(&spec(kind, 257, 10), 0).unwrap_err();
+            assert!(err.contains("at most 256 threads"), "{err}");
+        }
+    }
+
+    #[test]
+    fn process_cap_is_64_per_demo() {
+        assert_eq!(check(&spec(DemoKind::CpuProcs, 64, 10), 0), Ok(()));
+        let err = check(&spec(DemoKind::CpuProcs, 65, 10), 0).unwrap_err();
+        assert!(err.contains("at most 64 processes"), "{err}");
+        // The zombie's parent is a process of the demo as well.
+        assert_eq!(check(&spec(DemoKind::Zombie, 63, 10), 0), Ok(()));
+        let err = check(&spec(DemoKind::Zombie, 64, 10), 0).unwrap_err();
+        assert!(err.contains("65 processes"), "{err}");
+    }
+
+    #[test]
+    fn spawn_cost_k_is_capped() {
+        assert_eq!(
+            check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K, 10), 0),
+            Ok(())
+        );
+        assert!(check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K + 1, 10), 0).is_err());
+    }
+
+    #[test]
+    fn at_most_eight_demos_at_once() {
+        let s = spec(DemoKind::IoThreads, 1, 10);
+        assert_eq!(check(&s, 7), Ok(()));
+        let err = check(&s, 8).unwrap_err();
+        assert!(err.contains("already running"), "{err}");
+        assert!(check(&s, 9).is_err());
+    }
+
+    #[test]
+    fn duration_is_capped_at_ten_minutes() {
+        assert_eq!(check(&spec(DemoKind::CpuThreads, 1, 600), 0), Ok(()));
+        let err = check(&spec(DemoKind::CpuThreads, 1, 601), 0).unwrap_err();
+        assert!(err.contains("10 minutes"), "{err}");
+        assert!(check(&spec(DemoKind::CpuThreads, 1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn zero_workers_is_refused() {
+        for kind in DemoKind::ALL {
+            assert!(check(&spec(kind, 0, 10), 0).is_err(), "{kind}");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! `threadtop demo KIND [-n N] [--seconds S] [--json]`: one demo in the foreground, through the
+//! same `Supervisor` as the TUI, on a current-thread tokio runtime; prints its measured result.
+//!
+//! Exit codes: 0 when the demo ran its course; 128 + the signal number (130 for Ctrl-C, 143
+//! for SIGTERM, 129 for SIGHUP) when a signal stopped it early, the result still printed;
+//! 1 when it failed; 2 for an unknown kind or a refused spec (a cap).
+
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use super::catalog;
+use super::model::{DemoKind, DemoResult, DemoSpec, LabEvent};
+use super::{Supervisor, self_exe};
+
+/// Runs one demo; `main.rs` calls this for `threadtop demo`.
+pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -> ExitCode {
+    let spec = match parse_spec(kind, workers, seconds) {
+        Ok(spec) => spec,
+        Err(message) => {
+            eprintln!("threadtop demo: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("threadtop demo: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run_in_foreground(spec, json))
+}
+
+/// The spec the command line asks for, checked against the caps.
+fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<DemoSpec, String> {
+    let Some(kind) = DemoKind::from_name(kind) else {
+        let kinds: Vec<&str> = DemoKind::ALL.iter().map(|k| k.name()).collect();
+        return Err(format!(
+            "unknown demo '{kind}'; the demos are: {}",
+            kinds.join(", ")
+        ));
+    };
+    let duration = match seconds {
+        None => catalog::DEFAULT_DURATION,
+        Some(s) => Duration::try_from_secs_f64(s)
+            .map_err(|_| format!("--seconds {s}: give a number of seconds, like 2 or 0.5"))?,
+    };
+    let spec = DemoSpec {
+        kind,
+        workers: workers.unwrap_or_else(|| catalog::default_workers(kind)),
+        duration,
+    };
+    catalog::check(&spec, 0)?;
+    Ok(spec)
+}
+
+async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
+    // Handlers first: a Ctrl-C from here on stops the demo rather than killing threadtop.
+    let signals = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    );
+    let (mut sigint, mut sigterm, mut sighup) = match signals {
+        (Ok(i), Ok(t), Ok(h)) => (i, t, h),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            eprintln!("threadtop demo: cannot handle signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let mut lab = Supervisor::new(self_exe(), tx);
+    let id = match lab.launch(spec.clone()) {
+        Ok(id) => id,
+        Err(reason) => {
+            eprintln!("threadtop demo: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !json {
+        eprintln!("{}", banner(&spec));
+    }
+
+    let mut interrupted: Option<i32> = None;
+    let mut failure = None;
+    let result = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(LabEvent::Finished { id: done, result }) if done == id => break Some(result),
+                Some(LabEvent::Failed { id: failed, reason }) if failed == id => {
+                    failure = Some(reason);
+                }
+                Some(_) => {}
+                None => break None,
+            },
+            _ = sigint.recv() => {
+                interrupted.get_or_insert(libc::SIGINT);
+                lab.stop(id);
+            }
+            _ = sigterm.recv() => {
+                interrupted.get_or_insert(libc::SIGTERM);
+                lab.stop(id);
+            }
+            _ = sighup.recv() => {
+                interrupted.get_or_insert(libc::SIGHUP);
+                lab.stop(id);
+            }
+        }
+    };
+    lab.shutdown().await;
+
+    if let Some(result) = &result {
+        let text = if json {
+            serde_json::to_string(result).map(|t| t + "\n")
+        } else {
+            Ok(render_text(&spec, result))
+        };
+        // A closed stdout (`| head -0`) is an error to report, not a panic.
+        let written = text
+            .map_err(io::Error::other)
+            .and_then(|t| io::stdout().lock().write_all(t.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("threadtop demo: cannot print the result: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(reason) = &failure {
+        eprintln!("threadtop demo: {} failed: {reason}", spec.kind);
+        return ExitCode::FAILURE;
+    }
+    if result.is_none() {
+        eprintln!("threadtop demo: the demo ended without a result");
+        return ExitCode::FAILURE;
+    }
+    match interrupted {
+        Some(sig) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX)),
+        None => ExitCode::SUCCESS,
+    }
+}
+
+fn banner(spec: &DemoSpec) -> String {
+    let info = catalog::info(spec.kind);
+    let limit = if info.runs_once {
+        format!("at most {} s", fmt_secs(spec.duration.as_secs_f64()))
+    } else {
+        format!("{} s", fmt_secs(spec.duration.as_secs_f64()))
+    };
+    format!(
+        "{}: {}, {} {}, {limit}; Ctrl-C stops it early",
+        spec.kind,
+        info.summary,
+        spec.workers,
+        info.unit.noun()
+    )
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.2}")
+    }
+}
+
+/// The result for people: one figure per line.
+fn render_text(spec: &DemoSpec, r: &DemoResult) -> String {
+    let info = catalog::info(spec.kind);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} with {} {}{}",
+        r.kind,
+        r.workers,
+        info.unit.noun(),
+        if r.stopped_early {
+            " (stopped early)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "  wall time     {:.2} s", r.wall_seconds);
+    let _ = writeln!(out, "  CPU time      {:.2} s", r.cpu_seconds);
+    let _ = writeln!(
+        out,
+        "  cores in use  {:.2} (of {})",
+        r.cores_used,
+        catalog::logical_cores()
+    );
+    let _ = writeln!(
+        out,
+        "  operations    {} ({:.0}/s; one is {})",
+        r.ops, r.ops_per_sec, info.op
+    );
+    if let Some(s) = &r.spawn {
+        let _ = writeln!(
+            out,
+            "  one thread    {:.1} µs (create + join)",
+            s.thread_spawn_us
+        );
+        let _ = writeln!(
+            out,
+            "  one process   {:.1} µs (fork + exit + reap)",
+            s.process_spawn_us
+        );
+        let _ = writeln!(out, "  ratio         {:.1} (process / thread)", s.ratio);
+    }
+    let pids: Vec<String> = r.pids.iter().map(|p| p.to_string()).collect();
+    let _ = writeln!(out, "  pids          {}", pids.join(" "));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::model::SpawnCost;
+
+    #[test]
+    fn specs_from_the_command_line() {
+        let s = parse_spec("lock-threads", None, Some(2.0)).unwrap();
+        assert_eq!(s.kind, DemoKind::LockThreads);
+        assert_eq!(s.workers, 4);
+        assert_eq!(s.duration, Duration::from_secs(2));
+        let s = parse_spec("io-threads", Some(3), None).unwrap();
+        assert_eq!(s.workers, 3);
+        assert_eq!(s.duration, catalog::DEFAULT_DURATION);
+    }
+
+    #[test]
+    fn unknown_kinds_list_the_known_ones() {
+        let err = parse_spec("gpu-threads", None, None).unwrap_err();
+        assert!(err.contains("gpu-threads"), "{err}");
+        for kind in DemoKind::ALL {
+            assert!(err.contains(kind.name()), "{err}");
+        }
+    }
+
+    #[test]
+    fn caps_and_bad_durations_are_refused() {
+        assert!(parse_spec("cpu-threads", Some(257), Some(1.0)).is_err());
+        assert!(parse_spec("cpu-procs", Some(65), Some(1.0)).is_err());
+        assert!(parse_spec("cpu-threads", None, Some(601.0)).is_err());
+        assert!(parse_spec("cpu-threads", None, Some(-1.0)).is_err());
+        assert!(parse_spec("cpu-threads", None, Some(f64::NAN)).is_err());
+        assert!(parse_spec("cpu-threads", None, Some(0.0)).is_err());
+        assert!(parse_spec("cpu-threads", Some(0), Some(1.0)).is_err());
+    }
+
+    #[test]
+    fn text_result_shows_every_figure() {
+        let spec = DemoSpec {
+            kind: DemoKind::SpawnCost,
+            workers: 200,
+            duration: Duration::from_secs(60),
+        };
+        let r = DemoResult {
+            kind: "spawn-cost".into(),
+            workers: 200,
+            wall_seconds: 0.05,
+            cpu_seconds: 0.04,
+            cores_used: 0.8,
+            ops: 400,
+            ops_per_sec: 8000.0,
+            pids: vec![1234],
+            stopped_early: false,
+            spawn: Some(SpawnCost {
+                thread_spawn_us: 20.0,
+                process_spawn_us: 150.0,
+                ratio: 7.5,
+            }),
+        };
+        let text = render_text(&spec, &r);
+        for needle in [
+            "spawn-cost with 200",
+            "0.05 s",
+            "0.80",
+            "400",
+            "20.0 µs",
+            "150.0 µs",
+            "7.5",
+            "1234",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in\n{text}");
+        }
+        assert!(!text.contains("stopped early"));
+    }
+}

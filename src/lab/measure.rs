@@ -1,0 +1,373 @@
+//! The lab's arithmetic: cores in use, rates, the running tally of what a demo's processes
+//! reported, and the result built from it. Pure functions and plain data, unit-tested; the app
+//! may use `cores_in_use` and `LiveRate` for the lab panel's live figures.
+
+use std::collections::BTreeMap;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::model::{DemoResult, DemoSpec, SpawnCost};
+use super::protocol::{EndCause, Report};
+use crate::collect::model::Pid;
+
+/// CPU time over wall time: how many cores were busy on average. 0 for an empty interval.
+pub fn cores_in_use(cpu: Duration, wall: Duration) -> f64 {
+    if wall.is_zero() {
+        return 0.0;
+    }
+    cpu.as_secs_f64() / wall.as_secs_f64()
+}
+
+/// `count` per second of `wall`. 0 for an empty interval.
+pub fn per_second(count: u64, wall: Duration) -> f64 {
+    if wall.is_zero() {
+        return 0.0;
+    }
+    count as f64 / wall.as_secs_f64()
+}
+
+/// One point of a running demo: as sent in `LabEvent::Progress`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProgressPoint {
+    pub elapsed: Duration,
+    pub cpu: Duration,
+    pub ops: u64,
+}
+
+/// Live cores in use and ops/s of a running demo, over about the last `window` of progress
+/// points: Δ CPU time / Δ wall and Δ ops / Δ wall. Each process reports on its own 250 ms
+/// beat, so a window of about a second smooths out which of them reported last.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveRate {
+    window: Duration,
+    points: VecDeque<ProgressPoint>,
+}
+
+impl Default for LiveRate {
+    fn default() -> Self {
+        LiveRate::new(Duration::from_secs(1))
+    }
+}
+
+impl LiveRate {
+    pub fn new(window: Duration) -> LiveRate {
+        LiveRate {
+            window,
+            points: VecDeque::new(),
+        }
+    }
+
+    pub fn push(&mut self, point: ProgressPoint) {
+        if self
+            .points
+            .back()
+            .is_some_and(|p| point.elapsed <= p.elapsed)
+        {
+            // Out of order or repeated: it would make a zero or negative interval.
+            return;
+        }
+        self.points.push_back(point);
+        // Keep the newest point that is at least `window` old as the baseline.
+        while self.points.len() > 2
+            && self
+                .points
+                .get(1)
+                .is_some_and(|p| point.elapsed.saturating_sub(p.elapsed) >= self.window)
+        {
+            self.points.pop_front();
+        }
+    }
+
+    fn span(&self) -> Option<(&ProgressPoint, &ProgressPoint)> {
+        let first = self.points.front()?;
+        let last = self.points.back()?;
+        (last.elapsed > first.elapsed).then_some((first, last))
+    }
+
+    /// Cores in use over the window; `None` until two points are known.
+    pub fn cores(&self) -> Option<f64> {
+        let (a, b) = self.span()?;
+        Some(cores_in_use(
+            b.cpu.saturating_sub(a.cpu),
+            b.elapsed - a.elapsed,
+        ))
+    }
+
+    /// Operations per second over the window; `None` until two points are known.
+    pub fn ops_per_sec(&self) -> Option<f64> {
+        let (a, b) = self.span()?;
+        Some(per_second(
+            b.ops.saturating_sub(a.ops),
+            b.elapsed - a.elapsed,
+        ))
+    }
+}
+
+/// What one demo process said last.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct ProcessFigures {
+    ops: u64,
+    cpu_ns: u64,
+    ended: Option<EndCause>,
+}
+
+/// spawn-cost's totals.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SpawnTotals {
+    pub threads: u32,
+    pub thread_ns: u64,
+    pub processes: u32,
+    pub process_ns: u64,
+}
+
+/// Everything a demo's processes have reported so far. Figures are cumulative per process, so
+/// the demo's are the sums of each process's latest.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    processes: BTreeMap<u32, ProcessFigures>,
+    /// Processes the demo's processes started themselves (the zombie children).
+    pub others: Vec<Pid>,
+    pub spawn: Option<SpawnTotals>,
+    /// The first error a demo process reported.
+    pub error: Option<String>,
+}
+
+impl Tally {
+    pub fn apply(&mut self, report: Report) {
+        match report {
+            Report::Progress { index, ops, cpu_ns } => {
+                let p = self.processes.entry(index).or_default();
+                p.ops = ops;
+                p.cpu_ns = cpu_ns;
+            }
+            Report::Done {
+                index,
+                ops,
+                cpu_ns,
+                cause,
+            } => {
+                let p = self.processes.entry(index).or_default();
+                p.ops = ops;
+                p.cpu_ns = cpu_ns;
+                p.ended = Some(cause);
+            }
+            Report::Child { pid, .. } => {
+                if !self.others.contains(&pid) {
+                    self.others.push(pid);
+                }
+            }
+            Report::Spawn {
+                threads,
+                thread_ns,
+                processes,
+                process_ns,
+            } => {
+                self.spawn = Some(SpawnTotals {
+                    threads,
+                    thread_ns,
+                    processes,
+                    process_ns,
+                });
+            }
+            Report::Error { index, message } => {
+                self.error
+                    .get_or_insert(format!("process {index}: {message}"));
+            }
+        }
+    }
+
+    pub fn ops(&self) -> u64 {
+        self.processes
+            .values()
+            .fold(0u64, |sum, p| sum.saturating_add(p.ops))
+    }
+
+    pub fn cpu(&self) -> Duration {
+        let ns = self
+            .processes
+            .values()
+            .fold(0u64, |sum, p| sum.saturating_add(p.cpu_ns));
+        Duration::from_nanos(ns)
+    }
+
+    /// Whether a process ended on a signal or lost its parent rather than at its deadline.
+    pub fn ended_early(&self) -> bool {
+        self.processes
+            .values()
+            .any(|p| matches!(p.ended, Some(EndCause::Signal | EndCause::Orphan)))
+    }
+}
+
+/// µs per creation and the ratio, once both kinds were created at least once.
+pub(crate) fn spawn_cost(totals: &SpawnTotals) -> Option<SpawnCost> {
+    if totals.threads == 0 || totals.processes == 0 {
+        return None;
+    }
+    let thread_spawn_us = totals.thread_ns as f64 / 1000.0 / f64::from(totals.threads);
+    let process_spawn_us = totals.process_ns as f64 / 1000.0 / f64::from(totals.processes);
+    if thread_spawn_us <= 0.0 {
+        return None;
+    }
+    Some(SpawnCost {
+        thread_spawn_us,
+        process_spawn_us,
+        ratio: process_spawn_us / thread_spawn_us,
+    })
+}
+
+/// The result of a demo that ran for `wall`, from what its processes reported.
+pub(crate) fn build_result(
+    spec: &DemoSpec,
+    wall: Duration,
+    tally: &Tally,
+    pids: Vec<Pid>,
+    stopped_early: bool,
+) -> DemoResult {
+    let cpu = tally.cpu();
+    let ops = tally.ops();
+    DemoResult {
+        kind: spec.kind.name().to_owned(),
+        workers: spec.workers,
+        wall_seconds: wall.as_secs_f64(),
+        cpu_seconds: cpu.as_secs_f64(),
+        cores_used: cores_in_use(cpu, wall),
+        ops,
+        ops_per_sec: per_second(ops, wall),
+        pids,
+        stopped_early,
+        spawn: tally.spawn.as_ref().and_then(spawn_cost),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::model::DemoKind;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn cores_in_use_is_cpu_over_wall() {
+        assert_eq!(cores_in_use(ms(4000), ms(2000)), 2.0);
+        assert_eq!(cores_in_use(ms(500), ms(2000)), 0.25);
+        assert_eq!(cores_in_use(ms(500), Duration::ZERO), 0.0);
+        assert_eq!(per_second(300, ms(1500)), 200.0);
+        assert_eq!(per_second(300, Duration::ZERO), 0.0);
+    }
+
+    #[test]
+    fn live_rate_uses_about_the_last_window() {
+        let mut rate = LiveRate::new(ms(1000));
+        assert_eq!(rate.cores(), None);
+        let p = |elapsed, cpu, ops| ProgressPoint {
+            elapsed: ms(elapsed),
+            cpu: ms(cpu),
+            ops,
+        };
+        rate.push(p(0, 0, 0));
+        assert_eq!(rate.cores(), None);
+        // Two cores busy for the first second.
+        rate.push(p(500, 1000, 50));
+        rate.push(p(1000, 2000, 100));
+        assert_eq!(rate.cores(), Some(2.0));
+        assert_eq!(rate.ops_per_sec(), Some(100.0));
+        // Then one core: after another second the window no longer sees the first one.
+        rate.push(p(1500, 2500, 150));
+        rate.push(p(2000, 3000, 200));
+        assert_eq!(rate.cores(), Some(1.0));
+        // Repeated or backwards points are ignored.
+        rate.push(p(2000, 9000, 900));
+        rate.push(p(1900, 9000, 900));
+        assert_eq!(rate.cores(), Some(1.0));
+    }
+
+    #[test]
+    fn tally_sums_the_latest_figures_of_each_process() {
+        let mut t = Tally::default();
+        t.apply(Report::Progress {
+            index: 0,
+            ops: 10,
+            cpu_ns: 1_000_000_000,
+        });
+        t.apply(Report::Progress {
+            index: 1,
+            ops: 5,
+            cpu_ns: 500_000_000,
+        });
+        // Cumulative: the second report of process 0 replaces its first.
+        t.apply(Report::Progress {
+            index: 0,
+            ops: 20,
+            cpu_ns: 2_000_000_000,
+        });
+        assert_eq!(t.ops(), 25);
+        assert_eq!(t.cpu(), ms(2500));
+        assert!(!t.ended_early());
+        t.apply(Report::Done {
+            index: 1,
+            ops: 6,
+            cpu_ns: 600_000_000,
+            cause: EndCause::Deadline,
+        });
+        assert!(!t.ended_early());
+        t.apply(Report::Done {
+            index: 0,
+            ops: 21,
+            cpu_ns: 2_100_000_000,
+            cause: EndCause::Signal,
+        });
+        assert!(t.ended_early());
+        assert_eq!(t.ops(), 27);
+        t.apply(Report::Child { index: 0, pid: 77 });
+        t.apply(Report::Child { index: 0, pid: 77 });
+        assert_eq!(t.others, vec![77]);
+    }
+
+    #[test]
+    fn result_figures() {
+        let spec = DemoSpec {
+            kind: DemoKind::CpuThreads,
+            workers: 2,
+            duration: ms(2000),
+        };
+        let mut t = Tally::default();
+        t.apply(Report::Done {
+            index: 0,
+            ops: 1000,
+            cpu_ns: 3_900_000_000,
+            cause: EndCause::Deadline,
+        });
+        let r = build_result(&spec, ms(2000), &t, vec![42], false);
+        assert_eq!(r.kind, "cpu-threads");
+        assert_eq!(r.workers, 2);
+        assert_eq!(r.wall_seconds, 2.0);
+        assert_eq!(r.cpu_seconds, 3.9);
+        assert_eq!(r.cores_used, 1.95);
+        assert_eq!(r.ops, 1000);
+        assert_eq!(r.ops_per_sec, 500.0);
+        assert_eq!(r.pids, vec![42]);
+        assert_eq!(r.spawn, None);
+    }
+
+    #[test]
+    fn spawn_cost_per_creation_and_ratio() {
+        let totals = SpawnTotals {
+            threads: 200,
+            thread_ns: 4_000_000,
+            processes: 200,
+            process_ns: 30_000_000,
+        };
+        let cost = spawn_cost(&totals).unwrap();
+        assert_eq!(cost.thread_spawn_us, 20.0);
+        assert_eq!(cost.process_spawn_us, 150.0);
+        assert_eq!(cost.ratio, 7.5);
+        let stopped = SpawnTotals {
+            processes: 0,
+            process_ns: 0,
+            ..totals
+        };
+        assert_eq!(spawn_cost(&stopped), None);
+    }
+}
