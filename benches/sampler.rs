@@ -29,11 +29,7 @@ fn main() {
     let full = args.iter().any(|a| a == "--bench");
     let mut pops: Vec<(usize, usize)> = args.iter().filter_map(|a| parse_pop(a)).collect();
     if pops.is_empty() {
-        pops = if full {
-            vec![(10, 10), (200, 20), (1, 5000)]
-        } else {
-            vec![(2, 3)]
-        };
+        pops = if full { vec![(10, 10), (200, 20), (1, 5000)] } else { vec![(2, 3)] };
     }
     println!(
         "{:>12} {:>7} {:>14} {:>11} {:>9} {:>9}",
@@ -43,11 +39,9 @@ fn main() {
         let children = Population::start(procs, threads);
         let focus = children.largest();
         let mut base_us = 0.0;
-        for (view, all_threads, focus) in [
-            ("processes", false, None),
-            ("all threads", true, None),
-            ("focused extra", false, Some(focus)),
-        ] {
+        for (view, all_threads, focus) in
+            [("processes", false, None), ("all threads", true, None), ("focused extra", false, Some(focus))]
+        {
             let (median, snap) = measure(all_threads, focus);
             let us = median.as_secs_f64() * 1e6;
             let tasks = task_count(&snap);
@@ -79,11 +73,7 @@ fn parse_pop(s: &str) -> Option<(usize, usize)> {
 }
 
 fn measure(all_threads: bool, focus: Option<Pid>) -> (Duration, Snapshot) {
-    let mut s = Sampler::new(SamplerConfig {
-        all_threads,
-        focus,
-        ..SamplerConfig::default()
-    });
+    let mut s = Sampler::new(SamplerConfig { all_threads, focus, ..SamplerConfig::default() });
     let mut snap = s.sample();
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
@@ -96,16 +86,7 @@ fn measure(all_threads: bool, focus: Option<Pid>) -> (Duration, Snapshot) {
 }
 
 fn task_count(s: &Snapshot) -> usize {
-    s.processes
-        .iter()
-        .map(|p| {
-            if p.kernel_thread {
-                1
-            } else {
-                p.num_threads as usize
-            }
-        })
-        .sum()
+    s.processes.iter().map(|p| if p.kernel_thread { 1 } else { p.num_threads as usize }).sum()
 }
 
 /// Child processes that live until dropped.
@@ -134,10 +115,7 @@ impl Population {
     }
 
     fn largest(&self) -> Pid {
-        self.children
-            .iter()
-            .max_by_key(|(_, t)| *t)
-            .map_or(std::process::id() as Pid, |(c, _)| c.id() as Pid)
+        self.children.iter().max_by_key(|(_, t)| *t).map_or(std::process::id() as Pid, |(c, _)| c.id() as Pid)
     }
 }
 

@@ -24,12 +24,7 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 #[command(name = "threadtop", version, about = "An htop-like process and thread monitor for Linux, with a thread drill-down and a lab of demo workloads", after_help = EXAMPLES)]
 pub struct Cli {
     /// Refresh delay in tenths of a second, as in htop (-d 10 = 1 s)
-    #[arg(
-        short = 'd',
-        long = "delay",
-        value_name = "TENTHS",
-        conflicts_with = "interval"
-    )]
+    #[arg(short = 'd', long = "delay", value_name = "TENTHS", conflicts_with = "interval")]
     pub delay: Option<u64>,
 
     /// Refresh interval, e.g. 250ms, 2s (at least 100ms)
@@ -152,25 +147,20 @@ pub fn parse_any_duration(s: &str) -> Result<Duration, String> {
         }
         return Err(format!("'{s}' is not a duration"));
     }
-    if let Some(num) = s
-        .strip_suffix('s')
-        .filter(|n| !n.ends_with('m') && !n.ends_with(char::is_alphabetic))
+    if let Some(num) = s.strip_suffix('s').filter(|n| !n.ends_with('m') && !n.ends_with(char::is_alphabetic))
         && let Ok(secs) = num.parse::<f64>()
         && secs.is_finite()
         && secs >= 0.0
     {
         return Ok(Duration::from_secs_f64(secs));
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("'{s}' is not a duration like 250ms or 2s: {e}"))
+    humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration like 250ms or 2s: {e}"))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = parse_any_duration(s)?;
     if d < MIN_INTERVAL {
-        return Err(format!(
-            "{s} is below the minimum refresh interval of 100ms"
-        ));
+        return Err(format!("{s} is below the minimum refresh interval of 100ms"));
     }
     Ok(d)
 }
@@ -208,8 +198,7 @@ mod tests {
 
     #[test]
     fn htop_start_flags() {
-        let cli = Cli::try_parse_from(["threadtop", "-t", "-s", "MEM", "-F", "ssh", "-p", "1,2"])
-            .unwrap();
+        let cli = Cli::try_parse_from(["threadtop", "-t", "-s", "MEM", "-F", "ssh", "-p", "1,2"]).unwrap();
         assert!(cli.tree);
         assert_eq!(cli.sort.as_deref(), Some("MEM"));
         assert_eq!(cli.filter.as_deref(), Some("ssh"));

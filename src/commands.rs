@@ -54,20 +54,14 @@ pub fn snapshot(cli: &Cli, json: bool, sort: Option<&str>, limit: Option<usize>)
         .filter(|p| !p.kernel_thread)
         .filter(|p| cli.user.as_deref().is_none_or(|u| *p.user == *u))
         .filter(|p| {
-            filter.as_deref().is_none_or(|f| {
-                p.name.to_lowercase().contains(f) || p.cmdline.to_lowercase().contains(f)
-            })
+            filter.as_deref().is_none_or(|f| p.name.to_lowercase().contains(f) || p.cmdline.to_lowercase().contains(f))
         })
         .collect();
     sort_processes(&mut rows, key);
     if let Some(n) = limit {
         rows.truncate(n);
     }
-    let text = if json {
-        processes_json(&rows)
-    } else {
-        processes_table(&rows)
-    };
+    let text = if json { processes_json(&rows) } else { processes_table(&rows) };
     write_stdout(&text)
 }
 
@@ -91,11 +85,7 @@ pub fn threads(cli: &Cli, pid: i32, json: bool, interval: Option<Duration>) -> E
     };
     let mut threads: Vec<&ThreadDetail> = focus.threads.iter().collect();
     threads.sort_by_key(|t| t.thread.tid);
-    let text = if json {
-        threads_json(focus, &threads)
-    } else {
-        threads_table(focus, &threads)
-    };
+    let text = if json { threads_json(focus, &threads) } else { threads_table(focus, &threads) };
     write_stdout(&text)
 }
 
@@ -123,9 +113,7 @@ pub fn info(json: bool) -> ExitCode {
             memory_bytes: id.memory_bytes,
         })
     } else {
-        let physical = id
-            .physical_cores
-            .map_or_else(|| "unknown".to_string(), |n| n.to_string());
+        let physical = id.physical_cores.map_or_else(|| "unknown".to_string(), |n| n.to_string());
         format!(
             "CPU:     {}\nCores:   {physical} physical, {} logical\nOS:      {}\nKernel:  {}\n\
              Arch:    {}\nMemory:  {} ({} bytes)\n",
@@ -142,9 +130,7 @@ pub fn info(json: bool) -> ExitCode {
 }
 
 fn proc_root(cli: &Cli) -> PathBuf {
-    cli.proc_root
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("/proc"))
+    cli.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc"))
 }
 
 /// The focus of a sample if its process is alive and readable, else the message and exit code.
@@ -205,9 +191,7 @@ impl SortKey {
             "TIME" | "TIME+" => Self::Time,
             "COMMAND" | "CMD" => Self::Command,
             _ => {
-                return Err(format!(
-                    "unknown sort column '{s}'; valid columns: {SORT_COLUMNS}"
-                ));
+                return Err(format!("unknown sort column '{s}'; valid columns: {SORT_COLUMNS}"));
             }
         };
         Ok(key)
@@ -215,20 +199,13 @@ impl SortKey {
 
     /// Big numbers first for the amounts (as htop), A-Z and low PIDs first for the rest.
     pub fn descending(self) -> bool {
-        matches!(
-            self,
-            Self::Virt | Self::Res | Self::Cpu | Self::Mem | Self::Threads | Self::Time
-        )
+        matches!(self, Self::Virt | Self::Res | Self::Cpu | Self::Mem | Self::Threads | Self::Time)
     }
 }
 
 /// The text in the COMMAND column: the command line, or the name when there is none.
 pub fn command_of(p: &ProcessSample) -> &str {
-    if p.cmdline.is_empty() {
-        &p.name
-    } else {
-        &p.cmdline
-    }
+    if p.cmdline.is_empty() { &p.name } else { &p.cmdline }
 }
 
 /// Sorts by `key` in its natural direction; ties go to the lower PID so the order is stable.
@@ -391,10 +368,7 @@ struct ThreadsJson<'a> {
 }
 
 fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
-    let (name, cmdline) = f
-        .process
-        .as_ref()
-        .map_or(("", ""), |p| (p.name.as_str(), &*p.cmdline));
+    let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (p.name.as_str(), &*p.cmdline));
     to_json(&ThreadsJson {
         pid: f.pid,
         name,
@@ -485,11 +459,7 @@ fn fit(s: &str, width: usize) -> Cow<'_, str> {
 
 /// The kernel's priority; -100 (the top real-time priority) shown as `RT`, as htop does.
 pub fn fmt_priority(priority: i64) -> String {
-    if priority <= -100 {
-        "RT".to_string()
-    } else {
-        priority.to_string()
-    }
+    if priority <= -100 { "RT".to_string() } else { priority.to_string() }
 }
 
 /// Bytes in binary units, at most 5 characters: `512K`, `12.3M`, `640M`, `1.5G`.
@@ -517,11 +487,7 @@ pub fn fmt_bytes(bytes: u64) -> String {
 
 fn fmt_bytes_long(bytes: u64) -> String {
     let gib = bytes as f64 / (1024.0 * 1024.0 * 1024.0);
-    if gib >= 1.0 {
-        format!("{gib:.1} GiB")
-    } else {
-        format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
-    }
+    if gib >= 1.0 { format!("{gib:.1} GiB") } else { format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0)) }
 }
 
 /// CPU time as htop's TIME+: `M:SS.hh`, or `HhMM:SS` from an hour on.
@@ -529,11 +495,7 @@ pub fn fmt_cpu_time(ms: u64) -> String {
     let centis = ms / 10;
     let secs = centis / 100;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 {
-        format!("{h}h{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}.{:02}", centis % 100)
-    }
+    if h > 0 { format!("{h}h{m:02}:{s:02}") } else { format!("{m}:{s:02}.{:02}", centis % 100) }
 }
 
 #[cfg(test)]
@@ -639,11 +601,7 @@ mod tests {
         assert_eq!(fmt_bytes(20 << 40), "20T");
         assert_eq!(fmt_bytes(u64::MAX), "16E");
         for shift in 0..64 {
-            assert!(
-                fmt_bytes(1 << shift).len() <= 5,
-                "{}",
-                fmt_bytes(1 << shift)
-            );
+            assert!(fmt_bytes(1 << shift).len() <= 5, "{}", fmt_bytes(1 << shift));
         }
         assert_eq!(fmt_bytes_long(24 << 30), "24.0 GiB");
     }

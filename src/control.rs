@@ -28,9 +28,7 @@ impl fmt::Display for SignalOutcome {
         match self {
             SignalOutcome::Sent => f.write_str("sent"),
             SignalOutcome::Gone => f.write_str("the process has gone; nothing sent"),
-            SignalOutcome::Reused => {
-                f.write_str("the PID now belongs to another process; nothing sent")
-            }
+            SignalOutcome::Reused => f.write_str("the PID now belongs to another process; nothing sent"),
             SignalOutcome::Failed(e) => f.write_str(e),
         }
     }
@@ -104,11 +102,7 @@ pub fn send_signal(proc_root: &Path, pid: Pid, expected_start: u64, sig: i32) ->
 /// The TIDs of a process (just `pid` itself when its task list can't be read).
 pub fn tids(proc_root: &Path, pid: Pid) -> Vec<Pid> {
     let mut out: Vec<Pid> = fs::read_dir(proc_root.join(pid.to_string()).join("task"))
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
+        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
         .unwrap_or_default();
     if out.is_empty() {
         out.push(pid);
@@ -139,8 +133,7 @@ pub fn renice(proc_root: &Path, pid: Pid, tid: Option<Pid>, delta: i32) -> Resul
             Err(rustix::io::Errno::SRCH) => continue,
             Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
                 return Err(if delta < 0 {
-                    "permission denied: raising priority (lower nice) needs root or CAP_SYS_NICE"
-                        .into()
+                    "permission denied: raising priority (lower nice) needs root or CAP_SYS_NICE".into()
                 } else {
                     "permission denied: not your process".into()
                 });
@@ -157,18 +150,12 @@ pub fn renice(proc_root: &Path, pid: Pid, tid: Option<Pid>, delta: i32) -> Resul
 /// The CPUs a thread may run on, as a flag per logical CPU.
 pub fn get_affinity(tid: Pid, cpus: usize) -> Result<Vec<bool>, String> {
     let rp = rpid(tid).ok_or("invalid PID")?;
-    let set = rustix::thread::sched_getaffinity(Some(rp))
-        .map_err(|e| errno_text(&e.into(), "reading the affinity"))?;
+    let set = rustix::thread::sched_getaffinity(Some(rp)).map_err(|e| errno_text(&e.into(), "reading the affinity"))?;
     Ok((0..cpus).map(|c| set.is_set(c)).collect())
 }
 
 /// Restricts one thread, or every thread of `pid`, to the CPUs flagged true.
-pub fn set_affinity(
-    proc_root: &Path,
-    pid: Pid,
-    tid: Option<Pid>,
-    allowed: &[bool],
-) -> Result<usize, String> {
+pub fn set_affinity(proc_root: &Path, pid: Pid, tid: Option<Pid>, allowed: &[bool]) -> Result<usize, String> {
     if !allowed.iter().any(|&b| b) {
         return Err("choose at least one core".into());
     }
@@ -189,11 +176,7 @@ pub fn set_affinity(
             Err(e) => return Err(errno_text(&e.into(), "setting the affinity")),
         }
     }
-    if done == 0 {
-        Err("the process has gone".into())
-    } else {
-        Ok(done)
-    }
+    if done == 0 { Err("the process has gone".into()) } else { Ok(done) }
 }
 
 fn read_err(e: &io::Error, what: &Path) -> String {
@@ -208,11 +191,7 @@ fn read_err(e: &io::Error, what: &Path) -> String {
 pub fn environ(proc_root: &Path, pid: Pid) -> Result<Vec<String>, String> {
     let path = proc_root.join(pid.to_string()).join("environ");
     let bytes = fs::read(&path).map_err(|e| read_err(&e, &path))?;
-    Ok(bytes
-        .split(|&b| b == 0)
-        .filter(|s| !s.is_empty())
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect())
+    Ok(bytes.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
 }
 
 /// Open files and sockets of a process from /proc/PID/fd, sockets named from /proc/PID/net.
@@ -247,12 +226,7 @@ pub fn open_files(proc_root: &Path, pid: Pid) -> Result<Vec<String>, String> {
 /// Socket inode → description, from the process's network namespace.
 fn socket_table(base: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (file, proto) in [
-        ("tcp", "TCP"),
-        ("tcp6", "TCP6"),
-        ("udp", "UDP"),
-        ("udp6", "UDP6"),
-    ] {
+    for (file, proto) in [("tcp", "TCP"), ("tcp6", "TCP6"), ("udp", "UDP"), ("udp6", "UDP6")] {
         let Ok(text) = fs::read_to_string(base.join("net").join(file)) else {
             continue;
         };
@@ -261,16 +235,10 @@ fn socket_table(base: &Path) -> Vec<(String, String)> {
             if f.len() < 10 {
                 continue;
             }
-            let state = if proto.starts_with("TCP") {
-                tcp_state(f[3])
-            } else {
-                ""
-            };
+            let state = if proto.starts_with("TCP") { tcp_state(f[3]) } else { "" };
             out.push((
                 f[9].to_string(),
-                format!("{proto} {} -> {} {state}", addr(f[1]), addr(f[2]))
-                    .trim_end()
-                    .to_string(),
+                format!("{proto} {} -> {} {state}", addr(f[1]), addr(f[2])).trim_end().to_string(),
             ));
         }
     }
@@ -308,9 +276,7 @@ fn addr(s: &str) -> String {
     let Some((ip, port)) = s.split_once(':') else {
         return s.to_string();
     };
-    let port = u16::from_str_radix(port, 16)
-        .map(|p| p.to_string())
-        .unwrap_or_else(|_| port.to_string());
+    let port = u16::from_str_radix(port, 16).map(|p| p.to_string()).unwrap_or_else(|_| port.to_string());
     if ip.len() == 8 {
         if let Ok(v) = u32::from_str_radix(ip, 16) {
             let b = v.to_le_bytes();
@@ -319,10 +285,7 @@ fn addr(s: &str) -> String {
     } else if ip.len() == 32 {
         let mut bytes = [0u8; 16];
         for (i, chunk) in ip.as_bytes().chunks(8).enumerate() {
-            if let Some(v) = std::str::from_utf8(chunk)
-                .ok()
-                .and_then(|c| u32::from_str_radix(c, 16).ok())
-            {
+            if let Some(v) = std::str::from_utf8(chunk).ok().and_then(|c| u32::from_str_radix(c, 16).ok()) {
                 bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
             }
         }

@@ -57,18 +57,12 @@ pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
     let interval = cli.refresh_interval()?;
     let sort = match &cli.sort {
         None => SortSpec::default(),
-        Some(name) => SortSpec::by(Column::parse(name).ok_or_else(|| {
-            format!(
-                "unknown sort column '{name}'; use one of {}",
-                column_names()
-            )
-        })?),
+        Some(name) => SortSpec::by(
+            Column::parse(name)
+                .ok_or_else(|| format!("unknown sort column '{name}'; use one of {}", column_names()))?,
+        ),
     };
-    let pids: Option<HashSet<i32>> = if cli.pids.is_empty() {
-        None
-    } else {
-        Some(cli.pids.iter().copied().collect())
-    };
+    let pids: Option<HashSet<i32>> = if cli.pids.is_empty() { None } else { Some(cli.pids.iter().copied().collect()) };
     Ok(Options {
         interval,
         tree: cli.tree,
@@ -83,24 +77,30 @@ pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
 }
 
 /// The lab catalogue with its defaults for this machine.
-pub fn catalog(cores: usize) -> Vec<CatalogEntry> {
-    crate::lab::catalog::entries(cores)
+pub fn catalog() -> Vec<CatalogEntry> {
+    use crate::lab::catalog;
+    crate::lab::model::DemoKind::ALL
+        .iter()
+        .map(|&kind| {
+            let info = catalog::info(kind);
+            CatalogEntry {
+                kind,
+                workers: catalog::default_workers(kind),
+                seconds: catalog::DEFAULT_DURATION.as_secs() as u32,
+                max_workers: catalog::max_workers(kind),
+                timed: !info.runs_once,
+                unit: info.unit.noun(),
+                summary: info.summary.to_string(),
+                lesson: info.lesson.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn run(cli: &Cli, options: Options) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let keymap = Keymap::defaults();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let mut app = App::new(
-        options.clone(),
-        keymap.help(),
-        LabState::new(catalog(cores)),
-    );
+    let mut app = App::new(options.clone(), keymap.help(), LabState::new(catalog()));
     let config = SamplerConfig {
         interval: options.interval,
         all_threads: false,
@@ -119,14 +119,7 @@ fn run(cli: &Cli, options: Options) -> Result<()> {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
     let proc_root = cli.proc_root.clone().unwrap_or_else(|| "/proc".into());
-    let result = rt.block_on(event_loop(
-        &mut terminal,
-        &mut app,
-        &keymap,
-        &theme,
-        &sampler,
-        &proc_root,
-    ));
+    let result = rt.block_on(event_loop(&mut terminal, &mut app, &keymap, &theme, &sampler, &proc_root));
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -155,30 +148,23 @@ fn install_panic_hook() {
 /// through PR_SET_PDEATHSIG, and there is no terminal left to restore.
 fn spawn_hangup_watchdog() {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
-    let spawned = std::thread::Builder::new()
-        .name("tt-hangup".into())
-        .spawn(|| {
-            let stdin = std::io::stdin();
-            let timeout = Timespec {
-                tv_sec: 1,
-                tv_nsec: 0,
-            };
-            loop {
-                let mut fds = [PollFd::new(&stdin, PollFlags::empty())];
-                match poll(&mut fds, Some(&timeout)) {
-                    Ok(_) => {}
-                    Err(rustix::io::Errno::INTR) => continue,
-                    Err(_) => return,
-                }
-                let hung = fds[0]
-                    .revents()
-                    .intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL);
-                if hung {
-                    std::thread::sleep(std::time::Duration::from_millis(1500));
-                    std::process::exit(0);
-                }
+    let spawned = std::thread::Builder::new().name("tt-hangup".into()).spawn(|| {
+        let stdin = std::io::stdin();
+        let timeout = Timespec { tv_sec: 1, tv_nsec: 0 };
+        loop {
+            let mut fds = [PollFd::new(&stdin, PollFlags::empty())];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(_) => return,
             }
-        });
+            let hung = fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL);
+            if hung {
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                std::process::exit(0);
+            }
+        }
+    });
     // Without the watchdog threadtop still works; only a lost terminal might leave it spinning.
     drop(spawned);
 }
@@ -200,13 +186,8 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut snapshots = sampler.snapshots();
     let (lab_tx, mut lab_rx) = tokio::sync::mpsc::unbounded_channel::<LabEvent>();
-    let exe = std::env::current_exe().context("finding threadtop's own executable for the lab")?;
-    let lab = Supervisor::new(exe, lab_tx);
-    let mut ctx = Ctx {
-        sampler,
-        lab,
-        proc_root,
-    };
+    let lab = Supervisor::new(crate::lab::self_exe(), lab_tx);
+    let mut ctx = Ctx { sampler, lab, proc_root };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -287,10 +268,7 @@ fn on_event(ev: &Event, app: &App, keymap: &Keymap, actions: &mut Vec<Action>) -
         Event::Mouse(m) => {
             use crossterm::event::{MouseButton, MouseEventKind};
             match m.kind {
-                MouseEventKind::Down(MouseButton::Left) => actions.push(Action::Click {
-                    x: m.column,
-                    y: m.row,
-                }),
+                MouseEventKind::Down(MouseButton::Left) => actions.push(Action::Click { x: m.column, y: m.row }),
                 MouseEventKind::ScrollUp => actions.push(Action::ScrollUp),
                 MouseEventKind::ScrollDown => actions.push(Action::ScrollDown),
                 _ => return false,
@@ -325,19 +303,18 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
         Effect::AllThreads(on) => ctx.sampler.send(Control::AllThreads(on)),
         Effect::Pause(on) => ctx.sampler.send(Control::Pause(on)),
         Effect::Launch(spec) => {
-            if let Err(reason) = ctx.lab.launch(spec.clone()) {
+            // A refusal also arrives as LabEvent::Refused, which the status line shows.
+            if ctx.lab.launch(spec).is_err() {
                 app.lab.select_next_started = false;
-                app.update(Action::Lab(LabEvent::Refused { spec, reason }));
+            } else {
+                // Sample now so the new process appears (and is selected) at once.
+                ctx.sampler.send(Control::Now);
             }
         }
         Effect::StopDemo(id) => ctx.lab.stop(id),
         Effect::StopAllDemos => ctx.lab.stop_all(),
         Effect::Signal { targets, sig } => {
-            let name = crate::app::act::SIGNALS
-                .iter()
-                .find(|(_, n)| *n == sig)
-                .map(|(s, _)| *s)
-                .unwrap_or("?");
+            let name = crate::app::act::SIGNALS.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s).unwrap_or("?");
             let mut sent = 0;
             let mut problems = Vec::new();
             for t in &targets {
@@ -352,8 +329,7 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
             }
             done(app, text, !problems.is_empty());
         }
-        Effect::Renice { pid, tid, delta } => match control::renice(ctx.proc_root, pid, tid, delta)
-        {
+        Effect::Renice { pid, tid, delta } => match control::renice(ctx.proc_root, pid, tid, delta) {
             Ok(n) => {
                 let who = match tid {
                     Some(t) => format!("thread {t} (nice is per thread)"),
@@ -377,34 +353,17 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
             if app.options.readonly {
                 return;
             }
-            let cores: Vec<String> = allowed
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b)
-                .map(|(i, _)| i.to_string())
-                .collect();
+            let cores: Vec<String> =
+                allowed.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i.to_string()).collect();
             match control::set_affinity(ctx.proc_root, pid, tid, &allowed) {
-                Ok(n) => done(
-                    app,
-                    format!(
-                        "{n} thread(s) of PID {pid} may now run on CPU {}",
-                        cores.join(",")
-                    ),
-                    false,
-                ),
+                Ok(n) => done(app, format!("{n} thread(s) of PID {pid} may now run on CPU {}", cores.join(",")), false),
                 Err(e) => done(app, format!("PID {pid}: {e}"), true),
             }
         }
         Effect::Inspect { what, pid } => {
             let (title, result) = match what {
-                Inspect::Environment => (
-                    format!("Environment of PID {pid}"),
-                    control::environ(ctx.proc_root, pid),
-                ),
-                Inspect::OpenFiles => (
-                    format!("Open files of PID {pid}"),
-                    control::open_files(ctx.proc_root, pid),
-                ),
+                Inspect::Environment => (format!("Environment of PID {pid}"), control::environ(ctx.proc_root, pid)),
+                Inspect::OpenFiles => (format!("Open files of PID {pid}"), control::open_files(ctx.proc_root, pid)),
             };
             match result {
                 Ok(lines) => {

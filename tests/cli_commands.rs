@@ -14,29 +14,17 @@ use std::time::Duration;
 use serde_json::Value;
 
 fn threadtop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_threadtop"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("run threadtop")
+    Command::new(env!("CARGO_BIN_EXE_threadtop")).args(args).env("RUST_BACKTRACE", "0").output().expect("run threadtop")
 }
 
 fn stdout_json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "exit {:?}, stderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn tids_of_self() -> BTreeSet<i64> {
-    fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
+    fs::read_dir("/proc/self/task").unwrap().filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect()
 }
 
 const PROCESS_KEYS: [&str; 15] = [
@@ -69,10 +57,7 @@ fn snapshot_json_lists_this_test_with_its_parent() {
     let rows = v.as_array().unwrap();
     assert!(rows.len() > 1);
     let me = i64::from(std::process::id());
-    let mine = rows
-        .iter()
-        .find(|r| r["pid"] == me)
-        .expect("the test process is listed");
+    let mine = rows.iter().find(|r| r["pid"] == me).expect("the test process is listed");
     assert_eq!(mine["ppid"], i64::from(std::os::unix::process::parent_id()));
     assert_eq!(keys(mine), PROCESS_KEYS);
     assert_eq!(mine["state"].as_str().unwrap().len(), 1);
@@ -81,10 +66,7 @@ fn snapshot_json_lists_this_test_with_its_parent() {
     assert!(!mine["user"].as_str().unwrap().is_empty());
     assert!(mine["cmdline"].as_str().unwrap().contains("cli_commands"));
     // Sorted by CPU% by default, highest first.
-    let cpu: Vec<f64> = rows
-        .iter()
-        .map(|r| r["cpu_percent"].as_f64().unwrap())
-        .collect();
+    let cpu: Vec<f64> = rows.iter().map(|r| r["cpu_percent"].as_f64().unwrap()).collect();
     assert!(cpu.windows(2).all(|w| w[0] >= w[1]));
     // Kernel threads are left out (PID 2 is kthreadd).
     assert!(!rows.iter().any(|r| r["pid"] == 2));
@@ -92,15 +74,10 @@ fn snapshot_json_lists_this_test_with_its_parent() {
 
 #[test]
 fn snapshot_sort_mem_limit_5() {
-    let v = stdout_json(&threadtop(&[
-        "snapshot", "--json", "--sort", "MEM", "--limit", "5",
-    ]));
+    let v = stdout_json(&threadtop(&["snapshot", "--json", "--sort", "MEM", "--limit", "5"]));
     let rows = v.as_array().unwrap();
     assert!(!rows.is_empty() && rows.len() <= 5);
-    let rss: Vec<u64> = rows
-        .iter()
-        .map(|r| r["rss_bytes"].as_u64().unwrap())
-        .collect();
+    let rss: Vec<u64> = rows.iter().map(|r| r["rss_bytes"].as_u64().unwrap()).collect();
     assert!(rss.windows(2).all(|w| w[0] >= w[1]), "{rss:?}");
 
     let out = threadtop(&["snapshot", "--sort", "pid", "--limit", "3"]);
@@ -109,10 +86,7 @@ fn snapshot_sort_mem_limit_5() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[0].contains("PID") && lines[0].contains("COMMAND"));
-    let pids: Vec<i64> = lines[1..]
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
-        .collect();
+    let pids: Vec<i64> = lines[1..].iter().map(|l| l.split_whitespace().next().unwrap().parse().unwrap()).collect();
     assert!(pids.windows(2).all(|w| w[0] < w[1]), "{pids:?}");
 }
 
@@ -121,21 +95,14 @@ fn snapshot_unknown_sort_column_exits_2() {
     let out = threadtop(&["snapshot", "--sort", "colour"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("colour") && err.contains("CPU") && err.contains("COMMAND"),
-        "{err}"
-    );
+    assert!(err.contains("colour") && err.contains("CPU") && err.contains("COMMAND"), "{err}");
     assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn snapshot_text_escapes_control_characters() {
     // A process whose argv[0] holds a terminal escape sequence.
-    let mut child = Command::new("sleep")
-        .arg0("evil\x1b[2J\x1b]0;pwned\x07")
-        .arg("30")
-        .spawn()
-        .unwrap();
+    let mut child = Command::new("sleep").arg0("evil\x1b[2J\x1b]0;pwned\x07").arg("30").spawn().unwrap();
     let pid = child.id().to_string();
     let out = threadtop(&["-p", &pid, "snapshot"]);
     let _ = child.kill();
@@ -144,11 +111,7 @@ fn snapshot_text_escapes_control_characters() {
     assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("evil^[[2J^[]0;pwned^G 30"), "{text}");
-    assert_eq!(
-        text.lines().count(),
-        2,
-        "-p shows just that process: {text}"
-    );
+    assert_eq!(text.lines().count(), 2, "-p shows just that process: {text}");
 }
 
 #[test]
@@ -163,12 +126,7 @@ fn snapshot_into_a_closed_pipe_does_not_panic() {
     // Close the reading end before it writes (it samples for 250 ms first).
     drop(child.stdout.take());
     let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?} {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -177,18 +135,7 @@ fn snapshot_into_a_closed_pipe_does_not_panic() {
 #[test]
 fn info_json_has_the_keys() {
     let v = stdout_json(&threadtop(&["info", "--json"]));
-    assert_eq!(
-        keys(&v),
-        [
-            "arch",
-            "cpu_model",
-            "kernel",
-            "logical_cores",
-            "memory_bytes",
-            "os",
-            "physical_cores"
-        ]
-    );
+    assert_eq!(keys(&v), ["arch", "cpu_model", "kernel", "logical_cores", "memory_bytes", "os", "physical_cores"]);
     assert!(v["logical_cores"].as_u64().unwrap() >= 1);
     assert!(v["memory_bytes"].as_u64().unwrap() > 0);
     assert!(!v["arch"].as_str().unwrap().is_empty());
@@ -216,11 +163,7 @@ impl Probes {
                 std::thread::Builder::new()
                     .name(format!("probe-{i}"))
                     .spawn(move || {
-                        tx.send((
-                            i,
-                            i64::from(rustix::thread::gettid().as_raw_nonzero().get()),
-                        ))
-                        .unwrap();
+                        tx.send((i, i64::from(rustix::thread::gettid().as_raw_nonzero().get()))).unwrap();
                         while !stop.load(Ordering::Relaxed) {
                             if i == 0 {
                                 std::hint::spin_loop();
@@ -237,11 +180,7 @@ impl Probes {
             let (i, tid) = rx.recv().unwrap();
             tids[i] = tid;
         }
-        Self {
-            stop,
-            handles,
-            tids,
-        }
+        Self { stop, handles, tids }
     }
 }
 
@@ -255,12 +194,7 @@ impl Drop for Probes {
 }
 
 fn thread_by_tid(v: &Value, tid: i64) -> &Value {
-    v["threads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["tid"] == tid)
-        .unwrap_or_else(|| panic!("tid {tid} missing"))
+    v["threads"].as_array().unwrap().iter().find(|t| t["tid"] == tid).unwrap_or_else(|| panic!("tid {tid} missing"))
 }
 
 #[test]
@@ -273,23 +207,13 @@ fn threads_json_of_this_process() {
     let mut cpu_ok = false;
     for interval in ["500ms", "1500ms"] {
         let before = tids_of_self();
-        let v = stdout_json(&threadtop(&[
-            "threads",
-            &pid,
-            "--json",
-            "--interval",
-            interval,
-        ]));
+        let v = stdout_json(&threadtop(&["threads", &pid, "--json", "--interval", interval]));
         let after = tids_of_self();
 
         assert_eq!(v["pid"], i64::from(me));
         assert!(v["cmdline"].as_str().unwrap().contains("cli_commands"));
-        let listed: BTreeSet<i64> = v["threads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["tid"].as_i64().unwrap())
-            .collect();
+        let listed: BTreeSet<i64> =
+            v["threads"].as_array().unwrap().iter().map(|t| t["tid"].as_i64().unwrap()).collect();
         // Exactly the tasks in /proc/self/task, allowing for harness threads that came or went
         // while it ran.
         let always: BTreeSet<i64> = before.intersection(&after).copied().collect();
@@ -297,12 +221,7 @@ fn threads_json_of_this_process() {
         assert!(always.is_subset(&listed), "{always:?} ⊄ {listed:?}");
         assert!(listed.is_subset(&ever), "{listed:?} ⊄ {ever:?}");
 
-        let mains: Vec<&Value> = v["threads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["is_main"] == true)
-            .collect();
+        let mains: Vec<&Value> = v["threads"].as_array().unwrap().iter().filter(|t| t["is_main"] == true).collect();
         assert_eq!(mains.len(), 1);
         assert_eq!(mains[0]["tid"], i64::from(me));
 
@@ -318,12 +237,8 @@ fn threads_json_of_this_process() {
                 assert!(t["cpu_percent"].as_f64().unwrap() < 10.0);
             }
         }
-        let spin = thread_by_tid(&v, probes.tids[0])["cpu_percent"]
-            .as_f64()
-            .unwrap();
-        let sleep = thread_by_tid(&v, probes.tids[1])["cpu_percent"]
-            .as_f64()
-            .unwrap();
+        let spin = thread_by_tid(&v, probes.tids[0])["cpu_percent"].as_f64().unwrap();
+        let sleep = thread_by_tid(&v, probes.tids[1])["cpu_percent"].as_f64().unwrap();
         // Idle, the spinner shows ~100%; with every core contended (other builds, other tests)
         // its share drops, so "clearly higher" is judged against the sleeper, not a full core.
         // Below 10% would take 20 runnable tasks on 2 cores.
@@ -333,10 +248,7 @@ fn threads_json_of_this_process() {
         }
         eprintln!("spinner at {spin}% vs sleeper at {sleep}%: busy machine, trying again");
     }
-    assert!(
-        cpu_ok,
-        "the spinning probe never showed a clearly higher CPU%"
-    );
+    assert!(cpu_ok, "the spinning probe never showed a clearly higher CPU%");
     drop(probes);
 }
 
@@ -347,22 +259,14 @@ fn threads_text_marks_the_main_thread() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("TID") && text.contains("VCSW/s") && text.contains("WAIT%"));
-    let main = text
-        .lines()
-        .find(|l| l.starts_with('*'))
-        .expect("a main-thread row");
+    let main = text.lines().find(|l| l.starts_with('*')).expect("a main-thread row");
     assert_eq!(main[1..].split_whitespace().next(), Some(me.as_str()));
 }
 
 fn unused_pid() -> u32 {
-    let max: u32 = fs::read_to_string("/proc/sys/kernel/pid_max")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(32768);
-    (2..max)
-        .rev()
-        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
-        .expect("a free PID")
+    let max: u32 =
+        fs::read_to_string("/proc/sys/kernel/pid_max").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(32768);
+    (2..max).rev().find(|p| !Path::new(&format!("/proc/{p}")).exists()).expect("a free PID")
 }
 
 #[test]
@@ -390,11 +294,7 @@ impl FakeRoot {
         let root = std::env::temp_dir().join(format!("threadtop-cli-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         fs::create_dir_all(&root).unwrap();
-        fs::write(
-            root.join("stat"),
-            "cpu  1 0 1 8 0 0 0 0\ncpu0 1 0 1 8 0 0 0 0\nbtime 1000\n",
-        )
-        .unwrap();
+        fs::write(root.join("stat"), "cpu  1 0 1 8 0 0 0 0\ncpu0 1 0 1 8 0 0 0 0\nbtime 1000\n").unwrap();
         Self(root)
     }
 
@@ -421,19 +321,10 @@ fn stat_line(pid: u32, comm: &str, threads: u32, flags: u32) -> String {
 #[test]
 fn proc_root_points_at_a_fake_tree() {
     let fake = FakeRoot::new();
-    fake.write(
-        "4242/stat",
-        stat_line(4242, "fake) (app", 2, 0x400000).as_bytes(),
-    );
+    fake.write("4242/stat", stat_line(4242, "fake) (app", 2, 0x400000).as_bytes());
     fake.write("4242/cmdline", b"/opt/fake\0--serve\0");
-    fake.write(
-        "4242/task/4242/stat",
-        stat_line(4242, "fake) (app", 2, 0x400000).as_bytes(),
-    );
-    fake.write(
-        "4242/task/4243/stat",
-        stat_line(4243, "helper", 2, 0x400000).as_bytes(),
-    );
+    fake.write("4242/task/4242/stat", stat_line(4242, "fake) (app", 2, 0x400000).as_bytes());
+    fake.write("4242/task/4243/stat", stat_line(4243, "helper", 2, 0x400000).as_bytes());
     fake.write(
         "4242/task/4243/status",
         b"Name:\thelper\nvoluntary_ctxt_switches:\t9\nnonvoluntary_ctxt_switches:\t1\n",
@@ -451,15 +342,7 @@ fn proc_root_points_at_a_fake_tree() {
     assert_eq!(rows[0]["threads"], 2);
     assert_eq!(rows[0]["start_time"], 1000 + 500 / 100);
 
-    let v = stdout_json(&threadtop(&[
-        "--proc-root",
-        root,
-        "threads",
-        "4242",
-        "--json",
-        "--interval",
-        "10ms",
-    ]));
+    let v = stdout_json(&threadtop(&["--proc-root", root, "threads", "4242", "--json", "--interval", "10ms"]));
     assert_eq!(v["name"], "fake) (app");
     let t = thread_by_tid(&v, 4243);
     assert_eq!(t["name"], "helper");
@@ -472,18 +355,12 @@ fn proc_root_points_at_a_fake_tree() {
     assert_eq!(main["is_main"], true);
 
     // Threads that can't be listed: a clear message and exit 1, no crash.
-    fake.write(
-        "4343/stat",
-        stat_line(4343, "locked", 1, 0x400000).as_bytes(),
-    );
+    fake.write("4343/stat", stat_line(4343, "locked", 1, 0x400000).as_bytes());
     fake.write("4343/task", b"");
     let out = threadtop(&["--proc-root", root, "threads", "4343"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("cannot read") && err.contains("4343/task"),
-        "{err}"
-    );
+    assert!(err.contains("cannot read") && err.contains("4343/task"), "{err}");
     assert!(!err.contains("panicked"));
 
     let out = threadtop(&["--proc-root", root, "threads", "9999"]);

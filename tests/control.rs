@@ -11,10 +11,7 @@ fn proc_root() -> &'static Path {
 }
 
 fn sleeper() -> Child {
-    Command::new("sleep")
-        .arg("300")
-        .spawn()
-        .expect("spawn sleep")
+    Command::new("sleep").arg("300").spawn().expect("spawn sleep")
 }
 
 fn exited_within(child: &mut Child, t: Duration) -> bool {
@@ -33,10 +30,7 @@ fn term_through_the_real_path_ends_the_child() {
     let mut child = sleeper();
     let pid = child.id() as i32;
     let start = control::start_ticks(proc_root(), pid).expect("start time");
-    assert_eq!(
-        control::send_signal(proc_root(), pid, start, libc::SIGTERM),
-        SignalOutcome::Sent
-    );
+    assert_eq!(control::send_signal(proc_root(), pid, start, libc::SIGTERM), SignalOutcome::Sent);
     assert!(exited_within(&mut child, Duration::from_secs(5)));
 }
 
@@ -47,10 +41,7 @@ fn a_process_that_has_gone_gets_nothing() {
     let start = control::start_ticks(proc_root(), pid).expect("start time");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(
-        control::send_signal(proc_root(), pid, start, libc::SIGTERM),
-        SignalOutcome::Gone
-    );
+    assert_eq!(control::send_signal(proc_root(), pid, start, libc::SIGTERM), SignalOutcome::Gone);
 }
 
 #[test]
@@ -59,14 +50,8 @@ fn a_different_start_time_is_refused_and_nothing_is_sent() {
     let pid = child.id() as i32;
     let start = control::start_ticks(proc_root(), pid).expect("start time");
     // As if the row the user chose was an older process that had the same PID.
-    assert_eq!(
-        control::send_signal(proc_root(), pid, start.wrapping_sub(1), libc::SIGKILL),
-        SignalOutcome::Reused
-    );
-    assert!(
-        !exited_within(&mut child, Duration::from_millis(300)),
-        "no signal reached it"
-    );
+    assert_eq!(control::send_signal(proc_root(), pid, start.wrapping_sub(1), libc::SIGKILL), SignalOutcome::Reused);
+    assert!(!exited_within(&mut child, Duration::from_millis(300)), "no signal reached it");
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -93,34 +78,22 @@ fn renice_a_child_and_read_it_back() {
 fn affinity_to_one_core_reads_back_from_status() {
     let mut child = sleeper();
     let pid = child.id() as i32;
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut allowed = vec![false; cores];
     allowed[0] = true;
     control::set_affinity(proc_root(), pid, None, &allowed).expect("set affinity");
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("Cpus_allowed_list:"))
-        .unwrap();
+    let line = status.lines().find(|l| l.starts_with("Cpus_allowed_list:")).unwrap();
     assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
     assert_eq!(control::get_affinity(pid, cores).unwrap(), allowed);
-    assert!(
-        control::set_affinity(proc_root(), pid, None, &vec![false; cores]).is_err(),
-        "no core at all is refused"
-    );
+    assert!(control::set_affinity(proc_root(), pid, None, &vec![false; cores]).is_err(), "no core at all is refused");
     child.kill().unwrap();
     child.wait().unwrap();
 }
 
 #[test]
 fn inspect_reads_environment_and_open_files() {
-    let mut child = Command::new("sleep")
-        .arg("300")
-        .env("THREADTOP_PROBE", "yes-42")
-        .spawn()
-        .unwrap();
+    let mut child = Command::new("sleep").arg("300").env("THREADTOP_PROBE", "yes-42").spawn().unwrap();
     let pid = child.id() as i32;
     // Between fork and exec the child still has the test's environment: wait for the exec.
     for _ in 0..500 {
@@ -132,14 +105,8 @@ fn inspect_reads_environment_and_open_files() {
     let env = control::environ(proc_root(), pid).unwrap();
     assert!(env.iter().any(|l| l == "THREADTOP_PROBE=yes-42"));
     let files = control::open_files(proc_root(), pid).unwrap();
-    assert!(
-        files.iter().any(|l| l.trim_start().starts_with("0 ")),
-        "{files:?}"
-    );
+    assert!(files.iter().any(|l| l.trim_start().starts_with("0 ")), "{files:?}");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(
-        control::environ(proc_root(), pid).unwrap_err(),
-        "the process has gone"
-    );
+    assert_eq!(control::environ(proc_root(), pid).unwrap_err(), "the process has gone");
 }

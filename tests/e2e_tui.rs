@@ -33,14 +33,7 @@ impl Helper {
     /// `tag` goes on the command line (as a harmless `--skip` filter) so a search finds this one.
     fn bigmem(tag: &str) -> Helper {
         let child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "helper_bigmem",
-                "--ignored",
-                "--nocapture",
-                "--skip",
-                tag,
-            ])
+            .args(["--exact", "helper_bigmem", "--ignored", "--nocapture", "--skip", tag])
             .env("THREADTOP_TEST_HELPER", "bigmem")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -51,11 +44,7 @@ impl Helper {
         for _ in 0..200 {
             let rss = std::fs::read_to_string(format!("/proc/{pid}/statm"))
                 .ok()
-                .and_then(|s| {
-                    s.split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<u64>().ok())
-                })
+                .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
                 .unwrap_or(0);
             if rss * 4096 > 200 << 20 {
                 break;
@@ -118,9 +107,7 @@ impl Drop for Probes {
 /// The PID shown on the first row under the table header.
 fn first_row_pid(tui: &Tui) -> Option<i32> {
     let screen = tui.screen();
-    let mut lines = screen
-        .lines()
-        .skip_while(|l| !(l.contains("PID") && l.contains("COMMAND")));
+    let mut lines = screen.lines().skip_while(|l| !(l.contains("PID") && l.contains("COMMAND")));
     lines.next()?;
     lines.next()?.split_whitespace().next()?.parse().ok()
 }
@@ -137,10 +124,7 @@ fn starts_shows_real_processes_and_quits_cleanly() {
     tui.send(b"q");
     let st = tui.wait_exit(T);
     assert!(st.success(), "exit status {st:?}");
-    assert!(
-        tui.terminal_restored(),
-        "alternate screen left and cursor visible"
-    );
+    assert!(tui.terminal_restored(), "alternate screen left and cursor visible");
 }
 
 #[test]
@@ -200,11 +184,7 @@ fn threads_view_shows_thread_names_and_back_keeps_selection() {
     tui.send(b"\x1b");
     tui.wait_for("COMMAND", T);
     let row = tui.row_with(&format!(" {me} "));
-    assert!(
-        matches!(row, Some((_, _, true))),
-        "our process is still selected: {row:?}\n{}",
-        tui.screen()
-    );
+    assert!(matches!(row, Some((_, _, true))), "our process is still selected: {row:?}\n{}", tui.screen());
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());
 }
@@ -249,11 +229,7 @@ fn panic_in_sampler_thread_restores_terminal_and_exits_nonzero() {
     let st = tui.wait_exit(T);
     assert!(!st.success(), "{st:?}");
     assert!(tui.terminal_restored());
-    assert!(
-        tui.screen().contains("test panic in sampler"),
-        "message visible:\n{}",
-        tui.screen()
-    );
+    assert!(tui.screen().contains("test panic in sampler"), "message visible:\n{}", tui.screen());
 }
 
 #[test]
@@ -272,10 +248,7 @@ fn tiny_terminal_and_resizes_do_not_break_it() {
 
 #[test]
 fn not_a_terminal_points_at_snapshot_and_exits_2() {
-    let out = Command::new(common::BIN)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("threadtop snapshot"), "{err}");
@@ -283,37 +256,21 @@ fn not_a_terminal_points_at_snapshot_and_exits_2() {
 
 #[test]
 fn bad_flags_are_refused_clearly() {
-    let out = Command::new(common::BIN)
-        .args(["--interval", "10ms"])
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).args(["--interval", "10ms"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("100ms"));
-    let out = Command::new(common::BIN)
-        .args(["-d", "0"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).args(["-d", "0"]).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(common::BIN)
-        .args(["--bogus"])
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).args(["--bogus"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn unknown_sort_column_lists_the_valid_ones() {
-    let out = Command::new(common::BIN)
-        .args(["-s", "BOGUS"])
-        .output()
-        .unwrap();
+    let out = Command::new(common::BIN).args(["-s", "BOGUS"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"),
-        "{err}"
-    );
+    assert!(err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"), "{err}");
 }
 
 fn signal_by_keys(readonly: bool) -> (std::process::Child, Tui) {

@@ -26,8 +26,7 @@ struct Run {
 /// duration asked for, its pids the ones seen in /proc, and none of them left afterwards.
 fn run_demo(kind: &str, n: u32) -> Run {
     let n_text = n.to_string();
-    let (obs, status, stdout, stderr) =
-        observe_demo(&[kind, "-n", &n_text, "--seconds", RUN, "--json"], TIMEOUT);
+    let (obs, status, stdout, stderr) = observe_demo(&[kind, "-n", &n_text, "--seconds", RUN, "--json"], TIMEOUT);
     assert!(status.success(), "{kind}: {status}\nstderr: {stderr}");
     let json: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("{kind}: not JSON ({e}): {stdout:?}\nstderr: {stderr}"));
@@ -36,31 +35,17 @@ fn run_demo(kind: &str, n: u32) -> Run {
     assert_eq!(json["stopped_early"], false, "{json}");
     let wall = json["wall_seconds"].as_f64().unwrap();
     let asked: f64 = RUN.parse().unwrap();
-    assert!(
-        (asked - 0.1..asked + 1.0).contains(&wall),
-        "{kind} ran {wall} s, asked {asked}"
-    );
+    assert!((asked - 0.1..asked + 1.0).contains(&wall), "{kind} ran {wall} s, asked {asked}");
     let cpu = json["cpu_seconds"].as_f64().unwrap();
     let cores = json["cores_used"].as_f64().unwrap();
     assert!((cores - cpu / wall).abs() < 1e-9, "{json}");
     let ops = json["ops"].as_u64().unwrap();
     let rate = json["ops_per_sec"].as_f64().unwrap();
-    assert!(
-        (rate - ops as f64 / wall).abs() < 1e-6 * rate.max(1.0),
-        "{json}"
-    );
+    assert!((rate - ops as f64 / wall).abs() < 1e-6 * rate.max(1.0), "{json}");
 
-    let pids: BTreeSet<i32> = json["pids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_i64().unwrap() as i32)
-        .collect();
+    let pids: BTreeSet<i32> = json["pids"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap() as i32).collect();
     let seen: BTreeSet<i32> = obs.seen.keys().copied().collect();
-    assert_eq!(
-        pids, seen,
-        "{kind}: the result's pids are the processes /proc showed"
-    );
+    assert_eq!(pids, seen, "{kind}: the result's pids are the processes /proc showed");
 
     let left = survivors_after(&identities(&obs), Duration::from_secs(1));
     assert!(left.is_empty(), "{kind} left {left:?}");
@@ -73,10 +58,7 @@ fn cpu_seconds_agree(kind: &str, run: &Run) {
     // /proc was last read up to 50 ms before each process's end and counts whole ticks.
     let slack = 0.15 + 0.1 * reported;
     eprintln!("{kind}: cpu_seconds reported {reported:.3}, /proc {measured:.3}");
-    assert!(
-        (reported - measured).abs() <= slack,
-        "{kind}: reported {reported:.3} CPU s, /proc saw {measured:.3}"
-    );
+    assert!((reported - measured).abs() <= slack, "{kind}: reported {reported:.3} CPU s, /proc saw {measured:.3}");
 }
 
 /// Every worker thread got at least `share` of the workers' CPU time divided evenly.
@@ -93,23 +75,14 @@ fn threads_take_turns(seen: &Seen, prefix: &str, n: u32, share: f64) {
     eprintln!("{}: CPU ticks per thread {ticks:?}", seen.comm);
     assert!(total > 0, "{ticks:?}");
     for (name, t) in &ticks {
-        assert!(
-            *t as f64 >= share * even,
-            "{name} got {t} ticks of {total}: the threads do not take turns: {ticks:?}"
-        );
+        assert!(*t as f64 >= share * even, "{name} got {t} ticks of {total}: the threads do not take turns: {ticks:?}");
     }
 }
 
 fn threads_named(seen: &Seen, prefix: &str, n: u32) {
     for i in 0..n {
         let name = format!("{prefix}-{i}");
-        assert!(
-            seen.threads.contains(&name),
-            "{} ({}) has no thread {name}: {:?}",
-            seen.comm,
-            seen.pid,
-            seen.threads
-        );
+        assert!(seen.threads.contains(&name), "{} ({}) has no thread {name}: {:?}", seen.comm, seen.pid, seen.threads);
     }
 }
 
@@ -124,10 +97,7 @@ fn cpu_threads_use_min_n_cores() {
     threads_named(procs[0], "cpu", n);
     threads_take_turns(procs[0], "cpu", n, 0.5);
 
-    let load = run
-        .obs
-        .cores_over_run(1, Duration::from_millis(300))
-        .expect("enough samples");
+    let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
     let bar = load.bar(n);
     eprintln!("cpu-threads N={n}: reported {reported:.2}, /proc {load:?}, bar {bar:.2}");
@@ -141,12 +111,7 @@ fn cpu_procs_use_min_n_cores() {
     let _serial = serial();
     let n = cores().min(4);
     let run = run_demo("cpu-procs", n);
-    let names: BTreeSet<String> = run
-        .obs
-        .named("tt-")
-        .iter()
-        .map(|s| s.comm.clone())
-        .collect();
+    let names: BTreeSet<String> = run.obs.named("tt-").iter().map(|s| s.comm.clone()).collect();
     let expected: BTreeSet<String> = (0..n).map(|i| format!("tt-cpu-proc-{i}")).collect();
     assert_eq!(names, expected);
     for p in run.obs.named("tt-") {
@@ -154,10 +119,7 @@ fn cpu_procs_use_min_n_cores() {
         assert_eq!(p.threads, BTreeSet::from([p.comm.clone()]), "{p:?}");
     }
 
-    let load = run
-        .obs
-        .cores_over_run(n as usize, Duration::from_millis(300))
-        .expect("enough samples");
+    let load = run.obs.cores_over_run(n as usize, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
     let bar = load.bar(n);
     eprintln!("cpu-procs N={n}: reported {reported:.2}, /proc {load:?}, bar {bar:.2}");
@@ -177,10 +139,7 @@ fn lock_threads_stay_near_one_core() {
     // A fair hand-off: an unfair lock lets one thread keep it (measured: 0/300/0/0 ticks).
     threads_take_turns(procs[0], "lock", 4, 0.5);
 
-    let load = run
-        .obs
-        .cores_over_run(1, Duration::from_millis(300))
-        .expect("enough samples");
+    let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
     eprintln!("lock-threads N=4: reported {reported:.2}, /proc {load:?}");
     assert!(load.demo <= 1.3, "/proc: {load:?}");
@@ -199,10 +158,7 @@ fn io_threads_barely_use_cpu() {
     assert_eq!(procs[0].comm, "tt-io-threads");
     threads_named(procs[0], "io", 8);
 
-    let load = run
-        .obs
-        .cores_over_run(1, Duration::from_millis(300))
-        .expect("enough samples");
+    let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
     eprintln!("io-threads N=8: reported {reported:.3}, /proc {load:?}");
     assert!(load.demo < 0.2, "/proc: {load:?}");
@@ -221,18 +177,9 @@ fn zombie_shows_a_z_child_under_its_parent() {
     assert_eq!(parents.len(), 1, "{:?}", run.obs.seen);
     let parent = parents[0];
     assert_eq!(parent.ppid, run.obs.root);
-    let zombies: Vec<&Seen> = run
-        .obs
-        .seen
-        .values()
-        .filter(|s| s.comm == "tt-zombie" && s.ppid == parent.pid)
-        .collect();
+    let zombies: Vec<&Seen> = run.obs.seen.values().filter(|s| s.comm == "tt-zombie" && s.ppid == parent.pid).collect();
     assert_eq!(zombies.len(), 1, "{:?}", run.obs.seen);
-    assert!(
-        zombies[0].states.contains(&'Z'),
-        "tt-zombie was never in state Z: {:?}",
-        zombies[0].states
-    );
+    assert!(zombies[0].states.contains(&'Z'), "tt-zombie was never in state Z: {:?}", zombies[0].states);
     assert_eq!(run.json["ops"], 1);
 }
 
@@ -240,8 +187,7 @@ fn zombie_shows_a_z_child_under_its_parent() {
 fn spawn_cost_process_dearer_than_thread() {
     let _serial = serial();
     // K large enough that the test sees the process run.
-    let (obs, status, stdout, stderr) =
-        observe_demo(&["spawn-cost", "-n", "1000", "--json"], TIMEOUT);
+    let (obs, status, stdout, stderr) = observe_demo(&["spawn-cost", "-n", "1000", "--json"], TIMEOUT);
     assert!(status.success(), "{status}\n{stderr}");
     let json: Value = serde_json::from_str(stdout.trim()).expect("JSON");
     eprintln!("spawn-cost: {json}");
@@ -252,10 +198,7 @@ fn spawn_cost_process_dearer_than_thread() {
     let p = json["process_spawn_us"].as_f64().unwrap();
     let ratio = json["ratio"].as_f64().unwrap();
     assert!(t > 0.0, "{json}");
-    assert!(
-        p > t,
-        "a process ({p} µs) should cost more than a thread ({t} µs)"
-    );
+    assert!(p > t, "a process ({p} µs) should cost more than a thread ({t} µs)");
     assert!((ratio - p / t).abs() < 1e-9 * ratio, "{json}");
     // Spawning one at a time takes less than a millisecond each.
     assert!(t < 5000.0 && p < 20_000.0, "{json}");
@@ -269,9 +212,7 @@ fn spawn_cost_process_dearer_than_thread() {
 fn stop_by_signal(signal: rustix::process::Signal, code: i32) {
     let mut child = spawn_demo(&["cpu-threads", "-n", "1", "--seconds", "30", "--json"]);
     let mut obs = Observer::new(child.id() as i32);
-    let up = obs.poll_until(Duration::from_secs(10), |o| {
-        o.seen.values().any(|s| s.comm == "tt-cpu-threads")
-    });
+    let up = obs.poll_until(Duration::from_secs(10), |o| o.seen.values().any(|s| s.comm == "tt-cpu-threads"));
     assert!(up, "cpu-threads did not start");
     std::thread::sleep(Duration::from_millis(500));
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
@@ -303,21 +244,12 @@ fn sigterm_stops_early_and_prints_the_result() {
 
 #[test]
 fn unknown_kind_exits_2_with_the_list() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop"))
-        .args(["demo", "gpu-threads"])
-        .output()
-        .unwrap();
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_threadtop")).args(["demo", "gpu-threads"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for kind in [
-        "cpu-threads",
-        "io-threads",
-        "lock-threads",
-        "cpu-procs",
-        "zombie",
-        "spawn-cost",
-    ] {
+    for kind in ["cpu-threads", "io-threads", "lock-threads", "cpu-procs", "zombie", "spawn-cost"] {
         assert!(stderr.contains(kind), "{stderr}");
     }
 }
@@ -329,11 +261,7 @@ fn caps_exit_2_with_the_reason() {
         (&["cpu-procs", "-n", "65"][..], "64 processes"),
         (&["io-threads", "--seconds", "601"][..], "10 minutes"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop"))
-            .arg("demo")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop")).arg("demo").args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");

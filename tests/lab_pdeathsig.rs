@@ -43,43 +43,25 @@ fn sigkill_leaves_nothing(kind: &str, n: u32, expect: &[&str]) {
     let mut child = spawn_demo(&[kind, "-n", &n_text, "--seconds", "30"]);
     let root = child.id() as i32;
     let mut obs = Observer::new(root);
-    let all_up = obs.poll_until(Duration::from_secs(10), |o| {
-        expect
-            .iter()
-            .all(|name| o.seen.values().any(|s| s.comm == *name))
-    });
+    let all_up =
+        obs.poll_until(Duration::from_secs(10), |o| expect.iter().all(|name| o.seen.values().any(|s| s.comm == *name)));
     assert!(all_up, "{kind} did not start: {:?}", obs.seen);
-    let workers: Vec<i32> = obs
-        .seen
-        .values()
-        .filter(|s| s.ppid == root)
-        .map(|s| s.pid)
-        .collect();
+    let workers: Vec<i32> = obs.seen.values().filter(|s| s.ppid == root).map(|s| s.pid).collect();
     assert!(!workers.is_empty());
 
     child.kill().expect("SIGKILL threadtop demo");
     let status = child.wait().expect("reap threadtop");
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(9)
-    );
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
     let t = Instant::now();
     let left = survivors_after(&identities(&obs), Duration::from_secs(2));
-    assert!(
-        left.is_empty(),
-        "{kind} survived threadtop's SIGKILL: {left:?}"
-    );
+    assert!(left.is_empty(), "{kind} survived threadtop's SIGKILL: {left:?}");
     let gone_in = t.elapsed();
 
     let all: Vec<i32> = obs.seen.keys().copied().collect();
     let ended = reap_orphans(&all, Duration::from_secs(2));
     eprintln!("{kind}: all gone {gone_in:?} after the SIGKILL; ended {ended:?}");
     for pid in &workers {
-        assert_eq!(
-            ended.get(pid),
-            Some(&Ok(9)),
-            "{kind}: worker {pid} should die of PDEATHSIG's SIGKILL: {ended:?}"
-        );
+        assert_eq!(ended.get(pid), Some(&Ok(9)), "{kind}: worker {pid} should die of PDEATHSIG's SIGKILL: {ended:?}");
     }
 }
 

@@ -13,26 +13,16 @@ use threadtop::lab::model::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 fn lab() -> (Supervisor, UnboundedReceiver<LabEvent>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    (
-        Supervisor::new(PathBuf::from(env!("CARGO_BIN_EXE_threadtop")), tx),
-        rx,
-    )
+    (Supervisor::new(PathBuf::from(env!("CARGO_BIN_EXE_threadtop")), tx), rx)
 }
 
 fn spec(kind: DemoKind, workers: u32, secs: f64) -> DemoSpec {
-    DemoSpec {
-        kind,
-        workers,
-        duration: Duration::from_secs_f64(secs),
-    }
+    DemoSpec { kind, workers, duration: Duration::from_secs_f64(secs) }
 }
 
 async fn next_event(rx: &mut UnboundedReceiver<LabEvent>) -> LabEvent {
@@ -43,10 +33,7 @@ async fn next_event(rx: &mut UnboundedReceiver<LabEvent>) -> LabEvent {
 }
 
 /// Skips progress events until the `Finished` of `id`; also returns a `Failed` reason.
-async fn finished(
-    rx: &mut UnboundedReceiver<LabEvent>,
-    id: DemoId,
-) -> (DemoResult, Option<String>) {
+async fn finished(rx: &mut UnboundedReceiver<LabEvent>, id: DemoId) -> (DemoResult, Option<String>) {
     let mut failed = None;
     loop {
         match next_event(rx).await {
@@ -88,12 +75,7 @@ fn a_demo_reports_progress_and_ends_at_its_deadline() {
         let mut progress = Vec::new();
         let result = loop {
             match next_event(&mut rx).await {
-                LabEvent::Progress {
-                    id: p,
-                    ops,
-                    cpu,
-                    elapsed,
-                } => {
+                LabEvent::Progress { id: p, ops, cpu, elapsed } => {
                     assert_eq!(p, id);
                     progress.push((ops, cpu, elapsed));
                 }
@@ -106,9 +88,7 @@ fn a_demo_reports_progress_and_ends_at_its_deadline() {
         };
         assert!(progress.len() >= 2, "{progress:?}");
         assert!(
-            progress
-                .windows(2)
-                .all(|w| w[0].0 <= w[1].0 && w[0].2 < w[1].2),
+            progress.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].2 < w[1].2),
             "progress goes forward: {progress:?}"
         );
         assert!(!result.stopped_early);
@@ -142,9 +122,7 @@ fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
             ids.push(id);
         }
         assert_eq!(lab.running(), 8);
-        let reason = lab
-            .launch(one.clone())
-            .expect_err("a ninth demo is refused");
+        let reason = lab.launch(one.clone()).expect_err("a ninth demo is refused");
         assert!(reason.contains("already running"), "{reason}");
         match next_event(&mut rx).await {
             LabEvent::Refused { spec, reason: r } => {

@@ -62,14 +62,11 @@ impl App {
     pub fn action_targets(&self) -> Vec<Target> {
         let snap = &self.snapshot;
         let target = |pid: Pid| {
-            snap.processes
-                .iter()
-                .find(|p| p.pid == pid)
-                .map(|p| Target {
-                    pid,
-                    start_ticks: p.start_ticks,
-                    command: crate::app::table::display_command(p).into_owned(),
-                })
+            snap.processes.iter().find(|p| p.pid == pid).map(|p| Target {
+                pid,
+                start_ticks: p.start_ticks,
+                command: crate::app::table::display_command(p).into_owned(),
+            })
         };
         if !self.list.tagged.is_empty() {
             let mut pids: Vec<Pid> = self.list.tagged.iter().copied().collect();
@@ -90,7 +87,10 @@ impl App {
                 return Some(format!("refused: PID {} is not a process", t.pid));
             }
             if t.pid == 1 {
-                return Some("refused: PID 1 is init, the system's first process; signalling it can take the machine down".into());
+                return Some(
+                    "refused: PID 1 is init, the system's first process; signalling it can take the machine down"
+                        .into(),
+                );
             }
             if t.pid == self.options.self_pid {
                 return Some("refused: that is threadtop itself (quit with q)".into());
@@ -100,15 +100,9 @@ impl App {
     }
 
     pub(crate) fn on_act(&mut self, cmd: Command) -> Option<Vec<Effect>> {
-        let acting = matches!(
-            cmd,
-            Command::Kill | Command::NiceDown | Command::NiceUp | Command::Affinity
-        );
+        let acting = matches!(cmd, Command::Kill | Command::NiceDown | Command::NiceUp | Command::Affinity);
         if acting && self.options.readonly {
-            self.say(
-                "read-only mode: signals, nice and affinity are disabled",
-                true,
-            );
+            self.say("read-only mode: signals, nice and affinity are disabled", true);
             return Some(Vec::new());
         }
         let effects = match cmd {
@@ -123,11 +117,7 @@ impl App {
                         View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid),
                         _ => None,
                     };
-                    self.pending_signal = Some(PendingSignal {
-                        targets,
-                        signal: 0,
-                        from_thread,
-                    });
+                    self.pending_signal = Some(PendingSignal { targets, signal: 0, from_thread });
                     self.overlay = Some(Overlay::SignalMenu { cursor: 0 });
                 }
                 Vec::new()
@@ -135,44 +125,23 @@ impl App {
             Command::NiceDown | Command::NiceUp => {
                 let delta = if cmd == Command::NiceDown { -1 } else { 1 };
                 if self.view == View::Threads {
-                    match self
-                        .threads
-                        .as_ref()
-                        .and_then(|t| t.selected_tid.map(|tid| (t.pid, tid)))
-                    {
-                        Some((pid, tid)) => vec![Effect::Renice {
-                            pid,
-                            tid: Some(tid),
-                            delta,
-                        }],
+                    match self.threads.as_ref().and_then(|t| t.selected_tid.map(|tid| (t.pid, tid))) {
+                        Some((pid, tid)) => vec![Effect::Renice { pid, tid: Some(tid), delta }],
                         None => Vec::new(),
                     }
                 } else {
                     let targets = self.action_targets();
-                    if let Some(why) = self
-                        .refusal(&targets)
-                        .filter(|_| targets.iter().any(|t| t.pid <= 0))
-                    {
+                    if let Some(why) = self.refusal(&targets).filter(|_| targets.iter().any(|t| t.pid <= 0)) {
                         self.say(why, true);
                         Vec::new()
                     } else {
-                        targets
-                            .iter()
-                            .map(|t| Effect::Renice {
-                                pid: t.pid,
-                                tid: None,
-                                delta,
-                            })
-                            .collect()
+                        targets.iter().map(|t| Effect::Renice { pid: t.pid, tid: None, delta }).collect()
                     }
                 }
             }
             Command::Affinity => {
                 let target = match self.view {
-                    View::Threads => self
-                        .threads
-                        .as_ref()
-                        .and_then(|t| t.selected_tid.map(|tid| (t.pid, Some(tid)))),
+                    View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid.map(|tid| (t.pid, Some(tid)))),
                     _ => self.selected_pid().map(|p| (p, None)),
                 };
                 match target {
@@ -194,10 +163,7 @@ impl App {
                     let family = self.descendants(pid);
                     let n = family.len();
                     self.list.tagged.extend(family);
-                    self.say(
-                        format!("tagged {n} process(es): PID {pid} and its descendants"),
-                        false,
-                    );
+                    self.say(format!("tagged {n} process(es): PID {pid} and its descendants"), false);
                 }
                 Vec::new()
             }
@@ -233,12 +199,7 @@ impl App {
                     .collect();
                 users.sort();
                 users.insert(0, String::new());
-                let cursor = self
-                    .list
-                    .user
-                    .as_ref()
-                    .and_then(|u| users.iter().position(|x| x == u))
-                    .unwrap_or(0);
+                let cursor = self.list.user.as_ref().and_then(|u| users.iter().position(|x| x == u)).unwrap_or(0);
                 self.user_choices = users;
                 self.overlay = Some(Overlay::UserMenu { cursor });
                 Vec::new()
@@ -248,34 +209,21 @@ impl App {
                     View::Threads => self.threads.as_ref().map(|t| t.pid),
                     _ => self.selected_pid(),
                 };
-                let what = if cmd == Command::Environment {
-                    Inspect::Environment
-                } else {
-                    Inspect::OpenFiles
-                };
-                pid.map(|pid| vec![Effect::Inspect { what, pid }])
-                    .unwrap_or_default()
+                let what = if cmd == Command::Environment { Inspect::Environment } else { Inspect::OpenFiles };
+                pid.map(|pid| vec![Effect::Inspect { what, pid }]).unwrap_or_default()
             }
             Command::FullCommand => {
                 let pid = match self.view {
                     View::Threads => self.threads.as_ref().map(|t| t.pid),
                     _ => self.selected_pid(),
                 };
-                if let Some(p) =
-                    pid.and_then(|pid| self.snapshot.processes.iter().find(|p| p.pid == pid))
-                {
+                if let Some(p) = pid.and_then(|pid| self.snapshot.processes.iter().find(|p| p.pid == pid)) {
                     let lines = if p.cmdline.is_empty() {
-                        vec![format!(
-                            "[{}] (a kernel thread or a zombie: no command line)",
-                            p.name
-                        )]
+                        vec![format!("[{}] (a kernel thread or a zombie: no command line)", p.name)]
                     } else {
                         vec![p.cmdline.to_string()]
                     };
-                    self.text_view = Some(TextView {
-                        title: format!("Command line of PID {}", p.pid),
-                        lines,
-                    });
+                    self.text_view = Some(TextView { title: format!("Command line of PID {}", p.pid), lines });
                     self.overlay = Some(Overlay::Text { scroll: 0 });
                 }
                 Vec::new()
@@ -291,13 +239,7 @@ impl App {
         let mut i = 0;
         while i < out.len() {
             let parent = out[i];
-            out.extend(
-                self.snapshot
-                    .processes
-                    .iter()
-                    .filter(|p| p.ppid == parent && p.pid != parent)
-                    .map(|p| p.pid),
-            );
+            out.extend(self.snapshot.processes.iter().filter(|p| p.ppid == parent && p.pid != parent).map(|p| p.pid));
             i += 1;
             if out.len() > self.snapshot.processes.len() {
                 break;
@@ -311,22 +253,12 @@ impl App {
         let mut effects = Vec::new();
         match overlay {
             Overlay::SignalMenu { cursor } => match cmd {
-                Command::Up => {
-                    self.overlay = Some(Overlay::SignalMenu {
-                        cursor: cursor.saturating_sub(1),
-                    })
-                }
+                Command::Up => self.overlay = Some(Overlay::SignalMenu { cursor: cursor.saturating_sub(1) }),
                 Command::Down => {
-                    self.overlay = Some(Overlay::SignalMenu {
-                        cursor: (cursor + 1).min(SIGNALS.len() - 1),
-                    })
+                    self.overlay = Some(Overlay::SignalMenu { cursor: (cursor + 1).min(SIGNALS.len() - 1) })
                 }
                 Command::Home => self.overlay = Some(Overlay::SignalMenu { cursor: 0 }),
-                Command::End => {
-                    self.overlay = Some(Overlay::SignalMenu {
-                        cursor: SIGNALS.len() - 1,
-                    })
-                }
+                Command::End => self.overlay = Some(Overlay::SignalMenu { cursor: SIGNALS.len() - 1 }),
                 Command::Enter => {
                     if let Some(p) = self.pending_signal.as_mut() {
                         p.signal = cursor;
@@ -345,10 +277,7 @@ impl App {
                 Command::Yes | Command::Enter => {
                     self.overlay = None;
                     if let Some(p) = self.pending_signal.take() {
-                        effects.push(Effect::Signal {
-                            targets: p.targets,
-                            sig: SIGNALS[p.signal].1,
-                        });
+                        effects.push(Effect::Signal { targets: p.targets, sig: SIGNALS[p.signal].1 });
                     }
                 }
                 Command::No | Command::Back => {
@@ -359,34 +288,16 @@ impl App {
                 _ => {}
             },
             Overlay::Affinity { cursor } => {
-                let n = self
-                    .affinity_edit
-                    .as_ref()
-                    .map(|a| a.allowed.len())
-                    .unwrap_or(0);
+                let n = self.affinity_edit.as_ref().map(|a| a.allowed.len()).unwrap_or(0);
                 match cmd {
-                    Command::Up => {
-                        self.overlay = Some(Overlay::Affinity {
-                            cursor: cursor.saturating_sub(1),
-                        })
-                    }
+                    Command::Up => self.overlay = Some(Overlay::Affinity { cursor: cursor.saturating_sub(1) }),
                     Command::Down => {
-                        self.overlay = Some(Overlay::Affinity {
-                            cursor: (cursor + 1).min(n.saturating_sub(1)),
-                        })
+                        self.overlay = Some(Overlay::Affinity { cursor: (cursor + 1).min(n.saturating_sub(1)) })
                     }
                     Command::Home => self.overlay = Some(Overlay::Affinity { cursor: 0 }),
-                    Command::End => {
-                        self.overlay = Some(Overlay::Affinity {
-                            cursor: n.saturating_sub(1),
-                        })
-                    }
+                    Command::End => self.overlay = Some(Overlay::Affinity { cursor: n.saturating_sub(1) }),
                     Command::Tag => {
-                        if let Some(flag) = self
-                            .affinity_edit
-                            .as_mut()
-                            .and_then(|a| a.allowed.get_mut(cursor))
-                        {
+                        if let Some(flag) = self.affinity_edit.as_mut().and_then(|a| a.allowed.get_mut(cursor)) {
                             *flag = !*flag;
                         }
                     }
@@ -394,11 +305,7 @@ impl App {
                         self.overlay = None;
                         if let Some(a) = self.affinity_edit.take() {
                             if a.allowed.iter().any(|&b| b) {
-                                effects.push(Effect::SetAffinity {
-                                    pid: a.pid,
-                                    tid: a.tid,
-                                    allowed: a.allowed,
-                                });
+                                effects.push(Effect::SetAffinity { pid: a.pid, tid: a.tid, allowed: a.allowed });
                             } else {
                                 self.say("affinity unchanged: choose at least one core", true);
                             }
@@ -414,22 +321,12 @@ impl App {
             Overlay::UserMenu { cursor } => {
                 let n = self.user_choices.len();
                 match cmd {
-                    Command::Up => {
-                        self.overlay = Some(Overlay::UserMenu {
-                            cursor: cursor.saturating_sub(1),
-                        })
-                    }
+                    Command::Up => self.overlay = Some(Overlay::UserMenu { cursor: cursor.saturating_sub(1) }),
                     Command::Down => {
-                        self.overlay = Some(Overlay::UserMenu {
-                            cursor: (cursor + 1).min(n.saturating_sub(1)),
-                        })
+                        self.overlay = Some(Overlay::UserMenu { cursor: (cursor + 1).min(n.saturating_sub(1)) })
                     }
                     Command::Home => self.overlay = Some(Overlay::UserMenu { cursor: 0 }),
-                    Command::End => {
-                        self.overlay = Some(Overlay::UserMenu {
-                            cursor: n.saturating_sub(1),
-                        })
-                    }
+                    Command::End => self.overlay = Some(Overlay::UserMenu { cursor: n.saturating_sub(1) }),
                     Command::Enter => {
                         self.overlay = None;
                         let u = self.user_choices.get(cursor).cloned().unwrap_or_default();
@@ -441,26 +338,10 @@ impl App {
                 }
             }
             Overlay::Text { scroll } => match cmd {
-                Command::Down => {
-                    self.overlay = Some(Overlay::Text {
-                        scroll: scroll.saturating_add(1),
-                    })
-                }
-                Command::Up => {
-                    self.overlay = Some(Overlay::Text {
-                        scroll: scroll.saturating_sub(1),
-                    })
-                }
-                Command::PageDown => {
-                    self.overlay = Some(Overlay::Text {
-                        scroll: scroll.saturating_add(10),
-                    })
-                }
-                Command::PageUp => {
-                    self.overlay = Some(Overlay::Text {
-                        scroll: scroll.saturating_sub(10),
-                    })
-                }
+                Command::Down => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(1) }),
+                Command::Up => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(1) }),
+                Command::PageDown => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(10) }),
+                Command::PageUp => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(10) }),
                 Command::Home => self.overlay = Some(Overlay::Text { scroll: 0 }),
                 Command::Back | Command::Enter | Command::No => {
                     self.overlay = None;
@@ -480,11 +361,7 @@ impl App {
         }
         let hit = self.hit.borrow().clone();
         if Some(y) == hit.header_y {
-            let Some(&(_, _, i)) = hit
-                .columns
-                .iter()
-                .find(|(x0, x1, _)| (*x0..*x1).contains(&x))
-            else {
+            let Some(&(_, _, i)) = hit.columns.iter().find(|(x0, x1, _)| (*x0..*x1).contains(&x)) else {
                 return;
             };
             match self.view {

@@ -68,19 +68,9 @@ pub fn system(cpus: usize) -> SystemSample {
             memory_bytes: 24 << 30,
         }),
         cpus: (0..cpus)
-            .map(|i| CpuTimes {
-                user: 30.0 + i as f32 * 10.0,
-                system: 10.0,
-                steal: 2.0,
-                ..Default::default()
-            })
+            .map(|i| CpuTimes { user: 30.0 + i as f32 * 10.0, system: 10.0, steal: 2.0, ..Default::default() })
             .collect(),
-        total: CpuTimes {
-            user: 35.0,
-            system: 10.0,
-            steal: 2.0,
-            ..Default::default()
-        },
+        total: CpuTimes { user: 35.0, system: 10.0, steal: 2.0, ..Default::default() },
         mem_total: 24 << 30,
         mem_used: 3 << 30,
         swap_total: 2 << 30,
@@ -127,41 +117,20 @@ pub fn snapshot(seq: u64) -> Snapshot {
         ],
         all_threads: true,
         focus: None,
-        stats: SamplerStats {
-            sample_duration: Duration::from_micros(1800),
-            own_cpu_percent: 0.4,
-            vanished: 0,
-        },
+        stats: SamplerStats { sample_duration: Duration::from_micros(1800), own_cpu_percent: 0.4, vanished: 0 },
     }
 }
 
 /// The worker process (PID 300) in detail, as the threads view receives it.
 pub fn focus_worker() -> FocusSample {
     let snap = snapshot(1);
-    let p = snap
-        .processes
-        .iter()
-        .find(|p| p.pid == 300)
-        .cloned()
-        .unwrap_or_default();
+    let p = snap.processes.iter().find(|p| p.pid == 300).cloned().unwrap_or_default();
     FocusSample {
         pid: 300,
         threads: vec![
             detail(thread(300, "worker", 'S', 0.0, 0), 300, 0.0, 0.0, Some(0.0)),
-            detail(
-                thread(301, "cpu-0", 'R', 95.0, 0),
-                300,
-                0.0,
-                25.0,
-                Some(4.0),
-            ),
-            detail(
-                thread(302, "cpu-1", 'R', 85.0, 1),
-                300,
-                1.0,
-                31.0,
-                Some(12.5),
-            ),
+            detail(thread(301, "cpu-0", 'R', 95.0, 0), 300, 0.0, 25.0, Some(4.0)),
+            detail(thread(302, "cpu-1", 'R', 85.0, 1), 300, 1.0, 31.0, Some(12.5)),
             detail(thread(303, "io-0", 'S', 0.5, 1), 300, 98.0, 0.0, None),
         ],
         process: Some(p),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::collect::model::{Pid, Snapshot};
+use crate::collect::model::Pid;
 use crate::lab::model::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 
 /// Defaults and limits for one catalogue entry, given by the runtime from the lab's catalogue.
@@ -39,8 +39,10 @@ pub struct DemoEntry {
     pub elapsed: Duration,
     /// Operations per second over the last two progress reports.
     pub ops_rate: f64,
-    /// Cores in use now: the CPU% of its processes from the last sample / 100.
+    /// Cores in use now: Δ CPU time / Δ wall of all its processes between two reports.
     pub cores_now: f64,
+    /// CPU time of all its processes at the last report.
+    pub cpu: Duration,
 }
 
 impl DemoEntry {
@@ -63,12 +65,7 @@ const MAX_KEPT: usize = 32;
 
 impl LabState {
     pub fn new(catalog: Vec<CatalogEntry>) -> LabState {
-        LabState {
-            catalog,
-            cursor: 0,
-            demos: Vec::new(),
-            select_next_started: false,
-        }
+        LabState { catalog, cursor: 0, demos: Vec::new(), select_next_started: false }
     }
 
     pub fn selected_entry(&self) -> Option<&CatalogEntry> {
@@ -83,17 +80,13 @@ impl LabState {
         })
     }
 
-    /// `+`/`-`: more or fewer workers.
-    pub fn adjust_workers(&mut self, up: bool) {
-        if let Some(e) = self.catalog.get_mut(self.cursor) {
-            let step = if e.kind == DemoKind::SpawnCost { 50 } else { 1 };
-            e.workers = if up {
-                e.workers.saturating_add(step)
-            } else {
-                e.workers.saturating_sub(step)
-            }
-            .clamp(1, e.max_workers.max(1));
-        }
+    /// `+`/`-`: more or fewer workers. Returns a message when a cap stops it.
+    pub fn adjust_workers(&mut self, up: bool) -> Option<String> {
+        let e = self.catalog.get_mut(self.cursor)?;
+        let step = if e.kind == DemoKind::SpawnCost { 50 } else { 1 };
+        let wanted = if up { e.workers.saturating_add(step) } else { e.workers.saturating_sub(step) };
+        e.workers = wanted.clamp(1, e.max_workers.max(1));
+        (up && wanted > e.workers).then(|| format!("cap: at most {} {} for {}", e.max_workers, e.unit, e.kind))
     }
 
     /// Left/Right: shorter or longer, in steps that fit the range 5 s .. 10 min.
@@ -106,12 +99,7 @@ impl LabState {
             } else {
                 5
             };
-            e.seconds = if up {
-                e.seconds.saturating_add(step)
-            } else {
-                e.seconds.saturating_sub(step)
-            }
-            .clamp(5, 600);
+            e.seconds = if up { e.seconds.saturating_add(step) } else { e.seconds.saturating_sub(step) }.clamp(5, 600);
         }
     }
 
@@ -121,10 +109,7 @@ impl LabState {
 
     /// The running demo that started this PID, if any.
     pub fn owner_of(&self, pid: Pid) -> Option<DemoId> {
-        self.demos
-            .iter()
-            .find(|d| d.running() && d.pids.contains(&pid))
-            .map(|d| d.id)
+        self.demos.iter().find(|d| d.running() && d.pids.contains(&pid)).map(|d| d.id)
     }
 
     /// Applies a lab event; returns the PID to select when a demo has just started.
@@ -141,18 +126,23 @@ impl LabState {
                     elapsed: Duration::ZERO,
                     ops_rate: 0.0,
                     cores_now: 0.0,
+                    cpu: Duration::ZERO,
                 });
                 self.trim();
                 first
             }
-            LabEvent::Progress { id, ops, elapsed } => {
+            LabEvent::Progress { id, ops, elapsed, cpu } => {
                 if let Some(d) = self.demos.iter_mut().find(|d| d.id == id) {
                     let dt = elapsed.saturating_sub(d.elapsed).as_secs_f64();
                     if dt > 0.0 && ops >= d.ops {
                         d.ops_rate = (ops - d.ops) as f64 / dt;
                     }
+                    if dt > 0.0 && cpu >= d.cpu {
+                        d.cores_now = (cpu - d.cpu).as_secs_f64() / dt;
+                    }
                     d.ops = ops;
                     d.elapsed = elapsed;
+                    d.cpu = cpu;
                 }
                 None
             }
@@ -174,22 +164,6 @@ impl LabState {
                 None
             }
             LabEvent::Refused { .. } => None,
-        }
-    }
-
-    /// Live cores in use per running demo, from the processes' CPU% in the sample.
-    pub fn apply_sample(&mut self, snap: &Snapshot) {
-        for d in self
-            .demos
-            .iter_mut()
-            .filter(|d| d.status == DemoStatus::Running)
-        {
-            d.cores_now = snap
-                .processes
-                .iter()
-                .filter(|p| d.pids.contains(&p.pid) || d.pids.contains(&p.ppid))
-                .map(|p| f64::from(p.cpu_percent) / 100.0)
-                .sum();
         }
     }
 
@@ -226,39 +200,22 @@ mod tests {
     fn progress_gives_rate() {
         let mut lab = LabState::new(vec![entry(DemoKind::CpuThreads)]);
         let spec = lab.spec_at_cursor().unwrap();
-        assert_eq!(
-            lab.apply(LabEvent::Started {
-                id: 1,
-                spec,
-                pids: vec![42]
-            }),
-            Some(42)
-        );
-        lab.apply(LabEvent::Progress {
-            id: 1,
-            ops: 100,
-            elapsed: Duration::from_secs(1),
-        });
-        lab.apply(LabEvent::Progress {
-            id: 1,
-            ops: 400,
-            elapsed: Duration::from_millis(1500),
-        });
+        assert_eq!(lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] }), Some(42));
+        let ms = Duration::from_millis;
+        lab.apply(LabEvent::Progress { id: 1, ops: 100, elapsed: ms(1000), cpu: ms(2000) });
+        lab.apply(LabEvent::Progress { id: 1, ops: 400, elapsed: ms(1500), cpu: ms(2900) });
         let d = &lab.demos[0];
         assert!((d.ops_rate - 600.0).abs() < 1e-6, "{}", d.ops_rate);
+        assert!((d.cores_now - 1.8).abs() < 1e-6, "{}", d.cores_now);
         assert_eq!(lab.owner_of(42), Some(1));
         assert_eq!(lab.running_count(), 1);
     }
 
     #[test]
     fn knobs_stay_in_range() {
-        let mut lab = LabState::new(vec![CatalogEntry {
-            max_workers: 5,
-            ..entry(DemoKind::CpuThreads)
-        }]);
-        for _ in 0..10 {
-            lab.adjust_workers(true);
-        }
+        let mut lab = LabState::new(vec![CatalogEntry { max_workers: 5, ..entry(DemoKind::CpuThreads) }]);
+        assert_eq!(lab.adjust_workers(true), None, "4 → 5 is allowed");
+        assert!(lab.adjust_workers(true).is_some_and(|m| m.contains("at most 5")), "the cap is said");
         assert_eq!(lab.catalog[0].workers, 5);
         for _ in 0..10 {
             lab.adjust_workers(false);

@@ -285,12 +285,7 @@ impl App {
     }
 
     pub fn logical_cores(&self) -> usize {
-        self.snapshot
-            .system
-            .cpus
-            .len()
-            .max(self.snapshot.system.identity.logical_cores)
-            .max(1)
+        self.snapshot.system.cpus.len().max(self.snapshot.system.identity.logical_cores).max(1)
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
@@ -303,11 +298,7 @@ impl App {
     }
 
     pub(crate) fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
-            text: text.into(),
-            error,
-            until_seq: self.snapshot.seq + 4,
-        });
+        self.status = Some(Status { text: text.into(), error, until_seq: self.snapshot.seq + 4 });
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -372,14 +363,9 @@ impl App {
 
     fn apply_sample(&mut self, snap: Arc<Snapshot>) {
         self.snapshot = snap;
-        if self
-            .status
-            .as_ref()
-            .is_some_and(|s| self.snapshot.seq >= s.until_seq)
-        {
+        if self.status.as_ref().is_some_and(|s| self.snapshot.seq >= s.until_seq) {
             self.status = None;
         }
-        self.lab.apply_sample(&self.snapshot);
         if let Some(t) = self.threads.as_mut() {
             t.apply_sample(&self.snapshot);
         }
@@ -414,10 +400,7 @@ impl App {
                     continue;
                 }
                 rows.push(Row {
-                    id: RowId {
-                        pid: p.pid,
-                        tid: Some(t.tid),
-                    },
+                    id: RowId { pid: p.pid, tid: Some(t.tid) },
                     process: i,
                     thread: Some(k),
                     prefix: format!("{indent}· "),
@@ -429,33 +412,22 @@ impl App {
             for line in tree::build(&snap.processes, &include, list.sort, &list.collapsed) {
                 let p = &snap.processes[line.index];
                 rows.push(Row {
-                    id: RowId {
-                        pid: p.pid,
-                        tid: None,
-                    },
+                    id: RowId { pid: p.pid, tid: None },
                     process: line.index,
                     thread: None,
                     prefix: line.prefix.clone(),
                     collapsed: line.collapsed,
                 });
-                let indent: String = line
-                    .prefix
-                    .replace(['├', '└'], "│")
-                    .replace(['─', '+'], " ");
+                let indent: String = line.prefix.replace(['├', '└'], "│").replace(['─', '+'], " ");
                 push_threads(&mut rows, line.index, &indent);
             }
         } else {
             let mut order = include;
-            order.sort_by(|&a, &b| {
-                table::compare(&snap.processes[a], &snap.processes[b], list.sort)
-            });
+            order.sort_by(|&a, &b| table::compare(&snap.processes[a], &snap.processes[b], list.sort));
             for i in order {
                 let p = &snap.processes[i];
                 rows.push(Row {
-                    id: RowId {
-                        pid: p.pid,
-                        tid: None,
-                    },
+                    id: RowId { pid: p.pid, tid: None },
                     process: i,
                     thread: None,
                     prefix: String::new(),
@@ -468,25 +440,17 @@ impl App {
         let previous = list.selected;
         list.rows = rows;
         if let Some(pid) = list.pending_select
-            && let Some(i) = list
-                .rows
-                .iter()
-                .position(|r| r.id.pid == pid && r.id.tid.is_none())
+            && let Some(i) = list.rows.iter().position(|r| r.id.pid == pid && r.id.tid.is_none())
         {
             list.pending_select = None;
             list.selected = i;
         } else if !list.follow {
             list.selected = previous.min(list.rows.len().saturating_sub(1));
-        } else if let Some(i) = list
-            .selected_id
-            .and_then(|id| list.rows.iter().position(|r| r.id == id))
-        {
+        } else if let Some(i) = list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id == id)) {
             list.selected = i;
-        } else if let Some(i) = list.selected_id.and_then(|id| {
-            list.rows
-                .iter()
-                .position(|r| r.id.pid == id.pid && r.id.tid.is_none())
-        }) {
+        } else if let Some(i) =
+            list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id.pid == id.pid && r.id.tid.is_none()))
+        {
             // A thread row went away (all-threads mode off, or the thread exited): its process.
             list.selected = i;
         } else {
@@ -529,10 +493,7 @@ impl App {
                     self.say("no demo is running", false);
                     return Vec::new();
                 }
-                self.say(
-                    format!("stopping {} demo(s)", self.lab.running_count()),
-                    false,
-                );
+                self.say(format!("stopping {} demo(s)", self.lab.running_count()), false);
                 return vec![Effect::StopAllDemos];
             }
             _ => {}
@@ -550,26 +511,10 @@ impl App {
     fn on_overlay(&mut self, overlay: Overlay, cmd: Command) -> Vec<Effect> {
         match overlay {
             Overlay::Help { scroll } => match cmd {
-                Command::Down => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_add(1),
-                    })
-                }
-                Command::Up => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
-                }
-                Command::PageDown => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_add(10),
-                    })
-                }
-                Command::PageUp => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(10),
-                    })
-                }
+                Command::Down => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
+                Command::Up => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
+                Command::PageDown => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
+                Command::PageUp => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
                 Command::Quit => {
                     self.quit = true;
                     return vec![Effect::Quit];
@@ -579,16 +524,8 @@ impl App {
             Overlay::SortMenu { cursor } => {
                 let n = self.sort_columns_len();
                 match cmd {
-                    Command::Down => {
-                        self.overlay = Some(Overlay::SortMenu {
-                            cursor: (cursor + 1).min(n - 1),
-                        })
-                    }
-                    Command::Up => {
-                        self.overlay = Some(Overlay::SortMenu {
-                            cursor: cursor.saturating_sub(1),
-                        })
-                    }
+                    Command::Down => self.overlay = Some(Overlay::SortMenu { cursor: (cursor + 1).min(n - 1) }),
+                    Command::Up => self.overlay = Some(Overlay::SortMenu { cursor: cursor.saturating_sub(1) }),
                     Command::Home => self.overlay = Some(Overlay::SortMenu { cursor: 0 }),
                     Command::End => self.overlay = Some(Overlay::SortMenu { cursor: n - 1 }),
                     Command::Enter => {
@@ -668,9 +605,7 @@ impl App {
                 }
                 self.say("no process selected", true);
             }
-            Command::Back | Command::Left
-                if !self.list.filter.is_empty() || !self.list.search.is_empty() =>
-            {
+            Command::Back | Command::Left if !self.list.filter.is_empty() || !self.list.search.is_empty() => {
                 self.list.filter.clear();
                 self.list.search.clear();
                 self.rebuild_rows();
@@ -702,23 +637,13 @@ impl App {
                 }
             }
             Command::SortMenu => {
-                let cursor = Column::ALL
-                    .iter()
-                    .position(|&c| c == self.list.sort.column)
-                    .unwrap_or(0);
+                let cursor = Column::ALL.iter().position(|&c| c == self.list.sort.column).unwrap_or(0);
                 self.overlay = Some(Overlay::SortMenu { cursor });
             }
             Command::SortNext | Command::SortPrev => {
                 let n = Column::ALL.len();
-                let i = Column::ALL
-                    .iter()
-                    .position(|&c| c == self.list.sort.column)
-                    .unwrap_or(0);
-                let j = if cmd == Command::SortNext {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
+                let i = Column::ALL.iter().position(|&c| c == self.list.sort.column).unwrap_or(0);
+                let j = if cmd == Command::SortNext { (i + 1) % n } else { (i + n - 1) % n };
                 self.set_sort(Column::ALL[j]);
             }
             Command::SortCpu => self.set_sort(Column::Cpu),
@@ -732,11 +657,7 @@ impl App {
             Command::ToggleThreads => {
                 self.list.show_threads = !self.list.show_threads;
                 self.say(
-                    if self.list.show_threads {
-                        "showing every thread as a row"
-                    } else {
-                        "threads hidden"
-                    },
+                    if self.list.show_threads { "showing every thread as a row" } else { "threads hidden" },
                     false,
                 );
                 self.rebuild_rows();
@@ -744,14 +665,7 @@ impl App {
             }
             Command::ToggleKernel => {
                 self.list.show_kernel = !self.list.show_kernel;
-                self.say(
-                    if self.list.show_kernel {
-                        "kernel threads shown"
-                    } else {
-                        "kernel threads hidden"
-                    },
-                    false,
-                );
+                self.say(if self.list.show_kernel { "kernel threads shown" } else { "kernel threads hidden" }, false);
                 self.rebuild_rows();
             }
             Command::OpenLab => self.view = View::Lab,
@@ -762,7 +676,9 @@ impl App {
     }
 
     fn stop_demo_of(&mut self, pid: Option<Pid>) -> Vec<Effect> {
-        match pid.and_then(|p| self.lab.owner_of(p)) {
+        // A demo's own children (the zombie demo's child) belong to it too.
+        let parent = pid.and_then(|p| self.snapshot.processes.iter().find(|q| q.pid == p)).map(|q| q.ppid);
+        match pid.and_then(|p| self.lab.owner_of(p)).or_else(|| parent.and_then(|pp| self.lab.owner_of(pp))) {
             Some(id) => {
                 self.say(format!("stopping demo #{id}"), false);
                 vec![Effect::StopDemo(id)]
@@ -803,32 +719,19 @@ impl App {
                 }
             }
             Command::SortMenu => {
-                let cursor = ThreadColumn::ALL
-                    .iter()
-                    .position(|&c| c == t.sort.column)
-                    .unwrap_or(0);
+                let cursor = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
                 self.overlay = Some(Overlay::SortMenu { cursor });
             }
             Command::SortNext | Command::SortPrev => {
                 let n = ThreadColumn::ALL.len();
-                let i = ThreadColumn::ALL
-                    .iter()
-                    .position(|&c| c == t.sort.column)
-                    .unwrap_or(0);
-                let j = if cmd == Command::SortNext {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
+                let i = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
+                let j = if cmd == Command::SortNext { (i + 1) % n } else { (i + n - 1) % n };
                 t.set_sort(ThreadColumn::ALL[j]);
             }
             Command::SortCpu => t.set_sort(ThreadColumn::Cpu),
             Command::SortTime => t.set_sort(ThreadColumn::Time),
             Command::SortPid => t.set_sort(ThreadColumn::Tid),
-            Command::SortMem => self.say(
-                "threads share one address space: no per-thread memory",
-                false,
-            ),
+            Command::SortMem => self.say("threads share one address space: no per-thread memory", false),
             Command::InvertSort => {
                 t.sort.descending = !t.sort.descending;
                 t.rebuild();
@@ -850,8 +753,11 @@ impl App {
             Command::Down => self.lab.cursor = (self.lab.cursor + 1).min(n.saturating_sub(1)),
             Command::Home => self.lab.cursor = 0,
             Command::End => self.lab.cursor = n.saturating_sub(1),
-            Command::Increase => self.lab.adjust_workers(true),
-            Command::Decrease => self.lab.adjust_workers(false),
+            Command::Increase | Command::Decrease => {
+                if let Some(msg) = self.lab.adjust_workers(cmd == Command::Increase) {
+                    self.say(msg, true);
+                }
+            }
             Command::Right => self.lab.adjust_seconds(true),
             Command::Left => self.lab.adjust_seconds(false),
             Command::Enter => {
@@ -862,23 +768,14 @@ impl App {
                 if let Some(spec) = self.lab.spec_at_cursor() {
                     self.lab.select_next_started = true;
                     self.view = View::Processes;
-                    self.say(
-                        format!("launching {} with {} workers", spec.kind, spec.workers),
-                        false,
-                    );
+                    self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
                     return vec![Effect::Launch(spec)];
                 }
             }
             Command::StopDemo => {
                 // In the lab, `x` stops the newest running demo of the kind under the cursor.
                 let kind = self.lab.selected_entry().map(|e| e.kind);
-                let id = self
-                    .lab
-                    .demos
-                    .iter()
-                    .rev()
-                    .find(|d| d.running() && Some(d.spec.kind) == kind)
-                    .map(|d| d.id);
+                let id = self.lab.demos.iter().rev().find(|d| d.running() && Some(d.spec.kind) == kind).map(|d| d.id);
                 match id {
                     Some(id) => {
                         self.say(format!("stopping demo #{id}"), false);
@@ -888,11 +785,7 @@ impl App {
                 }
             }
             Command::Back | Command::OpenLab => {
-                self.view = if self.threads.is_some() {
-                    View::Threads
-                } else {
-                    View::Processes
-                };
+                self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
             }
             _ => {}
         }

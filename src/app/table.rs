@@ -95,10 +95,7 @@ impl Column {
 
     /// Numbers sort biggest first, names A→Z first, as in htop.
     pub fn descending_by_default(self) -> bool {
-        !matches!(
-            self,
-            Column::Pid | Column::User | Column::Command | Column::State
-        )
+        !matches!(self, Column::Pid | Column::User | Column::Command | Column::State)
     }
 
     /// Accepts the titles and htop's field names, case-insensitive (`CPU`, `PERCENT_CPU`, `M_RESIDENT`).
@@ -125,11 +122,26 @@ impl Column {
 
 /// The valid names for `-s`, for error messages.
 pub fn column_names() -> String {
-    Column::ALL
-        .iter()
-        .map(|c| c.title().trim_end_matches(['%', '+']))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Column::ALL.iter().map(|c| c.title().trim_end_matches(['%', '+'])).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_processes_show_their_name_first() {
+        let p = |name: &str, cmd: &str| ProcessSample { name: name.into(), cmdline: cmd.into(), ..Default::default() };
+        assert_eq!(display_command(&p("bash", "/bin/bash -l")), "/bin/bash -l");
+        assert_eq!(display_command(&p("sshd", "sshd: root@pts/0")), "sshd: root@pts/0");
+        assert_eq!(display_command(&p("kworker/0:1", "")), "[kworker/0:1]");
+        assert_eq!(
+            display_command(&p("tt-cpu-threads", "threadtop __workload cpu-threads")),
+            "tt-cpu-threads ▸ threadtop __workload cpu-threads"
+        );
+        // A 15-byte comm cut from a longer program name is not a rename.
+        assert_eq!(display_command(&p("a-very-long-pro", "/x/a-very-long-program")), "/x/a-very-long-program");
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,10 +152,7 @@ pub struct SortSpec {
 
 impl SortSpec {
     pub fn by(column: Column) -> SortSpec {
-        SortSpec {
-            column,
-            descending: column.descending_by_default(),
-        }
+        SortSpec { column, descending: column.descending_by_default() }
     }
 }
 
@@ -157,12 +166,19 @@ fn cmp_f32(a: f32, b: f32) -> Ordering {
     a.partial_cmp(&b).unwrap_or(Ordering::Equal)
 }
 
-/// The text a process is shown and matched by: its command line, or `[name]` when it has none.
+/// The text a process is shown and sorted by: its command line, or `[name]` when it has none.
+/// A process that renamed itself (its name is not the start of its program's file name, as the
+/// lab's `tt-` demos do) shows that name first, since that is how the user knows it.
 pub fn display_command(p: &ProcessSample) -> std::borrow::Cow<'_, str> {
     if p.cmdline.is_empty() {
-        std::borrow::Cow::Owned(format!("[{}]", p.name))
-    } else {
+        return std::borrow::Cow::Owned(format!("[{}]", p.name));
+    }
+    let argv0 = p.cmdline.split(' ').next().unwrap_or("");
+    let base = argv0.rsplit('/').next().unwrap_or(argv0);
+    if p.name.is_empty() || base.starts_with(p.name.as_str()) || p.cmdline.contains(p.name.as_str()) {
         std::borrow::Cow::Borrowed(&p.cmdline)
+    } else {
+        std::borrow::Cow::Owned(format!("{} ▸ {}", p.name, p.cmdline))
     }
 }
 
@@ -186,19 +202,13 @@ pub fn compare(a: &ProcessSample, b: &ProcessSample, sort: SortSpec) -> Ordering
     // The tie-break is always ascending PID, unless PID itself is the column being inverted.
     ord.then_with(|| {
         let t = a.pid.cmp(&b.pid);
-        if sort.column == Column::Pid && sort.descending {
-            t.reverse()
-        } else {
-            t
-        }
+        if sort.column == Column::Pid && sort.descending { t.reverse() } else { t }
     })
 }
 
 /// Case-insensitive match of a needle (already lower-cased) against name and command line.
 pub fn matches_process(p: &ProcessSample, needle_lower: &str) -> bool {
-    needle_lower.is_empty()
-        || contains_ci(&p.name, needle_lower)
-        || contains_ci(&p.cmdline, needle_lower)
+    needle_lower.is_empty() || contains_ci(&p.name, needle_lower) || contains_ci(&p.cmdline, needle_lower)
 }
 
 pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
@@ -207,10 +217,7 @@ pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     }
     if hay.is_ascii() && needle_lower.is_ascii() {
         let n = needle_lower.as_bytes();
-        return hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n));
+        return hay.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
     }
     hay.to_lowercase().contains(needle_lower)
 }
@@ -293,10 +300,7 @@ impl ThreadColumn {
     }
 
     pub fn descending_by_default(self) -> bool {
-        !matches!(
-            self,
-            ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State
-        )
+        !matches!(self, ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State)
     }
 }
 
@@ -308,10 +312,7 @@ pub struct ThreadSort {
 
 impl ThreadSort {
     pub fn by(column: ThreadColumn) -> ThreadSort {
-        ThreadSort {
-            column,
-            descending: column.descending_by_default(),
-        }
+        ThreadSort { column, descending: column.descending_by_default() }
     }
 }
 
@@ -348,10 +349,6 @@ pub fn compare_threads(a: &ThreadDetail, b: &ThreadDetail, sort: ThreadSort) -> 
     let ord = if sort.descending { ord.reverse() } else { ord };
     ord.then_with(|| {
         let t = x.tid.cmp(&y.tid);
-        if sort.column == ThreadColumn::Tid && sort.descending {
-            t.reverse()
-        } else {
-            t
-        }
+        if sort.column == ThreadColumn::Tid && sort.descending { t.reverse() } else { t }
     })
 }

@@ -5,11 +5,7 @@ use super::*;
 use crate::collect::model::{FocusSample, Snapshot};
 
 fn app() -> App {
-    let mut app = App::new(
-        Options::default(),
-        KeyHelp::default(),
-        LabState::new(Vec::new()),
-    );
+    let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
     app.update(Action::Sample(Arc::new(snapshot(1))));
     app
 }
@@ -60,14 +56,8 @@ fn sort_by_every_column_is_total_and_invertible() {
             v
         };
         assert_eq!(sorted(a.clone()), sorted(b.clone()), "{col:?}");
-        if matches!(
-            col,
-            Column::Pid | Column::Res | Column::Mem | Column::Time | Column::Command
-        ) {
-            assert_eq!(
-                a, b,
-                "{col:?} has no ties in the fixture, so invert reverses it"
-            );
+        if matches!(col, Column::Pid | Column::Res | Column::Mem | Column::Time | Column::Command) {
+            assert_eq!(a, b, "{col:?} has no ties in the fixture, so invert reverses it");
         }
     }
 }
@@ -76,13 +66,7 @@ fn sort_by_every_column_is_total_and_invertible() {
 fn sort_keys_select_columns() {
     let mut app = app();
     cmd(&mut app, Command::SortMem);
-    assert_eq!(
-        app.list.sort,
-        SortSpec {
-            column: Column::Mem,
-            descending: true
-        }
-    );
+    assert_eq!(app.list.sort, SortSpec { column: Column::Mem, descending: true });
     assert_eq!(pids(&app)[0], 300);
     cmd(&mut app, Command::SortPid);
     assert_eq!(pids(&app), vec![1, 200, 300, 400, 401]);
@@ -116,10 +100,7 @@ fn selection_follows_pid_across_resorts_and_refreshes() {
     assert_eq!(app.list.selected, 4);
     // A refresh where 401's CPU changes keeps it selected.
     let mut s = snapshot(2);
-    s.processes
-        .iter_mut()
-        .filter(|p| p.pid == 401)
-        .for_each(|p| p.cpu_percent = 99.0);
+    s.processes.iter_mut().filter(|p| p.pid == 401).for_each(|p| p.cpu_percent = 99.0);
     app.update(Action::Sample(Arc::new(s)));
     assert_eq!(app.selected_pid(), Some(401));
 }
@@ -147,11 +128,7 @@ fn selection_moves_to_neighbour_when_process_exits() {
 
 #[test]
 fn empty_list_is_safe() {
-    let mut app = App::new(
-        Options::default(),
-        KeyHelp::default(),
-        LabState::new(Vec::new()),
-    );
+    let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
     for c in Command::ALL {
         if c != Command::Quit {
             app.update(Action::Cmd(c));
@@ -202,11 +179,7 @@ fn incremental_search_jumps_and_next_wraps() {
     cmd(&mut app, Command::Search);
     type_text(&mut app, "zzz");
     assert_eq!(app.selected_pid(), Some(400));
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.error && s.text.contains("no process matches"))
-    );
+    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("no process matches")));
 }
 
 #[test]
@@ -230,34 +203,14 @@ fn all_threads_mode_lists_threads_under_their_process() {
     let mut app = app();
     let fx = cmd(&mut app, Command::ToggleThreads);
     assert_eq!(fx, vec![Effect::AllThreads(true)]);
-    let ids: Vec<(Pid, Option<Pid>)> = app
-        .list
-        .rows
-        .iter()
-        .take(4)
-        .map(|r| (r.id.pid, r.id.tid))
-        .collect();
-    assert_eq!(
-        ids,
-        vec![
-            (300, None),
-            (300, Some(301)),
-            (300, Some(302)),
-            (300, Some(303))
-        ]
-    );
+    let ids: Vec<(Pid, Option<Pid>)> = app.list.rows.iter().take(4).map(|r| (r.id.pid, r.id.tid)).collect();
+    assert_eq!(ids, vec![(300, None), (300, Some(301)), (300, Some(302)), (300, Some(303))]);
     cmd(&mut app, Command::Down);
     cmd(&mut app, Command::Down);
     assert_eq!(app.selected_row().map(|r| r.id.tid), Some(Some(302)));
     // Turning it off puts the selection on the thread's process.
     cmd(&mut app, Command::ToggleThreads);
-    assert_eq!(
-        app.selected_row().map(|r| r.id),
-        Some(RowId {
-            pid: 300,
-            tid: None
-        })
-    );
+    assert_eq!(app.selected_row().map(|r| r.id), Some(RowId { pid: 300, tid: None }));
 }
 
 #[test]
@@ -270,10 +223,7 @@ fn enter_opens_threads_and_back_returns_to_same_process() {
     assert_eq!(app.view, View::Threads);
     // Refreshes that reorder the list while the threads view is open.
     let mut s = snapshot(2);
-    s.processes
-        .iter_mut()
-        .filter(|p| p.pid == 200)
-        .for_each(|p| p.cpu_percent = 500.0);
+    s.processes.iter_mut().filter(|p| p.pid == 200).for_each(|p| p.cpu_percent = 500.0);
     app.update(Action::Sample(Arc::new(s)));
     let fx = cmd(&mut app, Command::Back);
     assert_eq!(fx, vec![Effect::Focus(None)]);
@@ -304,15 +254,8 @@ fn threads_view_sorts_and_keeps_exited_threads_one_interval() {
     f.threads.retain(|t| t.thread.tid != 302);
     app.update(Action::Sample(with_focus(3, f.clone())));
     let t = app.threads.as_ref().unwrap();
-    let rows: Vec<(Pid, bool)> = t
-        .rows
-        .iter()
-        .map(|r| (r.detail.thread.tid, r.exited))
-        .collect();
-    assert_eq!(
-        rows,
-        vec![(301, false), (303, false), (300, false), (302, true)]
-    );
+    let rows: Vec<(Pid, bool)> = t.rows.iter().map(|r| (r.detail.thread.tid, r.exited)).collect();
+    assert_eq!(rows, vec![(301, false), (303, false), (300, false), (302, true)]);
     app.update(Action::Sample(with_focus(4, f)));
     assert_eq!(app.threads.as_ref().unwrap().rows.len(), 3);
     assert!(!app.threads.as_ref().unwrap().history.contains_key(&302));
@@ -323,11 +266,7 @@ fn threads_view_survives_process_exit_and_keeps_last_data() {
     let mut app = app();
     cmd(&mut app, Command::Enter);
     app.update(Action::Sample(with_focus(2, focus_worker())));
-    let gone = FocusSample {
-        pid: 300,
-        alive: false,
-        ..Default::default()
-    };
+    let gone = FocusSample { pid: 300, alive: false, ..Default::default() };
     let mut s = snapshot(3);
     s.processes.retain(|p| p.pid != 300);
     s.focus = Some(gone);
@@ -356,28 +295,18 @@ fn state_history_accumulates_and_is_bounded() {
 
 #[test]
 fn threads_of_starts_in_threads_view() {
-    let opts = Options {
-        threads_of: Some(300),
-        ..Options::default()
-    };
+    let opts = Options { threads_of: Some(300), ..Options::default() };
     let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
     assert_eq!(app.view, View::Threads);
     assert_eq!(app.startup_effects(), vec![Effect::Focus(Some(300))]);
     app.update(Action::Sample(with_focus(1, focus_worker())));
     app.update(Action::Cmd(Command::Back));
-    assert_eq!(
-        app.selected_pid(),
-        Some(300),
-        "going back lands on the process"
-    );
+    assert_eq!(app.selected_pid(), Some(300), "going back lands on the process");
 }
 
 #[test]
 fn pid_filter_shows_only_those_pids() {
-    let opts = Options {
-        pids: Some([1, 401].into()),
-        ..Options::default()
-    };
+    let opts = Options { pids: Some([1, 401].into()), ..Options::default() };
     let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
     app.update(Action::Sample(Arc::new(snapshot(1))));
     let mut got = pids(&app);
@@ -428,11 +357,7 @@ fn targets_are_the_tagged_processes_else_the_selected_one() {
     cmd(&mut app, Command::Tag); // tags 400
     let t: Vec<Pid> = app.action_targets().iter().map(|t| t.pid).collect();
     assert_eq!(t, vec![200, 400]);
-    assert_eq!(
-        app.action_targets()[0].start_ticks,
-        1200,
-        "start time travels with the target"
-    );
+    assert_eq!(app.action_targets()[0].start_ticks, 1200, "start time travels with the target");
     cmd(&mut app, Command::UntagAll);
     assert!(app.list.tagged.is_empty());
     // c tags a process and its descendants.
@@ -445,50 +370,28 @@ fn targets_are_the_tagged_processes_else_the_selected_one() {
 
 #[test]
 fn signals_to_0_1_and_self_are_refused_before_any_menu() {
-    let opts = Options {
-        self_pid: 200,
-        ..Options::default()
-    };
+    let opts = Options { self_pid: 200, ..Options::default() };
     let mut app = acting_app(opts);
     cmd(&mut app, Command::SortPid);
     cmd(&mut app, Command::Home); // PID 1
     cmd(&mut app, Command::Kill);
     assert_eq!(app.overlay, None);
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("PID 1"))
-    );
+    assert!(app.status.as_ref().is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("PID 1")));
     cmd(&mut app, Command::Down); // 200 = self
     cmd(&mut app, Command::Kill);
     assert_eq!(app.overlay, None);
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("threadtop itself"))
-    );
-    let refusal = app.refusal(&[Target {
-        pid: 0,
-        start_ticks: 0,
-        command: String::new(),
-    }]);
+    assert!(app.status.as_ref().is_some_and(|s| s.text.starts_with("refused:") && s.text.contains("threadtop itself")));
+    let refusal = app.refusal(&[Target { pid: 0, start_ticks: 0, command: String::new() }]);
     assert!(refusal.is_some_and(|r| r.starts_with("refused:")));
 }
 
 #[test]
 fn signal_menu_confirm_and_cancel() {
-    let mut app = acting_app(Options {
-        self_pid: 999_999,
-        ..Options::default()
-    });
+    let mut app = acting_app(Options { self_pid: 999_999, ..Options::default() });
     cmd(&mut app, Command::SortPid);
     cmd(&mut app, Command::End); // 401
     cmd(&mut app, Command::Kill);
-    assert_eq!(
-        app.overlay,
-        Some(Overlay::SignalMenu { cursor: 0 }),
-        "cursor starts on TERM"
-    );
+    assert_eq!(app.overlay, Some(Overlay::SignalMenu { cursor: 0 }), "cursor starts on TERM");
     cmd(&mut app, Command::Down); // KILL
     cmd(&mut app, Command::Enter);
     assert_eq!(app.overlay, Some(Overlay::Confirm));
@@ -496,11 +399,7 @@ fn signal_menu_confirm_and_cancel() {
     assert_eq!(
         fx,
         vec![Effect::Signal {
-            targets: vec![Target {
-                pid: 401,
-                start_ticks: 1401,
-                command: "/usr/bin/sshd-session --flag".into()
-            }],
+            targets: vec![Target { pid: 401, start_ticks: 1401, command: "/usr/bin/sshd-session --flag".into() }],
             sig: libc::SIGKILL
         }]
     );
@@ -514,26 +413,12 @@ fn signal_menu_confirm_and_cancel() {
 
 #[test]
 fn read_only_turns_every_acting_command_into_a_message() {
-    let mut app = acting_app(Options {
-        readonly: true,
-        self_pid: 999_999,
-        ..Options::default()
-    });
-    for c in [
-        Command::Kill,
-        Command::NiceDown,
-        Command::NiceUp,
-        Command::Affinity,
-    ] {
+    let mut app = acting_app(Options { readonly: true, self_pid: 999_999, ..Options::default() });
+    for c in [Command::Kill, Command::NiceDown, Command::NiceUp, Command::Affinity] {
         app.status = None;
         assert!(cmd(&mut app, c).is_empty(), "{c:?}");
         assert_eq!(app.overlay, None, "{c:?} opened nothing");
-        assert!(
-            app.status
-                .as_ref()
-                .is_some_and(|s| s.text.starts_with("read-only mode")),
-            "{c:?}"
-        );
+        assert!(app.status.as_ref().is_some_and(|s| s.text.starts_with("read-only mode")), "{c:?}");
     }
     // The lab does not launch either.
     app.lab = LabState::new(vec![crate::app::lab::CatalogEntry {
@@ -548,36 +433,18 @@ fn read_only_turns_every_acting_command_into_a_message() {
     }]);
     cmd(&mut app, Command::OpenLab);
     assert!(cmd(&mut app, Command::Enter).is_empty());
-    assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.text.starts_with("read-only mode"))
-    );
+    assert!(app.status.as_ref().is_some_and(|s| s.text.starts_with("read-only mode")));
 }
 
 #[test]
 fn nice_in_threads_view_is_per_thread_and_in_list_per_process() {
     let mut app = acting_app(Options::default());
     // List: worker (300) selected → every thread of it.
-    assert_eq!(
-        cmd(&mut app, Command::NiceUp),
-        vec![Effect::Renice {
-            pid: 300,
-            tid: None,
-            delta: 1
-        }]
-    );
+    assert_eq!(cmd(&mut app, Command::NiceUp), vec![Effect::Renice { pid: 300, tid: None, delta: 1 }]);
     cmd(&mut app, Command::Enter);
     app.update(Action::Sample(with_focus(2, focus_worker())));
     cmd(&mut app, Command::Down); // TID 301
-    assert_eq!(
-        cmd(&mut app, Command::NiceDown),
-        vec![Effect::Renice {
-            pid: 300,
-            tid: Some(301),
-            delta: -1
-        }]
-    );
+    assert_eq!(cmd(&mut app, Command::NiceDown), vec![Effect::Renice { pid: 300, tid: Some(301), delta: -1 }]);
     // A signal from the threads view goes to the process.
     cmd(&mut app, Command::Kill);
     let p = app.pending_signal.as_ref().unwrap();
@@ -591,17 +458,10 @@ fn follow_off_keeps_the_row_position() {
     cmd(&mut app, Command::ToggleFollow);
     cmd(&mut app, Command::Down); // row 1: 401
     let mut s = snapshot(2);
-    s.processes
-        .iter_mut()
-        .filter(|p| p.pid == 200)
-        .for_each(|p| p.cpu_percent = 50.0);
+    s.processes.iter_mut().filter(|p| p.pid == 200).for_each(|p| p.cpu_percent = 50.0);
     app.update(Action::Sample(Arc::new(s)));
     assert_eq!(app.list.selected, 1);
-    assert_eq!(
-        app.selected_pid(),
-        Some(200),
-        "the row stays, the process under it changes"
-    );
+    assert_eq!(app.selected_pid(), Some(200), "the row stays, the process under it changes");
 }
 
 #[test]
@@ -611,11 +471,7 @@ fn pause_freezes_the_display() {
     let mut s = snapshot(2);
     s.processes.clear();
     app.update(Action::Sample(Arc::new(s)));
-    assert_eq!(
-        app.list.rows.len(),
-        5,
-        "the paused screen keeps the last sample"
-    );
+    assert_eq!(app.list.rows.len(), 5, "the paused screen keeps the last sample");
     assert_eq!(cmd(&mut app, Command::Pause), vec![Effect::Pause(false)]);
 }
 
@@ -623,10 +479,7 @@ fn pause_freezes_the_display() {
 fn user_menu_filters_by_user() {
     let mut app = acting_app(Options::default());
     cmd(&mut app, Command::UserMenu);
-    assert_eq!(
-        app.user_choices,
-        vec!["".to_string(), "root".into(), "sshd".into()]
-    );
+    assert_eq!(app.user_choices, vec!["".to_string(), "root".into(), "sshd".into()]);
     cmd(&mut app, Command::End);
     cmd(&mut app, Command::Enter);
     assert_eq!(pids(&app), vec![400]);
@@ -654,8 +507,5 @@ fn mouse_click_selects_rows_and_sorts_by_titles() {
     app.update(Action::Click { x: 3, y: 5 });
     assert!(app.list.sort.descending, "a second click inverts");
     app.update(Action::Click { x: 3, y: 100 });
-    assert_eq!(
-        app.list.selected, app.list.selected,
-        "outside the table: nothing"
-    );
+    assert_eq!(app.list.selected, app.list.selected, "outside the table: nothing");
 }

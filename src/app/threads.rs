@@ -91,12 +91,7 @@ impl ThreadsState {
         }
         let now: HashSet<Pid> = focus.threads.iter().map(|t| t.thread.tid).collect();
         self.exited = match &self.focus {
-            Some(prev) => prev
-                .threads
-                .iter()
-                .filter(|t| !now.contains(&t.thread.tid))
-                .cloned()
-                .collect(),
+            Some(prev) => prev.threads.iter().filter(|t| !now.contains(&t.thread.tid)).cloned().collect(),
             None => Vec::new(),
         };
         for t in &focus.threads {
@@ -124,30 +119,18 @@ impl ThreadsState {
     pub fn rebuild(&mut self) {
         let mut rows: Vec<ThreadRow> = Vec::new();
         if let Some(f) = &self.focus {
-            rows.extend(f.threads.iter().map(|t| ThreadRow {
-                detail: t.clone(),
-                exited: false,
-            }));
+            rows.extend(f.threads.iter().map(|t| ThreadRow { detail: t.clone(), exited: false }));
         }
-        rows.extend(self.exited.iter().map(|t| ThreadRow {
-            detail: t.clone(),
-            exited: true,
-        }));
+        rows.extend(self.exited.iter().map(|t| ThreadRow { detail: t.clone(), exited: true }));
         let sort = self.sort;
-        rows.sort_by(|a, b| {
-            a.exited
-                .cmp(&b.exited)
-                .then_with(|| compare_threads(&a.detail, &b.detail, sort))
-        });
+        rows.sort_by(|a, b| a.exited.cmp(&b.exited).then_with(|| compare_threads(&a.detail, &b.detail, sort)));
         let previous = self.selected;
         self.rows = rows;
-        self.selected = match self
-            .selected_tid
-            .and_then(|tid| self.rows.iter().position(|r| r.detail.thread.tid == tid))
-        {
-            Some(i) => i,
-            None => previous.min(self.rows.len().saturating_sub(1)),
-        };
+        self.selected =
+            match self.selected_tid.and_then(|tid| self.rows.iter().position(|r| r.detail.thread.tid == tid)) {
+                Some(i) => i,
+                None => previous.min(self.rows.len().saturating_sub(1)),
+            };
         self.selected_tid = self.rows.get(self.selected).map(|r| r.detail.thread.tid);
     }
 
@@ -182,16 +165,9 @@ impl ThreadsState {
     /// Threads of this process running now, grouped by the core they last ran on.
     pub fn running_on_cores(&self, cores: usize) -> Vec<Vec<&str>> {
         let mut map: Vec<Vec<&str>> = vec![Vec::new(); cores];
-        for r in self
-            .rows
-            .iter()
-            .filter(|r| !r.exited && r.detail.thread.state == 'R')
-        {
+        for r in self.rows.iter().filter(|r| !r.exited && r.detail.thread.state == 'R') {
             let t = &r.detail.thread;
-            if let Some(slot) = usize::try_from(t.last_cpu)
-                .ok()
-                .and_then(|c| map.get_mut(c))
-            {
+            if let Some(slot) = usize::try_from(t.last_cpu).ok().and_then(|c| map.get_mut(c)) {
                 slot.push(&t.name);
             }
         }

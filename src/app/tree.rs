@@ -19,12 +19,7 @@ pub struct TreeLine {
 /// Orders `include` (indices into `procs`) as a tree. A process whose parent is not included
 /// (PID 1, kthreadd, orphans, or a parent hidden by a filter) becomes a root. Siblings follow
 /// `sort`. Children of a collapsed PID are left out. Never loops, whatever the ppid data says.
-pub fn build(
-    procs: &[ProcessSample],
-    include: &[usize],
-    sort: SortSpec,
-    collapsed: &HashSet<Pid>,
-) -> Vec<TreeLine> {
+pub fn build(procs: &[ProcessSample], include: &[usize], sort: SortSpec, collapsed: &HashSet<Pid>) -> Vec<TreeLine> {
     let by_pid: HashMap<Pid, usize> = include.iter().map(|&i| (procs[i].pid, i)).collect();
     let mut children: HashMap<Pid, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
@@ -49,64 +44,44 @@ pub fn build(
     for (n, &r) in roots.iter().enumerate().rev() {
         stack.push((r, 0, String::new(), n + 1 == roots.len()));
     }
-    let emit_all = |stack: &mut Vec<(usize, u16, String, bool)>,
-                    out: &mut Vec<TreeLine>,
-                    visited: &mut HashSet<usize>| {
-        while let Some((i, depth, guides, last)) = stack.pop() {
-            if !visited.insert(i) {
-                continue;
-            }
-            let pid = procs[i].pid;
-            let kids = children.get(&pid).map(|v| v.as_slice()).unwrap_or(&[]);
-            let is_collapsed = !kids.is_empty() && collapsed.contains(&pid);
-            let prefix = if depth == 0 {
-                String::new()
-            } else {
-                let branch = match (last, is_collapsed) {
-                    (true, true) => "└+ ",
-                    (false, true) => "├+ ",
-                    (true, false) => "└─ ",
-                    (false, false) => "├─ ",
-                };
-                format!("{guides}{branch}")
-            };
-            out.push(TreeLine {
-                index: i,
-                depth,
-                prefix,
-                has_children: !kids.is_empty(),
-                collapsed: is_collapsed,
-            });
-            if is_collapsed {
-                // Mark the hidden descendants as seen so the cycle fallback below skips them.
-                let mut hidden: Vec<usize> = kids.to_vec();
-                while let Some(h) = hidden.pop() {
-                    if visited.insert(h) {
-                        hidden.extend(
-                            children
-                                .get(&procs[h].pid)
-                                .map(|v| v.as_slice())
-                                .unwrap_or(&[]),
-                        );
-                    }
+    let emit_all =
+        |stack: &mut Vec<(usize, u16, String, bool)>, out: &mut Vec<TreeLine>, visited: &mut HashSet<usize>| {
+            while let Some((i, depth, guides, last)) = stack.pop() {
+                if !visited.insert(i) {
+                    continue;
                 }
-                continue;
+                let pid = procs[i].pid;
+                let kids = children.get(&pid).map(|v| v.as_slice()).unwrap_or(&[]);
+                let is_collapsed = !kids.is_empty() && collapsed.contains(&pid);
+                let prefix = if depth == 0 {
+                    String::new()
+                } else {
+                    let branch = match (last, is_collapsed) {
+                        (true, true) => "└+ ",
+                        (false, true) => "├+ ",
+                        (true, false) => "└─ ",
+                        (false, false) => "├─ ",
+                    };
+                    format!("{guides}{branch}")
+                };
+                out.push(TreeLine { index: i, depth, prefix, has_children: !kids.is_empty(), collapsed: is_collapsed });
+                if is_collapsed {
+                    // Mark the hidden descendants as seen so the cycle fallback below skips them.
+                    let mut hidden: Vec<usize> = kids.to_vec();
+                    while let Some(h) = hidden.pop() {
+                        if visited.insert(h) {
+                            hidden.extend(children.get(&procs[h].pid).map(|v| v.as_slice()).unwrap_or(&[]));
+                        }
+                    }
+                    continue;
+                }
+                let child_guides =
+                    if depth == 0 { String::new() } else { format!("{guides}{}", if last { "   " } else { "│  " }) };
+                for (n, &k) in kids.iter().enumerate().rev() {
+                    stack.push((k, depth.saturating_add(1), child_guides.clone(), n + 1 == kids.len()));
+                }
             }
-            let child_guides = if depth == 0 {
-                String::new()
-            } else {
-                format!("{guides}{}", if last { "   " } else { "│  " })
-            };
-            for (n, &k) in kids.iter().enumerate().rev() {
-                stack.push((
-                    k,
-                    depth.saturating_add(1),
-                    child_guides.clone(),
-                    n + 1 == kids.len(),
-                ));
-            }
-        }
-    };
+        };
     emit_all(&mut stack, &mut out, &mut visited);
     // Processes caught in a ppid cycle are reachable from no root: show them flat, not lose them.
     for &i in include {
@@ -124,13 +99,7 @@ mod tests {
     use crate::app::table::Column;
 
     fn p(pid: Pid, ppid: Pid) -> ProcessSample {
-        ProcessSample {
-            pid,
-            ppid,
-            name: format!("p{pid}"),
-            cmdline: format!("p{pid}").into(),
-            ..Default::default()
-        }
+        ProcessSample { pid, ppid, name: format!("p{pid}"), cmdline: format!("p{pid}").into(), ..Default::default() }
     }
 
     fn lines(procs: &[ProcessSample], collapsed: &HashSet<Pid>) -> Vec<(Pid, String)> {
@@ -143,15 +112,7 @@ mod tests {
 
     #[test]
     fn pid1_children_and_guides() {
-        let procs = vec![
-            p(1, 0),
-            p(10, 1),
-            p(11, 10),
-            p(12, 10),
-            p(20, 1),
-            p(2, 0),
-            p(3, 2),
-        ];
+        let procs = vec![p(1, 0), p(10, 1), p(11, 10), p(12, 10), p(20, 1), p(2, 0), p(3, 2)];
         let got = lines(&procs, &HashSet::new());
         let want: Vec<(Pid, String)> = vec![
             (1, "".into()),
@@ -170,20 +131,14 @@ mod tests {
         // 50's parent 40 is not in the list (exited, or filtered out).
         let procs = vec![p(1, 0), p(50, 40), p(51, 50)];
         let got = lines(&procs, &HashSet::new());
-        assert_eq!(
-            got,
-            vec![(1, "".into()), (50, "".into()), (51, "└─ ".into())]
-        );
+        assert_eq!(got, vec![(1, "".into()), (50, "".into()), (51, "└─ ".into())]);
     }
 
     #[test]
     fn collapsed_branch_hides_children() {
         let procs = vec![p(1, 0), p(10, 1), p(11, 10), p(20, 1)];
         let got = lines(&procs, &HashSet::from([10]));
-        assert_eq!(
-            got,
-            vec![(1, "".into()), (10, "├+ ".into()), (20, "└─ ".into())]
-        );
+        assert_eq!(got, vec![(1, "".into()), (10, "├+ ".into()), (20, "└─ ".into())]);
     }
 
     #[test]

@@ -71,10 +71,7 @@ pub fn parse_stat(buf: &[u8]) -> Option<Stat<'_>> {
 
     let mut f: [&[u8]; STAT_FIELDS] = [&[]; STAT_FIELDS];
     let mut n = 0;
-    for tok in buf[close + 1..]
-        .split(|&b| b == b' ' || b == b'\n')
-        .filter(|t| !t.is_empty())
-    {
+    for tok in buf[close + 1..].split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty()) {
         f[n] = tok;
         n += 1;
         if n == STAT_FIELDS {
@@ -122,9 +119,7 @@ pub fn parse_status(buf: &[u8]) -> Option<Status> {
     let mut st = Status::default();
     for line in buf.split(|&b| b == b'\n') {
         if let Some(rest) = line.strip_prefix(b"Uid:") {
-            st.uid = first_token(rest)
-                .and_then(parse_u64)
-                .and_then(|v| u32::try_from(v).ok());
+            st.uid = first_token(rest).and_then(parse_u64).and_then(|v| u32::try_from(v).ok());
         } else if let Some(rest) = line.strip_prefix(b"voluntary_ctxt_switches:") {
             st.voluntary_ctxt_switches = first_token(rest).and_then(parse_u64);
         } else if let Some(rest) = line.strip_prefix(b"nonvoluntary_ctxt_switches:") {
@@ -145,9 +140,7 @@ pub struct SchedStat {
 }
 
 pub fn parse_schedstat(buf: &[u8]) -> Option<SchedStat> {
-    let mut it = buf
-        .split(|&b| b == b' ' || b == b'\n')
-        .filter(|t| !t.is_empty());
+    let mut it = buf.split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty());
     Some(SchedStat {
         run_ns: parse_u64(it.next()?)?,
         wait_ns: parse_u64(it.next()?)?,
@@ -159,10 +152,7 @@ pub fn parse_schedstat(buf: &[u8]) -> Option<SchedStat> {
 /// kernel threads and zombies.
 pub fn cmdline_to_string(buf: &[u8]) -> String {
     let end = buf.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    let joined: Vec<u8> = buf[..end]
-        .iter()
-        .map(|&b| if b == 0 { b' ' } else { b })
-        .collect();
+    let joined: Vec<u8> = buf[..end].iter().map(|&b| if b == 0 { b' ' } else { b }).collect();
     match String::from_utf8(joined) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -196,11 +186,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     match s.split_first() {
         Some((b'-', digits)) => {
             let v = parse_u64(digits)?;
-            if v == 1 << 63 {
-                Some(i64::MIN)
-            } else {
-                i64::try_from(v).ok().map(|v| -v)
-            }
+            if v == 1 << 63 { Some(i64::MIN) } else { i64::try_from(v).ok().map(|v| -v) }
         }
         _ => i64::try_from(parse_u64(s)?).ok(),
     }
@@ -343,11 +329,7 @@ impl ProcReader {
     /// getdents64 into a reused buffer: std's read_dir allocates a name per entry.
     fn list_numeric(&mut self, out: &mut Vec<Pid>) -> io::Result<()> {
         out.clear();
-        let fd = rustix::fs::open(
-            self.path(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let fd = rustix::fs::open(self.path(), OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
         loop {
             let mut too_small = false;
             {
@@ -356,8 +338,8 @@ impl ProcReader {
                 while let Some(entry) = dir.next() {
                     match entry {
                         Ok(entry) => {
-                            if let Some(id) = parse_u64(entry.file_name().to_bytes())
-                                .and_then(|v| Pid::try_from(v).ok())
+                            if let Some(id) =
+                                parse_u64(entry.file_name().to_bytes()).and_then(|v| Pid::try_from(v).ok())
                             {
                                 out.push(id);
                             }
@@ -478,19 +460,14 @@ pub(crate) mod tests {
         assert!(parse_stat(b"1 (x) S").is_none());
         assert!(parse_stat(b"x (y) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37").is_none());
         // A non-numeric field.
-        let bad = String::from_utf8(line.clone())
-            .unwrap()
-            .replace(" 7 3 ", " 7 x ");
+        let bad = String::from_utf8(line.clone()).unwrap().replace(" 7 3 ", " 7 x ");
         assert!(parse_stat(bad.as_bytes()).is_none());
         // Overflow.
-        let big = String::from_utf8(line)
-            .unwrap()
-            .replace(" 7 3 ", " 99999999999999999999999 3 ");
+        let big = String::from_utf8(line).unwrap().replace(" 7 3 ", " 99999999999999999999999 3 ");
         assert!(parse_stat(big.as_bytes()).is_none());
     }
 
-    const STATUS: &[u8] =
-        b"Name:\tvoluntary_ctxt_switches:\\n9\nUmask:\t0022\nState:\tS (sleeping)\n\
+    const STATUS: &[u8] = b"Name:\tvoluntary_ctxt_switches:\\n9\nUmask:\t0022\nState:\tS (sleeping)\n\
 Tgid:\t1234\nPid:\t1234\nPPid:\t1\nUid:\t1000\t1001\t1002\t1003\nGid:\t100\t100\t100\t100\n\
 Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
 
@@ -521,11 +498,7 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
     fn schedstat() {
         assert_eq!(
             parse_schedstat(b"123456789 5000 42\n"),
-            Some(SchedStat {
-                run_ns: 123456789,
-                wait_ns: 5000,
-                timeslices: 42
-            })
+            Some(SchedStat { run_ns: 123456789, wait_ns: 5000, timeslices: 42 })
         );
         assert_eq!(parse_schedstat(b""), None);
         assert_eq!(parse_schedstat(b"1 2\n"), None);
@@ -535,18 +508,12 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
 
     #[test]
     fn cmdline_joins_and_decodes() {
-        assert_eq!(
-            cmdline_to_string(b"/bin/sh\0-c\0echo hi\0"),
-            "/bin/sh -c echo hi"
-        );
+        assert_eq!(cmdline_to_string(b"/bin/sh\0-c\0echo hi\0"), "/bin/sh -c echo hi");
         assert_eq!(cmdline_to_string(b""), "");
         assert_eq!(cmdline_to_string(b"\0\0"), "");
         assert_eq!(cmdline_to_string(b"a\xff\0b"), "a\u{fffd} b");
         // A process that rewrote its argv with spaces.
-        assert_eq!(
-            cmdline_to_string(b"postgres: writer   "),
-            "postgres: writer   "
-        );
+        assert_eq!(cmdline_to_string(b"postgres: writer   "), "postgres: writer   ");
     }
 
     #[test]
@@ -580,22 +547,14 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
             seed
         };
         let alphabet: &[u8] = b"0123456789 ()-\n\t:SRabcUidvoluntary_ctxt_switches\xff\x00";
-        let seeds = [
-            stat_line(1, b"x) (y", 'S', 1, 2),
-            STATUS.to_vec(),
-            b"1 2 3\n".to_vec(),
-        ];
+        let seeds = [stat_line(1, b"x) (y", 'S', 1, 2), STATUS.to_vec(), b"1 2 3\n".to_vec()];
         for i in 0..6000 {
             let len = (next() % 400) as usize;
             let mut input: Vec<u8> = if i % 2 == 0 {
                 (0..len)
                     .map(|_| {
                         let r = next();
-                        if r % 4 == 0 {
-                            r as u8
-                        } else {
-                            alphabet[(r >> 8) as usize % alphabet.len()]
-                        }
+                        if r % 4 == 0 { r as u8 } else { alphabet[(r >> 8) as usize % alphabet.len()] }
                     })
                     .collect()
             } else {

@@ -71,20 +71,14 @@ mod tests {
         // 50 ticks at 100 Hz in 1 s: half a core.
         assert!(close(cpu_percent(100, 150, 100, SEC).into(), 50.0));
         // 4 threads spinning for 0.5 s: 200 ticks in 0.5 s = 400 %.
-        assert!(close(
-            cpu_percent(0, 200, 100, Duration::from_millis(500)).into(),
-            400.0
-        ));
+        assert!(close(cpu_percent(0, 200, 100, Duration::from_millis(500)).into(), 400.0));
         assert_eq!(cpu_percent(10, 10, 100, SEC), 0.0);
     }
 
     #[test]
     fn cores_in_use_from_ticks() {
         assert!(close(cores_in_use(1000, 1196, 100, SEC), 1.96));
-        assert!(close(
-            cores_in_use(0, 25, 100, Duration::from_millis(250)),
-            1.0
-        ));
+        assert!(close(cores_in_use(0, 25, 100, Duration::from_millis(250)), 1.0));
     }
 
     #[test]

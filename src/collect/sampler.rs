@@ -17,13 +17,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::model::{
-    FocusSample, Pid, ProcessSample, SamplerStats, Snapshot, SystemSample, ThreadDetail,
-    ThreadSample,
-};
-use super::procfs::{
-    ProcReader, Stat, cmdline_to_string, is_gone, parse_schedstat, parse_stat, parse_status,
-};
+use super::model::{FocusSample, Pid, ProcessSample, SamplerStats, Snapshot, SystemSample, ThreadDetail, ThreadSample};
+use super::procfs::{ProcReader, Stat, cmdline_to_string, is_gone, parse_schedstat, parse_stat, parse_status};
 use super::rates;
 use super::system::SystemReader;
 use super::users::UserNames;
@@ -158,9 +153,7 @@ impl Sampler {
     /// `sample` with the wall clock given, so tests can fix the elapsed time.
     fn sample_at(&mut self, now: Instant) -> Snapshot {
         let started = Instant::now();
-        let elapsed = self
-            .last_at
-            .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+        let elapsed = self.last_at.map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
         self.last_at = Some(now);
         self.seq += 1;
         let seq = self.seq;
@@ -198,23 +191,10 @@ impl Sampler {
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
 
         for &pid in &pid_list {
-            let Some((mut p, ticks)) = self
-                .reader
-                .read_pid_file(pid, "stat")
-                .ok()
-                .and_then(parse_stat)
-                .map(|st| {
-                    let p = process_from_stat(
-                        &st,
-                        hz,
-                        self.page_size,
-                        boot_time,
-                        mem_total,
-                        &self.empty,
-                    );
-                    (p, st.cpu_ticks())
-                })
-            else {
+            let Some((mut p, ticks)) = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).map(|st| {
+                let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
+                (p, st.cpu_ticks())
+            }) else {
                 vanished += 1;
                 continue;
             };
@@ -238,8 +218,7 @@ impl Sampler {
                 Some(e) if e.start_ticks == p.start_ticks => {
                     cores = rates::cores_in_use(e.ticks, ticks, hz, elapsed);
                     if e.name != p.name && !p.kernel_thread {
-                        let (cmdline, uid, user) =
-                            read_meta(&mut self.reader, &mut self.users, pid, false);
+                        let (cmdline, uid, user) = read_meta(&mut self.reader, &mut self.users, pid, false);
                         (e.cmdline, e.uid, e.user) = (cmdline, uid, user);
                         e.name.clone_from(&p.name);
                     }
@@ -247,8 +226,7 @@ impl Sampler {
                     e.seen = seq;
                 }
                 _ => {
-                    let (cmdline, uid, user) =
-                        read_meta(&mut self.reader, &mut self.users, pid, p.kernel_thread);
+                    let (cmdline, uid, user) = read_meta(&mut self.reader, &mut self.users, pid, p.kernel_thread);
                     self.procs.insert(
                         pid,
                         ProcEntry {
@@ -289,8 +267,7 @@ impl Sampler {
             self.threads = HashMap::new();
         }
 
-        let focus =
-            focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, seq, &mut vanished));
+        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, seq, &mut vanished));
 
         Snapshot {
             seq,
@@ -305,11 +282,7 @@ impl Sampler {
             processes,
             all_threads,
             focus,
-            stats: SamplerStats {
-                sample_duration: started.elapsed(),
-                own_cpu_percent,
-                vanished,
-            },
+            stats: SamplerStats { sample_duration: started.elapsed(), own_cpu_percent, vanished },
         }
     }
 }
@@ -363,13 +336,7 @@ fn thread_from_stat(st: &Stat<'_>, hz: u64, cpu_percent: f32) -> ThreadSample {
 
 impl Sampler {
     /// One `task/TID/stat` per thread, for all-threads mode.
-    fn read_threads(
-        &mut self,
-        pid: Pid,
-        seq: u64,
-        elapsed: Duration,
-        vanished: &mut u32,
-    ) -> Vec<ThreadSample> {
+    fn read_threads(&mut self, pid: Pid, seq: u64, elapsed: Duration, vanished: &mut u32) -> Vec<ThreadSample> {
         let mut tids = std::mem::take(&mut self.tid_list);
         if self.reader.list_tasks(pid, &mut tids).is_err() {
             // The process exited after its stat was read.
@@ -377,32 +344,16 @@ impl Sampler {
         }
         let mut out = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self
-                .reader
-                .read_task_file(pid, tid, "stat")
-                .ok()
-                .and_then(parse_stat)
-            else {
+            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
                 *vanished += 1;
                 continue;
             };
             let ticks = st.cpu_ticks();
-            let prev = self
-                .threads
-                .get(&tid)
-                .filter(|t| t.start_ticks == st.starttime);
+            let prev = self.threads.get(&tid).filter(|t| t.start_ticks == st.starttime);
             let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, self.hz, elapsed));
             let t = thread_from_stat(&st, self.hz, cpu);
             let start_ticks = st.starttime;
-            self.threads.insert(
-                tid,
-                TaskPrev {
-                    start_ticks,
-                    ticks,
-                    seen: seq,
-                    ..TaskPrev::default()
-                },
-            );
+            self.threads.insert(tid, TaskPrev { start_ticks, ticks, seen: seq, ..TaskPrev::default() });
             out.push(t);
         }
         self.tid_list = tids;
@@ -449,40 +400,21 @@ impl Sampler {
         let hz = self.hz;
         let mut threads = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self
-                .reader
-                .read_task_file(pid, tid, "stat")
-                .ok()
-                .and_then(parse_stat)
-            else {
+            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
                 *vanished += 1;
                 continue;
             };
             let ticks = st.cpu_ticks();
-            let prev = self
-                .focus
-                .prev
-                .get(&tid)
-                .filter(|t| t.start_ticks == st.starttime)
-                .copied();
+            let prev = self.focus.prev.get(&tid).filter(|t| t.start_ticks == st.starttime).copied();
             let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, hz, elapsed));
             let thread = thread_from_stat(&st, hz, cpu);
             let start_ticks = st.starttime;
 
             // status and schedstat may be gone by now, or schedstat absent (no CONFIG_SCHEDSTATS):
             // the thread stays, with those columns unknown.
-            let status = self
-                .reader
-                .read_task_file(pid, tid, "status")
-                .ok()
-                .and_then(parse_status)
-                .unwrap_or_default();
-            let wait_ns = self
-                .reader
-                .read_task_file(pid, tid, "schedstat")
-                .ok()
-                .and_then(parse_schedstat)
-                .map(|s| s.wait_ns);
+            let status = self.reader.read_task_file(pid, tid, "status").ok().and_then(parse_status).unwrap_or_default();
+            let wait_ns =
+                self.reader.read_task_file(pid, tid, "schedstat").ok().and_then(parse_schedstat).map(|s| s.wait_ns);
             let voluntary = status.voluntary_ctxt_switches;
             let nonvoluntary = status.nonvoluntary_ctxt_switches;
             let rate = |p: Option<u64>, c: Option<u64>| rates::per_sec(p?, c?, elapsed);
@@ -498,28 +430,11 @@ impl Sampler {
                     .and_then(|(p, c)| rates::wait_percent(p, c, elapsed)),
                 thread,
             });
-            self.focus.prev.insert(
-                tid,
-                TaskPrev {
-                    start_ticks,
-                    ticks,
-                    voluntary,
-                    nonvoluntary,
-                    wait_ns,
-                    seen: seq,
-                },
-            );
+            self.focus.prev.insert(tid, TaskPrev { start_ticks, ticks, voluntary, nonvoluntary, wait_ns, seen: seq });
         }
         self.tid_list = tids;
         self.focus.prev.retain(|_, t| t.seen == seq);
-        let f = FocusSample {
-            pid,
-            process: Some(process),
-            alive: true,
-            error: None,
-            threads,
-            cores_in_use,
-        };
+        let f = FocusSample { pid, process: Some(process), alive: true, error: None, threads, cores_in_use };
         self.focus.last = Some(f.clone());
         f
     }
@@ -528,12 +443,9 @@ impl Sampler {
     fn focus_gone(&mut self, pid: Pid) -> FocusSample {
         self.focus.prev.clear();
         match &self.focus.last {
-            Some(last) if last.process.is_some() => FocusSample {
-                alive: false,
-                error: None,
-                cores_in_use: 0.0,
-                ..last.clone()
-            },
+            Some(last) if last.process.is_some() => {
+                FocusSample { alive: false, error: None, cores_in_use: 0.0, ..last.clone() }
+            }
             _ => FocusSample {
                 pid,
                 process: None,
@@ -562,10 +474,7 @@ fn read_meta(
         // Kernel threads have no cmdline and belong to root: two syscalls saved per kthread.
         return (Arc::from(""), Some(0), users.name(0));
     }
-    let cmdline = reader
-        .read_cmdline(pid)
-        .map(cmdline_to_string)
-        .unwrap_or_default();
+    let cmdline = reader.read_cmdline(pid).map(cmdline_to_string).unwrap_or_default();
     let uid = reader.owner_uid(pid).ok();
     let user = uid.map_or_else(|| Arc::from("?"), |u| users.name(u));
     (Arc::from(cmdline), uid, user)
@@ -573,19 +482,13 @@ fn read_meta(
 
 /// CPU time used by this whole process (all threads), for the monitor's own-cost figure.
 fn process_cpu_time() -> Option<Duration> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
     if rc != 0 {
         return None;
     }
-    Some(Duration::new(
-        u64::try_from(ts.tv_sec).ok()?,
-        u32::try_from(ts.tv_nsec).ok()?,
-    ))
+    Some(Duration::new(u64::try_from(ts.tv_sec).ok()?, u32::try_from(ts.tv_nsec).ok()?))
 }
 
 /// Messages to the sampler thread.
@@ -648,8 +551,7 @@ const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
 
 /// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
 pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
-    let panic_after_first =
-        std::env::var_os("THREADTOP_TEST_PANIC").is_some_and(|v| v == "sampler");
+    let panic_after_first = std::env::var_os("THREADTOP_TEST_PANIC").is_some_and(|v| v == "sampler");
     spawn_inner(config, panic_after_first)
 }
 
@@ -659,11 +561,7 @@ fn spawn_inner(config: SamplerConfig, panic_after_first: bool) -> io::Result<Sam
     let thread = std::thread::Builder::new()
         .name("tt-sampler".into())
         .spawn(move || run(Sampler::new(config), &ctl, &out, panic_after_first))?;
-    Ok(SamplerHandle {
-        tx: Some(tx),
-        rx,
-        thread: Some(thread),
-    })
+    Ok(SamplerHandle { tx: Some(tx), rx, thread: Some(thread) })
 }
 
 fn run(
@@ -685,22 +583,14 @@ fn run(
                 panic!("test panic in sampler");
             }
             let interval = sampler.config().interval;
-            let gap = if std::mem::take(&mut quick) {
-                QUICK_FOLLOW_UP.min(interval)
-            } else {
-                interval
-            };
+            let gap = if std::mem::take(&mut quick) { QUICK_FOLLOW_UP.min(interval) } else { interval };
             // On the fixed cadence, but when a sample takes longer than the interval (a huge
             // machine), rest as long as it took: the sampler never holds more than half a core.
             let done = Instant::now();
             next = (now + gap).max(done + (done - now));
             continue;
         }
-        let wait = if paused {
-            Duration::from_secs(3600)
-        } else {
-            next.saturating_duration_since(now)
-        };
+        let wait = if paused { Duration::from_secs(3600) } else { next.saturating_duration_since(now) };
         match ctl.recv_timeout(wait) {
             Ok(Control::Interval(d)) => {
                 sampler.set_interval(d);

@@ -26,18 +26,9 @@ pub struct CpuTicks {
 impl CpuTicks {
     /// guest and guest_nice are left out: the kernel already counts them in user and nice.
     pub fn total(&self) -> u64 {
-        [
-            self.user,
-            self.nice,
-            self.system,
-            self.idle,
-            self.iowait,
-            self.irq,
-            self.softirq,
-            self.steal,
-        ]
-        .iter()
-        .fold(0u64, |a, &b| a.saturating_add(b))
+        [self.user, self.nice, self.system, self.idle, self.iowait, self.irq, self.softirq, self.steal]
+            .iter()
+            .fold(0u64, |a, &b| a.saturating_add(b))
     }
 }
 
@@ -100,10 +91,7 @@ pub fn parse_proc_stat(buf: &[u8], out: &mut ProcStat) {
         } else if key == b"btime" {
             out.btime = fields.next().and_then(parse_u64);
         } else if key == b"procs_running" {
-            out.procs_running = fields
-                .next()
-                .and_then(parse_u64)
-                .and_then(|v| u32::try_from(v).ok());
+            out.procs_running = fields.next().and_then(parse_u64).and_then(|v| u32::try_from(v).ok());
         }
     }
 }
@@ -145,38 +133,25 @@ pub fn identity() -> Arc<Identity> {
 
 fn read_identity() -> Identity {
     let sys = System::new_with_specifics(
-        RefreshKind::nothing()
-            .with_cpu(CpuRefreshKind::nothing())
-            .with_memory(MemoryRefreshKind::nothing().with_ram()),
+        RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()).with_memory(MemoryRefreshKind::nothing().with_ram()),
     )
     .ok();
     let (cpu_model, logical, memory_bytes) = match &sys {
         Some(s) => (
-            s.cpus()
-                .first()
-                .map(|c| c.brand().trim().to_string())
-                .unwrap_or_default(),
+            s.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default(),
             s.cpus().len(),
             s.total_memory(),
         ),
         None => (String::new(), 0, 0),
     };
-    let logical_cores = if logical > 0 {
-        logical
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
+    let logical_cores = if logical > 0 { logical } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
     let os = match (System::name(), System::os_version()) {
         (Ok(name), Ok(version)) => format!("{name} {version}"),
         (Ok(name), Err(_)) => name,
         _ => "Linux".to_string(),
     };
     Identity {
-        cpu_model: if cpu_model.is_empty() {
-            "unknown CPU".to_string()
-        } else {
-            cpu_model
-        },
+        cpu_model: if cpu_model.is_empty() { "unknown CPU".to_string() } else { cpu_model },
         physical_cores: System::physical_core_count().ok(),
         logical_cores,
         os,
@@ -211,12 +186,7 @@ impl Default for SystemReader {
 
 impl SystemReader {
     pub fn new() -> Self {
-        Self {
-            sys: System::new().ok(),
-            identity: identity(),
-            prev: ProcStat::default(),
-            cur: ProcStat::default(),
-        }
+        Self { sys: System::new().ok(), identity: identity(), prev: ProcStat::default(), cur: ProcStat::default() }
     }
 
     /// Builds the system sample from `/proc/stat`'s bytes (None if unreadable) and sysinfo.
@@ -249,18 +219,11 @@ impl SystemReader {
         let (mem_total, mem_used, swap_total, swap_used) = match &mut self.sys {
             Some(sys) => {
                 sys.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram().with_swap());
-                (
-                    sys.total_memory(),
-                    sys.used_memory(),
-                    sys.total_swap(),
-                    sys.used_swap(),
-                )
+                (sys.total_memory(), sys.used_memory(), sys.total_swap(), sys.used_swap())
             }
             None => (0, 0, 0, 0),
         };
-        let load = System::load_average()
-            .map(|l| [l.one, l.five, l.fifteen])
-            .unwrap_or_default();
+        let load = System::load_average().map(|l| [l.one, l.five, l.fifteen]).unwrap_or_default();
         let uptime = Duration::from_secs(System::uptime().unwrap_or(0));
         SystemRead {
             sample: SystemSample {
@@ -311,10 +274,7 @@ procs_blocked 0\n";
     #[test]
     fn old_kernel_short_lines_and_garbage() {
         let mut ps = ProcStat::default();
-        parse_proc_stat(
-            b"cpu 1 2 3 4\ncpu0 1 2\ncpuX 1 2 3 4\nbtime x\n\xff\n",
-            &mut ps,
-        );
+        parse_proc_stat(b"cpu 1 2 3 4\ncpu0 1 2\ncpuX 1 2 3 4\nbtime x\n\xff\n", &mut ps);
         assert_eq!(ps.total.unwrap().idle, 4);
         assert_eq!(ps.total.unwrap().steal, 0);
         assert!(ps.cpus.is_empty());
@@ -327,20 +287,8 @@ procs_blocked 0\n";
 
     #[test]
     fn cpu_percentages_from_deltas() {
-        let prev = CpuTicks {
-            user: 100,
-            idle: 100,
-            ..CpuTicks::default()
-        };
-        let cur = CpuTicks {
-            user: 150,
-            system: 10,
-            idle: 130,
-            irq: 2,
-            softirq: 3,
-            steal: 5,
-            ..CpuTicks::default()
-        };
+        let prev = CpuTicks { user: 100, idle: 100, ..CpuTicks::default() };
+        let cur = CpuTicks { user: 150, system: 10, idle: 130, irq: 2, softirq: 3, steal: 5, ..CpuTicks::default() };
         let t = cpu_times(&prev, &cur);
         // Δ total = 50 + 10 + 30 + 2 + 3 + 5 = 100
         assert_eq!(t.user, 50.0);

@@ -37,9 +37,7 @@ impl UserNames {
         self.loaded_at = Some(Instant::now());
         if let Ok(users) = sysinfo::Users::new_with_refreshed_list() {
             for u in users.iter() {
-                self.names
-                    .entry(**u.id())
-                    .or_insert_with(|| Arc::from(u.name()));
+                self.names.entry(**u.id()).or_insert_with(|| Arc::from(u.name()));
             }
         }
     }

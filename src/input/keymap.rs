@@ -48,32 +48,21 @@ impl Key {
     }
 
     pub const fn ch(c: char) -> Key {
-        Key {
-            code: KeyCode::Char(c),
-            ctrl: false,
-        }
+        Key { code: KeyCode::Char(c), ctrl: false }
     }
 
     pub const fn ctrl(c: char) -> Key {
-        Key {
-            code: KeyCode::Char(c),
-            ctrl: true,
-        }
+        Key { code: KeyCode::Char(c), ctrl: true }
     }
 
     pub fn from_event(ev: &KeyEvent) -> Key {
         let code = match ev.code {
             // Some terminals send Shift+letter as lowercase with SHIFT: fold it into the letter.
-            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::SHIFT) => {
-                KeyCode::Char(c.to_ascii_uppercase())
-            }
+            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::Char(c.to_ascii_uppercase()),
             KeyCode::BackTab => KeyCode::BackTab,
             other => other,
         };
-        Key {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-        }
+        Key { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL) }
     }
 
     /// How the key is written in help, the bar and config files: `q`, `F10`, `Ctrl-c`, `Enter`.
@@ -99,11 +88,7 @@ impl Key {
             KeyCode::Insert => "Ins".into(),
             other => format!("{other:?}"),
         };
-        if self.ctrl {
-            format!("Ctrl-{base}")
-        } else {
-            base
-        }
+        if self.ctrl { format!("Ctrl-{base}") } else { base }
     }
 }
 
@@ -151,9 +136,7 @@ pub fn describe(cmd: Command) -> &'static str {
         Command::Help => "this help",
         Command::Quit => "quit (stops every demo)",
         Command::Kill => "send a signal (tagged processes, else the selected one)",
-        Command::NiceDown => {
-            "raise priority: nice - 1 (list: every thread; threads view: this thread)"
-        }
+        Command::NiceDown => "raise priority: nice - 1 (list: every thread; threads view: this thread)",
         Command::NiceUp => "lower priority: nice + 1",
         Command::Tag => "tag / untag the process and move down (affinity: toggle the core)",
         Command::TagChildren => "tag the process and all its descendants",
@@ -323,31 +306,13 @@ impl Keymap {
             (Key::plain(K::F(10)), All, C::Quit),
             (Key::ctrl('c'), All, C::Quit),
         ];
-        Keymap {
-            bindings: table
-                .iter()
-                .map(|&(key, scope, command)| Binding {
-                    key,
-                    scope,
-                    command,
-                })
-                .collect(),
-        }
+        Keymap { bindings: table.iter().map(|&(key, scope, command)| Binding { key, scope, command }).collect() }
     }
 
     /// The command a key means in a view: a binding for that view wins over one for all views.
     pub fn lookup(&self, view: View, key: Key) -> Option<Command> {
-        let specific = self
-            .bindings
-            .iter()
-            .find(|b| b.key == key && b.scope != Scope::All && b.scope.covers(view));
-        specific
-            .or_else(|| {
-                self.bindings
-                    .iter()
-                    .find(|b| b.key == key && b.scope == Scope::All)
-            })
-            .map(|b| b.command)
+        let specific = self.bindings.iter().find(|b| b.key == key && b.scope != Scope::All && b.scope.covers(view));
+        specific.or_else(|| self.bindings.iter().find(|b| b.key == key && b.scope == Scope::All)).map(|b| b.command)
     }
 
     /// Help lines and function bars generated from the bindings.
@@ -367,18 +332,11 @@ impl Keymap {
                 .collect();
             let keys = keys.join(" ");
             // Merge the same keys doing the same thing in several views into one line.
-            if let Some(e) = entries
-                .iter_mut()
-                .find(|e| e.keys == keys && e.what == describe(b.command))
-            {
+            if let Some(e) = entries.iter_mut().find(|e| e.keys == keys && e.what == describe(b.command)) {
                 e.views = format!("{}, {}", e.views, b.scope.label());
                 continue;
             }
-            entries.push(HelpEntry {
-                keys,
-                what: describe(b.command).to_string(),
-                views: b.scope.label().to_string(),
-            });
+            entries.push(HelpEntry { keys, what: describe(b.command).to_string(), views: b.scope.label().to_string() });
         }
         KeyHelp {
             entries,
@@ -395,22 +353,12 @@ impl Keymap {
                 let keys: Vec<Key> = self
                     .bindings
                     .iter()
-                    .filter(|b| {
-                        b.command == cmd
-                            && b.scope.covers(view)
-                            && self.lookup(view, b.key) == Some(cmd)
-                    })
+                    .filter(|b| b.command == cmd && b.scope.covers(view) && self.lookup(view, b.key) == Some(cmd))
                     .map(|b| b.key)
                     .collect();
                 // htop's bar shows F-keys; a command without one shows its first key.
-                let key = keys
-                    .iter()
-                    .find(|k| matches!(k.code, KeyCode::F(_)))
-                    .or(keys.first())?;
-                Some(BarEntry {
-                    key: key.label(),
-                    label: label.to_string(),
-                })
+                let key = keys.iter().find(|k| matches!(k.code, KeyCode::F(_))).or(keys.first())?;
+                Some(BarEntry { key: key.label(), label: label.to_string() })
             })
             .collect()
     }
@@ -432,9 +380,7 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
             KeyCode::Backspace => Some(Action::Text(TextInput::Backspace)),
             KeyCode::F(3) => Some(Action::Text(TextInput::Next)),
             KeyCode::Char('n') if key.ctrl => Some(Action::Text(TextInput::Next)),
-            KeyCode::Char(c) if !key.ctrl && !c.is_control() => {
-                Some(Action::Text(TextInput::Char(c)))
-            }
+            KeyCode::Char(c) if !key.ctrl && !c.is_control() => Some(Action::Text(TextInput::Char(c))),
             _ => None,
         };
     }
@@ -458,47 +404,21 @@ mod tests {
         let km = Keymap::defaults();
         let mut seen = HashSet::new();
         for b in &km.bindings {
-            assert!(
-                seen.insert((b.key, b.scope)),
-                "{:?} bound twice in {:?}",
-                b.key,
-                b.scope
-            );
+            assert!(seen.insert((b.key, b.scope)), "{:?} bound twice in {:?}", b.key, b.scope);
         }
     }
 
     #[test]
     fn htop_keys() {
         let km = Keymap::defaults();
-        assert_eq!(
-            km.lookup(View::Processes, Key::ch('P')),
-            Some(Command::SortCpu)
-        );
-        assert_eq!(
-            km.lookup(View::Processes, Key::plain(KeyCode::F(5))),
-            Some(Command::ToggleTree)
-        );
-        assert_eq!(
-            km.lookup(View::Processes, Key::ch('\\')),
-            Some(Command::Filter)
-        );
-        assert_eq!(
-            km.lookup(View::Processes, Key::ctrl('c')),
-            Some(Command::Quit)
-        );
+        assert_eq!(km.lookup(View::Processes, Key::ch('P')), Some(Command::SortCpu));
+        assert_eq!(km.lookup(View::Processes, Key::plain(KeyCode::F(5))), Some(Command::ToggleTree));
+        assert_eq!(km.lookup(View::Processes, Key::ch('\\')), Some(Command::Filter));
+        assert_eq!(km.lookup(View::Processes, Key::ctrl('c')), Some(Command::Quit));
         assert_eq!(km.lookup(View::Lab, Key::ch('+')), Some(Command::Increase));
-        assert_eq!(
-            km.lookup(View::Processes, Key::ch('+')),
-            Some(Command::Expand)
-        );
-        assert_eq!(
-            km.lookup(View::Threads, Key::plain(KeyCode::Left)),
-            Some(Command::Back)
-        );
-        assert_eq!(
-            km.lookup(View::Lab, Key::plain(KeyCode::Left)),
-            Some(Command::Left)
-        );
+        assert_eq!(km.lookup(View::Processes, Key::ch('+')), Some(Command::Expand));
+        assert_eq!(km.lookup(View::Threads, Key::plain(KeyCode::Left)), Some(Command::Back));
+        assert_eq!(km.lookup(View::Lab, Key::plain(KeyCode::Left)), Some(Command::Left));
         // `k` is htop's kill: not a movement key.
         assert_ne!(km.lookup(View::Processes, Key::ch('k')), Some(Command::Up));
     }
@@ -514,41 +434,18 @@ mod tests {
         let mut km = Keymap::defaults();
         let help = km.help();
         for b in &km.bindings {
-            assert!(
-                help.entries.iter().any(|e| e.what == describe(b.command)),
-                "{:?}",
-                b.command
-            );
+            assert!(help.entries.iter().any(|e| e.what == describe(b.command)), "{:?}", b.command);
         }
-        assert!(
-            help.bar_processes
-                .iter()
-                .any(|b| b.key == "F5" && b.label == "Tree")
-        );
-        assert!(
-            help.bar_processes
-                .iter()
-                .any(|b| b.key == "F10" && b.label == "Quit")
-        );
+        assert!(help.bar_processes.iter().any(|b| b.key == "F5" && b.label == "Tree"));
+        assert!(help.bar_processes.iter().any(|b| b.key == "F10" && b.label == "Quit"));
         // Remap quit from q to Q: help and input both follow.
         for b in km.bindings.iter_mut().filter(|b| b.key == Key::ch('q')) {
             b.key = Key::ch('Q');
         }
-        assert_eq!(
-            km.lookup(View::Processes, Key::ch('Q')),
-            Some(Command::Quit)
-        );
+        assert_eq!(km.lookup(View::Processes, Key::ch('Q')), Some(Command::Quit));
         assert_eq!(km.lookup(View::Processes, Key::ch('q')), None);
         let help = km.help();
-        let quit = help
-            .entries
-            .iter()
-            .find(|e| e.what == describe(Command::Quit))
-            .unwrap();
-        assert!(
-            quit.keys.contains('Q') && !quit.keys.starts_with('q'),
-            "{}",
-            quit.keys
-        );
+        let quit = help.entries.iter().find(|e| e.what == describe(Command::Quit)).unwrap();
+        assert!(quit.keys.contains('Q') && !quit.keys.starts_with('q'), "{}", quit.keys);
     }
 }

@@ -78,7 +78,9 @@ static CATALOG: [DemoInfo; 6] = [
                  of a core and the core map shows them on different cores, so cores in use \
                  climbs to N, or to your core count if N is larger. Threads of one process run \
                  in parallel on a multicore machine: parallelism, not just concurrency. Start \
-                 more threads than cores and they only take turns.",
+                 more threads than cores and they only take turns. Then press a on it and \
+                 leave one core ticked: the same N threads now share one core, cores in use \
+                 falls to 1 and NVCSW/s climbs as they preempt each other.",
         unit: WorkerUnit::Threads,
         process_names: "tt-cpu-threads",
         thread_prefix: Some("cpu"),
@@ -171,9 +173,7 @@ pub fn info(kind: DemoKind) -> &'static DemoInfo {
 
 /// Logical cores this process may run on (affinity and cgroup quota included).
 pub fn logical_cores() -> u32 {
-    std::thread::available_parallelism()
-        .map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX))
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX)).unwrap_or(1)
 }
 
 /// N when the user does not choose: enough to fill the machine for CPU demos.
@@ -205,11 +205,7 @@ pub fn workers_range(kind: DemoKind) -> RangeInclusive<u32> {
 
 /// A spec with the defaults of `kind`.
 pub fn default_spec(kind: DemoKind) -> DemoSpec {
-    DemoSpec {
-        kind,
-        workers: default_workers(kind),
-        duration: DEFAULT_DURATION,
-    }
+    DemoSpec { kind, workers: default_workers(kind), duration: DEFAULT_DURATION }
 }
 
 /// The name the demo's process number `index` gives itself (Linux keeps 15 bytes).
@@ -249,9 +245,9 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
             DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads => {
                 format!("{kind} with {n} threads: a demo may start at most {MAX_THREADS} threads")
             }
-            DemoKind::CpuProcs => format!(
-                "{kind} with {n} processes: a demo may start at most {MAX_PROCESSES} processes"
-            ),
+            DemoKind::CpuProcs => {
+                format!("{kind} with {n} processes: a demo may start at most {MAX_PROCESSES} processes")
+            }
             DemoKind::Zombie => format!(
                 "zombie with {n} zombies: with their parent that makes {} processes, and a demo \
                  may start at most {MAX_PROCESSES}",
@@ -281,11 +277,7 @@ mod tests {
     use super::*;
 
     fn spec(kind: DemoKind, workers: u32, secs: u64) -> DemoSpec {
-        DemoSpec {
-            kind,
-            workers,
-            duration: Duration::from_secs(secs),
-        }
+        DemoSpec { kind, workers, duration: Duration::from_secs(secs) }
     }
 
     #[test]
@@ -302,10 +294,7 @@ mod tests {
         }
         assert!(ZOMBIE_CHILD_NAME.len() <= 15);
         assert_eq!(process_name(DemoKind::CpuProcs, 3), "tt-cpu-proc-3");
-        assert_eq!(
-            thread_name(DemoKind::LockThreads, 2).as_deref(),
-            Some("lock-2")
-        );
+        assert_eq!(thread_name(DemoKind::LockThreads, 2).as_deref(), Some("lock-2"));
         assert_eq!(thread_name(DemoKind::CpuProcs, 0), None);
     }
 
@@ -328,11 +317,7 @@ mod tests {
 
     #[test]
     fn thread_cap_is_256_per_demo() {
-        for kind in [
-            DemoKind::CpuThreads,
-            DemoKind::IoThreads,
-            DemoKind::LockThreads,
-        ] {
+        for kind in [DemoKind::CpuThreads, DemoKind::IoThreads, DemoKind::LockThreads] {
             assert_eq!(check(&spec(kind, 256, 10), 0), Ok(()));
             let err = check(&spec(kind, 257, 10), 0).unwrap_err();
             assert!(err.contains("at most 256 threads"), "{err}");
@@ -352,10 +337,7 @@ mod tests {
 
     #[test]
     fn spawn_cost_k_is_capped() {
-        assert_eq!(
-            check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K, 10), 0),
-            Ok(())
-        );
+        assert_eq!(check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K, 10), 0), Ok(()));
         assert!(check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K + 1, 10), 0).is_err());
     }
 

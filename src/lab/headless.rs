@@ -26,10 +26,7 @@ pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("threadtop demo: cannot start the runtime: {e}");
@@ -43,32 +40,21 @@ pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -
 fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<DemoSpec, String> {
     let Some(kind) = DemoKind::from_name(kind) else {
         let kinds: Vec<&str> = DemoKind::ALL.iter().map(|k| k.name()).collect();
-        return Err(format!(
-            "unknown demo '{kind}'; the demos are: {}",
-            kinds.join(", ")
-        ));
+        return Err(format!("unknown demo '{kind}'; the demos are: {}", kinds.join(", ")));
     };
     let duration = match seconds {
         None => catalog::DEFAULT_DURATION,
         Some(s) => Duration::try_from_secs_f64(s)
             .map_err(|_| format!("--seconds {s}: give a number of seconds, like 2 or 0.5"))?,
     };
-    let spec = DemoSpec {
-        kind,
-        workers: workers.unwrap_or_else(|| catalog::default_workers(kind)),
-        duration,
-    };
+    let spec = DemoSpec { kind, workers: workers.unwrap_or_else(|| catalog::default_workers(kind)), duration };
     catalog::check(&spec, 0)?;
     Ok(spec)
 }
 
 async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
     // Handlers first: a Ctrl-C from here on stops the demo rather than killing threadtop.
-    let signals = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    );
+    let signals = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
     let (mut sigint, mut sigterm, mut sighup) = match signals {
         (Ok(i), Ok(t), Ok(h)) => (i, t, h),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
@@ -118,15 +104,9 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
     lab.shutdown().await;
 
     if let Some(result) = &result {
-        let text = if json {
-            serde_json::to_string(result).map(|t| t + "\n")
-        } else {
-            Ok(render_text(&spec, result))
-        };
+        let text = if json { serde_json::to_string(result).map(|t| t + "\n") } else { Ok(render_text(&spec, result)) };
         // A closed stdout (`| head -0`) is an error to report, not a panic.
-        let written = text
-            .map_err(io::Error::other)
-            .and_then(|t| io::stdout().lock().write_all(t.as_bytes()));
+        let written = text.map_err(io::Error::other).and_then(|t| io::stdout().lock().write_all(t.as_bytes()));
         if let Err(e) = written {
             eprintln!("threadtop demo: cannot print the result: {e}");
             return ExitCode::FAILURE;
@@ -153,21 +133,11 @@ fn banner(spec: &DemoSpec) -> String {
     } else {
         format!("{} s", fmt_secs(spec.duration.as_secs_f64()))
     };
-    format!(
-        "{}: {}, {} {}, {limit}; Ctrl-C stops it early",
-        spec.kind,
-        info.summary,
-        spec.workers,
-        info.unit.noun()
-    )
+    format!("{}: {}, {} {}, {limit}; Ctrl-C stops it early", spec.kind, info.summary, spec.workers, info.unit.noun())
 }
 
 fn fmt_secs(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s:.2}")
-    }
+    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s:.2}") }
 }
 
 /// The result for people: one figure per line.
@@ -180,36 +150,15 @@ fn render_text(spec: &DemoSpec, r: &DemoResult) -> String {
         r.kind,
         r.workers,
         info.unit.noun(),
-        if r.stopped_early {
-            " (stopped early)"
-        } else {
-            ""
-        }
+        if r.stopped_early { " (stopped early)" } else { "" }
     );
     let _ = writeln!(out, "  wall time     {:.2} s", r.wall_seconds);
     let _ = writeln!(out, "  CPU time      {:.2} s", r.cpu_seconds);
-    let _ = writeln!(
-        out,
-        "  cores in use  {:.2} (of {})",
-        r.cores_used,
-        catalog::logical_cores()
-    );
-    let _ = writeln!(
-        out,
-        "  operations    {} ({:.0}/s; one is {})",
-        r.ops, r.ops_per_sec, info.op
-    );
+    let _ = writeln!(out, "  cores in use  {:.2} (of {})", r.cores_used, catalog::logical_cores());
+    let _ = writeln!(out, "  operations    {} ({:.0}/s; one is {})", r.ops, r.ops_per_sec, info.op);
     if let Some(s) = &r.spawn {
-        let _ = writeln!(
-            out,
-            "  one thread    {:.1} µs (create + join)",
-            s.thread_spawn_us
-        );
-        let _ = writeln!(
-            out,
-            "  one process   {:.1} µs (fork + exit + reap)",
-            s.process_spawn_us
-        );
+        let _ = writeln!(out, "  one thread    {:.1} µs (create + join)", s.thread_spawn_us);
+        let _ = writeln!(out, "  one process   {:.1} µs (fork + exit + reap)", s.process_spawn_us);
         let _ = writeln!(out, "  ratio         {:.1} (process / thread)", s.ratio);
     }
     let pids: Vec<String> = r.pids.iter().map(|p| p.to_string()).collect();
@@ -255,11 +204,7 @@ mod tests {
 
     #[test]
     fn text_result_shows_every_figure() {
-        let spec = DemoSpec {
-            kind: DemoKind::SpawnCost,
-            workers: 200,
-            duration: Duration::from_secs(60),
-        };
+        let spec = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
         let r = DemoResult {
             kind: "spawn-cost".into(),
             workers: 200,
@@ -270,23 +215,10 @@ mod tests {
             ops_per_sec: 8000.0,
             pids: vec![1234],
             stopped_early: false,
-            spawn: Some(SpawnCost {
-                thread_spawn_us: 20.0,
-                process_spawn_us: 150.0,
-                ratio: 7.5,
-            }),
+            spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 150.0, ratio: 7.5 }),
         };
         let text = render_text(&spec, &r);
-        for needle in [
-            "spawn-cost with 200",
-            "0.05 s",
-            "0.80",
-            "400",
-            "20.0 µs",
-            "150.0 µs",
-            "7.5",
-            "1234",
-        ] {
+        for needle in ["spawn-cost with 200", "0.05 s", "0.80", "400", "20.0 µs", "150.0 µs", "7.5", "1234"] {
             assert!(text.contains(needle), "{needle} missing in\n{text}");
         }
         assert!(!text.contains("stopped early"));

@@ -51,28 +51,18 @@ impl Default for LiveRate {
 
 impl LiveRate {
     pub fn new(window: Duration) -> LiveRate {
-        LiveRate {
-            window,
-            points: VecDeque::new(),
-        }
+        LiveRate { window, points: VecDeque::new() }
     }
 
     pub fn push(&mut self, point: ProgressPoint) {
-        if self
-            .points
-            .back()
-            .is_some_and(|p| point.elapsed <= p.elapsed)
-        {
+        if self.points.back().is_some_and(|p| point.elapsed <= p.elapsed) {
             // Out of order or repeated: it would make a zero or negative interval.
             return;
         }
         self.points.push_back(point);
         // Keep the newest point that is at least `window` old as the baseline.
         while self.points.len() > 2
-            && self
-                .points
-                .get(1)
-                .is_some_and(|p| point.elapsed.saturating_sub(p.elapsed) >= self.window)
+            && self.points.get(1).is_some_and(|p| point.elapsed.saturating_sub(p.elapsed) >= self.window)
         {
             self.points.pop_front();
         }
@@ -87,19 +77,13 @@ impl LiveRate {
     /// Cores in use over the window; `None` until two points are known.
     pub fn cores(&self) -> Option<f64> {
         let (a, b) = self.span()?;
-        Some(cores_in_use(
-            b.cpu.saturating_sub(a.cpu),
-            b.elapsed - a.elapsed,
-        ))
+        Some(cores_in_use(b.cpu.saturating_sub(a.cpu), b.elapsed - a.elapsed))
     }
 
     /// Operations per second over the window; `None` until two points are known.
     pub fn ops_per_sec(&self) -> Option<f64> {
         let (a, b) = self.span()?;
-        Some(per_second(
-            b.ops.saturating_sub(a.ops),
-            b.elapsed - a.elapsed,
-        ))
+        Some(per_second(b.ops.saturating_sub(a.ops), b.elapsed - a.elapsed))
     }
 }
 
@@ -140,12 +124,7 @@ impl Tally {
                 p.ops = ops;
                 p.cpu_ns = cpu_ns;
             }
-            Report::Done {
-                index,
-                ops,
-                cpu_ns,
-                cause,
-            } => {
+            Report::Done { index, ops, cpu_ns, cause } => {
                 let p = self.processes.entry(index).or_default();
                 p.ops = ops;
                 p.cpu_ns = cpu_ns;
@@ -156,45 +135,27 @@ impl Tally {
                     self.others.push(pid);
                 }
             }
-            Report::Spawn {
-                threads,
-                thread_ns,
-                processes,
-                process_ns,
-            } => {
-                self.spawn = Some(SpawnTotals {
-                    threads,
-                    thread_ns,
-                    processes,
-                    process_ns,
-                });
+            Report::Spawn { threads, thread_ns, processes, process_ns } => {
+                self.spawn = Some(SpawnTotals { threads, thread_ns, processes, process_ns });
             }
             Report::Error { index, message } => {
-                self.error
-                    .get_or_insert(format!("process {index}: {message}"));
+                self.error.get_or_insert(format!("process {index}: {message}"));
             }
         }
     }
 
     pub fn ops(&self) -> u64 {
-        self.processes
-            .values()
-            .fold(0u64, |sum, p| sum.saturating_add(p.ops))
+        self.processes.values().fold(0u64, |sum, p| sum.saturating_add(p.ops))
     }
 
     pub fn cpu(&self) -> Duration {
-        let ns = self
-            .processes
-            .values()
-            .fold(0u64, |sum, p| sum.saturating_add(p.cpu_ns));
+        let ns = self.processes.values().fold(0u64, |sum, p| sum.saturating_add(p.cpu_ns));
         Duration::from_nanos(ns)
     }
 
     /// Whether a process ended on a signal or lost its parent rather than at its deadline.
     pub fn ended_early(&self) -> bool {
-        self.processes
-            .values()
-            .any(|p| matches!(p.ended, Some(EndCause::Signal | EndCause::Orphan)))
+        self.processes.values().any(|p| matches!(p.ended, Some(EndCause::Signal | EndCause::Orphan)))
     }
 }
 
@@ -208,11 +169,7 @@ pub(crate) fn spawn_cost(totals: &SpawnTotals) -> Option<SpawnCost> {
     if thread_spawn_us <= 0.0 {
         return None;
     }
-    Some(SpawnCost {
-        thread_spawn_us,
-        process_spawn_us,
-        ratio: process_spawn_us / thread_spawn_us,
-    })
+    Some(SpawnCost { thread_spawn_us, process_spawn_us, ratio: process_spawn_us / thread_spawn_us })
 }
 
 /// The result of a demo that ran for `wall`, from what its processes reported.
@@ -261,11 +218,7 @@ mod tests {
     fn live_rate_uses_about_the_last_window() {
         let mut rate = LiveRate::new(ms(1000));
         assert_eq!(rate.cores(), None);
-        let p = |elapsed, cpu, ops| ProgressPoint {
-            elapsed: ms(elapsed),
-            cpu: ms(cpu),
-            ops,
-        };
+        let p = |elapsed, cpu, ops| ProgressPoint { elapsed: ms(elapsed), cpu: ms(cpu), ops };
         rate.push(p(0, 0, 0));
         assert_eq!(rate.cores(), None);
         // Two cores busy for the first second.
@@ -286,38 +239,16 @@ mod tests {
     #[test]
     fn tally_sums_the_latest_figures_of_each_process() {
         let mut t = Tally::default();
-        t.apply(Report::Progress {
-            index: 0,
-            ops: 10,
-            cpu_ns: 1_000_000_000,
-        });
-        t.apply(Report::Progress {
-            index: 1,
-            ops: 5,
-            cpu_ns: 500_000_000,
-        });
+        t.apply(Report::Progress { index: 0, ops: 10, cpu_ns: 1_000_000_000 });
+        t.apply(Report::Progress { index: 1, ops: 5, cpu_ns: 500_000_000 });
         // Cumulative: the second report of process 0 replaces its first.
-        t.apply(Report::Progress {
-            index: 0,
-            ops: 20,
-            cpu_ns: 2_000_000_000,
-        });
+        t.apply(Report::Progress { index: 0, ops: 20, cpu_ns: 2_000_000_000 });
         assert_eq!(t.ops(), 25);
         assert_eq!(t.cpu(), ms(2500));
         assert!(!t.ended_early());
-        t.apply(Report::Done {
-            index: 1,
-            ops: 6,
-            cpu_ns: 600_000_000,
-            cause: EndCause::Deadline,
-        });
+        t.apply(Report::Done { index: 1, ops: 6, cpu_ns: 600_000_000, cause: EndCause::Deadline });
         assert!(!t.ended_early());
-        t.apply(Report::Done {
-            index: 0,
-            ops: 21,
-            cpu_ns: 2_100_000_000,
-            cause: EndCause::Signal,
-        });
+        t.apply(Report::Done { index: 0, ops: 21, cpu_ns: 2_100_000_000, cause: EndCause::Signal });
         assert!(t.ended_early());
         assert_eq!(t.ops(), 27);
         t.apply(Report::Child { index: 0, pid: 77 });
@@ -327,18 +258,9 @@ mod tests {
 
     #[test]
     fn result_figures() {
-        let spec = DemoSpec {
-            kind: DemoKind::CpuThreads,
-            workers: 2,
-            duration: ms(2000),
-        };
+        let spec = DemoSpec { kind: DemoKind::CpuThreads, workers: 2, duration: ms(2000) };
         let mut t = Tally::default();
-        t.apply(Report::Done {
-            index: 0,
-            ops: 1000,
-            cpu_ns: 3_900_000_000,
-            cause: EndCause::Deadline,
-        });
+        t.apply(Report::Done { index: 0, ops: 1000, cpu_ns: 3_900_000_000, cause: EndCause::Deadline });
         let r = build_result(&spec, ms(2000), &t, vec![42], false);
         assert_eq!(r.kind, "cpu-threads");
         assert_eq!(r.workers, 2);
@@ -353,21 +275,12 @@ mod tests {
 
     #[test]
     fn spawn_cost_per_creation_and_ratio() {
-        let totals = SpawnTotals {
-            threads: 200,
-            thread_ns: 4_000_000,
-            processes: 200,
-            process_ns: 30_000_000,
-        };
+        let totals = SpawnTotals { threads: 200, thread_ns: 4_000_000, processes: 200, process_ns: 30_000_000 };
         let cost = spawn_cost(&totals).unwrap();
         assert_eq!(cost.thread_spawn_us, 20.0);
         assert_eq!(cost.process_spawn_us, 150.0);
         assert_eq!(cost.ratio, 7.5);
-        let stopped = SpawnTotals {
-            processes: 0,
-            process_ns: 0,
-            ..totals
-        };
+        let stopped = SpawnTotals { processes: 0, process_ns: 0, ..totals };
         assert_eq!(spawn_cost(&stopped), None);
     }
 }

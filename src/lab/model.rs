@@ -94,11 +94,7 @@ pub struct DemoResult {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LabEvent {
     /// The demo's processes exist now (`pids[0]` is the one to select).
-    Started {
-        id: DemoId,
-        spec: DemoSpec,
-        pids: Vec<Pid>,
-    },
+    Started { id: DemoId, spec: DemoSpec, pids: Vec<Pid> },
     /// Work done so far, as reported by the demo's processes.
     Progress {
         id: DemoId,

@@ -45,22 +45,12 @@ pub enum Report {
     /// Work so far: `progress INDEX OPS CPU_NS`.
     Progress { index: u32, ops: u64, cpu_ns: u64 },
     /// Last figures before exiting: `done INDEX OPS CPU_NS CAUSE`.
-    Done {
-        index: u32,
-        ops: u64,
-        cpu_ns: u64,
-        cause: EndCause,
-    },
+    Done { index: u32, ops: u64, cpu_ns: u64, cause: EndCause },
     /// A process the demo process started itself (the zombie child): `child INDEX PID`.
     Child { index: u32, pid: Pid },
     /// spawn-cost's timings: `spawn THREADS THREAD_NS PROCESSES PROCESS_NS`, the totals over
     /// the threads and processes it created.
-    Spawn {
-        threads: u32,
-        thread_ns: u64,
-        processes: u32,
-        process_ns: u64,
-    },
+    Spawn { threads: u32, thread_ns: u64, processes: u32, process_ns: u64 },
     /// The demo process could not do its work: `error INDEX MESSAGE...`.
     Error { index: u32, message: String },
 }
@@ -71,25 +61,14 @@ impl fmt::Display for Report {
             Report::Progress { index, ops, cpu_ns } => {
                 write!(f, "progress {index} {ops} {cpu_ns}")
             }
-            Report::Done {
-                index,
-                ops,
-                cpu_ns,
-                cause,
-            } => write!(f, "done {index} {ops} {cpu_ns} {}", cause.word()),
+            Report::Done { index, ops, cpu_ns, cause } => write!(f, "done {index} {ops} {cpu_ns} {}", cause.word()),
             Report::Child { index, pid } => write!(f, "child {index} {pid}"),
-            Report::Spawn {
-                threads,
-                thread_ns,
-                processes,
-                process_ns,
-            } => write!(f, "spawn {threads} {thread_ns} {processes} {process_ns}"),
+            Report::Spawn { threads, thread_ns, processes, process_ns } => {
+                write!(f, "spawn {threads} {thread_ns} {processes} {process_ns}")
+            }
             Report::Error { index, message } => {
                 // One line per message: a newline inside would split it.
-                let flat: String = message
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect();
+                let flat: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
                 write!(f, "error {index} {flat}")
             }
         }
@@ -104,10 +83,7 @@ impl Report {
         let (tag, rest) = line.split_once(' ')?;
         if tag == "error" {
             let (index, message) = rest.split_once(' ').unwrap_or((rest, ""));
-            return Some(Report::Error {
-                index: index.parse().ok()?,
-                message: message.to_owned(),
-            });
+            return Some(Report::Error { index: index.parse().ok()?, message: message.to_owned() });
         }
         let fields: Vec<&str> = rest.split(' ').collect();
         match (tag, fields.as_slice()) {
@@ -124,10 +100,7 @@ impl Report {
             }),
             ("child", [index, pid]) => {
                 let pid: Pid = pid.parse().ok()?;
-                (pid > 0).then_some(Report::Child {
-                    index: index.parse().ok()?,
-                    pid,
-                })
+                (pid > 0).then_some(Report::Child { index: index.parse().ok()?, pid })
             }
             ("spawn", [threads, thread_ns, processes, process_ns]) => Some(Report::Spawn {
                 threads: threads.parse().ok()?,
@@ -147,37 +120,12 @@ mod tests {
     #[test]
     fn every_report_round_trips() {
         let reports = [
-            Report::Progress {
-                index: 0,
-                ops: 12345,
-                cpu_ns: 987_654_321,
-            },
-            Report::Done {
-                index: 7,
-                ops: u64::MAX,
-                cpu_ns: 0,
-                cause: EndCause::Signal,
-            },
-            Report::Done {
-                index: 1,
-                ops: 3,
-                cpu_ns: 4,
-                cause: EndCause::Orphan,
-            },
-            Report::Child {
-                index: 0,
-                pid: 4242,
-            },
-            Report::Spawn {
-                threads: 200,
-                thread_ns: 4_000_000,
-                processes: 200,
-                process_ns: 30_000_000,
-            },
-            Report::Error {
-                index: 2,
-                message: "cannot start thread cpu-3: Resource temporarily unavailable".into(),
-            },
+            Report::Progress { index: 0, ops: 12345, cpu_ns: 987_654_321 },
+            Report::Done { index: 7, ops: u64::MAX, cpu_ns: 0, cause: EndCause::Signal },
+            Report::Done { index: 1, ops: 3, cpu_ns: 4, cause: EndCause::Orphan },
+            Report::Child { index: 0, pid: 4242 },
+            Report::Spawn { threads: 200, thread_ns: 4_000_000, processes: 200, process_ns: 30_000_000 },
+            Report::Error { index: 2, message: "cannot start thread cpu-3: Resource temporarily unavailable".into() },
         ];
         for r in reports {
             let line = r.to_string();
@@ -189,10 +137,7 @@ mod tests {
 
     #[test]
     fn error_messages_stay_on_one_line() {
-        let r = Report::Error {
-            index: 0,
-            message: "two\nlines".into(),
-        };
+        let r = Report::Error { index: 0, message: "two\nlines".into() };
         assert_eq!(r.to_string(), "error 0 two lines");
     }
 

@@ -80,12 +80,7 @@ pub(crate) enum Step {
 
 impl Ending {
     pub fn new(started: Instant, duration: Duration) -> Ending {
-        Ending {
-            phase: Phase::Running {
-                term_at: started + duration + DEADLINE_SLACK,
-            },
-            stopped_early: false,
-        }
+        Ending { phase: Phase::Running { term_at: started + duration + DEADLINE_SLACK }, stopped_early: false }
     }
 
     /// A stop before the deadline: SIGTERM at once. Later stops change nothing.
@@ -102,15 +97,11 @@ impl Ending {
     pub fn due(&mut self, now: Instant) -> Option<Step> {
         match self.phase {
             Phase::Running { term_at } if now >= term_at => {
-                self.phase = Phase::Terminating {
-                    kill_at: now + KILL_AFTER,
-                };
+                self.phase = Phase::Terminating { kill_at: now + KILL_AFTER };
                 Some(Step::Term)
             }
             Phase::Terminating { kill_at } if now >= kill_at => {
-                self.phase = Phase::Killed {
-                    give_up_at: now + GIVE_UP_AFTER,
-                };
+                self.phase = Phase::Killed { give_up_at: now + GIVE_UP_AFTER };
                 Some(Step::Kill)
             }
             Phase::Killed { give_up_at } if now >= give_up_at => {
@@ -235,10 +226,7 @@ impl Supervisor {
         match self.try_launch(&spec) {
             Ok(id) => Ok(id),
             Err(reason) => {
-                let _ = self.events.send(LabEvent::Refused {
-                    spec,
-                    reason: reason.clone(),
-                });
+                let _ = self.events.send(LabEvent::Refused { spec, reason: reason.clone() });
                 Err(reason)
             }
         }
@@ -246,28 +234,20 @@ impl Supervisor {
 
     fn try_launch(&mut self, spec: &DemoSpec) -> Result<DemoId, String> {
         if thread::current().id() != self.home {
-            return Err(
-                "demos must be launched from the thread that created the lab, \
+            return Err("demos must be launched from the thread that created the lab, \
                         which lives as long as threadtop"
-                    .to_owned(),
-            );
+                .to_owned());
         }
         catalog::check(spec, self.running())?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err("the lab needs a tokio runtime to follow its demos".to_owned());
         }
-        let (pipe_read, pipe_write) =
-            report_pipe().map_err(|e| format!("cannot create the report pipe: {e}"))?;
+        let (pipe_read, pipe_write) = report_pipe().map_err(|e| format!("cannot create the report pipe: {e}"))?;
         let (report_tx, report_rx) = mpsc::unbounded_channel();
-        spawn_report_reader(pipe_read, report_tx)
-            .map_err(|e| format!("cannot start the report reader: {e}"))?;
+        spawn_report_reader(pipe_read, report_tx).map_err(|e| format!("cannot start the report reader: {e}"))?;
 
         let parent = rustix::process::getpid();
-        let count = if spec.kind == DemoKind::CpuProcs {
-            spec.workers
-        } else {
-            1
-        };
+        let count = if spec.kind == DemoKind::CpuProcs { spec.workers } else { 1 };
         let mut workers: Vec<Worker> = Vec::with_capacity(count as usize);
         for index in 0..count {
             match spawn_worker(&self.exe, spec, index, &pipe_write, parent) {
@@ -277,10 +257,7 @@ impl Supervisor {
                         signal_group(w.pid, Signal::KILL);
                     }
                     // Dropping the children lets tokio reap them in the background.
-                    return Err(format!(
-                        "cannot start {}: {e}",
-                        catalog::process_name(spec.kind, index)
-                    ));
+                    return Err(format!("cannot start {}: {e}", catalog::process_name(spec.kind, index)));
                 }
             }
         }
@@ -291,20 +268,13 @@ impl Supervisor {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         let pids: Vec<Pid> = workers.iter().map(|w| w.pid).collect();
-        self.registry.lock().demos.insert(
-            id,
-            Tracked {
-                children: pids.iter().map(|p| (*p, false)).collect(),
-                others: Vec::new(),
-            },
-        );
+        self.registry
+            .lock()
+            .demos
+            .insert(id, Tracked { children: pids.iter().map(|p| (*p, false)).collect(), others: Vec::new() });
         let (stop_tx, stop_rx) = oneshot::channel();
         self.stops.insert(id, stop_tx);
-        let _ = self.events.send(LabEvent::Started {
-            id,
-            spec: spec.clone(),
-            pids,
-        });
+        let _ = self.events.send(LabEvent::Started { id, spec: spec.clone(), pids });
         let task = DemoTask {
             id,
             spec: spec.clone(),
@@ -373,13 +343,7 @@ impl Supervisor {
             .lock()
             .demos
             .get(&id)
-            .map(|t| {
-                t.children
-                    .iter()
-                    .map(|(p, _)| *p)
-                    .chain(t.others.iter().copied())
-                    .collect()
-            })
+            .map(|t| t.children.iter().map(|(p, _)| *p).chain(t.others.iter().copied()).collect())
             .unwrap_or_default()
     }
 
@@ -412,25 +376,22 @@ fn report_pipe() -> io::Result<(PipeReader, OwnedFd)> {
 // std::io::PipeReader: see report_pipe.
 #[allow(clippy::incompatible_msrv)]
 fn spawn_report_reader(read: PipeReader, tx: mpsc::UnboundedSender<Report>) -> io::Result<()> {
-    thread::Builder::new()
-        .name("lab-reports".to_owned())
-        .stack_size(64 << 10)
-        .spawn(move || {
-            let mut reader = BufReader::new(read);
-            let mut line = Vec::with_capacity(128);
-            loop {
-                line.clear();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                if let Some(report) = Report::parse(&String::from_utf8_lossy(&line))
-                    && tx.send(report).is_err()
-                {
-                    break;
-                }
+    thread::Builder::new().name("lab-reports".to_owned()).stack_size(64 << 10).spawn(move || {
+        let mut reader = BufReader::new(read);
+        let mut line = Vec::with_capacity(128);
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
             }
-        })?;
+            if let Some(report) = Report::parse(&String::from_utf8_lossy(&line))
+                && tx.send(report).is_err()
+            {
+                break;
+            }
+        }
+    })?;
     Ok(())
 }
 
@@ -457,11 +418,7 @@ fn spawn_worker(
     pipe_write: &OwnedFd,
     parent: rustix::process::Pid,
 ) -> io::Result<Worker> {
-    let threads_or_children = if spec.kind == DemoKind::CpuProcs {
-        1
-    } else {
-        spec.workers
-    };
+    let threads_or_children = if spec.kind == DemoKind::CpuProcs { 1 } else { spec.workers };
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg0("threadtop")
         .arg("__workload")
@@ -495,16 +452,8 @@ fn spawn_worker(
         });
     }
     let child = cmd.spawn()?;
-    let pid = child
-        .id()
-        .and_then(|p| Pid::try_from(p).ok())
-        .ok_or_else(|| io::Error::other("the child has no PID"))?;
-    Ok(Worker {
-        pid,
-        name: catalog::process_name(spec.kind, index),
-        child,
-        exit: Exit::Running,
-    })
+    let pid = child.id().and_then(|p| Pid::try_from(p).ok()).ok_or_else(|| io::Error::other("the child has no PID"))?;
+    Ok(Worker { pid, name: catalog::process_name(spec.kind, index), child, exit: Exit::Running })
 }
 
 fn describe_exit(name: &str, status: ExitStatus) -> String {
@@ -580,23 +529,12 @@ impl DemoTask {
             }
         }
         let stopped_early = ending.stopped_early() || self.tally.ended_early();
-        let result = build_result(
-            &self.spec,
-            ended.saturating_duration_since(self.started),
-            &self.tally,
-            pids,
-            stopped_early,
-        );
+        let result =
+            build_result(&self.spec, ended.saturating_duration_since(self.started), &self.tally, pids, stopped_early);
         if let Some(reason) = self.failure.take() {
-            let _ = self.events.send(LabEvent::Failed {
-                id: self.id,
-                reason,
-            });
+            let _ = self.events.send(LabEvent::Failed { id: self.id, reason });
         }
-        let _ = self.events.send(LabEvent::Finished {
-            id: self.id,
-            result,
-        });
+        let _ = self.events.send(LabEvent::Finished { id: self.id, result });
     }
 
     fn apply(&mut self, report: Report, ending: &mut Ending) {
@@ -633,8 +571,7 @@ impl DemoTask {
                 && let Exit::Exited(status) = exit
                 && !status.success()
             {
-                self.failure
-                    .get_or_insert_with(|| describe_exit(&w.name, status));
+                self.failure.get_or_insert_with(|| describe_exit(&w.name, status));
                 ending.stop(Instant::now());
             }
         }
@@ -684,8 +621,7 @@ impl DemoTask {
                 && let Ok(s) = status
                 && !s.success()
             {
-                self.failure
-                    .get_or_insert_with(|| describe_exit(&w.name, s));
+                self.failure.get_or_insert_with(|| describe_exit(&w.name, s));
             }
         }
     }
@@ -755,20 +691,8 @@ mod tests {
     #[test]
     fn registry_owner_and_kill_targets() {
         let mut r = Registry::default();
-        r.demos.insert(
-            1,
-            Tracked {
-                children: vec![(100, false), (101, false)],
-                others: vec![],
-            },
-        );
-        r.demos.insert(
-            2,
-            Tracked {
-                children: vec![(200, false)],
-                others: vec![201],
-            },
-        );
+        r.demos.insert(1, Tracked { children: vec![(100, false), (101, false)], others: vec![] });
+        r.demos.insert(2, Tracked { children: vec![(200, false)], others: vec![201] });
         assert_eq!(r.owner_of(101), Some(1));
         assert_eq!(r.owner_of(201), Some(2));
         assert_eq!(r.owner_of(300), None);
@@ -791,13 +715,7 @@ mod tests {
     #[test]
     fn exits_are_described() {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(
-            describe_exit("tt-cpu-proc-1", ExitStatus::from_raw(9)),
-            "tt-cpu-proc-1 was killed by signal 9"
-        );
-        assert_eq!(
-            describe_exit("tt-zombie-par", ExitStatus::from_raw(1 << 8)),
-            "tt-zombie-par exited with status 1"
-        );
+        assert_eq!(describe_exit("tt-cpu-proc-1", ExitStatus::from_raw(9)), "tt-cpu-proc-1 was killed by signal 9");
+        assert_eq!(describe_exit("tt-zombie-par", ExitStatus::from_raw(1 << 8)), "tt-zombie-par exited with status 1");
     }
 }

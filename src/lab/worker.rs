@@ -81,19 +81,11 @@ pub fn main(args: &[String]) -> ExitCode {
     match outcome {
         Ok((ops, cause)) => {
             let cpu_ns = run.cpu_ns();
-            run.out.send(&Report::Done {
-                index: run.index,
-                ops,
-                cpu_ns,
-                cause,
-            });
+            run.out.send(&Report::Done { index: run.index, ops, cpu_ns, cause });
             ExitCode::SUCCESS
         }
         Err(message) => {
-            run.out.send(&Report::Error {
-                index: run.index,
-                message,
-            });
+            run.out.send(&Report::Error { index: run.index, message });
             ExitCode::FAILURE
         }
     }
@@ -123,12 +115,8 @@ impl Options {
         while let [flag, value, tail @ ..] = rest {
             let bad = |what: &str| format!("{flag} {value}: {what}");
             match flag.as_str() {
-                "--workers" => {
-                    workers = Some(value.parse::<u32>().map_err(|e| bad(&e.to_string()))?)
-                }
-                "--seconds" => {
-                    seconds = Some(value.parse::<f64>().map_err(|e| bad(&e.to_string()))?)
-                }
+                "--workers" => workers = Some(value.parse::<u32>().map_err(|e| bad(&e.to_string()))?),
+                "--seconds" => seconds = Some(value.parse::<f64>().map_err(|e| bad(&e.to_string()))?),
                 "--index" => index = value.parse::<u32>().map_err(|e| bad(&e.to_string()))?,
                 "--report-fd" => {
                     let fd = value.parse::<i32>().map_err(|e| bad(&e.to_string()))?;
@@ -146,23 +134,14 @@ impl Options {
         }
         let workers = workers.ok_or("missing --workers")?;
         if !catalog::workers_range(kind).contains(&workers) {
-            return Err(format!(
-                "--workers {workers} is outside {:?}",
-                catalog::workers_range(kind)
-            ));
+            return Err(format!("--workers {workers} is outside {:?}", catalog::workers_range(kind)));
         }
         let seconds = seconds.ok_or("missing --seconds")?;
         let duration = Duration::try_from_secs_f64(seconds)
             .ok()
             .filter(|d| !d.is_zero() && *d <= catalog::MAX_DURATION)
             .ok_or_else(|| format!("--seconds {seconds} is not in (0, 600]"))?;
-        Ok(Options {
-            kind,
-            workers,
-            duration,
-            index,
-            report_fd,
-        })
+        Ok(Options { kind, workers, duration, index, report_fd })
     }
 }
 
@@ -186,10 +165,7 @@ fn install_stop_handlers() {
 
 /// This process's CPU time (all its threads), in nanoseconds.
 fn process_cpu_ns() -> Option<u64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call, which only
     // writes into it.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
@@ -264,11 +240,7 @@ impl Run {
     /// Reports `ops` so far. False when the supervisor no longer listens.
     fn progress(&mut self, ops: u64) -> bool {
         let cpu_ns = self.cpu_ns();
-        self.out.send(&Report::Progress {
-            index: self.index,
-            ops,
-            cpu_ns,
-        })
+        self.out.send(&Report::Progress { index: self.index, ops, cpu_ns })
     }
 }
 
@@ -337,26 +309,18 @@ fn compute_under_lock(counter: &Counter, seed: u64) {
 }
 
 /// Starts N named worker threads running `body`, reports while they work, and stops them.
-fn run_threads(
-    run: &mut Run,
-    opts: &Options,
-    body: fn(&Counter, u64),
-) -> Result<(u64, EndCause), String> {
-    let counters: Arc<Vec<Counter>> =
-        Arc::new((0..opts.workers).map(|_| Counter::default()).collect());
+fn run_threads(run: &mut Run, opts: &Options, body: fn(&Counter, u64)) -> Result<(u64, EndCause), String> {
+    let counters: Arc<Vec<Counter>> = Arc::new((0..opts.workers).map(|_| Counter::default()).collect());
     let total = |c: &[Counter]| c.iter().map(|c| c.0.load(Ordering::Relaxed)).sum::<u64>();
     let mut handles = Vec::with_capacity(counters.len());
     for i in 0..opts.workers {
         let name = catalog::thread_name(opts.kind, i).unwrap_or_else(|| format!("worker-{i}"));
         let counters = Arc::clone(&counters);
-        let spawned = thread::Builder::new()
-            .name(name.clone())
-            .stack_size(WORKER_STACK)
-            .spawn(move || {
-                if let Some(counter) = counters.get(i as usize) {
-                    body(counter, u64::from(i) + 1);
-                }
-            });
+        let spawned = thread::Builder::new().name(name.clone()).stack_size(WORKER_STACK).spawn(move || {
+            if let Some(counter) = counters.get(i as usize) {
+                body(counter, u64::from(i) + 1);
+            }
+        });
         match spawned {
             Ok(handle) => handles.push(handle),
             Err(e) => {
@@ -455,27 +419,17 @@ fn keep_zombies(run: &mut Run, n: u32) -> Result<(u64, EndCause), String> {
                 unsafe { libc::_exit(0) }
             }
             -1 => {
-                failure = Some(format!(
-                    "cannot fork a zombie child: {}",
-                    std::io::Error::last_os_error()
-                ));
+                failure = Some(format!("cannot fork a zombie child: {}", std::io::Error::last_os_error()));
                 break;
             }
             pid => {
                 children.push(pid);
-                run.out.send(&Report::Child {
-                    index: run.index,
-                    pid,
-                });
+                run.out.send(&Report::Child { index: run.index, pid });
             }
         }
     }
     let created = children.len() as u64;
-    let cause = if failure.is_none() {
-        idle_until_end(run, created)
-    } else {
-        EndCause::Deadline
-    };
+    let cause = if failure.is_none() { idle_until_end(run, created) } else { EndCause::Deadline };
     for pid in children {
         if let Some(pid) = rustix::process::Pid::from_raw(pid) {
             let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
@@ -550,18 +504,9 @@ fn time_spawns(run: &mut Run, k: u32) -> Result<(u64, EndCause), String> {
             }
         }
     }
-    let process_time = if processes > 0 {
-        started.elapsed()
-    } else {
-        Duration::ZERO
-    };
+    let process_time = if processes > 0 { started.elapsed() } else { Duration::ZERO };
     let as_ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-    run.out.send(&Report::Spawn {
-        threads,
-        thread_ns: as_ns(thread_time),
-        processes,
-        process_ns: as_ns(process_time),
-    });
+    run.out.send(&Report::Spawn { threads, thread_ns: as_ns(thread_time), processes, process_ns: as_ns(process_time) });
     Ok((ops, cause.unwrap_or(EndCause::Deadline)))
 }
 
@@ -575,10 +520,7 @@ mod tests {
 
     #[test]
     fn options_parse() {
-        let o = Options::parse(&args(
-            "cpu-procs --workers 1 --seconds 2.5 --index 3 --report-fd 3",
-        ))
-        .unwrap();
+        let o = Options::parse(&args("cpu-procs --workers 1 --seconds 2.5 --index 3 --report-fd 3")).unwrap();
         assert_eq!(
             o,
             Options {

@@ -14,12 +14,7 @@ use crate::ui::format::sanitize;
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 fn boxed(buf: &mut Buffer, r: Rect, title: &str, lines: Vec<Line>, theme: &Theme, scroll: u16) {
@@ -30,11 +25,7 @@ fn boxed(buf: &mut Buffer, r: Rect, title: &str, lines: Vec<Line>, theme: &Theme
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
-        .block(
-            Block::bordered()
-                .title(title.to_string())
-                .border_style(theme.border),
-        )
+        .block(Block::bordered().title(title.to_string()).border_style(theme.border))
         .render(r, buf);
 }
 
@@ -42,12 +33,8 @@ fn targets_text(app: &App) -> String {
     let Some(p) = app.pending_signal.as_ref() else {
         return String::new();
     };
-    let mut s: Vec<String> = p
-        .targets
-        .iter()
-        .take(5)
-        .map(|t| format!("PID {} {}", t.pid, sanitize(&t.command)))
-        .collect();
+    let mut s: Vec<String> =
+        p.targets.iter().take(5).map(|t| format!("PID {} {}", t.pid, sanitize(&t.command))).collect();
     if p.targets.len() > 5 {
         s.push(format!("and {} more", p.targets.len() - 5));
     }
@@ -57,24 +44,13 @@ fn targets_text(app: &App) -> String {
 pub fn render_signal_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
     let mut lines: Vec<Line> = Vec::new();
     if app.view == View::Threads {
-        lines.push(Line::styled(
-            "signals are process-wide: all its threads get it",
-            theme.dim,
-        ));
+        lines.push(Line::styled("signals are process-wide: all its threads get it", theme.dim));
     }
     for (i, (name, num)) in SIGNALS.iter().enumerate() {
-        let style = if i == cursor {
-            theme.selected
-        } else {
-            theme.text
-        };
+        let style = if i == cursor { theme.selected } else { theme.text };
         lines.push(Line::styled(format!(" {num:>2} SIG{name:<24}"), style));
     }
-    let n = app
-        .pending_signal
-        .as_ref()
-        .map(|p| p.targets.len())
-        .unwrap_or(0);
+    let n = app.pending_signal.as_ref().map(|p| p.targets.len()).unwrap_or(0);
     let title = format!(" Send signal to {n} process(es) · Enter pick · Esc cancel ");
     let h = lines.len() as u16 + 2;
     boxed(buf, centered(area, 56, h), &title, lines, theme, 0);
@@ -90,16 +66,10 @@ pub fn render_confirm(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Line::styled(targets_text(app), theme.text),
     ];
     if let Some(tid) = p.from_thread {
-        lines.push(Line::styled(
-            format!("(chosen from thread {tid}: the whole process receives it)"),
-            theme.dim,
-        ));
+        lines.push(Line::styled(format!("(chosen from thread {tid}: the whole process receives it)"), theme.dim));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "y or Enter: send · n or Esc: cancel",
-        theme.title,
-    ));
+    lines.push(Line::styled("y or Enter: send · n or Esc: cancel", theme.title));
     boxed(buf, centered(area, 70, 8), " Confirm ", lines, theme, 0);
 }
 
@@ -111,30 +81,14 @@ pub fn render_affinity(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, c
         Some(t) => format!("thread {t} of PID {}", a.pid),
         None => format!("PID {} (all its threads)", a.pid),
     };
-    let mut lines: Vec<Line> = vec![Line::styled(
-        format!("Cores {who} may run on:"),
-        theme.value,
-    )];
+    let mut lines: Vec<Line> = vec![Line::styled(format!("Cores {who} may run on:"), theme.value)];
     let first = cursor.saturating_sub(12);
     for (i, &on) in a.allowed.iter().enumerate().skip(first).take(14) {
-        let style = if i == cursor {
-            theme.selected
-        } else {
-            theme.text
-        };
-        lines.push(Line::styled(
-            format!(" [{}] CPU {i}", if on { 'x' } else { ' ' }),
-            style,
-        ));
+        let style = if i == cursor { theme.selected } else { theme.text };
+        lines.push(Line::styled(format!(" [{}] CPU {i}", if on { 'x' } else { ' ' }), style));
     }
-    lines.push(Line::styled(
-        "Space toggle · Enter apply · Esc cancel",
-        theme.dim,
-    ));
-    lines.push(Line::styled(
-        "One core for 4 busy threads: they take turns instead of running in parallel.",
-        theme.dim,
-    ));
+    lines.push(Line::styled("Space toggle · Enter apply · Esc cancel", theme.dim));
+    lines.push(Line::styled("One core for 4 busy threads: they take turns instead of running in parallel.", theme.dim));
     let h = lines.len() as u16 + 2;
     boxed(buf, centered(area, 60, h), " Affinity ", lines, theme, 0);
 }
@@ -148,16 +102,8 @@ pub fn render_user_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, 
         .skip(first)
         .take(18)
         .map(|(i, u)| {
-            let style = if i == cursor {
-                theme.selected
-            } else {
-                theme.text
-            };
-            let name = if u.is_empty() {
-                "(all users)".to_string()
-            } else {
-                sanitize(u).into_owned()
-            };
+            let style = if i == cursor { theme.selected } else { theme.text };
+            let name = if u.is_empty() { "(all users)".to_string() } else { sanitize(u).into_owned() };
             Line::styled(format!(" {name:<28}"), style)
         })
         .collect();
@@ -172,16 +118,9 @@ pub fn render_text(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scrol
     let lines: Vec<Line> = if t.lines.is_empty() {
         vec![Line::styled("(empty)", theme.dim)]
     } else {
-        t.lines
-            .iter()
-            .map(|l| Line::styled(sanitize(l).into_owned(), theme.text))
-            .collect()
+        t.lines.iter().map(|l| Line::styled(sanitize(l).into_owned(), theme.text)).collect()
     };
-    let r = centered(
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-    );
+    let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
     let title = format!(" {} · Up/Down scroll · Esc close ", sanitize(&t.title));
     boxed(buf, r, &title, lines, theme, scroll.min(max_scroll));

@@ -17,68 +17,29 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     );
     let right_w = right.chars().count() as u16;
     let show_right = area.width > right_w + 30;
-    let left_area = if show_right {
-        Rect {
-            width: area.width - right_w - 1,
-            ..area
-        }
-    } else {
-        area
-    };
+    let left_area = if show_right { Rect { width: area.width - right_w - 1, ..area } } else { area };
     let y = area.y;
     let list = &app.list;
     let search = match app.view {
-        View::Threads => app
-            .threads
-            .as_ref()
-            .map(|t| t.search.as_str())
-            .unwrap_or(""),
+        View::Threads => app.threads.as_ref().map(|t| t.search.as_str()).unwrap_or(""),
         _ => list.search.as_str(),
     };
     match app.prompt {
         Some(Prompt::Search) => {
             let x = put(buf, left_area, area.x, y, "Search: ", theme.label);
             let x = put(buf, left_area, x, y, &sanitize(search), theme.value);
-            put(
-                buf,
-                left_area,
-                x,
-                y,
-                "_  (Enter keep · Esc close · F3 next)",
-                theme.dim,
-            );
+            put(buf, left_area, x, y, "_  (Enter keep · Esc close · F3 next)", theme.dim);
         }
         Some(Prompt::Filter) => {
             let x = put(buf, left_area, area.x, y, "Filter: ", theme.label);
             let x = put(buf, left_area, x, y, &sanitize(&list.filter), theme.value);
-            put(
-                buf,
-                left_area,
-                x,
-                y,
-                "_  (Enter keep · Esc clear)",
-                theme.dim,
-            );
+            put(buf, left_area, x, y, "_  (Enter keep · Esc clear)", theme.dim);
         }
         None => {
             if app.paused {
-                put(
-                    buf,
-                    left_area,
-                    area.x,
-                    y,
-                    "PAUSED: the display is frozen (Z resumes)",
-                    theme.error,
-                );
+                put(buf, left_area, area.x, y, "PAUSED: the display is frozen (Z resumes)", theme.error);
             } else if let Some(s) = &app.status {
-                put(
-                    buf,
-                    left_area,
-                    area.x,
-                    y,
-                    &sanitize(&s.text),
-                    if s.error { theme.error } else { theme.status },
-                );
+                put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });
             } else {
                 let mut parts: Vec<String> = Vec::new();
                 if !list.filter.is_empty() && app.view == View::Processes {
@@ -98,9 +59,7 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 }
                 let running = app.lab.running_count();
                 if running > 0 {
-                    parts.push(format!(
-                        "{running} demo(s) running: d lab · x stop · X stop all"
-                    ));
+                    parts.push(format!("{running} demo(s) running: d lab · x stop · X stop all"));
                 }
                 if app.options.readonly {
                     parts.push("read-only".into());
@@ -130,14 +89,7 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut x = area.x;
     for e in entries {
         x = put(buf, area, x, area.y, &e.key, theme.bar_key);
-        x = put(
-            buf,
-            area,
-            x,
-            area.y,
-            &format!("{:<6} ", e.label),
-            theme.bar_label,
-        );
+        x = put(buf, area, x, area.y, &format!("{:<6} ", e.label), theme.bar_label);
         if x >= area.right() {
             break;
         }

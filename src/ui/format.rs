@@ -36,11 +36,7 @@ pub fn fmt_percent(p: f32) -> String {
     if !p.is_finite() || p < 0.0 {
         return "-".into();
     }
-    if p < 99.95 {
-        format!("{p:.1}")
-    } else {
-        format!("{p:.0}")
-    }
+    if p < 99.95 { format!("{p:.1}") } else { format!("{p:.0}") }
 }
 
 /// htop's TIME+: `M:SS.CC` below an hour, then `HhMM:SS`, then `Hh`.
@@ -63,12 +59,7 @@ pub fn fmt_time_plus(ms: u64) -> String {
 pub fn fmt_uptime(d: Duration) -> String {
     let secs = d.as_secs();
     let days = secs / 86400;
-    let hms = format!(
-        "{:02}:{:02}:{:02}",
-        (secs % 86400) / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    );
+    let hms = format!("{:02}:{:02}:{:02}", (secs % 86400) / 3600, (secs % 3600) / 60, secs % 60);
     match days {
         0 => hms,
         1 => format!("1 day, {hms}"),
@@ -112,8 +103,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 }
 
 fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -147,10 +137,7 @@ mod tests {
         assert_eq!(fmt_time_plus(61_000), "1:01.00");
         assert_eq!(fmt_time_plus(3_600_000 + 2 * 60_000 + 3000), "1h02:03");
         assert_eq!(fmt_time_plus(400 * 3_600_000), "400h");
-        assert_eq!(
-            fmt_uptime(Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6)),
-            "3 days, 04:05:06"
-        );
+        assert_eq!(fmt_uptime(Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6)), "3 days, 04:05:06");
         assert_eq!(fmt_uptime(Duration::from_secs(59)), "00:00:59");
     }
 

@@ -39,11 +39,7 @@ pub fn full_height(app: &App, width: u16) -> u16 {
     let n = app.snapshot.system.cpus.len().max(1);
     let rows = n.div_ceil(grid_columns(n)) as u16;
     let left = rows + 2;
-    if width < 60 {
-        left + 1
-    } else {
-        left.max(4) + 1
-    }
+    if width < 60 { left + 1 } else { left.max(4) + 1 }
 }
 
 /// Draws the header into the top of `area` using at most `max_height` lines and returns the
@@ -57,33 +53,15 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, max_height
         (full - 1, false)
     } else if max_height >= 1 {
         render_compact(buf, Rect { height: 1, ..area }, app, theme);
-        return Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
+        return Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     } else {
         return area;
     };
-    let head = Rect {
-        height: height.min(area.height),
-        ..area
-    };
+    let head = Rect { height: height.min(area.height), ..area };
     let sys = &app.snapshot.system;
     let wide = area.width >= 60;
-    let left = if wide {
-        Rect {
-            width: area.width / 2,
-            ..head
-        }
-    } else {
-        head
-    };
-    let right = Rect {
-        x: left.right() + 1,
-        width: area.width.saturating_sub(left.width + 1),
-        ..head
-    };
+    let left = if wide { Rect { width: area.width / 2, ..head } } else { head };
+    let right = Rect { x: left.right() + 1, width: area.width.saturating_sub(left.width + 1), ..head };
 
     // CPU meters in a grid.
     let n = sys.cpus.len();
@@ -101,27 +79,11 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, max_height
         };
         let label = format!("{i:>digits$}");
         let text = format!("{:.1}%", c.busy());
-        render_meter(
-            buf,
-            cell,
-            cell.y,
-            &label,
-            &cpu_segments(c, theme),
-            &text,
-            theme,
-        );
+        render_meter(buf, cell, cell.y, &label, &cpu_segments(c, theme), &text, theme);
     }
     let y = left.y + rows;
-    let mem_frac = if sys.mem_total > 0 {
-        sys.mem_used as f64 / sys.mem_total as f64
-    } else {
-        0.0
-    };
-    let swap_frac = if sys.swap_total > 0 {
-        sys.swap_used as f64 / sys.swap_total as f64
-    } else {
-        0.0
-    };
+    let mem_frac = if sys.mem_total > 0 { sys.mem_used as f64 / sys.mem_total as f64 } else { 0.0 };
+    let swap_frac = if sys.swap_total > 0 { sys.swap_used as f64 / sys.swap_total as f64 } else { 0.0 };
     let pad = " ".repeat(digits.saturating_sub(3));
     render_meter(
         buf,
@@ -174,24 +136,12 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, max_height
         line(&[("Uptime: ", theme.label), (&up, theme.value)]);
         let t = &sys.total;
         let total = format!("{:.1}%", t.busy());
-        let split = format!(
-            " usr {:.1} sys {:.1} st {:.1}",
-            t.user + t.nice,
-            t.system + t.irq,
-            t.steal
-        );
-        line(&[
-            ("CPU: ", theme.label),
-            (&total, theme.value),
-            (&split, theme.dim),
-        ]);
+        let split = format!(" usr {:.1} sys {:.1} st {:.1}", t.user + t.nice, t.system + t.irq, t.steal);
+        line(&[("CPU: ", theme.label), (&total, theme.value), (&split, theme.dim)]);
     }
     if identity {
         let id = &sys.identity;
-        let phys = id
-            .physical_cores
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "?".into());
+        let phys = id.physical_cores.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
         let text = format!(
             "{} · {phys} physical / {} logical cores · {} · Linux {} · {} · CPU% = share of one core",
             id.cpu_model.trim(),
@@ -202,11 +152,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, max_height
         );
         put(buf, head, head.x, head.y + height - 1, &text, theme.dim);
     }
-    Rect {
-        y: area.y + height,
-        height: area.height.saturating_sub(height),
-        ..area
-    }
+    Rect { y: area.y + height, height: area.height.saturating_sub(height), ..area }
 }
 
 fn render_compact(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {

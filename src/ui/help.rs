@@ -15,45 +15,22 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("PID", "process id (TID for a thread row)"),
     ("USER", "owner (real uid of /proc/PID)"),
     ("PRI / NI", "kernel priority and nice (stat fields 18, 19)"),
-    (
-        "VIRT / RES",
-        "virtual size and resident memory (stat vsize, rss)",
-    ),
-    (
-        "S",
-        "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle",
-    ),
-    (
-        "CPU%",
-        "share of ONE core over the last interval (4 busy threads ≈ 400%)",
-    ),
+    ("VIRT / RES", "virtual size and resident memory (stat vsize, rss)"),
+    ("S", "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle"),
+    ("CPU%", "share of ONE core over the last interval (4 busy threads ≈ 400%)"),
     ("MEM%", "resident memory / total memory"),
     ("THR", "threads in the process (stat num_threads)"),
     ("TIME+", "CPU time used since start (utime + stime)"),
     ("P", "the core a thread last ran on (stat field 39)"),
-    (
-        "VCSW/s",
-        "voluntary context switches per second (task/TID/status): it waited",
-    ),
-    (
-        "NVCSW/s",
-        "involuntary switches per second: it was preempted while wanting to run",
-    ),
-    (
-        "WAIT%",
-        "share of the interval runnable but waiting for a core (task/TID/schedstat)",
-    ),
+    ("VCSW/s", "voluntary context switches per second (task/TID/status): it waited"),
+    ("NVCSW/s", "involuntary switches per second: it was preempted while wanting to run"),
+    ("WAIT%", "share of the interval runnable but waiting for a core (task/TID/schedstat)"),
 ];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u16) {
@@ -73,19 +50,12 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u1
     lines.push(Line::raw(""));
     lines.push(Line::styled("Columns", theme.title));
     for (c, what) in COLUMN_HELP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{c:>22} "), theme.value),
-            Span::styled(*what, theme.text),
-        ]));
+        lines.push(Line::from(vec![Span::styled(format!("{c:>22} "), theme.value), Span::styled(*what, theme.text)]));
     }
     let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
     Paragraph::new(lines)
         .scroll((scroll.min(max_scroll), 0))
-        .block(
-            Block::bordered()
-                .title(" Help · Up/Down scroll · any other key closes ")
-                .border_style(theme.border),
-        )
+        .block(Block::bordered().title(" Help · Up/Down scroll · any other key closes ").border_style(theme.border))
         .render(r, buf);
 }
 
@@ -108,19 +78,9 @@ pub fn render_sort_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, 
         .enumerate()
         .map(|(i, t)| {
             let mark = if Some(*t) == current { "•" } else { " " };
-            let style = if i == cursor {
-                theme.selected
-            } else {
-                theme.text
-            };
+            let style = if i == cursor { theme.selected } else { theme.text };
             Line::styled(format!("{mark} {t:<18}"), style)
         })
         .collect();
-    Paragraph::new(lines)
-        .block(
-            Block::bordered()
-                .title(" Sort by ")
-                .border_style(theme.border),
-        )
-        .render(r, buf);
+    Paragraph::new(lines).block(Block::bordered().title(" Sort by ").border_style(theme.border)).render(r, buf);
 }

@@ -16,25 +16,10 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     }
     let lab = &app.lab;
     let cat_h = (lab.catalog.len() as u16 + 2).min(area.height);
-    let top = Rect {
-        height: cat_h,
-        ..area
-    };
-    put(
-        buf,
-        top,
-        top.x,
-        top.y,
-        "Lab: launch a demo and watch it in the process list (Enter launches it)",
-        theme.title,
-    );
+    let top = Rect { height: cat_h, ..area };
+    put(buf, top, top.x, top.y, "Lab: launch a demo and watch it in the process list (Enter launches it)", theme.title);
     let list_w = if area.width >= 70 { 40 } else { area.width };
-    let list = Rect {
-        y: top.y + 1,
-        height: top.height.saturating_sub(1),
-        width: list_w,
-        ..top
-    };
+    let list = Rect { y: top.y + 1, height: top.height.saturating_sub(1), width: list_w, ..top };
     {
         let mut hit = app.hit.borrow_mut();
         hit.header_y = None;
@@ -49,17 +34,9 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         if selected {
             fill_line(buf, list, y, theme.selected);
         }
-        let knobs = if e.timed {
-            format!("N={:<3} {:>3}s", e.workers, e.seconds)
-        } else {
-            format!("K={:<3} once", e.workers)
-        };
-        let text = format!(
-            "{} {:<13} {}",
-            if selected { '>' } else { ' ' },
-            e.kind.name(),
-            knobs
-        );
+        let knobs =
+            if e.timed { format!("N={:<3} {:>3}s", e.workers, e.seconds) } else { format!("K={:<3} once", e.workers) };
+        let text = format!("{} {:<13} {}", if selected { '>' } else { ' ' }, e.kind.name(), knobs);
         put(buf, list, list.x, y, &text, style);
     }
     // The lesson of the entry under the cursor, beside the list (or under it when narrow).
@@ -71,34 +48,18 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             height: area.height.saturating_sub(1).min(8),
         }
     } else {
-        Rect {
-            y: top.bottom(),
-            height: area.bottom().saturating_sub(top.bottom()).min(5),
-            ..area
-        }
+        Rect { y: top.bottom(), height: area.bottom().saturating_sub(top.bottom()).min(5), ..area }
     };
     if let Some(e) = lab.selected_entry() {
         let lines = vec![
             Line::styled(e.summary.clone(), theme.value),
             Line::styled(e.lesson.clone(), theme.text),
-            Line::styled(
-                format!(
-                    "+/- {} · Left/Right duration · Enter launch · x stop",
-                    e.unit
-                ),
-                theme.dim,
-            ),
+            Line::styled(format!("+/- {} · Left/Right duration · Enter launch · x stop", e.unit), theme.dim),
         ];
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .render(lesson_area, buf);
+        Paragraph::new(lines).wrap(Wrap { trim: true }).render(lesson_area, buf);
     }
     let demos_y = top.bottom().max(lesson_area.bottom()) + 1;
-    let demos = Rect {
-        y: demos_y,
-        height: area.bottom().saturating_sub(demos_y),
-        ..area
-    };
+    let demos = Rect { y: demos_y, height: area.bottom().saturating_sub(demos_y), ..area };
     render_demos(buf, demos, app, theme);
 }
 
@@ -121,24 +82,11 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     fill_line(buf, area, area.y, theme.table_header);
     put(buf, area, area.x, area.y, &head, theme.table_header);
     if lab.demos.is_empty() {
-        put(
-            buf,
-            area,
-            area.x + 1,
-            area.y + 1,
-            "no demo launched yet",
-            theme.dim,
-        );
+        put(buf, area, area.x + 1, area.y + 1, "no demo launched yet", theme.dim);
         return;
     }
     let cores = app.logical_cores();
-    for (k, d) in lab
-        .demos
-        .iter()
-        .rev()
-        .take(area.height.saturating_sub(1) as usize)
-        .enumerate()
-    {
+    for (k, d) in lab.demos.iter().rev().take(area.height.saturating_sub(1) as usize).enumerate() {
         let y = area.y + 1 + k as u16;
         let pids = match d.pids.len() {
             0 => "-".to_string(),
@@ -149,12 +97,7 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let done = d.elapsed.as_secs_f64();
         let width = 10usize;
         let filled = ((done / total).clamp(0.0, 1.0) * width as f64).round() as usize;
-        let gauge = format!(
-            "{}{} {:>3.0}s",
-            "█".repeat(filled),
-            "░".repeat(width - filled),
-            done
-        );
+        let gauge = format!("{}{} {:>3.0}s", "█".repeat(filled), "░".repeat(width - filled), done);
         let (cores_txt, rate, result, style) = match &d.status {
             DemoStatus::Running => (
                 format!("{:.2}", d.cores_now),
@@ -176,19 +119,9 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                         sc.thread_spawn_us, sc.process_spawn_us, sc.ratio
                     );
                 }
-                (
-                    format!("{:.2}", r.cores_used),
-                    format!("{:.0}", r.ops_per_sec),
-                    s,
-                    theme.dim,
-                )
+                (format!("{:.2}", r.cores_used), format!("{:.0}", r.ops_per_sec), s, theme.dim)
             }
-            DemoStatus::Failed(why) => (
-                "-".into(),
-                "-".into(),
-                format!("failed: {why}"),
-                theme.error,
-            ),
+            DemoStatus::Failed(why) => ("-".into(), "-".into(), format!("failed: {why}"), theme.error),
         };
         let line = format!(
             "{} {} {} {} {} {} {} {}",

@@ -30,13 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let (body, status, bar) = split_footer(area);
     match app.view {
         View::Processes => {
-            let rest = header::render(
-                buf,
-                body,
-                app,
-                theme,
-                body.height.saturating_sub(header::MIN_TABLE_ROWS),
-            );
+            let rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
             processes::render(buf, rest, app, theme);
         }
         View::Threads => threads::render(buf, body, app, theme),
@@ -51,16 +45,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, scroll),
         Some(Overlay::SortMenu { cursor }) => help::render_sort_menu(buf, area, app, theme, cursor),
-        Some(Overlay::SignalMenu { cursor }) => {
-            dialogs::render_signal_menu(buf, area, app, theme, cursor)
-        }
+        Some(Overlay::SignalMenu { cursor }) => dialogs::render_signal_menu(buf, area, app, theme, cursor),
         Some(Overlay::Confirm) => dialogs::render_confirm(buf, area, app, theme),
-        Some(Overlay::Affinity { cursor }) => {
-            dialogs::render_affinity(buf, area, app, theme, cursor)
-        }
-        Some(Overlay::UserMenu { cursor }) => {
-            dialogs::render_user_menu(buf, area, app, theme, cursor)
-        }
+        Some(Overlay::Affinity { cursor }) => dialogs::render_affinity(buf, area, app, theme, cursor),
+        Some(Overlay::UserMenu { cursor }) => dialogs::render_user_menu(buf, area, app, theme, cursor),
         Some(Overlay::Text { scroll }) => dialogs::render_text(buf, area, app, theme, scroll),
         None => {}
     }
@@ -70,35 +58,13 @@ fn split_footer(area: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
     match area.height {
         0..=2 => (area, None, None),
         3..=4 => {
-            let body = Rect {
-                height: area.height - 1,
-                ..area
-            };
-            (
-                body,
-                None,
-                Some(Rect {
-                    y: area.bottom() - 1,
-                    height: 1,
-                    ..area
-                }),
-            )
+            let body = Rect { height: area.height - 1, ..area };
+            (body, None, Some(Rect { y: area.bottom() - 1, height: 1, ..area }))
         }
         _ => {
-            let body = Rect {
-                height: area.height - 2,
-                ..area
-            };
-            let status = Rect {
-                y: area.bottom() - 2,
-                height: 1,
-                ..area
-            };
-            let bar = Rect {
-                y: area.bottom() - 1,
-                height: 1,
-                ..area
-            };
+            let body = Rect { height: area.height - 2, ..area };
+            let status = Rect { y: area.bottom() - 2, height: 1, ..area };
+            let bar = Rect { y: area.bottom() - 1, height: 1, ..area };
             (body, Some(status), Some(bar))
         }
     }
@@ -119,15 +85,7 @@ pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     if y < area.y || y >= area.bottom() {
         return;
     }
-    buf.set_style(
-        Rect {
-            x: area.x,
-            y,
-            width: area.width,
-            height: 1,
-        },
-        style,
-    );
+    buf.set_style(Rect { x: area.x, y, width: area.width, height: 1 }, style);
 }
 
 /// Right-aligns or left-aligns `s` in `width` columns, cutting it if it is longer.
@@ -163,11 +121,7 @@ pub fn render_meter(
     }
     let inner = (end - x - 1) as usize;
     // The text sits at the right end of the bar, over it, as in htop.
-    let text: String = if text.chars().count() <= inner {
-        text.to_string()
-    } else {
-        String::new()
-    };
+    let text: String = if text.chars().count() <= inner { text.to_string() } else { String::new() };
     let text_start = inner - text.chars().count();
     let mut filled = 0usize;
     let mut cells: Vec<(char, Style)> = Vec::with_capacity(inner);

@@ -12,18 +12,11 @@ use crate::ui::{Theme, cell, fill_line, put};
 pub fn visible_columns(width: u16) -> Vec<Column> {
     let mut cols: Vec<Column> = Column::ALL.to_vec();
     let need = |cols: &[Column]| -> u16 {
-        cols.iter()
-            .filter(|c| **c != Column::Command)
-            .map(|c| c.width() + 1)
-            .sum::<u16>()
-            + 10
+        cols.iter().filter(|c| **c != Column::Command).map(|c| c.width() + 1).sum::<u16>() + 10
     };
     while need(&cols) > width {
-        let Some((i, _)) = cols
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.drop_rank() > 0)
-            .max_by_key(|(_, c)| c.drop_rank())
+        let Some((i, _)) =
+            cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
         else {
             break;
         };
@@ -47,45 +40,22 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     hit.body_h = area.height - 1;
     hit.columns.clear();
     for &c in &cols {
-        let w = if c == Column::Command {
-            area.right().saturating_sub(x)
-        } else {
-            c.width()
-        };
+        let w = if c == Column::Command { area.right().saturating_sub(x) } else { c.width() };
         if let Some(i) = Column::ALL.iter().position(|&k| k == c) {
             hit.columns.push((x, x + w + 1, i));
         }
-        let style = if c == list.sort.column {
-            theme.sorted_header
-        } else {
-            theme.table_header
-        };
+        let style = if c == list.sort.column { theme.sorted_header } else { theme.table_header };
         let title = if c == list.sort.column && c == Column::Command {
-            format!(
-                "{}{}",
-                c.title(),
-                if list.sort.descending { "▼" } else { "▲" }
-            )
+            format!("{}{}", c.title(), if list.sort.descending { "▼" } else { "▲" })
         } else {
             c.title().to_string()
         };
-        x = put(
-            buf,
-            area,
-            x,
-            area.y,
-            &cell(&title, w as usize, c.right_aligned()),
-            style,
-        );
+        x = put(buf, area, x, area.y, &cell(&title, w as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     drop(hit);
 
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
+    let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
     if body.height == 0 {
         return;
     }
@@ -93,27 +63,16 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let msg = if app.snapshot.seq == 0 {
             "reading /proc…".to_string()
         } else if !list.filter.is_empty() {
-            format!(
-                "no process matches the filter '{}' (Esc clears it)",
-                sanitize(&list.filter)
-            )
+            format!("no process matches the filter '{}' (Esc clears it)", sanitize(&list.filter))
         } else {
             "no process to show".to_string()
         };
         put(buf, body, body.x + 1, body.y, &msg, theme.dim);
         return;
     }
-    let offset = list
-        .scroll
-        .offset_for(list.selected, list.rows.len(), body.height as usize);
+    let offset = list.scroll.offset_for(list.selected, list.rows.len(), body.height as usize);
     let snap = &app.snapshot;
-    for (k, row) in list
-        .rows
-        .iter()
-        .skip(offset)
-        .take(body.height as usize)
-        .enumerate()
-    {
+    for (k, row) in list.rows.iter().skip(offset).take(body.height as usize).enumerate() {
         let y = body.y + k as u16;
         let Some(p) = snap.processes.get(row.process) else {
             continue;
@@ -135,11 +94,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         let mut x = body.x;
         for &c in &cols {
-            let w = if c == Column::Command {
-                body.right().saturating_sub(x)
-            } else {
-                c.width()
-            };
+            let w = if c == Column::Command { body.right().saturating_sub(x) } else { c.width() };
             let text: String = match (c, thread) {
                 (Column::Pid, Some(t)) => t.tid.to_string(),
                 (Column::Pid, None) => p.pid.to_string(),
@@ -165,19 +120,10 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 }
             };
             let cell_style = match c {
-                Column::State if !selected => {
-                    base.patch(theme.state(thread.map(|t| t.state).unwrap_or(p.state)))
-                }
+                Column::State if !selected => base.patch(theme.state(thread.map(|t| t.state).unwrap_or(p.state))),
                 _ => style,
             };
-            x = put(
-                buf,
-                body,
-                x,
-                y,
-                &cell(&text, w as usize, c.right_aligned()),
-                cell_style,
-            );
+            x = put(buf, body, x, y, &cell(&text, w as usize, c.right_aligned()), cell_style);
             x = put(buf, body, x, y, " ", style);
         }
     }

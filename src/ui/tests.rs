@@ -89,38 +89,15 @@ fn threads_80x24() {
 
 #[test]
 fn lab_100x30() {
+    let ms = Duration::from_millis;
     let mut app = app();
     app.update(Action::Cmd(Command::OpenLab));
-    let spec = DemoSpec {
-        kind: DemoKind::LockThreads,
-        workers: 4,
-        duration: Duration::from_secs(60),
-    };
-    app.update(Action::Lab(LabEvent::Started {
-        id: 1,
-        spec: spec.clone(),
-        pids: vec![300],
-    }));
-    app.update(Action::Lab(LabEvent::Progress {
-        id: 1,
-        ops: 1000,
-        elapsed: Duration::from_secs(10),
-    }));
-    app.update(Action::Lab(LabEvent::Progress {
-        id: 1,
-        ops: 2000,
-        elapsed: Duration::from_secs(11),
-    }));
-    let spec2 = DemoSpec {
-        kind: DemoKind::SpawnCost,
-        workers: 200,
-        duration: Duration::from_secs(60),
-    };
-    app.update(Action::Lab(LabEvent::Started {
-        id: 2,
-        spec: spec2,
-        pids: vec![500],
-    }));
+    let spec = DemoSpec { kind: DemoKind::LockThreads, workers: 4, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 1, spec: spec.clone(), pids: vec![300] }));
+    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 1000, elapsed: ms(10_000), cpu: ms(10_000) }));
+    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 2000, elapsed: ms(11_000), cpu: ms(10_990) }));
+    let spec2 = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 2, spec: spec2, pids: vec![500] }));
     app.update(Action::Lab(LabEvent::Finished {
         id: 2,
         result: DemoResult {
@@ -133,11 +110,7 @@ fn lab_100x30() {
             ops_per_sec: 1000.0,
             pids: vec![500],
             stopped_early: false,
-            spawn: Some(crate::lab::model::SpawnCost {
-                thread_spawn_us: 20.0,
-                process_spawn_us: 180.0,
-                ratio: 9.0,
-            }),
+            spawn: Some(crate::lab::model::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
         },
     }));
     app.view = crate::app::View::Lab;
@@ -179,11 +152,7 @@ fn hostile_names_never_reach_the_terminal_raw() {
     let term = render(&app, 120, 40);
     let buf = term.backend().buffer();
     for c in buf.content() {
-        assert!(
-            !c.symbol().chars().any(|ch| ch.is_control()),
-            "control char in cell {:?}",
-            c.symbol()
-        );
+        assert!(!c.symbol().chars().any(|ch| ch.is_control()), "control char in cell {:?}", c.symbol());
     }
     let text = term.backend().to_string();
     assert!(text.contains("evil^[[2J^Jsecond line^I?31m"), "{text}");

@@ -56,10 +56,7 @@ impl Theme {
             bar_mem: fg(Color::Green),
             bar_swap: fg(Color::Red),
             table_header: Style::new().fg(Color::Black).bg(Color::Green),
-            sorted_header: Style::new()
-                .fg(Color::Black)
-                .bg(Color::Cyan)
-                .add_modifier(Modifier::BOLD),
+            sorted_header: Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
             selected: Style::new().fg(Color::Black).bg(Color::Cyan),
             tagged: fg(Color::Yellow).add_modifier(Modifier::BOLD),
             thread_row: fg(Color::Green),

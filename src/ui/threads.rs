@@ -18,11 +18,8 @@ pub fn visible_columns(width: u16) -> Vec<ThreadColumn> {
     let mut cols: Vec<ThreadColumn> = ThreadColumn::ALL.to_vec();
     let need = |cols: &[ThreadColumn]| cols.iter().map(|c| c.width() + 1).sum::<u16>();
     while need(&cols) > width {
-        let Some((i, _)) = cols
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.drop_rank() > 0)
-            .max_by_key(|(_, c)| c.drop_rank())
+        let Some((i, _)) =
+            cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
         else {
             break;
         };
@@ -43,68 +40,22 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let summary_h: u16 = if area.height >= 12 { 3 } else { 1 };
     let map_cols = cores.div_ceil(8).max(1);
     let map_rows = cores.div_ceil(map_cols) as u16;
-    let map_h = if area.height >= summary_h + map_rows + 1 + 6 {
-        map_rows + 1
-    } else {
-        0
-    };
+    let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
     let legend_lines = (LEGEND.chars().count() as u16).div_ceil(area.width.max(1));
-    let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines {
-        legend_lines.min(3)
-    } else {
-        0
-    };
+    let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines { legend_lines.min(3) } else { 0 };
 
     let mut y = area.y;
-    render_summary(
-        buf,
-        Rect {
-            y,
-            height: summary_h,
-            ..area
-        },
-        app,
-        t,
-        theme,
-    );
+    render_summary(buf, Rect { y, height: summary_h, ..area }, app, t, theme);
     y += summary_h;
     if map_h > 0 {
-        render_core_map(
-            buf,
-            Rect {
-                y,
-                height: map_h,
-                ..area
-            },
-            app,
-            t,
-            theme,
-            map_cols,
-        );
+        render_core_map(buf, Rect { y, height: map_h, ..area }, app, t, theme, map_cols);
         y += map_h;
     }
     let table_h = area.bottom().saturating_sub(y + legend_h);
-    render_table(
-        buf,
-        Rect {
-            y,
-            height: table_h,
-            ..area
-        },
-        app,
-        t,
-        theme,
-    );
+    render_table(buf, Rect { y, height: table_h, ..area }, app, t, theme);
     if legend_h > 0 {
-        let r = Rect {
-            y: area.bottom() - legend_h,
-            height: legend_h,
-            ..area
-        };
-        Paragraph::new(LEGEND)
-            .style(theme.dim)
-            .wrap(Wrap { trim: true })
-            .render(r, buf);
+        let r = Rect { y: area.bottom() - legend_h, height: legend_h, ..area };
+        Paragraph::new(LEGEND).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
     }
 }
 
@@ -118,50 +69,15 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
         put(buf, area, x, y, "  reading its threads…", theme.dim);
         return;
     };
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        &format!(" {} ", sanitize(&p.name)),
-        theme.title,
-    );
+    x = put(buf, area, x, y, &format!(" {} ", sanitize(&p.name)), theme.title);
     let cores_in_use = t.focus.as_ref().map(|f| f.cores_in_use);
     let state = if t.process_exited { 'X' } else { p.state };
     x = put(buf, area, x, y, &format!(" {state} "), theme.state(state));
-    let nthreads = t
-        .focus
-        .as_ref()
-        .map(|f| f.threads.len())
-        .filter(|&n| n > 0)
-        .unwrap_or(p.num_threads as usize);
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        &format!(" {nthreads} threads · CPU "),
-        theme.text,
-    );
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        &format!("{}%", fmt_percent(p.cpu_percent)),
-        theme.value,
-    );
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        " (of one core) · cores in use ",
-        theme.text,
-    );
-    let ciu = cores_in_use
-        .map(|c| format!("{c:.2} of {cores}"))
-        .unwrap_or_else(|| "-".into());
+    let nthreads = t.focus.as_ref().map(|f| f.threads.len()).filter(|&n| n > 0).unwrap_or(p.num_threads as usize);
+    x = put(buf, area, x, y, &format!(" {nthreads} threads · CPU "), theme.text);
+    x = put(buf, area, x, y, &format!("{}%", fmt_percent(p.cpu_percent)), theme.value);
+    x = put(buf, area, x, y, " (of one core) · cores in use ", theme.text);
+    let ciu = cores_in_use.map(|c| format!("{c:.2} of {cores}")).unwrap_or_else(|| "-".into());
     put(buf, area, x, y, &ciu, theme.value);
     if area.height < 2 {
         return;
@@ -174,10 +90,7 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
             area,
             area.x,
             y,
-            &format!(
-                "process {} exited: showing its last data · Esc to go back",
-                t.pid
-            ),
+            &format!("process {} exited: showing its last data · Esc to go back", t.pid),
             theme.error,
         );
     } else if let Some(err) = &t.error {
@@ -187,33 +100,15 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
         x = put(buf, area, x, y, &fmt_bytes(p.rss_bytes), theme.value);
         x = put(buf, area, x, y, "  VIRT ", theme.label);
         x = put(buf, area, x, y, &fmt_bytes(p.virt_bytes), theme.value);
-        x = put(
-            buf,
-            area,
-            x,
-            y,
-            "  one address space, shared by all its threads · user ",
-            theme.dim,
-        );
+        x = put(buf, area, x, y, "  one address space, shared by all its threads · user ", theme.dim);
         put(buf, area, x, y, &sanitize(&p.user), theme.text);
     }
     let x = put(buf, area, area.x, y + 1, "cmd: ", theme.label);
-    let cmd = if p.cmdline.is_empty() {
-        format!("[{}]", p.name)
-    } else {
-        p.cmdline.to_string()
-    };
+    let cmd = if p.cmdline.is_empty() { format!("[{}]", p.name) } else { p.cmdline.to_string() };
     put(buf, area, x, y + 1, &sanitize(&cmd), theme.text);
 }
 
-fn render_core_map(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    t: &ThreadsState,
-    theme: &Theme,
-    cols: usize,
-) {
+fn render_core_map(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme, cols: usize) {
     put(
         buf,
         area,
@@ -237,44 +132,13 @@ fn render_core_map(
         }
         let x0 = area.x + k * col_w;
         let busy = cpus.get(i).map(|c| c.busy()).unwrap_or(0.0);
-        let meter = Rect {
-            x: x0,
-            y,
-            width: bar_w.min(col_w),
-            height: 1,
-        };
+        let meter = Rect { x: x0, y, width: bar_w.min(col_w), height: 1 };
         let seg = [(f64::from(busy) / 100.0, theme.bar_user)];
-        render_meter(
-            buf,
-            meter,
-            y,
-            &format!("{i:>digits$}"),
-            &seg,
-            &format!("{busy:.0}%"),
-            theme,
-        );
-        let names = on_core.get(i).map(|v| {
-            v.iter()
-                .map(|n| sanitize(n).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        });
-        let names = names
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "·".into());
-        let cell_area = Rect {
-            x: x0,
-            width: col_w.saturating_sub(1),
-            ..area
-        };
-        put(
-            buf,
-            cell_area,
-            meter.right() + 1,
-            y,
-            &names,
-            theme.thread_row,
-        );
+        render_meter(buf, meter, y, &format!("{i:>digits$}"), &seg, &format!("{busy:.0}%"), theme);
+        let names = on_core.get(i).map(|v| v.iter().map(|n| sanitize(n).into_owned()).collect::<Vec<_>>().join(" "));
+        let names = names.filter(|n| !n.is_empty()).unwrap_or_else(|| "·".into());
+        let cell_area = Rect { x: x0, width: col_w.saturating_sub(1), ..area };
+        put(buf, cell_area, meter.right() + 1, y, &names, theme.thread_row);
     }
 }
 
@@ -294,60 +158,26 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         if let Some(i) = ThreadColumn::ALL.iter().position(|&k| k == c) {
             hit.columns.push((x, x + c.width() + 1, i));
         }
-        let style = if c == t.sort.column {
-            theme.sorted_header
-        } else {
-            theme.table_header
-        };
-        x = put(
-            buf,
-            area,
-            x,
-            area.y,
-            &cell(c.title(), c.width() as usize, c.right_aligned()),
-            style,
-        );
+        let style = if c == t.sort.column { theme.sorted_header } else { theme.table_header };
+        x = put(buf, area, x, area.y, &cell(c.title(), c.width() as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     drop(hit);
     let hist_w = area.right().saturating_sub(x) as usize;
     if hist_w >= 8 {
-        put(
-            buf,
-            area,
-            x,
-            area.y,
-            &cell("STATE HISTORY (newest right)", hist_w, false),
-            theme.table_header,
-        );
+        put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);
     }
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
+    let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
     if body.height == 0 {
         return;
     }
     if t.rows.is_empty() {
-        let msg = if t.error.is_some() {
-            "threads unreadable"
-        } else {
-            "reading threads…"
-        };
+        let msg = if t.error.is_some() { "threads unreadable" } else { "reading threads…" };
         put(buf, body, body.x + 1, body.y, msg, theme.dim);
         return;
     }
-    let offset = t
-        .scroll
-        .offset_for(t.selected, t.rows.len(), body.height as usize);
-    for (k, row) in t
-        .rows
-        .iter()
-        .skip(offset)
-        .take(body.height as usize)
-        .enumerate()
-    {
+    let offset = t.scroll.offset_for(t.selected, t.rows.len(), body.height as usize);
+    for (k, row) in t.rows.iter().skip(offset).take(body.height as usize).enumerate() {
         let y = body.y + k as u16;
         let d = &row.detail;
         let th = &d.thread;
@@ -383,10 +213,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
                 ThreadColumn::Processor => th.last_cpu.to_string(),
                 ThreadColumn::Vcsw => fmt_rate(d.voluntary_per_sec),
                 ThreadColumn::Nvcsw => fmt_rate(d.nonvoluntary_per_sec),
-                ThreadColumn::Wait => d
-                    .wait_percent
-                    .map(fmt_percent)
-                    .unwrap_or_else(|| "-".into()),
+                ThreadColumn::Wait => d.wait_percent.map(fmt_percent).unwrap_or_else(|| "-".into()),
                 ThreadColumn::Nice => th.nice.to_string(),
             };
             let cell_style = if c == ThreadColumn::State && !selected && !row.exited {
@@ -394,14 +221,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
             } else {
                 style
             };
-            x = put(
-                buf,
-                body,
-                x,
-                y,
-                &cell(&text, c.width() as usize, c.right_aligned()),
-                cell_style,
-            );
+            x = put(buf, body, x, y, &cell(&text, c.width() as usize, c.right_aligned()), cell_style);
             x = put(buf, body, x, y, " ", style);
         }
         if hist_w >= 8
@@ -412,11 +232,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
             let start = x + (hist_w - n) as u16;
             let mut tmp = [0u8; 4];
             for (j, &s) in h.iter().skip(h.len() - n).enumerate() {
-                let st = if selected {
-                    theme.selected
-                } else {
-                    theme.state(s)
-                };
+                let st = if selected { theme.selected } else { theme.state(s) };
                 put(buf, body, start + j as u16, y, s.encode_utf8(&mut tmp), st);
             }
         }

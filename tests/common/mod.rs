@@ -22,14 +22,8 @@ pub struct Tui {
 
 impl Tui {
     pub fn start(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
+        let pair =
+            native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("openpty");
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -38,18 +32,12 @@ impl Tui {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let child = pair
-            .slave
-            .spawn_command(cmd)
-            .expect("spawn threadtop in a pty");
+        let child = pair.slave.spawn_command(cmd).expect("spawn threadtop in a pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            NonZeroU16::new(rows).unwrap(),
-            NonZeroU16::new(cols).unwrap(),
-            0,
-        )));
+        let parser =
+            Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(rows).unwrap(), NonZeroU16::new(cols).unwrap(), 0)));
         let p = parser.clone();
         let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 16384];
@@ -60,13 +48,7 @@ impl Tui {
                 p.lock().unwrap().process(&buf[..n]);
             }
         });
-        Tui {
-            child,
-            master: pair.master,
-            writer,
-            parser,
-            reader: Some(reader),
-        }
+        Tui { child, master: pair.master, writer, parser, reader: Some(reader) }
     }
 
     pub fn pid(&self) -> i32 {
@@ -80,10 +62,7 @@ impl Tui {
     /// Waits until the screen contains `text`; panics with the screen if it never does.
     pub fn wait_for(&self, text: &str, timeout: Duration) {
         if !self.wait_until(timeout, |s| s.contains(text)) {
-            panic!(
-                "'{text}' not on screen after {timeout:?}; screen:\n{}",
-                self.screen()
-            );
+            panic!("'{text}' not on screen after {timeout:?}; screen:\n{}", self.screen());
         }
     }
 
@@ -106,18 +85,12 @@ impl Tui {
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("resize");
-        self.parser.lock().unwrap().screen_mut().set_size(
-            NonZeroU16::new(rows).unwrap(),
-            NonZeroU16::new(cols).unwrap(),
-        );
+        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize");
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(NonZeroU16::new(rows).unwrap(), NonZeroU16::new(cols).unwrap());
     }
 
     /// Waits for exit; kills the child and panics if it does not exit in time.
@@ -132,10 +105,7 @@ impl Tui {
             }
             if Instant::now() > end {
                 let _ = self.child.kill();
-                panic!(
-                    "threadtop did not exit within {timeout:?}; screen:\n{}",
-                    self.screen()
-                );
+                panic!("threadtop did not exit within {timeout:?}; screen:\n{}", self.screen());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -166,6 +136,26 @@ impl Tui {
             }
         }
         None
+    }
+}
+
+impl Tui {
+    /// The text of the selected row (drawn on the selection colour, cyan), if any.
+    pub fn selected_row(&self) -> Option<String> {
+        let p = self.parser.lock().unwrap();
+        let screen = p.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get()).find_map(|r| {
+            let cell = screen.cell(r, 1)?;
+            (cell.bgcolor() == vt100::Color::Idx(6)).then(|| screen.contents_between(r, 0, r, cols.get()))
+        })
+    }
+
+    /// Waits until the selected row contains `text`; panics with the screen if it never does.
+    pub fn wait_selected(&self, text: &str, timeout: Duration) {
+        if !self.wait_until(timeout, |_| self.selected_row().is_some_and(|r| r.contains(text))) {
+            panic!("no selected row with '{text}' after {timeout:?}; screen:\n{}", self.screen());
+        }
     }
 }
 

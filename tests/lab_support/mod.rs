@@ -19,9 +19,7 @@ pub fn serial() -> MutexGuard<'static, ()> {
 }
 
 pub fn cores() -> u32 {
-    std::thread::available_parallelism()
-        .map(|n| n.get() as u32)
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
 }
 
 /// USER_HZ: the unit of utime/stime in /proc.
@@ -70,10 +68,7 @@ pub fn threads(pid: Pid) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     if let Ok(dir) = fs::read_dir(format!("/proc/{pid}/task")) {
         for task in dir.flatten() {
-            if let Some(s) = fs::read_to_string(task.path().join("stat"))
-                .ok()
-                .and_then(|t| parse_stat(&t))
-            {
+            if let Some(s) = fs::read_to_string(task.path().join("stat")).ok().and_then(|t| parse_stat(&t)) {
                 out.push((s.comm, s.ticks));
             }
         }
@@ -83,11 +78,7 @@ pub fn threads(pid: Pid) -> Vec<(String, u64)> {
 
 fn all_pids() -> Vec<Pid> {
     fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
+        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
         .unwrap_or_default()
 }
 
@@ -97,11 +88,7 @@ pub fn busy_ticks() -> u64 {
     let Some(line) = text.lines().find(|l| l.starts_with("cpu ")) else {
         return 0;
     };
-    let f: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
+    let f: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
     // user nice system idle iowait irq softirq steal
     [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum()
 }
@@ -141,20 +128,12 @@ pub struct Observer {
 
 impl Observer {
     pub fn new(root: Pid) -> Observer {
-        Observer {
-            root,
-            started: Instant::now(),
-            seen: BTreeMap::new(),
-            samples: Vec::new(),
-        }
+        Observer { root, started: Instant::now(), seen: BTreeMap::new(), samples: Vec::new() }
     }
 
     /// One look at /proc: every descendant of the root, with its threads' names.
     pub fn poll(&mut self) {
-        let stats: Vec<(Pid, Stat)> = all_pids()
-            .into_iter()
-            .filter_map(|p| stat(p).map(|s| (p, s)))
-            .collect();
+        let stats: Vec<(Pid, Stat)> = all_pids().into_iter().filter_map(|p| stat(p).map(|s| (p, s))).collect();
         let mut family: BTreeSet<Pid> = BTreeSet::from([self.root]);
         loop {
             let before = family.len();
@@ -200,27 +179,15 @@ impl Observer {
                 ticks += s.ticks;
             }
         }
-        self.samples.push(Sample {
-            at: Instant::now(),
-            alive,
-            ticks,
-            busy,
-        });
+        self.samples.push(Sample { at: Instant::now(), alive, ticks, busy });
     }
 
     pub fn named(&self, prefix: &str) -> Vec<&Seen> {
-        self.seen
-            .values()
-            .filter(|s| s.comm.starts_with(prefix))
-            .collect()
+        self.seen.values().filter(|s| s.comm.starts_with(prefix)).collect()
     }
 
     /// Polls until `done` holds or `timeout` passes.
-    pub fn poll_until(
-        &mut self,
-        timeout: Duration,
-        mut done: impl FnMut(&Observer) -> bool,
-    ) -> bool {
+    pub fn poll_until(&mut self, timeout: Duration, mut done: impl FnMut(&Observer) -> bool) -> bool {
         let end = Instant::now() + timeout;
         loop {
             self.poll();
@@ -248,11 +215,7 @@ impl Observer {
         let tck = clk_tck();
         let demo = (b.ticks.saturating_sub(a.ticks)) as f64 / tck / wall;
         let all = (b.busy.saturating_sub(a.busy)) as f64 / tck / wall;
-        Some(Load {
-            demo,
-            others: (all - demo).max(0.0),
-            wall,
-        })
+        Some(Load { demo, others: (all - demo).max(0.0), wall })
     }
 
     /// CPU seconds of every descendant, as last seen alive.
@@ -306,10 +269,7 @@ pub fn survivors_after(seen: &[(Pid, u64, String)], timeout: Duration) -> Vec<St
 }
 
 pub fn identities(obs: &Observer) -> Vec<(Pid, u64, String)> {
-    obs.seen
-        .values()
-        .map(|s| (s.pid, s.starttime, s.comm.clone()))
-        .collect()
+    obs.seen.values().map(|s| (s.pid, s.starttime, s.comm.clone())).collect()
 }
 
 /// `threadtop demo ARGS...` with stdout and stderr captured.
@@ -342,17 +302,11 @@ pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::
 /// The output of a finished child.
 pub fn output(child: Child) -> (String, String) {
     let out = child.wait_with_output().expect("output");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Runs a demo to its end while watching it: the observer, exit status, stdout and stderr.
-pub fn observe_demo(
-    args: &[&str],
-    timeout: Duration,
-) -> (Observer, std::process::ExitStatus, String, String) {
+pub fn observe_demo(args: &[&str], timeout: Duration) -> (Observer, std::process::ExitStatus, String, String) {
     let mut child = spawn_demo(args);
     let mut obs = Observer::new(child.id() as Pid);
     let end = Instant::now() + timeout;
@@ -375,10 +329,7 @@ pub fn observe_demo(
 mod tests {
     #[test]
     fn stat_with_spaces_and_parens_in_comm() {
-        let s = super::parse_stat(
-            "42 (a) b (c)) S 7 42 42 0 -1 4194560 1 0 0 0 5 6 0 0 20 0 1 0 999 0 0",
-        )
-        .unwrap();
+        let s = super::parse_stat("42 (a) b (c)) S 7 42 42 0 -1 4194560 1 0 0 0 5 6 0 0 20 0 1 0 999 0 0").unwrap();
         assert_eq!(s.comm, "a) b (c)");
         assert_eq!(s.state, 'S');
         assert_eq!(s.ppid, 7);

@@ -141,18 +141,12 @@ impl FakeProc {
             );
         }
         if let Some(w) = wait_ns {
-            self.write(
-                &format!("{pid}/task/{tid}/schedstat"),
-                format!("5000000 {w} 10\n").as_bytes(),
-            );
+            self.write(&format!("{pid}/task/{tid}/schedstat"), format!("5000000 {w} 10\n").as_bytes());
         }
     }
 
     fn sampler(&self) -> Sampler {
-        Sampler::new(SamplerConfig {
-            proc_root: self.root.clone(),
-            ..SamplerConfig::default()
-        })
+        Sampler::new(SamplerConfig { proc_root: self.root.clone(), ..SamplerConfig::default() })
     }
 
     fn path(&self) -> &Path {
@@ -171,10 +165,7 @@ fn hz() -> f64 {
 }
 
 fn find(s: &Snapshot, pid: Pid) -> &ProcessSample {
-    s.processes
-        .iter()
-        .find(|p| p.pid == pid)
-        .unwrap_or_else(|| panic!("pid {pid} not in snapshot"))
+    s.processes.iter().find(|p| p.pid == pid).unwrap_or_else(|| panic!("pid {pid} not in snapshot"))
 }
 
 fn approx(a: f64, b: f64) -> bool {
@@ -207,11 +198,7 @@ fn cpu_percent_from_advanced_ticks() {
     assert_eq!(second.elapsed, Duration::from_secs(1));
     let p = find(&second, 100);
     // 60 ticks more in 1 s.
-    assert!(
-        approx(p.cpu_percent.into(), 60.0 / hz() * 100.0),
-        "{}",
-        p.cpu_percent
-    );
+    assert!(approx(p.cpu_percent.into(), 60.0 / hz() * 100.0), "{}", p.cpu_percent);
     assert_eq!(find(&second, 200).cpu_percent, 0.0);
     assert_eq!(p.cpu_time_ms, (70.0 / hz() * 1000.0) as u64);
     assert_eq!(&*p.cmdline, "/usr/bin/worker --fast");
@@ -228,10 +215,7 @@ fn cpu_percent_from_advanced_ticks() {
     assert_eq!(p.uid, Some(rustix::process::geteuid().as_raw()));
     assert!(!p.user.is_empty());
     let mem_total = second.system.mem_total;
-    assert!(approx(
-        p.mem_percent.into(),
-        p.rss_bytes as f64 / mem_total as f64 * 100.0
-    ));
+    assert!(approx(p.mem_percent.into(), p.rss_bytes as f64 / mem_total as f64 * 100.0));
 
     let sys = &second.system;
     assert_eq!((sys.processes, sys.threads, sys.kernel_threads), (2, 4, 0));
@@ -337,14 +321,7 @@ fn kernel_threads_listed_without_cmdline() {
     let u = find(&snap, 400);
     assert_eq!(u.name, "user proc");
     assert_eq!(&*u.cmdline, "", "a zombie-like empty cmdline stays empty");
-    assert_eq!(
-        (
-            snap.system.processes,
-            snap.system.threads,
-            snap.system.kernel_threads
-        ),
-        (1, 2, 2)
-    );
+    assert_eq!((snap.system.processes, snap.system.threads, snap.system.kernel_threads), (1, 2, 2));
 }
 
 const PF_KTHREAD_FOR_TEST: u32 = super::super::procfs::PF_KTHREAD | 0x40;
@@ -439,16 +416,10 @@ fn focus_reads_switches_wait_and_cores() {
     assert_eq!(w.voluntary_per_sec, Some(0.0));
     assert_eq!(w.nonvoluntary_per_sec, Some(100.0));
     assert!(approx(w.wait_percent.unwrap().into(), 10.0));
-    assert!(approx(
-        w.thread.cpu_percent.into(),
-        (100.0 / hz() / 0.5 * 100.0).min(100.0)
-    ));
+    assert!(approx(w.thread.cpu_percent.into(), (100.0 / hz() / 0.5 * 100.0).min(100.0)));
 
     let w2 = by(102);
-    assert_eq!(
-        (w2.voluntary, w2.voluntary_per_sec, w2.wait_percent),
-        (None, None, None)
-    );
+    assert_eq!((w2.voluntary, w2.voluntary_per_sec, w2.wait_percent), (None, None, None));
 
     assert!(approx(f.cores_in_use, 100.0 / hz() / 0.5));
     assert_eq!(f.process.as_ref().unwrap().pid, 100);
@@ -493,10 +464,7 @@ fn unreadable_task_dir_is_an_error_not_a_panic() {
     assert!(f.alive);
     assert!(f.threads.is_empty());
     let e = f.error.unwrap();
-    assert!(
-        e.starts_with("cannot read ") && e.contains("100/task"),
-        "{e}"
-    );
+    assert!(e.starts_with("cannot read ") && e.contains("100/task"), "{e}");
 }
 
 #[test]
@@ -548,17 +516,11 @@ fn missing_or_empty_root_does_not_panic() {
 #[test]
 fn real_proc_has_this_process() {
     let me = std::process::id() as Pid;
-    let mut s = Sampler::new(SamplerConfig {
-        focus: Some(me),
-        ..SamplerConfig::default()
-    });
+    let mut s = Sampler::new(SamplerConfig { focus: Some(me), ..SamplerConfig::default() });
     s.sample();
     let snap = s.sample();
     let p = find(&snap, me);
-    assert_eq!(
-        Some(p.ppid),
-        rustix::process::getppid().map(|p| p.as_raw_nonzero().get())
-    );
+    assert_eq!(Some(p.ppid), rustix::process::getppid().map(|p| p.as_raw_nonzero().get()));
     assert!(!p.kernel_thread);
     assert!(!p.cmdline.is_empty());
     assert!(p.rss_bytes > 0);
@@ -585,21 +547,14 @@ fn wait_for(rx: &mut SnapshotReceiver, what: impl Fn(&Snapshot) -> bool) -> Arc<
         {
             return s;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for a snapshot"
-        );
+        assert!(Instant::now() < deadline, "timed out waiting for a snapshot");
         std::thread::sleep(Duration::from_millis(5));
     }
 }
 
 #[test]
 fn thread_samples_at_once_then_quickly_and_on_focus() {
-    let h = spawn(SamplerConfig {
-        interval: Duration::from_secs(60),
-        ..SamplerConfig::default()
-    })
-    .unwrap();
+    let h = spawn(SamplerConfig { interval: Duration::from_secs(60), ..SamplerConfig::default() }).unwrap();
     let mut rx = h.snapshots();
     wait_for(&mut rx, |s| s.seq == 1);
     // The quick follow-up, long before the 60 s interval.
@@ -620,11 +575,7 @@ fn thread_samples_at_once_then_quickly_and_on_focus() {
 
 #[test]
 fn paused_thread_does_not_sample() {
-    let h = spawn(SamplerConfig {
-        interval: Duration::from_millis(100),
-        ..SamplerConfig::default()
-    })
-    .unwrap();
+    let h = spawn(SamplerConfig { interval: Duration::from_millis(100), ..SamplerConfig::default() }).unwrap();
     let mut rx = h.snapshots();
     wait_for(&mut rx, |s| s.seq >= 1);
     h.send(Control::Pause(true));
@@ -659,10 +610,7 @@ fn test_panic_hook_kills_the_thread_after_one_sample() {
 #[ignore]
 fn sampler_cost() {
     let me = std::process::id() as Pid;
-    let n: usize = std::env::var("THREADTOP_BENCH_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+    let n: usize = std::env::var("THREADTOP_BENCH_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let parked: Vec<_> = (0..n)
         .map(|i| {
@@ -679,16 +627,10 @@ fn sampler_cost() {
         })
         .collect();
     let runs = 21;
-    for (label, all_threads, focus) in [
-        ("processes", false, None),
-        ("all threads", true, None),
-        ("focus on self", false, Some(me)),
-    ] {
-        let mut s = Sampler::new(SamplerConfig {
-            all_threads,
-            focus,
-            ..SamplerConfig::default()
-        });
+    for (label, all_threads, focus) in
+        [("processes", false, None), ("all threads", true, None), ("focus on self", false, Some(me))]
+    {
+        let mut s = Sampler::new(SamplerConfig { all_threads, focus, ..SamplerConfig::default() });
         let mut snap = s.sample();
         let mut times = Vec::new();
         for _ in 0..runs {
@@ -699,17 +641,8 @@ fn sampler_cost() {
         times.sort();
         let us = times[runs / 2].as_secs_f64() * 1e6;
         let procs = snap.processes.len();
-        let tasks: usize = snap
-            .processes
-            .iter()
-            .map(|p| {
-                if p.kernel_thread {
-                    1
-                } else {
-                    p.num_threads as usize
-                }
-            })
-            .sum();
+        let tasks: usize =
+            snap.processes.iter().map(|p| if p.kernel_thread { 1 } else { p.num_threads as usize }).sum();
         let focus_threads = snap.focus.as_ref().map_or(0, |f| f.threads.len());
         println!(
             "{label:14} median {us:>8.0} µs | {procs} processes: {:.2} µs each | {tasks} tasks: \

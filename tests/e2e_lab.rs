@@ -1,0 +1,81 @@
+//! End-to-end: the lab driven by keys in a pseudo-terminal, and nothing left behind.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Tui, wait_no_demos};
+
+const T: Duration = Duration::from_secs(15);
+
+/// `d` opens the lab on cpu-threads, Enter launches it and the process list selects it; Enter
+/// again opens its threads view.
+fn launch_cpu_threads(tui: &mut Tui) {
+    tui.wait_for("COMMAND", T);
+    tui.send(b"d");
+    tui.wait_for("Lab: launch a demo", T);
+    tui.wait_for("> cpu-threads", T);
+    tui.send(b"\r");
+    tui.wait_selected("tt-cpu-threads", T);
+    tui.send(b"\r");
+    tui.wait_for("cpu-0", T);
+    tui.wait_for("cores in use", T);
+}
+
+#[test]
+fn launch_watch_stop_and_nothing_is_left() {
+    let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    launch_cpu_threads(&mut tui);
+    let me = tui.pid();
+    assert!(!common::live_demo_processes_of(me).is_empty(), "the demo runs as a child of threadtop");
+    // x in the threads view stops the demo that owns it.
+    tui.send(b"x");
+    tui.wait_for("stopping demo", T);
+    let left = wait_no_demos(me, T);
+    assert!(left.is_empty(), "left behind after x: {left:?}");
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+    assert!(tui.terminal_restored());
+}
+
+#[test]
+fn quitting_stops_every_demo() {
+    let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    launch_cpu_threads(&mut tui);
+    let me = tui.pid();
+    // A second demo of another kind, from the threads view.
+    tui.send(b"d");
+    tui.send(b"\x1b[B"); // Down: io-threads
+    tui.send(b"\r");
+    tui.wait_selected("tt-io-threads", T);
+    assert!(common::live_demo_processes_of(me).len() >= 2);
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+    let left = wait_no_demos(me, T);
+    assert!(left.is_empty(), "left behind after q: {left:?}");
+}
+
+#[test]
+fn sigkill_of_threadtop_leaves_no_demo() {
+    let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    launch_cpu_threads(&mut tui);
+    let me = tui.pid();
+    tui.send(b"d");
+    for _ in 0..3 {
+        tui.send(b"\x1b[B"); // Down to cpu-procs
+    }
+    tui.send(b"\r");
+    tui.wait_selected("tt-cpu-proc-0", T);
+    let before = common::live_demo_processes_of(me);
+    assert!(before.len() >= 2, "{before:?}");
+    unsafe { libc::kill(me, libc::SIGKILL) };
+    let _ = tui.wait_exit(T);
+    // Orphans are re-parented: look for any of the PIDs we saw.
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    let alive = |pid: i32| !matches!(common::proc_state(pid), None | Some('Z') | Some('X'));
+    while before.iter().any(|(p, _)| alive(*p)) && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let survivors: Vec<_> = before.iter().filter(|(p, _)| alive(*p)).collect();
+    assert!(survivors.is_empty(), "survived SIGKILL of threadtop: {survivors:?}");
+}
