@@ -63,6 +63,22 @@ pub struct Cli {
     #[arg(short = 'M', long = "no-mouse")]
     pub no_mouse: bool,
 
+    /// No colour (as NO_COLOR does)
+    #[arg(short = 'C', long = "no-color")]
+    pub no_color: bool,
+
+    /// Read this config file instead of ~/.config/threadtop/config.toml
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file: built-in defaults only
+    #[arg(long = "no-config")]
+    pub no_config: bool,
+
+    /// Print the default config file (fully commented) and exit
+    #[arg(long = "print-config")]
+    pub print_config: bool,
+
     /// Read process data from DIR instead of /proc (for tests)
     #[arg(long = "proc-root", value_name = "DIR", hide = true)]
     pub proc_root: Option<PathBuf>,
@@ -112,6 +128,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: bash, zsh or fish
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `threadtop man > threadtop.1`
+    Man,
     /// Inside a demo child process (not for users)
     #[command(name = "__workload", hide = true)]
     Workload {
@@ -123,10 +146,15 @@ pub enum Command {
 impl Cli {
     /// The refresh interval asked for, from `-d` or `--interval`, checked against the minimum.
     pub fn refresh_interval(&self) -> Result<Duration, String> {
+        self.refresh_interval_or(DEFAULT_INTERVAL)
+    }
+
+    /// The interval asked for on the command line, else `default` (from the config file).
+    pub fn refresh_interval_or(&self, default: Duration) -> Result<Duration, String> {
         let interval = match (self.delay, self.interval) {
             (Some(tenths), _) => Duration::from_millis(tenths.saturating_mul(100)),
             (None, Some(d)) => d,
-            (None, None) => DEFAULT_INTERVAL,
+            (None, None) => default,
         };
         if interval < MIN_INTERVAL {
             return Err(format!(
@@ -194,6 +222,14 @@ mod tests {
         let cli = Cli::try_parse_from(["threadtop", "--interval", "250ms"]).unwrap();
         assert_eq!(cli.refresh_interval(), Ok(Duration::from_millis(250)));
         assert!(Cli::try_parse_from(["threadtop", "--interval", "20ms"]).is_err());
+    }
+
+    #[test]
+    fn completions_and_man_parse() {
+        let cli = Cli::try_parse_from(["threadtop", "completions", "zsh"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Completions { shell: clap_complete::Shell::Zsh })));
+        assert!(Cli::try_parse_from(["threadtop", "completions", "tcsh-but-not"]).is_err());
+        assert!(Cli::try_parse_from(["threadtop", "--config", "a", "--no-config"]).is_err());
     }
 
     #[test]

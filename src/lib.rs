@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod config;
 pub mod control;
 pub mod input;
 pub mod lab;

@@ -18,6 +18,7 @@ use crate::app::table::{Column, SortSpec, column_names};
 use crate::app::{Action, App, Effect, Inspect, Options};
 use crate::cli::Cli;
 use crate::collect::sampler::{self, Control, SamplerConfig};
+use crate::config::{Config, ThemeName};
 use crate::control::{self, SignalOutcome};
 use crate::input::keymap::{Keymap, key_to_action};
 use crate::lab::Supervisor;
@@ -28,8 +29,8 @@ use crate::ui::{self, Theme};
 const MAX_EVENTS_PER_FRAME: usize = 512;
 
 /// The interactive monitor. Returns the process exit code.
-pub fn run_tui(cli: &Cli) -> ExitCode {
-    let options = match options_from_cli(cli) {
+pub fn run_tui(cli: &Cli, config: Config) -> ExitCode {
+    let options = match options_from_cli(cli, &config) {
         Ok(o) => o,
         Err(msg) => {
             eprintln!("threadtop: {msg}");
@@ -43,7 +44,7 @@ pub fn run_tui(cli: &Cli) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match run(cli, options) {
+    match run(cli, options, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("threadtop: {e:#}");
@@ -53,10 +54,10 @@ pub fn run_tui(cli: &Cli) -> ExitCode {
 }
 
 /// Start-up options from the command line, with clear messages for bad values.
-pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
-    let interval = cli.refresh_interval()?;
+pub fn options_from_cli(cli: &Cli, config: &Config) -> Result<Options, String> {
+    let interval = cli.refresh_interval_or(config.interval)?;
     let sort = match &cli.sort {
-        None => SortSpec::default(),
+        None => config.sort,
         Some(name) => SortSpec::by(
             Column::parse(name)
                 .ok_or_else(|| format!("unknown sort column '{name}'; use one of {}", column_names()))?,
@@ -65,7 +66,8 @@ pub fn options_from_cli(cli: &Cli) -> Result<Options, String> {
     let pids: Option<HashSet<i32>> = if cli.pids.is_empty() { None } else { Some(cli.pids.iter().copied().collect()) };
     Ok(Options {
         interval,
-        tree: cli.tree,
+        tree: cli.tree || config.tree,
+        columns: config.columns.clone(),
         sort,
         filter: cli.filter.clone().unwrap_or_default(),
         pids,
@@ -97,24 +99,24 @@ pub fn catalog() -> Vec<CatalogEntry> {
         .collect()
 }
 
-fn run(cli: &Cli, options: Options) -> Result<()> {
+fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    let keymap = Keymap::defaults();
+    let keymap = config.keymap.clone();
     let mut app = App::new(options.clone(), keymap.help(), LabState::new(catalog()));
-    let config = SamplerConfig {
+    let sampler_config = SamplerConfig {
         interval: options.interval,
         all_threads: false,
         focus: options.threads_of,
         proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
         pids: None,
     };
-    let sampler = sampler::spawn(config).context("starting the sampler thread")?;
-    let theme = Theme::from_env();
+    let sampler = sampler::spawn(sampler_config).context("starting the sampler thread")?;
+    let theme = if cli.no_color || config.theme == ThemeName::Mono { Theme::mono() } else { Theme::from_env() };
 
     let mut terminal = ratatui::try_init().context("opening the terminal")?;
     install_panic_hook();
     spawn_hangup_watchdog();
-    let mouse = !cli.no_mouse;
+    let mouse = !cli.no_mouse && config.mouse;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }

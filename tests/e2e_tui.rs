@@ -324,3 +324,24 @@ fn readonly_leaves_the_process_alone() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_remapped_key_drives_the_action_and_shows_in_help() {
+    let dir = std::env::temp_dir().join(format!("threadtop-e2e-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, "[keys.all]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+    let mut tui = Tui::start(&["--config", cfg.to_str().unwrap()], &[], 120, 40);
+    tui.wait_for("COMMAND", T);
+    tui.send(b"q");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(proc_state(tui.pid()).is_some(), "q no longer quits");
+    tui.send(b"?");
+    tui.wait_for("Keys (from the live keymap)", T);
+    tui.send(b"\x1b[6~"); // PgDn to the end of the key list
+    tui.send(b"\x1b[6~");
+    tui.wait_for("F10 Ctrl-c Q quit", T);
+    tui.send(b"\x1b");
+    tui.send(b"Q");
+    assert!(tui.wait_exit(T).success());
+}

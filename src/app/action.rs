@@ -57,10 +57,11 @@ pub enum Command {
     FullCommand,
     Yes,
     No,
+    CpuGraph,
 }
 
 impl Command {
-    pub const ALL: [Command; 48] = [
+    pub const ALL: [Command; 49] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -109,6 +110,7 @@ impl Command {
         Command::FullCommand,
         Command::Yes,
         Command::No,
+        Command::CpuGraph,
     ];
 
     /// The action's name in config files and the help screen.
@@ -162,6 +164,7 @@ impl Command {
             Command::FullCommand => "full_command",
             Command::Yes => "yes",
             Command::No => "no",
+            Command::CpuGraph => "cpu_graph",
         }
     }
 

@@ -12,7 +12,7 @@ pub mod tree;
 pub mod view;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -105,6 +105,8 @@ pub struct Options {
     pub readonly: bool,
     /// threadtop's own PID, which it refuses to signal.
     pub self_pid: Pid,
+    /// The process list's columns, in order.
+    pub columns: Vec<Column>,
 }
 
 impl Default for Options {
@@ -119,6 +121,7 @@ impl Default for Options {
             threads_of: None,
             readonly: false,
             self_pid: -1,
+            columns: Column::ALL.to_vec(),
         }
     }
 }
@@ -228,7 +231,21 @@ pub struct App {
     pub user_choices: Vec<String>,
     /// Where the UI drew things, for mouse clicks.
     pub hit: RefCell<HitMap>,
+    /// `v`: the CPU history graph (list) or the process's CPU sparkline (threads view).
+    pub show_graph: bool,
+    /// Total and per-core busy % at each of the last samples, oldest first.
+    pub cpu_history: VecDeque<CpuPoint>,
 }
+
+/// CPU use at one sample, for the history graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CpuPoint {
+    pub total: f32,
+    pub cores: Vec<f32>,
+}
+
+/// Samples of CPU history kept (10 minutes at the default 1 s).
+pub const CPU_HISTORY_LEN: usize = 600;
 
 impl App {
     pub fn new(options: Options, help: KeyHelp, lab: LabState) -> App {
@@ -268,6 +285,8 @@ impl App {
             text_view: None,
             user_choices: Vec::new(),
             hit: RefCell::new(HitMap::default()),
+            show_graph: false,
+            cpu_history: VecDeque::new(),
         };
         if let Some(pid) = app.options.threads_of {
             app.view = View::Threads;
@@ -362,7 +381,16 @@ impl App {
     }
 
     fn apply_sample(&mut self, snap: Arc<Snapshot>) {
+        let new_data = snap.seq != self.snapshot.seq;
         self.snapshot = snap;
+        if new_data && !self.snapshot.system.cpus.is_empty() {
+            if self.cpu_history.len() == CPU_HISTORY_LEN {
+                self.cpu_history.pop_front();
+            }
+            let sys = &self.snapshot.system;
+            self.cpu_history
+                .push_back(CpuPoint { total: sys.total.busy(), cores: sys.cpus.iter().map(|c| c.busy()).collect() });
+        }
         if self.status.as_ref().is_some_and(|s| self.snapshot.seq >= s.until_seq) {
             self.status = None;
         }
@@ -486,6 +514,10 @@ impl App {
             }
             Command::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
+                return Vec::new();
+            }
+            Command::CpuGraph if self.view != View::Lab => {
+                self.show_graph = !self.show_graph;
                 return Vec::new();
             }
             Command::StopAllDemos => {

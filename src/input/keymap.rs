@@ -65,6 +65,46 @@ impl Key {
         Key { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL) }
     }
 
+    /// Reads a key as written in config files: `q`, `Space`, `F5`, `Ctrl-c` (also `C-c`), `Enter`.
+    pub fn parse(s: &str) -> Option<Key> {
+        let (ctrl, rest) =
+            match s.strip_prefix("Ctrl-").or_else(|| s.strip_prefix("C-")).or_else(|| s.strip_prefix("ctrl-")) {
+                Some(r) => (true, r),
+                None => (false, s),
+            };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "space" => KeyCode::Char(' '),
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "backspace" => KeyCode::Backspace,
+                "tab" => KeyCode::Tab,
+                "shift-tab" | "backtab" => KeyCode::BackTab,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "del" | "delete" => KeyCode::Delete,
+                "ins" | "insert" => KeyCode::Insert,
+                f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCode::F(n),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+        };
+        if ctrl && !matches!(code, KeyCode::Char(c) if c.is_ascii_alphabetic()) {
+            return None;
+        }
+        Some(Key { code, ctrl })
+    }
+
     /// How the key is written in help, the bar and config files: `q`, `F10`, `Ctrl-c`, `Enter`.
     pub fn label(self) -> String {
         let base = match self.code {
@@ -148,6 +188,7 @@ pub fn describe(cmd: Command) -> &'static str {
         Command::Environment => "the process's environment",
         Command::OpenFiles => "open files and sockets",
         Command::FullCommand => "the whole command line",
+        Command::CpuGraph => "CPU history graph (list) / CPU sparkline (threads view)",
         Command::Yes => "confirm",
         Command::No => "cancel",
     }
@@ -302,11 +343,21 @@ impl Keymap {
             (Key::ch('l'), Threads, C::OpenFiles),
             (Key::ch('w'), Processes, C::FullCommand),
             (Key::ch('w'), Threads, C::FullCommand),
+            (Key::ch('v'), Processes, C::CpuGraph),
+            (Key::ch('v'), Threads, C::CpuGraph),
             (Key::ch('q'), All, C::Quit),
             (Key::plain(K::F(10)), All, C::Quit),
             (Key::ctrl('c'), All, C::Quit),
         ];
         Keymap { bindings: table.iter().map(|&(key, scope, command)| Binding { key, scope, command }).collect() }
+    }
+
+    /// Binds `key` in `scope` to `command`, replacing what it did there; None unbinds it.
+    pub fn bind(&mut self, scope: Scope, key: Key, command: Option<Command>) {
+        self.bindings.retain(|b| !(b.key == key && b.scope == scope));
+        if let Some(command) = command {
+            self.bindings.push(Binding { key, scope, command });
+        }
     }
 
     /// The command a key means in a view: a binding for that view wins over one for all views.
@@ -421,6 +472,25 @@ mod tests {
         assert_eq!(km.lookup(View::Lab, Key::plain(KeyCode::Left)), Some(Command::Left));
         // `k` is htop's kill: not a movement key.
         assert_ne!(km.lookup(View::Processes, Key::ch('k')), Some(Command::Up));
+    }
+
+    #[test]
+    fn keys_parse_as_written_in_config_files() {
+        assert_eq!(Key::parse("q"), Some(Key::ch('q')));
+        assert_eq!(Key::parse("Q"), Some(Key::ch('Q')));
+        assert_eq!(Key::parse("Space"), Some(Key::ch(' ')));
+        assert_eq!(Key::parse("F10"), Some(Key::plain(KeyCode::F(10))));
+        assert_eq!(Key::parse("Ctrl-c"), Some(Key::ctrl('c')));
+        assert_eq!(Key::parse("C-C"), Some(Key::ctrl('c')));
+        assert_eq!(Key::parse("PgDn"), Some(Key::plain(KeyCode::PageDown)));
+        assert_eq!(Key::parse("F13"), None);
+        assert_eq!(Key::parse("Ctrl-F1"), None);
+        assert_eq!(Key::parse("Hyper-q"), None);
+        assert_eq!(Key::parse(""), None);
+        // Every label the help prints parses back to the same key.
+        for b in Keymap::defaults().bindings {
+            assert_eq!(Key::parse(&b.key.label()), Some(b.key), "{}", b.key.label());
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod dialogs;
 pub mod footer;
 pub mod format;
+pub mod graph;
 pub mod header;
 pub mod help;
 pub mod lab;
@@ -30,7 +31,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let (body, status, bar) = split_footer(area);
     match app.view {
         View::Processes => {
-            let rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
+            let mut rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
+            if app.show_graph {
+                let h = graph::chart_height(rest.height);
+                graph::render_cpu_history(buf, Rect { height: h, ..rest }, app, theme);
+                rest = Rect { y: rest.y + h, height: rest.height - h, ..rest };
+            }
             processes::render(buf, rest, app, theme);
         }
         View::Threads => threads::render(buf, body, app, theme),

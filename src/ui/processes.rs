@@ -8,9 +8,10 @@ use crate::app::table::{Column, display_command};
 use crate::ui::format::{fmt_bytes, fmt_percent, fmt_time_plus, sanitize};
 use crate::ui::{Theme, cell, fill_line, put};
 
-/// Columns that fit in `width`, dropping the least important first; COMMAND keeps ≥ 10 columns.
-pub fn visible_columns(width: u16) -> Vec<Column> {
-    let mut cols: Vec<Column> = Column::ALL.to_vec();
+/// The chosen columns that fit in `width`, dropping the least important first; COMMAND keeps
+/// at least 10 columns.
+pub fn visible_columns(chosen: &[Column], width: u16) -> Vec<Column> {
+    let mut cols: Vec<Column> = chosen.to_vec();
     let need = |cols: &[Column]| -> u16 {
         cols.iter().filter(|c| **c != Column::Command).map(|c| c.width() + 1).sum::<u16>() + 10
     };
@@ -29,7 +30,12 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let cols = visible_columns(area.width);
+    let cols = visible_columns(&app.options.columns, area.width);
+    // COMMAND takes what the columns after it leave.
+    let command_w = |x: u16, after: &[Column]| {
+        let rest: u16 = after.iter().map(|c| c.width() + 1).sum();
+        area.right().saturating_sub(x).saturating_sub(rest)
+    };
     let list = &app.list;
     // Header row.
     fill_line(buf, area, area.y, theme.table_header);
@@ -39,8 +45,8 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     hit.body_y = area.y + 1;
     hit.body_h = area.height - 1;
     hit.columns.clear();
-    for &c in &cols {
-        let w = if c == Column::Command { area.right().saturating_sub(x) } else { c.width() };
+    for (n, &c) in cols.iter().enumerate() {
+        let w = if c == Column::Command { command_w(x, &cols[n + 1..]) } else { c.width() };
         if let Some(i) = Column::ALL.iter().position(|&k| k == c) {
             hit.columns.push((x, x + w + 1, i));
         }
@@ -93,8 +99,8 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             fill_line(buf, body, y, theme.selected);
         }
         let mut x = body.x;
-        for &c in &cols {
-            let w = if c == Column::Command { body.right().saturating_sub(x) } else { c.width() };
+        for (n, &c) in cols.iter().enumerate() {
+            let w = if c == Column::Command { command_w(x, &cols[n + 1..]) } else { c.width() };
             let text: String = match (c, thread) {
                 (Column::Pid, Some(t)) => t.tid.to_string(),
                 (Column::Pid, None) => p.pid.to_string(),

@@ -168,3 +168,58 @@ fn no_color_theme_has_no_colors() {
         assert_eq!(c.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn mono_theme_processes_80x24() {
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let app = app();
+    term.draw(|f| draw(f, &app, &Theme::mono())).unwrap();
+    insta::assert_snapshot!(term.backend());
+    for c in term.backend().buffer().content() {
+        assert_eq!((c.fg, c.bg), (ratatui::style::Color::Reset, ratatui::style::Color::Reset));
+    }
+}
+
+#[test]
+fn configured_columns_in_their_order() {
+    use crate::app::table::Column;
+    let help: KeyHelp = Keymap::defaults().help();
+    let opts = Options { columns: vec![Column::Pid, Column::Command, Column::Cpu], ..Options::default() };
+    let mut app = App::new(opts, help, LabState::new(catalog()));
+    app.update(Action::Sample(Arc::new(snapshot(1))));
+    let term = render(&app, 60, 12);
+    let text = term.backend().to_string();
+    let header = text.lines().find(|l| l.contains("PID")).unwrap();
+    let (p, c, u) = (header.find("PID").unwrap(), header.find("COMMAND").unwrap(), header.find("CPU%").unwrap());
+    assert!(p < c && c < u, "{header}");
+    assert!(!header.contains("USER"));
+    let row = text.lines().find(|l| l.contains(" 300 ")).unwrap();
+    assert!(row.trim_end().trim_end_matches('"').ends_with("180"), "CPU% last: {row}");
+}
+
+#[test]
+fn cpu_history_graph_and_cores_sparkline() {
+    let mut app = app();
+    for seq in 2..40u64 {
+        let mut s = snapshot(seq);
+        let wave = ((seq as f32) * 0.4).sin() * 40.0 + 50.0;
+        s.system.cpus[0].user = wave;
+        s.system.cpus[1].user = 100.0 - wave;
+        s.system.total.user = 50.0;
+        app.update(Action::Sample(Arc::new(s)));
+    }
+    app.update(Action::Cmd(Command::CpuGraph));
+    assert!(app.show_graph);
+    insta::assert_snapshot!("cpu_graph_100x40", render(&app, 100, 40).backend());
+    let mut app = threads_app();
+    for seq in 4..30u64 {
+        let mut s = snapshot(seq);
+        let mut f = focus_worker();
+        f.cores_in_use = (seq % 3) as f64 * 0.9;
+        s.focus = Some(f);
+        app.update(Action::Sample(Arc::new(s)));
+    }
+    app.update(Action::Cmd(Command::CpuGraph));
+    let text = render(&app, 120, 40).backend().to_string();
+    assert!(text.contains("cores in use, last"), "{text}");
+}

@@ -47,6 +47,10 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut y = area.y;
     render_summary(buf, Rect { y, height: summary_h, ..area }, app, t, theme);
     y += summary_h;
+    if app.show_graph && area.height >= summary_h + 8 {
+        crate::ui::graph::render_cores_sparkline(buf, Rect { y, height: 1, ..area }, app, theme);
+        y += 1;
+    }
     if map_h > 0 {
         render_core_map(buf, Rect { y, height: map_h, ..area }, app, t, theme, map_cols);
         y += map_h;
