@@ -205,8 +205,9 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
         (Command::Enter, View::Processes) => "Threads",
         (Command::Enter, View::Lab) => "Launch",
         (Command::Back, View::Threads | View::Lab) => "Back",
-        (Command::Increase, View::Lab) => "N+",
-        (Command::Decrease, View::Lab) => "N-",
+        (Command::Increase, View::Lab) => "More",
+        (Command::Decrease, View::Lab) => "Fewer",
+        (Command::Left, View::Lab) => "Shorter",
         (Command::Right, View::Lab) => "Longer",
         (Command::StopDemo, View::Lab) => "Stop",
         (Command::OpenLab, View::Processes | View::Threads) => "Lab",
@@ -219,7 +220,7 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
 }
 
 /// The order of the function bar, per view.
-const BAR: [Command; 16] = [
+const BAR: [Command; 17] = [
     Command::Help,
     Command::Search,
     Command::Filter,
@@ -232,6 +233,7 @@ const BAR: [Command; 16] = [
     Command::Back,
     Command::Increase,
     Command::Decrease,
+    Command::Left,
     Command::Right,
     Command::StopDemo,
     Command::OpenLab,

@@ -118,7 +118,7 @@ fn render_core_map(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, th
         area,
         area.x,
         area.y,
-        "Core map: this process's threads running now, on the core they last ran on",
+        "Core map: this process's threads in state R (running or ready to run), by the core they last ran on",
         theme.title,
     );
     let cpus = &app.snapshot.system.cpus;
@@ -231,9 +231,9 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         if hist_w >= 8
             && let Some(h) = t.history.get(&th.tid)
         {
-            // Newest at the right edge of the strip.
+            // Oldest at the left, newest at the right end: the strip grows, then scrolls.
             let n = h.len().min(hist_w);
-            let start = x + (hist_w - n) as u16;
+            let start = x;
             let mut tmp = [0u8; 4];
             for (j, &s) in h.iter().skip(h.len() - n).enumerate() {
                 let st = if selected { theme.selected } else { theme.state(s) };
