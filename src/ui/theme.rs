@@ -119,12 +119,100 @@ impl Theme {
         }
     }
 
-    /// Colour unless `NO_COLOR` is set (to anything non-empty), as no-color.org asks.
-    pub fn from_env() -> Theme {
-        match std::env::var_os("NO_COLOR") {
-            Some(v) if !v.is_empty() => Theme::mono(),
-            _ => Theme::colored(),
+    /// For terminals with 256 colours or more: softer tones from the 256-colour cube, picked to
+    /// read on dark and light backgrounds alike.
+    pub fn rich() -> Theme {
+        let fg = |c: u8| Style::new().fg(Color::Indexed(c));
+        Theme {
+            label: fg(38),
+            dim: fg(244),
+            bar_user: fg(70),
+            bar_nice: fg(33),
+            bar_system: fg(160),
+            bar_irq: fg(178),
+            bar_steal: fg(170),
+            bar_mem: fg(70),
+            bar_swap: fg(160),
+            table_header: Style::new().fg(Color::Indexed(16)).bg(Color::Indexed(71)),
+            sorted_header: Style::new().fg(Color::Indexed(16)).bg(Color::Indexed(80)).add_modifier(Modifier::BOLD),
+            selected: Style::new().fg(Color::Indexed(16)).bg(Color::Indexed(80)),
+            tagged: fg(172).add_modifier(Modifier::BOLD),
+            thread_row: fg(71),
+            kernel_row: fg(67),
+            exited_row: fg(244).add_modifier(Modifier::CROSSED_OUT),
+            status: fg(38),
+            error: fg(160).add_modifier(Modifier::BOLD),
+            bar_label: Style::new().fg(Color::Indexed(16)).bg(Color::Indexed(80)),
+            title: fg(38).add_modifier(Modifier::BOLD),
+            state_run: fg(70).add_modifier(Modifier::BOLD),
+            state_sleep: fg(244),
+            state_disk: fg(160).add_modifier(Modifier::BOLD),
+            state_stop: fg(178),
+            state_zombie: fg(170).add_modifier(Modifier::BOLD),
+            state_idle: fg(244),
+            border: fg(244),
+            ..Theme::colored()
         }
+    }
+
+    /// Colour unless `NO_COLOR` is set (to anything non-empty), as no-color.org asks; the
+    /// 256-colour palette where TERM or COLORTERM say the terminal has it, else the 16 ANSI colours.
+    pub fn from_env() -> Theme {
+        let var = |k: &str| std::env::var(k).unwrap_or_default();
+        Theme::choose(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()), &var("TERM"), &var("COLORTERM"))
+    }
+
+    /// The theme for these environment values (pure, for tests).
+    pub fn choose(no_color: bool, term: &str, colorterm: &str) -> Theme {
+        if no_color || term == "dumb" {
+            Theme::mono()
+        } else if matches!(colorterm, "truecolor" | "24bit") || term.contains("256color") || term.contains("direct") {
+            Theme::rich()
+        } else {
+            Theme::colored()
+        }
+    }
+
+    /// Every colour this theme uses (for tests of what a terminal can show).
+    pub fn colors(&self) -> Vec<Color> {
+        [
+            self.label,
+            self.text,
+            self.dim,
+            self.value,
+            self.bar_bracket,
+            self.bar_user,
+            self.bar_nice,
+            self.bar_system,
+            self.bar_irq,
+            self.bar_steal,
+            self.bar_mem,
+            self.bar_swap,
+            self.table_header,
+            self.sorted_header,
+            self.selected,
+            self.tagged,
+            self.thread_row,
+            self.kernel_row,
+            self.exited_row,
+            self.main_thread,
+            self.status,
+            self.error,
+            self.bar_key,
+            self.bar_label,
+            self.title,
+            self.state_run,
+            self.state_sleep,
+            self.state_disk,
+            self.state_stop,
+            self.state_zombie,
+            self.state_idle,
+            self.border,
+        ]
+        .iter()
+        .flat_map(|s| [s.fg, s.bg])
+        .flatten()
+        .collect()
     }
 
     /// The style and letter of a thread or process state in history strips.
@@ -138,5 +226,21 @@ impl Theme {
             'I' => self.state_idle,
             _ => self.text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminal_decides_the_palette() {
+        let is16 = |c: &Color| !matches!(c, Color::Indexed(_) | Color::Rgb(..));
+        assert!(Theme::choose(false, "xterm", "").colors().iter().all(is16), "16-colour terminals get 16 colours");
+        assert!(Theme::choose(false, "screen", "").colors().iter().all(is16));
+        assert!(Theme::choose(false, "xterm-256color", "").colors().iter().any(|c| matches!(c, Color::Indexed(_))));
+        assert!(Theme::choose(false, "xterm", "truecolor").colors().iter().any(|c| matches!(c, Color::Indexed(_))));
+        assert!(Theme::choose(true, "xterm-256color", "truecolor").colors().is_empty(), "NO_COLOR: none at all");
+        assert!(Theme::choose(false, "dumb", "").colors().is_empty());
     }
 }
