@@ -14,10 +14,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::app::table::{Column, SortSpec, column_names, compare, display_command};
 use crate::cli::Cli;
 use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDetail};
 use crate::collect::system::identity;
 use crate::collect::{Sampler, SamplerConfig};
+use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
@@ -30,13 +32,15 @@ const USAGE: u8 = 2;
 /// monitor hides them by default. Global `-p`, `-u` and `-F` filter it, and `-s` sorts it when
 /// `--sort` is not given.
 pub fn snapshot(cli: &Cli, json: bool, sort: Option<&str>, limit: Option<usize>) -> ExitCode {
-    let key = match sort.or(cli.sort.as_deref()).map(SortKey::parse) {
-        None => SortKey::Cpu,
-        Some(Ok(k)) => k,
-        Some(Err(msg)) => {
-            print_err(&msg);
-            return ExitCode::from(USAGE);
-        }
+    let key = match sort.or(cli.sort.as_deref()) {
+        None => Column::Cpu,
+        Some(name) => match Column::parse(name) {
+            Some(c) => c,
+            None => {
+                print_err(&format!("unknown sort column '{name}'; valid columns: {}", column_names()));
+                return ExitCode::from(USAGE);
+            }
+        },
     };
     let mut sampler = Sampler::new(SamplerConfig {
         proc_root: proc_root(cli),
@@ -117,11 +121,11 @@ pub fn info(json: bool) -> ExitCode {
         format!(
             "CPU:     {}\nCores:   {physical} physical, {} logical\nOS:      {}\nKernel:  {}\n\
              Arch:    {}\nMemory:  {} ({} bytes)\n",
-            escape_control(&id.cpu_model),
+            sanitize(&id.cpu_model),
             id.logical_cores,
-            escape_control(&id.os),
-            escape_control(&id.kernel),
-            escape_control(&id.arch),
+            sanitize(&id.os),
+            sanitize(&id.kernel),
+            sanitize(&id.arch),
             fmt_bytes_long(id.memory_bytes),
             id.memory_bytes,
         )
@@ -155,100 +159,31 @@ fn check_focus(snap: &Snapshot, pid: Pid, second: bool) -> Result<&FocusSample, 
     Ok(focus)
 }
 
-/// A column of the process table to sort by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    Pid,
-    User,
-    Priority,
-    Nice,
-    Virt,
-    Res,
-    State,
-    Cpu,
-    Mem,
-    Threads,
-    Time,
-    Command,
-}
-
-pub const SORT_COLUMNS: &str = "PID, USER, PRI, NI, VIRT, RES, S, CPU, MEM, THR, TIME, COMMAND";
-
-impl SortKey {
-    /// A column name as on the table's header, any case; `CPU%`, `MEM%` and `TIME+` too.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let key = match s.trim().to_ascii_uppercase().as_str() {
-            "PID" => Self::Pid,
-            "USER" => Self::User,
-            "PRI" | "PRIORITY" => Self::Priority,
-            "NI" | "NICE" => Self::Nice,
-            "VIRT" => Self::Virt,
-            "RES" | "RSS" => Self::Res,
-            "S" | "STATE" => Self::State,
-            "CPU" | "CPU%" => Self::Cpu,
-            "MEM" | "MEM%" => Self::Mem,
-            "THR" | "THREADS" => Self::Threads,
-            "TIME" | "TIME+" => Self::Time,
-            "COMMAND" | "CMD" => Self::Command,
-            _ => {
-                return Err(format!("unknown sort column '{s}'; valid columns: {SORT_COLUMNS}"));
-            }
-        };
-        Ok(key)
-    }
-
-    /// Big numbers first for the amounts (as htop), A-Z and low PIDs first for the rest.
-    pub fn descending(self) -> bool {
-        matches!(self, Self::Virt | Self::Res | Self::Cpu | Self::Mem | Self::Threads | Self::Time)
-    }
-}
-
-/// The text in the COMMAND column: the command line, or the name when there is none.
-pub fn command_of(p: &ProcessSample) -> &str {
-    if p.cmdline.is_empty() { &p.name } else { &p.cmdline }
-}
-
-/// Sorts by `key` in its natural direction; ties go to the lower PID so the order is stable.
-pub fn sort_processes(rows: &mut [&ProcessSample], key: SortKey) {
-    rows.sort_by(|a, b| {
-        let ord = match key {
-            SortKey::Pid => a.pid.cmp(&b.pid),
-            SortKey::User => a.user.cmp(&b.user),
-            SortKey::Priority => a.priority.cmp(&b.priority),
-            SortKey::Nice => a.nice.cmp(&b.nice),
-            SortKey::Virt => a.virt_bytes.cmp(&b.virt_bytes),
-            SortKey::Res => a.rss_bytes.cmp(&b.rss_bytes),
-            SortKey::State => a.state.cmp(&b.state),
-            SortKey::Cpu => a.cpu_percent.total_cmp(&b.cpu_percent),
-            SortKey::Mem => a.rss_bytes.cmp(&b.rss_bytes),
-            SortKey::Threads => a.num_threads.cmp(&b.num_threads),
-            SortKey::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
-            SortKey::Command => command_of(a).cmp(command_of(b)),
-        };
-        let ord = if key.descending() { ord.reverse() } else { ord };
-        ord.then(a.pid.cmp(&b.pid))
-    });
+/// Sorts like the monitor does: the column's natural direction, ties by ascending PID.
+fn sort_processes(rows: &mut [&ProcessSample], column: Column) {
+    let sort = SortSpec::by(column);
+    rows.sort_by(|a, b| compare(a, b, sort));
 }
 
 fn processes_table(rows: &[&ProcessSample]) -> String {
     let mut out = String::with_capacity(64 + rows.len() * 120);
-    out.push_str("    PID USER       PRI  NI  VIRT   RES S  CPU%  MEM%  THR     TIME+ COMMAND\n");
+    out.push_str("    PID USER       PRI  NI   VIRT    RES S  CPU%  MEM%  THR     TIME+ COMMAND\n");
     for p in rows {
         let _ = writeln!(
             out,
-            "{:>7} {:<9} {:>4} {:>3} {:>5} {:>5} {} {:>5.1} {:>5.1} {:>4} {:>9} {}",
+            "{:>7} {:<9} {:>4} {:>3} {:>6} {:>6} {} {:>5.1} {:>5.1} {:>4} {:>9} {}",
             p.pid,
-            fit(&escape_control(&p.user), 9),
+            fit(&sanitize(&p.user), 9),
             fmt_priority(p.priority),
             p.nice,
             fmt_bytes(p.virt_bytes),
             fmt_bytes(p.rss_bytes),
-            escape_control(&p.state.to_string()),
+            sanitize(&p.state.to_string()),
             p.cpu_percent,
             p.mem_percent,
             p.num_threads,
-            fmt_cpu_time(p.cpu_time_ms),
-            escape_control(command_of(p)),
+            fmt_time_plus(p.cpu_time_ms),
+            sanitize(&display_command(p)),
         );
     }
     out
@@ -304,14 +239,14 @@ fn threads_table(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
             out,
             "PID {}  {}  state {}  {} threads  RES {}  VIRT {} (shared by all threads)  {:.2} cores in use",
             p.pid,
-            escape_control(&p.name),
-            escape_control(&p.state.to_string()),
+            sanitize(&p.name),
+            sanitize(&p.state.to_string()),
             p.num_threads,
             fmt_bytes(p.rss_bytes),
             fmt_bytes(p.virt_bytes),
             f.cores_in_use,
         );
-        let _ = writeln!(out, "command: {}", escape_control(command_of(p)));
+        let _ = writeln!(out, "command: {}", sanitize(&display_command(p)));
     }
     out.push_str("    TID NAME             S  CPU%     TIME+   P  VCSW/s NVCSW/s WAIT%  NI  PRI\n");
     let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
@@ -322,10 +257,10 @@ fn threads_table(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
             "{}{:>6} {:<16} {} {:>5.1} {:>9} {:>3} {:>7} {:>7} {:>5} {:>3} {:>4}",
             if t.is_main { '*' } else { ' ' },
             th.tid,
-            fit(&escape_control(&th.name), 16),
-            escape_control(&th.state.to_string()),
+            fit(&sanitize(&th.name), 16),
+            sanitize(&th.state.to_string()),
             th.cpu_percent,
-            fmt_cpu_time(th.cpu_time_ms),
+            fmt_time_plus(th.cpu_time_ms),
             th.last_cpu,
             opt(t.voluntary_per_sec),
             opt(t.nonvoluntary_per_sec),
@@ -424,29 +359,6 @@ fn print_err(msg: &str) {
     let _ = writeln!(io::stderr().lock(), "threadtop: {msg}");
 }
 
-/// Makes control characters visible: C0 as caret notation (ESC is `^[`, newline `^J`), DEL as
-/// `^?`, C1 (which some terminals also obey) as `\u{9b}`. Other text is unchanged.
-pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\0'..='\x1f' => {
-                out.push('^');
-                out.push(char::from(c as u8 + 0x40));
-            }
-            '\x7f' => out.push_str("^?"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// At most `width` characters; a cut one ends in `+` (as htop does for user names).
 fn fit(s: &str, width: usize) -> Cow<'_, str> {
     if s.chars().count() <= width {
@@ -457,45 +369,9 @@ fn fit(s: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The kernel's priority; -100 (the top real-time priority) shown as `RT`, as htop does.
-pub fn fmt_priority(priority: i64) -> String {
-    if priority <= -100 { "RT".to_string() } else { priority.to_string() }
-}
-
-/// Bytes in binary units, at most 5 characters: `512K`, `12.3M`, `640M`, `1.5G`.
-pub fn fmt_bytes(bytes: u64) -> String {
-    const K: f64 = 1024.0;
-    if bytes == 0 {
-        return "0".to_string();
-    }
-    let kib = bytes as f64 / K;
-    if kib < K {
-        return format!("{}K", kib.ceil() as u64);
-    }
-    let mut v = kib / K;
-    for unit in ["M", "G", "T", "P"] {
-        if v < 9.95 {
-            return format!("{v:.1}{unit}");
-        }
-        if v < K - 0.5 {
-            return format!("{v:.0}{unit}");
-        }
-        v /= K;
-    }
-    format!("{v:.0}E")
-}
-
 fn fmt_bytes_long(bytes: u64) -> String {
     let gib = bytes as f64 / (1024.0 * 1024.0 * 1024.0);
     if gib >= 1.0 { format!("{gib:.1} GiB") } else { format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0)) }
-}
-
-/// CPU time as htop's TIME+: `M:SS.hh`, or `HhMM:SS` from an hour on.
-pub fn fmt_cpu_time(ms: u64) -> String {
-    let centis = ms / 10;
-    let secs = centis / 100;
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 { format!("{h}h{m:02}:{s:02}") } else { format!("{m}:{s:02}.{:02}", centis % 100) }
 }
 
 #[cfg(test)]
@@ -521,29 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn sort_keys_parse_any_case() {
-        for (s, k) in [
-            ("pid", SortKey::Pid),
-            ("Cpu", SortKey::Cpu),
-            ("CPU%", SortKey::Cpu),
-            ("mem", SortKey::Mem),
-            ("TIME+", SortKey::Time),
-            ("s", SortKey::State),
-            ("thr", SortKey::Threads),
-            ("command", SortKey::Command),
-            ("NI", SortKey::Nice),
-            ("pri", SortKey::Priority),
-            ("virt", SortKey::Virt),
-            ("res", SortKey::Res),
-            ("user", SortKey::User),
-        ] {
-            assert_eq!(SortKey::parse(s), Ok(k), "{s}");
-        }
-        let e = SortKey::parse("bogus").unwrap_err();
-        assert!(e.contains("bogus") && e.contains(SORT_COLUMNS));
-    }
-
-    #[test]
     fn sorting_by_every_column_with_pid_tie_break() {
         let a = proc(3, 50.0, 100, "zed", "b");
         let b = proc(1, 50.0, 300, "amy", "c");
@@ -554,29 +407,16 @@ mod tests {
             sort_processes(&mut r, key);
             r.iter().map(|p| p.pid).collect::<Vec<_>>()
         };
-        assert_eq!(order(SortKey::Cpu), [1, 3, 2]);
-        assert_eq!(order(SortKey::Mem), [1, 2, 3]);
-        assert_eq!(order(SortKey::Res), [1, 2, 3]);
-        assert_eq!(order(SortKey::Virt), [1, 2, 3]);
-        assert_eq!(order(SortKey::Pid), [1, 2, 3]);
-        assert_eq!(order(SortKey::User), [1, 2, 3]);
-        assert_eq!(order(SortKey::Command), [2, 3, 1]);
-        assert_eq!(order(SortKey::Time), [3, 2, 1]);
-        assert_eq!(order(SortKey::Threads), [3, 2, 1]);
-        assert_eq!(order(SortKey::State), [1, 2, 3]);
-        assert_eq!(order(SortKey::Nice), [1, 2, 3]);
-        assert_eq!(order(SortKey::Priority), [1, 2, 3]);
-    }
-
-    #[test]
-    fn control_characters_are_made_visible() {
-        assert_eq!(escape_control("plain name"), "plain name");
-        assert!(matches!(escape_control("plain"), Cow::Borrowed(_)));
-        assert_eq!(escape_control("\x1b[31mred"), "^[[31mred");
-        assert_eq!(escape_control("a\nb\tc\0"), "a^Jb^Ic^@");
-        assert_eq!(escape_control("del\x7f"), "del^?");
-        assert_eq!(escape_control("csi\u{9b}2J"), "csi\\u{9b}2J");
-        assert_eq!(escape_control("naïve ✓"), "naïve ✓");
+        assert_eq!(order(Column::Cpu), [1, 3, 2]);
+        assert_eq!(order(Column::Mem), [1, 2, 3]);
+        assert_eq!(order(Column::Res), [1, 2, 3]);
+        assert_eq!(order(Column::Virt), [1, 2, 3]);
+        assert_eq!(order(Column::Pid), [1, 2, 3]);
+        assert_eq!(order(Column::User), [1, 2, 3]);
+        assert_eq!(order(Column::Command), [2, 3, 1]);
+        assert_eq!(order(Column::Time), [3, 2, 1]);
+        assert_eq!(order(Column::Threads), [3, 2, 1]);
+        assert_eq!(order(Column::State), [1, 2, 3]);
     }
 
     #[test]
@@ -588,33 +428,9 @@ mod tests {
     }
 
     #[test]
-    fn human_units() {
-        assert_eq!(fmt_bytes(0), "0");
-        assert_eq!(fmt_bytes(1), "1K");
-        assert_eq!(fmt_bytes(512 * 1024), "512K");
-        assert_eq!(fmt_bytes(1024 * 1024), "1.0M");
-        assert_eq!(fmt_bytes(12_900_000), "12M");
-        assert_eq!(fmt_bytes(640 << 20), "640M");
-        assert_eq!(fmt_bytes(1023 << 20), "1023M");
-        assert_eq!(fmt_bytes((1023 << 20) + (600 << 10)), "1.0G");
-        assert_eq!(fmt_bytes(3 << 29), "1.5G");
-        assert_eq!(fmt_bytes(20 << 40), "20T");
-        assert_eq!(fmt_bytes(u64::MAX), "16E");
-        for shift in 0..64 {
-            assert!(fmt_bytes(1 << shift).len() <= 5, "{}", fmt_bytes(1 << shift));
-        }
+    fn long_memory_units() {
         assert_eq!(fmt_bytes_long(24 << 30), "24.0 GiB");
-    }
-
-    #[test]
-    fn cpu_time_like_htop() {
-        assert_eq!(fmt_cpu_time(0), "0:00.00");
-        assert_eq!(fmt_cpu_time(1234), "0:01.23");
-        assert_eq!(fmt_cpu_time(61_500), "1:01.50");
-        assert_eq!(fmt_cpu_time(3_600_000 + 2 * 60_000 + 3_000), "1h02:03");
-        assert_eq!(fmt_priority(20), "20");
-        assert_eq!(fmt_priority(-100), "RT");
-        assert_eq!(fmt_priority(-51), "-51");
+        assert_eq!(fmt_bytes_long(512 << 20), "512 MiB");
     }
 
     #[test]

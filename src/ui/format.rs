@@ -31,6 +31,11 @@ pub fn fmt_bytes(bytes: u64) -> String {
     }
 }
 
+/// The kernel's priority; -100 (the top real-time priority) shown as `RT`, as htop does.
+pub fn fmt_priority(priority: i64) -> String {
+    if priority <= -100 { "RT".to_string() } else { priority.to_string() }
+}
+
 /// A percentage that fits 5 columns: `0.0`, `45.2`, `100`, `395`, `1600`.
 pub fn fmt_percent(p: f32) -> String {
     if !p.is_finite() || p < 0.0 {
@@ -139,6 +144,13 @@ mod tests {
         assert_eq!(fmt_time_plus(400 * 3_600_000), "400h");
         assert_eq!(fmt_uptime(Duration::from_secs(3 * 86400 + 4 * 3600 + 5 * 60 + 6)), "3 days, 04:05:06");
         assert_eq!(fmt_uptime(Duration::from_secs(59)), "00:00:59");
+    }
+
+    #[test]
+    fn priorities() {
+        assert_eq!(fmt_priority(20), "20");
+        assert_eq!(fmt_priority(-100), "RT");
+        assert_eq!(fmt_priority(-51), "-51");
     }
 
     #[test]

@@ -94,6 +94,19 @@ pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     buf.set_style(Rect { x: area.x, y, width: area.width, height: 1 }, style);
 }
 
+/// The columns that fit in `width`: while they don't, the one with the highest drop rank goes
+/// (rank 0 never goes).
+pub fn fit_columns<C: Copy>(chosen: &[C], width: u16, needs: impl Fn(&C) -> u16, rank: impl Fn(&C) -> u8) -> Vec<C> {
+    let mut cols: Vec<C> = chosen.to_vec();
+    while cols.iter().map(&needs).sum::<u16>() > width {
+        let Some((i, _)) = cols.iter().enumerate().filter(|(_, c)| rank(c) > 0).max_by_key(|(_, c)| rank(c)) else {
+            break;
+        };
+        cols.remove(i);
+    }
+    cols
+}
+
 /// Right-aligns or left-aligns `s` in `width` columns, cutting it if it is longer.
 pub fn cell(s: &str, width: usize, right: bool) -> String {
     let n = s.chars().count();

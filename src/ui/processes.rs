@@ -5,25 +5,14 @@ use ratatui::layout::Rect;
 
 use crate::app::App;
 use crate::app::table::{Column, display_command};
-use crate::ui::format::{fmt_bytes, fmt_percent, fmt_time_plus, sanitize};
-use crate::ui::{Theme, cell, fill_line, put};
+use crate::ui::format::{fmt_bytes, fmt_percent, fmt_priority, fmt_time_plus, sanitize};
+use crate::ui::{Theme, cell, fill_line, fit_columns, put};
 
 /// The chosen columns that fit in `width`, dropping the least important first; COMMAND keeps
 /// at least 10 columns.
 pub fn visible_columns(chosen: &[Column], width: u16) -> Vec<Column> {
-    let mut cols: Vec<Column> = chosen.to_vec();
-    let need = |cols: &[Column]| -> u16 {
-        cols.iter().filter(|c| **c != Column::Command).map(|c| c.width() + 1).sum::<u16>() + 10
-    };
-    while need(&cols) > width {
-        let Some((i, _)) =
-            cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
-        else {
-            break;
-        };
-        cols.remove(i);
-    }
-    cols
+    let fixed = |c: &Column| if *c == Column::Command { 10 } else { c.width() + 1 };
+    fit_columns(chosen, width, fixed, |c| c.drop_rank())
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -105,8 +94,8 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 (Column::Pid, Some(t)) => t.tid.to_string(),
                 (Column::Pid, None) => p.pid.to_string(),
                 (Column::User, _) => sanitize(&p.user).into_owned(),
-                (Column::Priority, Some(t)) => t.priority.to_string(),
-                (Column::Priority, None) => p.priority.to_string(),
+                (Column::Priority, Some(t)) => fmt_priority(t.priority),
+                (Column::Priority, None) => fmt_priority(p.priority),
                 (Column::Nice, Some(t)) => t.nice.to_string(),
                 (Column::Nice, None) => p.nice.to_string(),
                 (Column::Virt, _) => fmt_bytes(p.virt_bytes),

@@ -9,23 +9,13 @@ use crate::app::App;
 use crate::app::table::ThreadColumn;
 use crate::app::threads::ThreadsState;
 use crate::ui::format::{fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize};
-use crate::ui::{Theme, cell, fill_line, put, render_meter};
+use crate::ui::{Theme, cell, fill_line, fit_columns, put, render_meter};
 
 pub const LEGEND: &str = "CPU% of one core · P: core it last ran on · VCSW/s: voluntary switches/s, a thread that waits (I/O, sleep, a lock) · NVCSW/s: involuntary, a CPU hog preempted · WAIT%: runnable but waiting for a core · * main thread";
 
 /// Columns that fit, dropping the least important first; the history strip takes what is left.
 pub fn visible_columns(width: u16) -> Vec<ThreadColumn> {
-    let mut cols: Vec<ThreadColumn> = ThreadColumn::ALL.to_vec();
-    let need = |cols: &[ThreadColumn]| cols.iter().map(|c| c.width() + 1).sum::<u16>();
-    while need(&cols) > width {
-        let Some((i, _)) =
-            cols.iter().enumerate().filter(|(_, c)| c.drop_rank() > 0).max_by_key(|(_, c)| c.drop_rank())
-        else {
-            break;
-        };
-        cols.remove(i);
-    }
-    cols
+    fit_columns(&ThreadColumn::ALL, width, |c| c.width() + 1, |c| c.drop_rank())
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
