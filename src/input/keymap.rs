@@ -417,6 +417,32 @@ impl Keymap {
     }
 }
 
+/// The default keys as a markdown table, one row per action, one column per view: the
+/// repository's docs/KEYS.md, checked by a test so it never drifts from the code.
+pub fn markdown_table(keymap: &Keymap) -> String {
+    let mut out = String::from(
+        "# Default keys\n\nGenerated from the keymap in `src/input/keymap.rs` (a test keeps this file in step).\n\n\
+         | action | what it does | all views | process list | threads view | lab |\n|---|---|---|---|---|---|\n",
+    );
+    for cmd in Command::ALL {
+        let keys = |scope: Scope| {
+            let k: Vec<String> = keymap
+                .bindings
+                .iter()
+                .filter(|b| b.command == cmd && b.scope == scope)
+                .map(|b| format!("`{}`", b.key.label().replace('|', "\\|").replace('`', "``")))
+                .collect();
+            if k.is_empty() { "-".to_string() } else { k.join(" ") }
+        };
+        let cells = [keys(Scope::All), keys(Scope::Processes), keys(Scope::Threads), keys(Scope::Lab)];
+        if cells.iter().all(|c| c == "-") {
+            continue;
+        }
+        out.push_str(&format!("| {} | {} | {} |\n", cmd.as_str(), describe(cmd), cells.join(" | ")));
+    }
+    out
+}
+
 /// Turns a key press into an Action, given what is on screen.
 pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
@@ -493,6 +519,17 @@ mod tests {
         for b in Keymap::defaults().bindings {
             assert_eq!(Key::parse(&b.key.label()), Some(b.key), "{}", b.key.label());
         }
+    }
+
+    #[test]
+    fn docs_keys_md_is_in_step_with_the_keymap() {
+        let want = markdown_table(&Keymap::defaults());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/KEYS.md");
+        if std::env::var_os("THREADTOP_WRITE_KEYS_MD").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/KEYS.md is out of date: run THREADTOP_WRITE_KEYS_MD=1 cargo test --lib docs_keys");
     }
 
     #[test]
