@@ -130,3 +130,18 @@ fn show_refuses_what_is_not_a_result() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sigkill_of_threadtop_takes_the_task_processes_along() {
+    let _serial = serial();
+    let mut child = spawn(&["experiment", "io", "--json", "-n", "2", "--wait", "0.8"], &[]);
+    let mut obs = Observer::new(child.id() as i32);
+    let up = obs.poll_until(Duration::from_secs(10), |o| o.named("tt-io-task-").len() == 2);
+    assert!(up, "the task processes never started: {:?}", obs.seen);
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL threadtop");
+    let _ = child.wait();
+    // PDEATHSIG, armed before exec: they die with threadtop, long before their 0.8 s wait ends.
+    let left = survivors_after(&identities(&obs), Duration::from_millis(300));
+    assert!(left.is_empty(), "left after SIGKILL of threadtop: {left:?}");
+}
