@@ -66,6 +66,23 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if spec.kind.needs_python() && !json {
+        // Before the launch, so the question costs the demo nothing. Which Python, and whether
+        // its GIL is on, decides what the demo shows.
+        match super::python::interpreter() {
+            Ok(interpreter) => match super::python::probe(&interpreter).await {
+                Ok(info) if info.gil_enabled => {
+                    eprintln!("python3: CPython {} ({}), GIL on", info.version, info.executable)
+                }
+                Ok(info) => eprintln!(
+                    "python3: CPython {} ({}) is free-threaded, its GIL is off: its threads can use several cores",
+                    info.version, info.executable
+                ),
+                Err(e) => eprintln!("threadtop demo: {e}"),
+            },
+            Err(e) => eprintln!("threadtop demo: {e}"),
+        }
+    }
     let (tx, mut events) = mpsc::unbounded_channel();
     let mut lab = Supervisor::new(self_exe(), tx);
     let id = match lab.launch(spec.clone()) {
