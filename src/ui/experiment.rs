@@ -85,6 +85,7 @@ fn status_line(state: &ExperimentState, theme: &Theme) -> (String, Style) {
                     plural(r.repeats, "run")
                 ));
             }
+            s.push_str(&busy_note(state));
             (s, theme.status)
         }
         ExperimentStatus::Cancelled => {
@@ -92,6 +93,20 @@ fn status_line(state: &ExperimentState, theme: &Theme) -> (String, Style) {
         }
         ExperimentStatus::Failed(reason) => (format!("failed: {}", sanitize(reason)), theme.error),
     }
+}
+
+/// " · other work took 1.0 cores meanwhile" when the rest of the machine used enough CPU
+/// during the runs to lower the figures (the OTHERS column), else nothing.
+fn busy_note(state: &ExperimentState) -> String {
+    let others: Vec<f64> = match &state.result {
+        Some(ExperimentResult::Scaling(r)) => r.steps.iter().map(|s| s.other_cores).collect(),
+        Some(ExperimentResult::Python(r)) => {
+            [r.threads.as_ref(), r.processes.as_ref()].into_iter().flatten().map(|p| p.other_cores).collect()
+        }
+        _ => Vec::new(),
+    };
+    let median = crate::lab::experiment::model::Stats::of(&others).median;
+    if median >= 0.3 { format!(" · other work took {median:.1} cores meanwhile (OTHERS)") } else { String::new() }
 }
 
 fn plural(n: u32, noun: &str) -> String {
@@ -206,7 +221,7 @@ fn render_scaling(buf: &mut Buffer, area: Rect, r: &ScalingResult, theme: &Theme
         return;
     }
     let head = format!(
-        "{} {} {} {} {} {} {}",
+        "{} {} {} {} {} {} {} {}",
         cell("KIND", 13, false),
         cell("N", 3, true),
         cell("OPS/S", 7, true),
@@ -214,6 +229,7 @@ fn render_scaling(buf: &mut Buffer, area: Rect, r: &ScalingResult, theme: &Theme
         cell("SPEEDUP", 7, true),
         cell("CORES", 5, true),
         cell("WALL s", 6, true),
+        cell("OTHERS", 6, true),
     );
     put(buf, table_area, table_area.x, table_area.y, &head, theme.table_header);
     for (i, s) in r.steps.iter().enumerate() {
@@ -224,7 +240,7 @@ fn render_scaling(buf: &mut Buffer, area: Rect, r: &ScalingResult, theme: &Theme
         let speedup = r.speedup(&s.kind, s.workers).map_or_else(|| "-".to_owned(), |x| format!("×{x:.2}"));
         let range = format!("{}–{}", fmt_rate(Some(s.ops_per_sec_min)), fmt_rate(Some(s.ops_per_sec_max)));
         let row = format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             cell(&s.kind, 13, false),
             cell(&s.workers.to_string(), 3, true),
             cell(&fmt_rate(Some(s.ops_per_sec_median)), 7, true),
@@ -232,6 +248,7 @@ fn render_scaling(buf: &mut Buffer, area: Rect, r: &ScalingResult, theme: &Theme
             cell(&speedup, 7, true),
             cell(&format!("{:.2}", s.cores_used), 5, true),
             cell(&format!("{:.2}", s.wall_seconds), 6, true),
+            cell(&format!("{:.2}", s.other_cores), 6, true),
         );
         let style = kinds.iter().position(|k| *k == s.kind).map_or(theme.text, |i| styles[i % styles.len()]);
         put(buf, table_area, table_area.x, y, &row, style);

@@ -117,6 +117,16 @@ impl Waiter {
     }
 }
 
+/// Stops the waits when dropped: if the runner's task is dropped mid-wait (its runtime shut
+/// down), the threads end at once instead of sitting out N × wait.
+struct StopOnDrop(Arc<Waiter>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 /// Sequential: one thread does the N waits in a row. Threads: N threads wait at once. The wall
 /// time, or None when cancelled.
 async fn in_threads(
@@ -127,6 +137,7 @@ async fn in_threads(
     ctx: &mut Ctx,
 ) -> Result<Option<Duration>, String> {
     let waiter = Arc::new(Waiter::default());
+    let _stop_on_drop = StopOnDrop(Arc::clone(&waiter));
     let (tx, mut done) = mpsc::unbounded_channel::<(Instant, bool)>();
     let (threads, waits) = if mode == Mode::Sequential { (1, n) } else { (n, 1) };
     let started = Instant::now();

@@ -103,7 +103,8 @@ pub fn scaling(r: &ScalingResult) -> String {
 }
 
 /// One sentence on how `kind` scaled: its speedup where the cores run out and at the most
-/// workers, and what that means.
+/// workers, and what that means. On a machine busy with other work the demo could only get
+/// the cores left free, so the sentence says so rather than blaming the workers.
 fn verdict(r: &ScalingResult, kind: &str) -> Option<String> {
     let cores = r.logical_cores.max(1);
     let max_w = r.steps.iter().filter(|s| s.kind == kind).map(|s| s.workers).max()?;
@@ -113,18 +114,26 @@ fn verdict(r: &ScalingResult, kind: &str) -> Option<String> {
     if at <= 1 {
         return Some(format!("{kind}: one core, one worker: nothing to compare"));
     }
-    let ideal = f64::from(at);
-    let meaning = if s_at >= 0.75 * ideal {
-        "scales with the cores, then no further: more workers than cores only take turns"
-    } else if s_at < 1.3 {
-        "does not scale: the workers take turns, one at a time"
-    } else {
-        "scales only partly (a busy machine, or shared work)"
-    };
-    let mut line = format!("{kind}: ×{s_at:.2} at {at} workers (ideal ×{ideal:.0})");
+    let free = |w: u32| r.step(kind, w).map_or(f64::from(cores), |s| (f64::from(cores) - s.other_cores).max(0.1));
+    // The most this step could have gained over 1 worker, given the cores left free.
+    let possible = f64::from(at).min(free(at)) / free(1).min(1.0);
+    let mut line = format!("{kind}: ×{s_at:.2} at {at} workers (ideal ×{at})");
     if max_w != at {
         let _ = write!(line, ", ×{s_max:.2} at {max_w}");
     }
+    let meaning = if possible < 1.4 && s_at < 0.75 * f64::from(at) {
+        format!(
+            "the rest of the machine used {:.1} cores meanwhile, so at most ×{possible:.1} was possible: \
+             run it again on a quieter machine to see the cores scale",
+            f64::from(cores) - free(at)
+        )
+    } else if s_at >= 0.75 * possible {
+        "scales with the cores, then no further: more workers than cores only take turns".to_owned()
+    } else if s_at < 1.3 {
+        "does not scale: the workers take turns, one at a time".to_owned()
+    } else {
+        "scales only partly".to_owned()
+    };
     let _ = write!(line, ": {meaning}.");
     Some(line)
 }
@@ -247,7 +256,7 @@ mod tests {
     use super::*;
     use crate::lab::experiment::model::ScalingStep;
 
-    pub(crate) fn step(kind: &str, workers: u32, rate: f64, cores: f64) -> ScalingStep {
+    fn step(kind: &str, workers: u32, rate: f64, cores: f64) -> ScalingStep {
         ScalingStep {
             kind: kind.into(),
             workers,
@@ -297,6 +306,27 @@ mod tests {
             assert!(text.contains(needle), "{needle:?} missing in\n{text}");
         }
         assert!(!text.contains("cancelled"));
+    }
+
+    #[test]
+    fn a_busy_machine_is_blamed_not_the_workers() {
+        let busy = |kind: &str, w: u32, rate: f64| ScalingStep { other_cores: 1.1, ..step(kind, w, rate, 0.9) };
+        let r = ScalingResult {
+            logical_cores: 2,
+            step_seconds: 2.0,
+            repeats: 3,
+            steps: vec![busy("cpu-threads", 1, 1000.0), busy("cpu-threads", 2, 1040.0)],
+            cancelled: false,
+            started_at: String::new(),
+            total_seconds: 12.0,
+            max_workers: 2,
+        };
+        let text = scaling(&r);
+        assert!(
+            text.contains("the rest of the machine used 1.1 cores meanwhile, so at most ×1.0 was possible"),
+            "{text}"
+        );
+        assert!(!text.contains("does not scale"), "{text}");
     }
 
     #[test]
