@@ -366,6 +366,10 @@ fn render_python(buf: &mut Buffer, area: Rect, r: &PythonResult, theme: &Theme) 
         );
         y += 1;
     }
+    if let Some(note) = crate::lab::experiment::report::python_busy_note(r) {
+        put(buf, area, area.x, y, &note, theme.status);
+        y += 1;
+    }
     let lesson = if r.gil_enabled {
         "One GIL: one thread runs Python code at a time, so threads use about 1 core; each process has its own GIL."
     } else {

@@ -235,6 +235,9 @@ pub fn python(r: &PythonResult) -> String {
     if let Some(x) = r.speedup() {
         let _ = writeln!(out, "py-procs did ×{x:.2} the work of py-threads in the same time.");
     }
+    if let Some(note) = python_busy_note(r) {
+        let _ = writeln!(out, "{note}");
+    }
     if r.gil_enabled {
         let _ = writeln!(
             out,
@@ -249,6 +252,21 @@ pub fn python(r: &PythonResult) -> String {
         );
     }
     out
+}
+
+/// When other work took the cores py-procs needed, say so: its figure is then the machine's
+/// business, not the processes'.
+pub fn python_busy_note(r: &PythonResult) -> Option<String> {
+    let p = r.processes.as_ref()?;
+    let free = (f64::from(r.logical_cores) - p.other_cores).max(0.0);
+    let could = f64::from(r.workers.min(r.logical_cores));
+    (p.other_cores >= 0.5 && p.cores_used < 0.75 * could).then(|| {
+        format!(
+            "Note: the rest of the machine used {:.1} cores during py-procs, leaving it {free:.1}: \
+             run it again on a quieter machine to see N processes use N cores.",
+            p.other_cores
+        )
+    })
 }
 
 #[cfg(test)]
@@ -378,6 +396,12 @@ mod tests {
         };
         let text = python(&r);
         assert!(text.contains("GIL on") && text.contains("×1.95") && text.contains("about 1 core"), "{text}");
+        assert!(!text.contains("quieter machine"), "{text}");
+        if let Some(p) = r.processes.as_mut() {
+            p.other_cores = 1.2;
+            p.cores_used = 0.8;
+        }
+        assert!(python(&r).contains("the rest of the machine used 1.2 cores during py-procs, leaving it 0.8"));
         r.gil_enabled = false;
         assert!(python(&r).contains("free-threaded"));
     }
