@@ -50,11 +50,6 @@ pub fn run_watched(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Ra
     Ran { obs, status, stdout, stderr }
 }
 
-/// Waits up to `timeout` for `done` on a fresh look at /proc every 20 ms.
-pub fn wait_until(obs: &mut Observer, timeout: Duration, done: impl FnMut(&Observer) -> bool) -> bool {
-    obs.poll_until(timeout, done)
-}
-
 /// `python3` if it is on PATH and is a GIL build: the reason to skip otherwise.
 pub fn python_with_gil() -> Result<(), String> {
     let out = Command::new("python3")
