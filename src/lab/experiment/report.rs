@@ -123,8 +123,8 @@ fn verdict(r: &ScalingResult, kind: &str) -> Option<String> {
     }
     let meaning = if possible < 1.4 && s_at < 0.75 * f64::from(at) {
         format!(
-            "the rest of the machine used {:.1} cores meanwhile, so at most ×{possible:.1} was possible: \
-             run it again on a quieter machine to see the cores scale",
+            "the rest of the machine used {:.1} cores meanwhile, so at most ×{possible:.1} was possible and this run cannot tell: \
+             run it again on a quieter machine",
             f64::from(cores) - free(at)
         )
     } else if s_at >= 0.75 * possible {
