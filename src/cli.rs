@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -14,7 +14,9 @@ Examples:
   threadtop --threads-of 1234      start in the threads view of PID 1234
   threadtop snapshot --json        the process table once, as JSON
   threadtop threads 1234           the threads of PID 1234 once, with rates
-  threadtop demo cpu-threads -n 4  run a lab demo in the foreground and print its result";
+  threadtop demo cpu-threads -n 4  run a lab demo in the foreground and print its result
+  threadtop experiment scaling     throughput vs workers for threads, processes and a lock
+  threadtop experiment io --save   N waits: sequential, threads, processes; keep the result";
 
 /// The shortest refresh interval accepted: below it a monitor mostly measures itself.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -117,7 +119,8 @@ pub enum Command {
     },
     /// Run one lab demo in the foreground and print its measured result
     Demo {
-        /// cpu-threads, io-threads, lock-threads, cpu-procs, zombie, spawn-cost
+        /// cpu-threads, io-threads, lock-threads, cpu-procs, zombie, spawn-cost, py-threads,
+        /// py-procs (the py- demos need python3)
         kind: String,
         /// Workers: threads or processes (default depends on the kind)
         #[arg(short = 'n', value_name = "N")]
@@ -135,12 +138,70 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `threadtop man > threadtop.1`
     Man,
+    /// Measure a curve on this machine: scaling, io or python; or show a saved result
+    Experiment {
+        #[command(subcommand)]
+        which: ExperimentCommand,
+    },
     /// Inside a demo child process (not for users)
     #[command(name = "__workload", hide = true)]
     Workload {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// cpu-threads, lock-threads and cpu-procs at 1, 2, 4, ... workers: throughput and cores in use
+    Scaling {
+        /// How long each run lasts (default 2)
+        #[arg(long, value_name = "S")]
+        step_seconds: Option<f64>,
+        /// Runs of each point, for min/median/max (default 3)
+        #[arg(long, value_name = "R")]
+        repeats: Option<u32>,
+        /// The most workers (default 2 x logical cores)
+        #[arg(long, value_name = "M")]
+        max_workers: Option<u32>,
+        #[command(flatten)]
+        output: ExperimentOutput,
+    },
+    /// N tasks that each wait: one after another, in N threads, in N processes
+    Io {
+        /// How many tasks (default 4)
+        #[arg(short = 'n', value_name = "N")]
+        tasks: Option<u32>,
+        /// How long each task waits (default 1)
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<f64>,
+        #[command(flatten)]
+        output: ExperimentOutput,
+    },
+    /// Real CPython: pure-Python work in N threads vs N processes, the GIL (needs python3)
+    Python {
+        /// Threads, and processes (default: logical cores)
+        #[arg(short = 'n', value_name = "N")]
+        workers: Option<u32>,
+        /// How long each of the two runs lasts (default 3)
+        #[arg(long, value_name = "S")]
+        step_seconds: Option<f64>,
+        #[command(flatten)]
+        output: ExperimentOutput,
+    },
+    /// Show a saved result again (a file written by --save, or --json output)
+    Show { file: PathBuf },
+}
+
+#[derive(Clone, Debug, Default, Args)]
+pub struct ExperimentOutput {
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Also save the result as JSON: to PATH, or under $XDG_DATA_HOME/threadtop/
+    /// (~/.local/share/threadtop/) when no PATH is given
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub save: Option<Option<PathBuf>>,
 }
 
 impl Cli {
@@ -230,6 +291,20 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Completions { shell: clap_complete::Shell::Zsh })));
         assert!(Cli::try_parse_from(["threadtop", "completions", "tcsh-but-not"]).is_err());
         assert!(Cli::try_parse_from(["threadtop", "--config", "a", "--no-config"]).is_err());
+    }
+
+    #[test]
+    fn experiment_save_takes_an_optional_path() {
+        let parse = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Experiment { which: ExperimentCommand::Io { output, .. } }) => output,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(parse(&["threadtop", "experiment", "io"]).save, None);
+        let o = parse(&["threadtop", "experiment", "io", "--save", "--json"]);
+        assert_eq!((o.save, o.json), (Some(None), true));
+        let o = parse(&["threadtop", "experiment", "io", "--save", "/tmp/x.json"]);
+        assert_eq!(o.save, Some(Some(PathBuf::from("/tmp/x.json"))));
+        assert!(Cli::try_parse_from(["threadtop", "experiment"]).is_err());
     }
 
     #[test]

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Some(Command::Demo { ref kind, workers, seconds, json }) => {
             threadtop::lab::headless::run(kind, workers, seconds, json)
         }
+        Some(Command::Experiment { ref which }) => threadtop::lab::experiment::cli::main(which),
         Some(Command::Snapshot { json, ref sort, limit }) => {
             threadtop::commands::snapshot(&cli, json, sort.as_deref(), limit)
         }

@@ -3,6 +3,7 @@
 
 pub mod act;
 pub mod action;
+pub mod experiment;
 #[cfg(test)]
 pub mod fixtures;
 pub mod lab;

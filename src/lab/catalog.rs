@@ -70,7 +70,7 @@ pub struct DemoInfo {
     pub op: &'static str,
 }
 
-static CATALOG: [DemoInfo; 6] = [
+static CATALOG: [DemoInfo; 8] = [
     DemoInfo {
         kind: DemoKind::CpuThreads,
         summary: "N threads in one process, each spinning on arithmetic",
@@ -157,6 +157,35 @@ static CATALOG: [DemoInfo; 6] = [
         runs_once: true,
         op: "one thread or process created and joined or reaped",
     },
+    DemoInfo {
+        kind: DemoKind::PyThreads,
+        summary: "real CPython: N threading threads doing pure-Python arithmetic",
+        lesson: "A real python3 runs N threads of pure-Python arithmetic. Open its threads \
+                 view: the py- threads all exist and all want the CPU, but CPython's GIL lets \
+                 only one of them run Python code at a time, so cores in use stays near 1 \
+                 however many threads you start: the real thing lock-threads imitates. Compare \
+                 its ops/s with py-procs. A free-threaded Python (3.13t and later, GIL off) \
+                 would use N cores here: the result says which one you have.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-py-threads",
+        thread_prefix: Some("py"),
+        runs_once: false,
+        op: "5000 rounds of xorshift in pure Python",
+    },
+    DemoInfo {
+        kind: DemoKind::PyProcs,
+        summary: "real CPython: N multiprocessing processes doing the same arithmetic",
+        lesson: "The same pure-Python work in N multiprocessing processes under one python3 \
+                 parent. Each process has its own interpreter and its own GIL, so cores in use \
+                 reaches N, or your core count, and ops/s grows with it: this is how Python \
+                 gets around the GIL for CPU-bound work, at the price of a process each and of \
+                 talking through pipes.",
+        unit: WorkerUnit::Processes,
+        process_names: "tt-py-procs, children tt-py-proc-0, tt-py-proc-1, ...",
+        thread_prefix: None,
+        runs_once: false,
+        op: "5000 rounds of xorshift in pure Python",
+    },
 ];
 
 /// The catalogue entry of `kind`.
@@ -168,6 +197,8 @@ pub fn info(kind: DemoKind) -> &'static DemoInfo {
         DemoKind::CpuProcs => &CATALOG[3],
         DemoKind::Zombie => &CATALOG[4],
         DemoKind::SpawnCost => &CATALOG[5],
+        DemoKind::PyThreads => &CATALOG[6],
+        DemoKind::PyProcs => &CATALOG[7],
     }
 }
 
@@ -179,7 +210,9 @@ pub fn logical_cores() -> u32 {
 /// N when the user does not choose: enough to fill the machine for CPU demos.
 pub fn default_workers(kind: DemoKind) -> u32 {
     match kind {
-        DemoKind::CpuThreads | DemoKind::CpuProcs => logical_cores().min(max_workers(kind)),
+        DemoKind::CpuThreads | DemoKind::CpuProcs | DemoKind::PyThreads | DemoKind::PyProcs => {
+            logical_cores().min(max_workers(kind))
+        }
         DemoKind::IoThreads => 8,
         DemoKind::LockThreads => 4,
         DemoKind::Zombie => 1,
@@ -190,10 +223,10 @@ pub fn default_workers(kind: DemoKind) -> u32 {
 /// The largest N a launch accepts.
 pub fn max_workers(kind: DemoKind) -> u32 {
     match kind {
-        DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads => MAX_THREADS,
+        DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads | DemoKind::PyThreads => MAX_THREADS,
         DemoKind::CpuProcs => MAX_PROCESSES,
         // The parent counts as one of the demo's processes.
-        DemoKind::Zombie => MAX_PROCESSES - 1,
+        DemoKind::Zombie | DemoKind::PyProcs => MAX_PROCESSES - 1,
         DemoKind::SpawnCost => MAX_SPAWN_K,
     }
 }
@@ -217,8 +250,14 @@ pub fn process_name(kind: DemoKind, index: u32) -> String {
         DemoKind::CpuProcs => format!("tt-cpu-proc-{index}"),
         DemoKind::Zombie => "tt-zombie-par".to_owned(),
         DemoKind::SpawnCost => "tt-spawn-cost".to_owned(),
+        // The python3 parent; its multiprocessing children name themselves (PY_PROC_PREFIX).
+        DemoKind::PyThreads => "tt-py-threads".to_owned(),
+        DemoKind::PyProcs => "tt-py-procs".to_owned(),
     }
 }
+
+/// py-procs' multiprocessing children are named `tt-py-proc-<i>` by the script itself.
+pub const PY_PROC_PREFIX: &str = "tt-py-proc-";
 
 /// The name of worker thread `i`, for kinds that start threads.
 pub fn thread_name(kind: DemoKind, i: u32) -> Option<String> {
@@ -242,9 +281,14 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
     if spec.workers > max {
         let n = spec.workers;
         return Err(match kind {
-            DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads => {
+            DemoKind::CpuThreads | DemoKind::IoThreads | DemoKind::LockThreads | DemoKind::PyThreads => {
                 format!("{kind} with {n} threads: a demo may start at most {MAX_THREADS} threads")
             }
+            DemoKind::PyProcs => format!(
+                "py-procs with {n} processes: with their python3 parent that makes {} processes, \
+                 and a demo may start at most {MAX_PROCESSES}",
+                u64::from(n) + 1
+            ),
             DemoKind::CpuProcs => {
                 format!("{kind} with {n} processes: a demo may start at most {MAX_PROCESSES} processes")
             }
@@ -282,7 +326,7 @@ mod tests {
 
     #[test]
     fn names_fit_in_linux_comm() {
-        for kind in DemoKind::ALL {
+        for kind in DemoKind::EVERY {
             for index in [0, 63] {
                 let name = process_name(kind, index);
                 assert!(name.len() <= 15, "{name} is cut by the kernel");
@@ -293,6 +337,7 @@ mod tests {
             }
         }
         assert!(ZOMBIE_CHILD_NAME.len() <= 15);
+        assert!(format!("{PY_PROC_PREFIX}{}", MAX_PROCESSES - 1).len() <= 15);
         assert_eq!(process_name(DemoKind::CpuProcs, 3), "tt-cpu-proc-3");
         assert_eq!(thread_name(DemoKind::LockThreads, 2).as_deref(), Some("lock-2"));
         assert_eq!(thread_name(DemoKind::CpuProcs, 0), None);
@@ -300,7 +345,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_entry() {
-        for kind in DemoKind::ALL {
+        for kind in DemoKind::EVERY {
             let entry = info(kind);
             assert_eq!(entry.kind, kind);
             assert!(!entry.summary.is_empty() && !entry.lesson.is_empty());
@@ -336,6 +381,16 @@ mod tests {
     }
 
     #[test]
+    fn python_demos_count_their_parent() {
+        assert_eq!(check(&spec(DemoKind::PyThreads, 256, 10), 0), Ok(()));
+        assert!(check(&spec(DemoKind::PyThreads, 257, 10), 0).is_err());
+        assert_eq!(check(&spec(DemoKind::PyProcs, 63, 10), 0), Ok(()));
+        let err = check(&spec(DemoKind::PyProcs, 64, 10), 0).unwrap_err();
+        assert!(err.contains("65 processes"), "{err}");
+        assert_eq!(default_workers(DemoKind::PyProcs), logical_cores().min(63));
+    }
+
+    #[test]
     fn spawn_cost_k_is_capped() {
         assert_eq!(check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K, 10), 0), Ok(()));
         assert!(check(&spec(DemoKind::SpawnCost, MAX_SPAWN_K + 1, 10), 0).is_err());
@@ -360,7 +415,7 @@ mod tests {
 
     #[test]
     fn zero_workers_is_refused() {
-        for kind in DemoKind::ALL {
+        for kind in DemoKind::EVERY {
             assert!(check(&spec(kind, 0, 10), 0).is_err(), "{kind}");
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 when the demo ran its course; 128 + the signal number (130 for Ctrl-C, 143
 //! for SIGTERM, 129 for SIGHUP) when a signal stopped it early, the result still printed;
-//! 1 when it failed; 2 for an unknown kind or a refused spec (a cap).
+//! 1 when it failed; 2 for an unknown kind or a refused spec (a cap, or no python3 for the
+//! Python demos).
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
@@ -39,7 +40,7 @@ pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -
 /// The spec the command line asks for, checked against the caps.
 fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<DemoSpec, String> {
     let Some(kind) = DemoKind::from_name(kind) else {
-        let kinds: Vec<&str> = DemoKind::ALL.iter().map(|k| k.name()).collect();
+        let kinds: Vec<&str> = DemoKind::EVERY.iter().map(|k| k.name()).collect();
         return Err(format!("unknown demo '{kind}'; the demos are: {}", kinds.join(", ")));
     };
     let duration = match seconds {
@@ -49,6 +50,9 @@ fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<
     };
     let spec = DemoSpec { kind, workers: workers.unwrap_or_else(|| catalog::default_workers(kind)), duration };
     catalog::check(&spec, 0)?;
+    if kind.needs_python() {
+        super::python::interpreter()?;
+    }
     Ok(spec)
 }
 
@@ -62,6 +66,23 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if spec.kind.needs_python() && !json {
+        // Before the launch, so the question costs the demo nothing. Which Python, and whether
+        // its GIL is on, decides what the demo shows.
+        match super::python::interpreter() {
+            Ok(interpreter) => match super::python::probe(&interpreter).await {
+                Ok(info) if info.gil_enabled => {
+                    eprintln!("python3: CPython {} ({}), GIL on", info.version, info.executable)
+                }
+                Ok(info) => eprintln!(
+                    "python3: CPython {} ({}) is free-threaded, its GIL is off: its threads can use several cores",
+                    info.version, info.executable
+                ),
+                Err(e) => eprintln!("threadtop demo: {e}"),
+            },
+            Err(e) => eprintln!("threadtop demo: {e}"),
+        }
+    }
     let (tx, mut events) = mpsc::unbounded_channel();
     let mut lab = Supervisor::new(self_exe(), tx);
     let id = match lab.launch(spec.clone()) {
@@ -186,7 +207,7 @@ mod tests {
     fn unknown_kinds_list_the_known_ones() {
         let err = parse_spec("gpu-threads", None, None).unwrap_err();
         assert!(err.contains("gpu-threads"), "{err}");
-        for kind in DemoKind::ALL {
+        for kind in DemoKind::EVERY {
             assert!(err.contains(kind.name()), "{err}");
         }
     }

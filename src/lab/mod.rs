@@ -6,14 +6,20 @@
 //! - `worker`: what runs inside a demo child (`threadtop __workload ...`).
 //! - `measure`: cores in use, rates and results (pure).
 //! - `headless`: `threadtop demo KIND`.
+//! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
+//! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
+//!   concurrency, the GIL), for `threadtop experiment` and the TUI.
 
 use std::path::PathBuf;
 
 pub mod catalog;
+mod child;
+pub mod experiment;
 pub mod headless;
 pub mod measure;
 pub mod model;
 mod protocol;
+pub mod python;
 mod supervisor;
 pub mod worker;
 

@@ -17,9 +17,14 @@ pub enum DemoKind {
     CpuProcs,
     Zombie,
     SpawnCost,
+    /// CPU-bound pure-Python work in N `threading` threads of a real CPython (needs python3).
+    PyThreads,
+    /// The same work in N `multiprocessing` processes (needs python3).
+    PyProcs,
 }
 
 impl DemoKind {
+    /// The demos that need nothing but threadtop itself. The lab's catalogue lists these.
     pub const ALL: [DemoKind; 6] = [
         DemoKind::CpuThreads,
         DemoKind::IoThreads,
@@ -28,6 +33,26 @@ impl DemoKind {
         DemoKind::Zombie,
         DemoKind::SpawnCost,
     ];
+
+    /// The demos that run a real CPython (`python3` on PATH, see `lab::python`).
+    pub const PYTHON: [DemoKind; 2] = [DemoKind::PyThreads, DemoKind::PyProcs];
+
+    /// Every kind: `ALL` then `PYTHON`.
+    pub const EVERY: [DemoKind; 8] = [
+        DemoKind::CpuThreads,
+        DemoKind::IoThreads,
+        DemoKind::LockThreads,
+        DemoKind::CpuProcs,
+        DemoKind::Zombie,
+        DemoKind::SpawnCost,
+        DemoKind::PyThreads,
+        DemoKind::PyProcs,
+    ];
+
+    /// Whether this demo runs python3 rather than threadtop's own worker.
+    pub fn needs_python(self) -> bool {
+        matches!(self, DemoKind::PyThreads | DemoKind::PyProcs)
+    }
 
     /// The name on the command line and in the lab.
     pub fn name(self) -> &'static str {
@@ -38,11 +63,13 @@ impl DemoKind {
             DemoKind::CpuProcs => "cpu-procs",
             DemoKind::Zombie => "zombie",
             DemoKind::SpawnCost => "spawn-cost",
+            DemoKind::PyThreads => "py-threads",
+            DemoKind::PyProcs => "py-procs",
         }
     }
 
     pub fn from_name(name: &str) -> Option<DemoKind> {
-        DemoKind::ALL.into_iter().find(|k| k.name() == name)
+        DemoKind::EVERY.into_iter().find(|k| k.name() == name)
     }
 }
 

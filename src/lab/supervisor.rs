@@ -239,6 +239,10 @@ impl Supervisor {
                 .to_owned());
         }
         catalog::check(spec, self.running())?;
+        if spec.kind.needs_python() {
+            // Refused here, with how to get python3, rather than failing after the launch.
+            super::python::interpreter()?;
+        }
         if tokio::runtime::Handle::try_current().is_err() {
             return Err("the lab needs a tokio runtime to follow its demos".to_owned());
         }

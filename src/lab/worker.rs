@@ -4,6 +4,9 @@
 //! HUP) or the loss of its parent, and reports its progress on the report pipe. It never
 //! touches stdio: the supervisor points that at /dev/null.
 //!
+//! py-threads and py-procs exec a real python3 here instead (see `lab::python`), and the I/O
+//! experiment's tasks run here as `__workload io-task` (see `IO_TASK`).
+//!
 //! Knows nothing of the UI or of tokio: this is a plain std process.
 
 use std::ffi::CString;
@@ -48,8 +51,16 @@ static SIGNALLED: AtomicBool = AtomicBool::new(false);
 /// The lock lock-threads take turns on, as CPython threads do on the GIL.
 static GIL: parking_lot::Mutex<()> = parking_lot::const_mutex(());
 
+/// The first argument of an I/O experiment task: `__workload io-task --seconds S --index I`.
+pub const IO_TASK: &str = "io-task";
+
 /// The `__workload` entry point (`main.rs` passes every argument after `__workload`).
 pub fn main(args: &[String]) -> ExitCode {
+    if let Some((first, rest)) = args.split_first()
+        && first == IO_TASK
+    {
+        return io_task(rest);
+    }
     let opts = match Options::parse(args) {
         Ok(opts) => opts,
         Err(e) => {
@@ -60,6 +71,9 @@ pub fn main(args: &[String]) -> ExitCode {
     // First thing, so that the process is never seen under threadtop's name.
     if let Ok(name) = CString::new(catalog::process_name(opts.kind, opts.index)) {
         let _ = rustix::thread::set_name(&name);
+    }
+    if opts.kind.needs_python() {
+        return exec_python(&opts);
     }
     install_stop_handlers();
 
@@ -77,6 +91,8 @@ pub fn main(args: &[String]) -> ExitCode {
         DemoKind::CpuProcs => Ok(spin_on_main_thread(&mut run)),
         DemoKind::Zombie => keep_zombies(&mut run, opts.workers),
         DemoKind::SpawnCost => time_spawns(&mut run, opts.workers),
+        // Exec'd above; this is only reached if the exec came back, which it reports itself.
+        DemoKind::PyThreads | DemoKind::PyProcs => Err("python3 was not started".to_owned()),
     };
     match outcome {
         Ok((ops, cause)) => {
@@ -89,6 +105,48 @@ pub fn main(args: &[String]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// py-threads, py-procs: becomes python3 running the embedded script, which speaks the same
+/// report protocol on the same fd. Returns only when the exec failed, after reporting why.
+fn exec_python(opts: &Options) -> ExitCode {
+    let failure = match super::python::interpreter() {
+        Ok(interpreter) => {
+            let args = super::python::script_args(
+                opts.kind,
+                opts.workers,
+                opts.duration.as_secs_f64(),
+                opts.index,
+                opts.report_fd,
+            );
+            let e = super::python::exec_script(&interpreter, &args);
+            format!("cannot run {}: {e}", interpreter.display())
+        }
+        Err(e) => e,
+    };
+    Reporter::open(opts.report_fd).send(&Report::Error { index: opts.index, message: failure });
+    ExitCode::FAILURE
+}
+
+/// One task of the I/O experiment's process mode: names itself, waits, exits. Its parent (the
+/// experiment) armed PR_SET_PDEATHSIG and pointed stdio at /dev/null; a stop signal's default
+/// action ends it.
+fn io_task(args: &[String]) -> ExitCode {
+    let parsed = match args {
+        [s, secs, i, index] if s == "--seconds" && i == "--index" => {
+            secs.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()).zip(index.parse::<u32>().ok())
+        }
+        _ => None,
+    };
+    let Some((wait, index)) = parsed.filter(|(wait, _)| *wait <= catalog::MAX_DURATION) else {
+        eprintln!("threadtop __workload {IO_TASK}: expected --seconds S --index I, got {args:?}");
+        return ExitCode::from(2);
+    };
+    if let Ok(name) = CString::new(format!("tt-io-task-{index}")) {
+        let _ = rustix::thread::set_name(&name);
+    }
+    thread::sleep(wait);
+    ExitCode::SUCCESS
 }
 
 /// The parsed `__workload` arguments.

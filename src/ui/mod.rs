@@ -2,6 +2,7 @@
 //! overlay order only; each pane has its own file. Widgets never sort, filter or read /proc.
 
 pub mod dialogs;
+pub mod experiment;
 pub mod footer;
 pub mod format;
 pub mod graph;

@@ -1,0 +1,220 @@
+//! `threadtop experiment scaling|io|python [...] [--json] [--save [PATH]]` and `threadtop
+//! experiment show FILE`: one experiment in the foreground on a current-thread tokio runtime,
+//! progress on stderr (text mode only), the result on stdout.
+//!
+//! Exit codes: 0 when it ran to its end; 128 + the signal number (130 for Ctrl-C) when a signal
+//! cancelled it, what was measured still printed; 1 when it failed; 2 for bad options, no
+//! python3 for the python experiment, or a file `show` cannot read.
+
+use std::io::{self, Write as _};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use super::model::{ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left};
+use super::{report, save, start};
+use crate::cli::{ExperimentCommand, ExperimentOutput};
+use crate::lab::{catalog, python, self_exe};
+
+/// `main.rs` calls this for `threadtop experiment ...`.
+pub fn main(command: &ExperimentCommand) -> ExitCode {
+    let (config, output) = match config_of(command) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            let ExperimentCommand::Show { file } = command else { return ExitCode::from(2) };
+            return show(file);
+        }
+        Err(message) => {
+            eprintln!("threadtop experiment: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let name = config.kind().name();
+    if let Err(message) = config.check() {
+        eprintln!("threadtop experiment {name}: {message}");
+        return ExitCode::from(2);
+    }
+    if config.kind() == ExperimentKind::Python
+        && let Err(message) = python::interpreter()
+    {
+        eprintln!("threadtop experiment python: {message}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("threadtop experiment: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(foreground(config, output))
+}
+
+fn seconds(flag: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
+    match value {
+        None => Ok(default),
+        Some(s) => {
+            Duration::try_from_secs_f64(s).map_err(|_| format!("{flag} {s}: give a number of seconds, like 2 or 0.5"))
+        }
+    }
+}
+
+/// The experiment the command line asks for (None for `show`).
+fn config_of(command: &ExperimentCommand) -> Result<Option<(ExperimentConfig, ExperimentOutput)>, String> {
+    let cores = catalog::logical_cores();
+    Ok(Some(match command {
+        ExperimentCommand::Scaling { step_seconds, repeats, max_workers, output } => {
+            let mut c = super::ScalingConfig::for_cores(cores);
+            c.step = seconds("--step-seconds", *step_seconds, c.step)?;
+            c.repeats = repeats.unwrap_or(c.repeats);
+            c.max_workers = max_workers.unwrap_or(c.max_workers);
+            (ExperimentConfig::Scaling(c), output.clone())
+        }
+        ExperimentCommand::Io { tasks, wait, output } => {
+            let mut c = super::IoConfig::default();
+            c.tasks = tasks.unwrap_or(c.tasks);
+            c.wait = seconds("--wait", *wait, c.wait)?;
+            (ExperimentConfig::Io(c), output.clone())
+        }
+        ExperimentCommand::Python { workers, step_seconds, output } => {
+            let mut c = super::PythonConfig::for_cores(cores);
+            c.workers = workers.unwrap_or(c.workers);
+            c.step = seconds("--step-seconds", *step_seconds, c.step)?;
+            (ExperimentConfig::Python(c), output.clone())
+        }
+        ExperimentCommand::Show { .. } => return Ok(None),
+    }))
+}
+
+/// `threadtop experiment show FILE`.
+fn show(file: &Path) -> ExitCode {
+    match save::load(file) {
+        Ok(result) => print(&report::render(&result)),
+        Err(message) => {
+            eprintln!("threadtop experiment show: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> ExitCode {
+    // A closed stdout (`| head -0`) is an error to report, not a panic.
+    if let Err(e) = io::stdout().lock().write_all(text.as_bytes()) {
+        eprintln!("threadtop experiment: cannot print the result: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if s >= 60 { format!("{}m {:02}s", s / 60, s % 60) } else { format!("{s} s") }
+}
+
+enum End {
+    Finished(ExperimentResult),
+    Cancelled(ExperimentResult),
+    Failed(String, Option<ExperimentResult>),
+}
+
+async fn foreground(config: ExperimentConfig, output: ExperimentOutput) -> ExitCode {
+    let name = config.kind().name();
+    // Handlers first: a Ctrl-C from here on cancels the experiment rather than killing us.
+    let signals = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
+    let (mut sigint, mut sigterm, mut sighup) = match signals {
+        (Ok(i), Ok(t), Ok(h)) => (i, t, h),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            eprintln!("threadtop experiment: cannot handle signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let talk = !output.json;
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let handle = start(config, self_exe(), tx);
+    let mut plan: Vec<StepPlan> = Vec::new();
+    let mut took = Duration::ZERO;
+    let mut interrupted: Option<i32> = None;
+    let end = loop {
+        let mut stop = |sig: i32| {
+            if interrupted.is_none() && talk {
+                eprintln!("threadtop experiment {name}: stopping; what was measured so far follows");
+            }
+            interrupted.get_or_insert(sig);
+            handle.cancel();
+        };
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(ExperimentEvent::Planned { steps, .. }) => {
+                    if talk {
+                        let total: Duration = steps.iter().map(|s| s.expected).sum();
+                        eprintln!(
+                            "threadtop experiment {name}: {} step(s), about {}; Ctrl-C stops it and prints what was measured",
+                            steps.len(),
+                            fmt_duration(total)
+                        );
+                    }
+                    plan = steps;
+                }
+                Some(ExperimentEvent::StepDone { index, took: t, summary, .. }) => {
+                    took += t;
+                    if talk {
+                        let label = plan.get(index).map_or("", |s| s.label.as_str());
+                        let left = time_left(&plan, index + 1, took, Duration::ZERO);
+                        eprintln!(
+                            "[{:>w$}/{}] {label}: {summary} ({:.2} s; about {} left)",
+                            index + 1,
+                            plan.len(),
+                            t.as_secs_f64(),
+                            fmt_duration(left),
+                            w = plan.len().to_string().len()
+                        );
+                    }
+                }
+                Some(ExperimentEvent::StepStarted { .. } | ExperimentEvent::StepProgress { .. }) => {}
+                Some(ExperimentEvent::Finished { result }) => break End::Finished(result),
+                Some(ExperimentEvent::Cancelled { result }) => break End::Cancelled(result),
+                Some(ExperimentEvent::Failed { reason, result }) => break End::Failed(reason, result),
+                None => break End::Failed("the experiment ended without a result".to_owned(), None),
+            },
+            _ = sigint.recv() => stop(libc::SIGINT),
+            _ = sigterm.recv() => stop(libc::SIGTERM),
+            _ = sighup.recv() => stop(libc::SIGHUP),
+        }
+    };
+    // Its children are reaped before its last event; this only lets the task finish.
+    handle.wait().await;
+
+    let (result, failure) = match end {
+        End::Finished(r) | End::Cancelled(r) => (Some(r), None),
+        End::Failed(reason, r) => (r, Some(reason)),
+    };
+    let mut code = ExitCode::SUCCESS;
+    if let Some(result) = &result {
+        let text = if output.json {
+            serde_json::to_string(result).map(|t| t + "\n").unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}\n"))
+        } else {
+            report::render(result)
+        };
+        code = print(&text);
+        if let Some(path) = &output.save {
+            match save::save(result, path.as_deref()) {
+                Ok(written) => eprintln!("threadtop experiment {name}: saved to {}", written.display()),
+                Err(message) => {
+                    eprintln!("threadtop experiment {name}: {message}");
+                    code = ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    if let Some(reason) = failure {
+        eprintln!("threadtop experiment {name} failed: {reason}");
+        return ExitCode::FAILURE;
+    }
+    match interrupted {
+        Some(sig) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX)),
+        None => code,
+    }
+}

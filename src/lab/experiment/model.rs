@@ -1,0 +1,657 @@
+//! Plain data of the experiments: what to run, the plan of steps, the events a running
+//! experiment sends, and its results (serde, for `--json`, `--save` and `show`). No I/O, no
+//! clock: the app's `ExperimentState` and the UI import this, as they import `lab::model`.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lab::model::DemoKind;
+
+/// The experiments, by the names users type (`threadtop experiment scaling`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExperimentKind {
+    /// Throughput vs workers for cpu-threads, lock-threads and cpu-procs.
+    Scaling,
+    /// N waits run sequentially, with N threads, with N processes.
+    Io,
+    /// py-threads vs py-procs on a real CPython: the GIL.
+    Python,
+}
+
+impl ExperimentKind {
+    pub const ALL: [ExperimentKind; 3] = [ExperimentKind::Scaling, ExperimentKind::Io, ExperimentKind::Python];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExperimentKind::Scaling => "scaling",
+            ExperimentKind::Io => "io",
+            ExperimentKind::Python => "python",
+        }
+    }
+
+    /// What it answers, in one line.
+    pub fn question(self) -> &'static str {
+        match self {
+            ExperimentKind::Scaling => {
+                "how does throughput grow with workers: threads, processes, and threads behind one lock?"
+            }
+            ExperimentKind::Io => "N waits: one after another, in N threads, in N processes",
+            ExperimentKind::Python => "real CPython: N threads (one GIL) vs N processes (one GIL each)",
+        }
+    }
+}
+
+impl fmt::Display for ExperimentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Most workers a scaling step may have: cpu-procs' process cap.
+pub const MAX_SCALING_WORKERS: u32 = 64;
+/// Most repeats of each scaling step.
+pub const MAX_REPEATS: u32 = 20;
+/// Longest step (scaling, python) or wait (io) an experiment accepts.
+pub const MAX_STEP: Duration = Duration::from_secs(60);
+/// Shortest step: below it exec and start-up dominate what is measured.
+pub const MIN_STEP: Duration = Duration::from_millis(100);
+/// Most tasks of the I/O experiment: its process mode starts one process per task.
+pub const MAX_IO_TASKS: u32 = 64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingConfig {
+    /// How long each run lasts.
+    pub step: Duration,
+    /// Runs per (kind, workers), for min/median/max.
+    pub repeats: u32,
+    /// The largest worker count (default 2 × logical cores).
+    pub max_workers: u32,
+    /// The demo kinds measured, in this order.
+    pub kinds: Vec<DemoKind>,
+}
+
+impl ScalingConfig {
+    pub const KINDS: [DemoKind; 3] = [DemoKind::CpuThreads, DemoKind::LockThreads, DemoKind::CpuProcs];
+    pub const DEFAULT_STEP: Duration = Duration::from_secs(2);
+    pub const DEFAULT_REPEATS: u32 = 3;
+
+    /// The defaults on a machine with `cores` logical cores.
+    pub fn for_cores(cores: u32) -> ScalingConfig {
+        ScalingConfig {
+            step: ScalingConfig::DEFAULT_STEP,
+            repeats: ScalingConfig::DEFAULT_REPEATS,
+            max_workers: cores.saturating_mul(2).clamp(1, MAX_SCALING_WORKERS),
+            kinds: ScalingConfig::KINDS.to_vec(),
+        }
+    }
+
+    /// 1, 2, 4, ... up to `max_workers`, plus the core count and `max_workers` themselves, so
+    /// that the curve has a point exactly where the cores run out.
+    pub fn worker_counts(&self, cores: u32) -> Vec<u32> {
+        let max = self.max_workers.max(1);
+        let mut counts: Vec<u32> =
+            std::iter::successors(Some(1u32), |n| n.checked_mul(2)).take_while(|n| *n <= max).collect();
+        if cores <= max {
+            counts.push(cores.max(1));
+        }
+        counts.push(max);
+        counts.sort_unstable();
+        counts.dedup();
+        counts
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        check_step("--step-seconds", self.step)?;
+        if !(1..=MAX_REPEATS).contains(&self.repeats) {
+            return Err(format!("--repeats {}: give 1 to {MAX_REPEATS}", self.repeats));
+        }
+        if !(1..=MAX_SCALING_WORKERS).contains(&self.max_workers) {
+            return Err(format!("--max-workers {}: give 1 to {MAX_SCALING_WORKERS}", self.max_workers));
+        }
+        if self.kinds.is_empty() {
+            return Err("no demo kinds to measure".to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IoConfig {
+    /// N: how many tasks.
+    pub tasks: u32,
+    /// How long each task waits.
+    pub wait: Duration,
+}
+
+impl Default for IoConfig {
+    fn default() -> Self {
+        IoConfig { tasks: 4, wait: Duration::from_secs(1) }
+    }
+}
+
+impl IoConfig {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_IO_TASKS).contains(&self.tasks) {
+            return Err(format!("-n {}: give 1 to {MAX_IO_TASKS} tasks", self.tasks));
+        }
+        if self.wait.is_zero() || self.wait > MAX_STEP {
+            return Err(format!("--wait: give more than 0 and at most {} s", MAX_STEP.as_secs()));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PythonConfig {
+    /// N threads, and N processes (default: logical cores).
+    pub workers: u32,
+    /// How long each of the two runs lasts.
+    pub step: Duration,
+}
+
+impl PythonConfig {
+    pub const DEFAULT_STEP: Duration = Duration::from_secs(3);
+
+    pub fn for_cores(cores: u32) -> PythonConfig {
+        PythonConfig { workers: cores.clamp(1, MAX_SCALING_WORKERS - 1), step: PythonConfig::DEFAULT_STEP }
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        check_step("--step-seconds", self.step)?;
+        if !(1..MAX_SCALING_WORKERS).contains(&self.workers) {
+            return Err(format!("-n {}: give 1 to {}", self.workers, MAX_SCALING_WORKERS - 1));
+        }
+        Ok(())
+    }
+}
+
+fn check_step(flag: &str, step: Duration) -> Result<(), String> {
+    if step < MIN_STEP || step > MAX_STEP {
+        return Err(format!(
+            "{flag} {:.2}: give {:.1} to {} seconds",
+            step.as_secs_f64(),
+            MIN_STEP.as_secs_f64(),
+            MAX_STEP.as_secs()
+        ));
+    }
+    Ok(())
+}
+
+/// What to run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExperimentConfig {
+    Scaling(ScalingConfig),
+    Io(IoConfig),
+    Python(PythonConfig),
+}
+
+impl ExperimentConfig {
+    pub fn kind(&self) -> ExperimentKind {
+        match self {
+            ExperimentConfig::Scaling(_) => ExperimentKind::Scaling,
+            ExperimentConfig::Io(_) => ExperimentKind::Io,
+            ExperimentConfig::Python(_) => ExperimentKind::Python,
+        }
+    }
+
+    /// The defaults of `kind` on a machine with `cores` logical cores.
+    pub fn default_for(kind: ExperimentKind, cores: u32) -> ExperimentConfig {
+        match kind {
+            ExperimentKind::Scaling => ExperimentConfig::Scaling(ScalingConfig::for_cores(cores)),
+            ExperimentKind::Io => ExperimentConfig::Io(IoConfig::default()),
+            ExperimentKind::Python => ExperimentConfig::Python(PythonConfig::for_cores(cores)),
+        }
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            ExperimentConfig::Scaling(c) => c.check(),
+            ExperimentConfig::Io(c) => c.check(),
+            ExperimentConfig::Python(c) => c.check(),
+        }
+    }
+}
+
+/// One step of the plan: one run of one demo (scaling, python) or one mode (io).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepPlan {
+    /// For the progress line: "cpu-threads × 4 (run 2/3)".
+    pub label: String,
+    /// How long it is expected to take.
+    pub expected: Duration,
+}
+
+/// What a running experiment tells its owner, in this order: `Planned`, then for each step
+/// `StepStarted`, any `StepProgress`, `StepDone`; then exactly one of `Finished`, `Cancelled`,
+/// `Failed` (which may also come first, when the experiment cannot start: no python3, say).
+/// Every child it started is reaped before that last event is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExperimentEvent {
+    Planned {
+        kind: ExperimentKind,
+        steps: Vec<StepPlan>,
+    },
+    StepStarted {
+        index: usize,
+    },
+    /// Inside step `index`, `elapsed` since it started; live figures of the demo when known.
+    StepProgress {
+        index: usize,
+        elapsed: Duration,
+        ops_per_sec: Option<f64>,
+        cores: Option<f64>,
+    },
+    /// Step `index` ended after `took`; `summary` says what it measured in a few words
+    /// ("2400 ops/s, 1.99 cores"); `result` is everything measured so far.
+    StepDone {
+        index: usize,
+        took: Duration,
+        summary: String,
+        result: ExperimentResult,
+    },
+    Finished {
+        result: ExperimentResult,
+    },
+    /// Cancelled by its owner: `result` holds the steps completed before (the interrupted one
+    /// is left out, as it did not run its full time).
+    Cancelled {
+        result: ExperimentResult,
+    },
+    /// Could not go on; `result` holds what was measured before, if anything.
+    Failed {
+        reason: String,
+        result: Option<ExperimentResult>,
+    },
+}
+
+/// About how long is left: the steps not done yet plus what remains of the current one, scaled
+/// by how long the done steps took against their plan (start-up costs more on a busy machine).
+pub fn time_left(plan: &[StepPlan], done: usize, took: Duration, current_elapsed: Duration) -> Duration {
+    let planned_done: Duration = plan.iter().take(done).map(|s| s.expected).sum();
+    let ratio = if done > 0 && !planned_done.is_zero() {
+        (took.as_secs_f64() / planned_done.as_secs_f64()).clamp(0.5, 3.0)
+    } else {
+        1.0
+    };
+    let mut rest = plan.iter().skip(done);
+    let current = rest.next().map_or(Duration::ZERO, |s| s.expected.mul_f64(ratio).saturating_sub(current_elapsed));
+    let after: Duration = rest.map(|s| s.expected).sum();
+    current + after.mul_f64(ratio)
+}
+
+/// One measured run of a scaling step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalingRun {
+    pub kind: String,
+    pub workers: u32,
+    pub ops_per_sec: f64,
+    pub cores_used: f64,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    /// Cores the rest of the machine used meanwhile (from /proc/stat, minus the demo).
+    pub other_cores: f64,
+}
+
+/// One (kind, workers) point, over its repeats. `ops_per_sec` is the median.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalingStep {
+    pub kind: String,
+    pub workers: u32,
+    pub ops_per_sec: f64,
+    pub ops_per_sec_min: f64,
+    pub ops_per_sec_median: f64,
+    pub ops_per_sec_max: f64,
+    /// Median over the repeats.
+    pub cores_used: f64,
+    /// Median wall time of one run.
+    pub wall_seconds: f64,
+    /// How many runs the figures are over.
+    pub runs: u32,
+    /// Median cores the rest of the machine used during the runs.
+    pub other_cores: f64,
+    /// ops/s of each run, in the order they ran.
+    pub ops_per_sec_runs: Vec<f64>,
+}
+
+impl ScalingStep {
+    /// (max - min) / median: how much the repeats disagreed.
+    pub fn spread(&self) -> f64 {
+        if self.ops_per_sec_median <= 0.0 {
+            return 0.0;
+        }
+        (self.ops_per_sec_max - self.ops_per_sec_min) / self.ops_per_sec_median
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalingResult {
+    pub logical_cores: u32,
+    pub step_seconds: f64,
+    pub repeats: u32,
+    /// Every (kind, workers) measured, by kind then workers.
+    pub steps: Vec<ScalingStep>,
+    #[serde(default)]
+    pub cancelled: bool,
+    /// RFC 3339, UTC.
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(default)]
+    pub total_seconds: f64,
+    /// The most workers planned (the curve's right end, before it is measured).
+    #[serde(default)]
+    pub max_workers: u32,
+}
+
+impl ScalingResult {
+    /// The kinds measured, in order.
+    pub fn kinds(&self) -> Vec<&str> {
+        let mut kinds: Vec<&str> = Vec::new();
+        for s in &self.steps {
+            if !kinds.contains(&s.kind.as_str()) {
+                kinds.push(&s.kind);
+            }
+        }
+        kinds
+    }
+
+    pub fn step(&self, kind: &str, workers: u32) -> Option<&ScalingStep> {
+        self.steps.iter().find(|s| s.kind == kind && s.workers == workers)
+    }
+
+    /// Throughput at `workers` relative to 1 worker, for the same kind.
+    pub fn speedup(&self, kind: &str, workers: u32) -> Option<f64> {
+        let one = self.step(kind, 1)?.ops_per_sec;
+        let here = self.step(kind, workers)?.ops_per_sec;
+        (one > 0.0).then_some(here / one)
+    }
+}
+
+/// Folds the runs into steps: one per (kind, workers), in the order of `kinds` then workers.
+pub fn aggregate(runs: &[ScalingRun], kinds: &[DemoKind]) -> Vec<ScalingStep> {
+    let mut steps = Vec::new();
+    for kind in kinds {
+        let mut workers: Vec<u32> = runs.iter().filter(|r| r.kind == kind.name()).map(|r| r.workers).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        for w in workers {
+            let of: Vec<&ScalingRun> = runs.iter().filter(|r| r.kind == kind.name() && r.workers == w).collect();
+            let rates: Vec<f64> = of.iter().map(|r| r.ops_per_sec).collect();
+            let stats = Stats::of(&rates);
+            steps.push(ScalingStep {
+                kind: kind.name().to_owned(),
+                workers: w,
+                ops_per_sec: stats.median,
+                ops_per_sec_min: stats.min,
+                ops_per_sec_median: stats.median,
+                ops_per_sec_max: stats.max,
+                cores_used: median(of.iter().map(|r| r.cores_used)),
+                wall_seconds: median(of.iter().map(|r| r.wall_seconds)),
+                runs: u32::try_from(of.len()).unwrap_or(u32::MAX),
+                other_cores: median(of.iter().map(|r| r.other_cores)),
+                ops_per_sec_runs: rates,
+            });
+        }
+    }
+    steps
+}
+
+/// Min, median and max of some figures (all 0 for none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    pub fn of(values: &[f64]) -> Stats {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return Stats { min: 0.0, median: 0.0, max: 0.0 };
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+        Stats { min: v[0], median, max: v[n - 1] }
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    Stats::of(&values.collect::<Vec<_>>()).median
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IoResult {
+    pub n: u32,
+    pub wait_seconds: f64,
+    /// Wall time of the N waits one after another (None if not measured: cancelled).
+    pub sequential_s: Option<f64>,
+    /// ... each in its own thread, all at once.
+    pub threads_s: Option<f64>,
+    /// ... each in its own process, all at once: start-up and reaping included.
+    pub processes_s: Option<f64>,
+    #[serde(default)]
+    pub logical_cores: u32,
+    #[serde(default)]
+    pub cancelled: bool,
+    #[serde(default)]
+    pub started_at: String,
+}
+
+impl IoResult {
+    /// The three modes with their wall time, in the order they run.
+    pub fn modes(&self) -> [(&'static str, Option<f64>); 3] {
+        [("sequential", self.sequential_s), ("threads", self.threads_s), ("processes", self.processes_s)]
+    }
+
+    /// What theory says each mode should take: N × wait, wait, wait (+ start-up).
+    pub fn expected(&self) -> [f64; 3] {
+        [f64::from(self.n) * self.wait_seconds, self.wait_seconds, self.wait_seconds]
+    }
+}
+
+/// The figures of one Python demo run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PythonRun {
+    pub kind: String,
+    pub workers: u32,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub cores_used: f64,
+    pub ops: u64,
+    pub ops_per_sec: f64,
+    /// Cores the rest of the machine used meanwhile.
+    #[serde(default)]
+    pub other_cores: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PythonResult {
+    pub python_version: String,
+    pub python_executable: String,
+    /// False on a free-threaded build running without its GIL: then threads use N cores too.
+    pub gil_enabled: bool,
+    pub logical_cores: u32,
+    pub workers: u32,
+    pub step_seconds: f64,
+    pub threads: Option<PythonRun>,
+    pub processes: Option<PythonRun>,
+    #[serde(default)]
+    pub cancelled: bool,
+    #[serde(default)]
+    pub started_at: String,
+}
+
+impl PythonResult {
+    /// Processes' throughput over threads'.
+    pub fn speedup(&self) -> Option<f64> {
+        let t = self.threads.as_ref()?.ops_per_sec;
+        let p = self.processes.as_ref()?.ops_per_sec;
+        (t > 0.0).then_some(p / t)
+    }
+}
+
+/// The result of any experiment; `experiment` names which in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "experiment", rename_all = "lowercase")]
+pub enum ExperimentResult {
+    Scaling(ScalingResult),
+    Io(IoResult),
+    Python(PythonResult),
+}
+
+impl ExperimentResult {
+    pub fn kind(&self) -> ExperimentKind {
+        match self {
+            ExperimentResult::Scaling(_) => ExperimentKind::Scaling,
+            ExperimentResult::Io(_) => ExperimentKind::Io,
+            ExperimentResult::Python(_) => ExperimentKind::Python,
+        }
+    }
+
+    pub fn cancelled(&self) -> bool {
+        match self {
+            ExperimentResult::Scaling(r) => r.cancelled,
+            ExperimentResult::Io(r) => r.cancelled,
+            ExperimentResult::Python(r) => r.cancelled,
+        }
+    }
+
+    pub fn started_at(&self) -> &str {
+        match self {
+            ExperimentResult::Scaling(r) => &r.started_at,
+            ExperimentResult::Io(r) => &r.started_at,
+            ExperimentResult::Python(r) => &r.started_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(kind: DemoKind, workers: u32, rate: f64) -> ScalingRun {
+        ScalingRun {
+            kind: kind.name().into(),
+            workers,
+            ops_per_sec: rate,
+            cores_used: rate / 100.0,
+            wall_seconds: 1.0,
+            cpu_seconds: rate / 100.0,
+            other_cores: 0.1,
+        }
+    }
+
+    #[test]
+    fn worker_counts_double_and_include_the_cores() {
+        let c = |max| ScalingConfig { max_workers: max, ..ScalingConfig::for_cores(2) };
+        assert_eq!(c(4).worker_counts(2), vec![1, 2, 4]);
+        assert_eq!(c(12).worker_counts(6), vec![1, 2, 4, 6, 8, 12]);
+        assert_eq!(c(2).worker_counts(2), vec![1, 2]);
+        assert_eq!(c(3).worker_counts(8), vec![1, 2, 3]);
+        assert_eq!(c(1).worker_counts(1), vec![1]);
+        assert_eq!(ScalingConfig::for_cores(2).worker_counts(2), vec![1, 2, 4]);
+        assert_eq!(ScalingConfig::for_cores(48).max_workers, MAX_SCALING_WORKERS);
+    }
+
+    #[test]
+    fn stats_are_min_median_max() {
+        assert_eq!(Stats::of(&[3.0, 1.0, 2.0]), Stats { min: 1.0, median: 2.0, max: 3.0 });
+        assert_eq!(Stats::of(&[4.0, 1.0, 2.0, 3.0]).median, 2.5);
+        assert_eq!(Stats::of(&[]), Stats { min: 0.0, median: 0.0, max: 0.0 });
+        assert_eq!(Stats::of(&[f64::NAN, 5.0]).median, 5.0);
+    }
+
+    #[test]
+    fn runs_fold_into_steps_by_kind_then_workers() {
+        let runs = vec![
+            run(DemoKind::LockThreads, 1, 100.0),
+            run(DemoKind::CpuThreads, 2, 190.0),
+            run(DemoKind::CpuThreads, 1, 100.0),
+            run(DemoKind::CpuThreads, 1, 90.0),
+            run(DemoKind::CpuThreads, 1, 120.0),
+        ];
+        let steps = aggregate(&runs, &[DemoKind::CpuThreads, DemoKind::LockThreads]);
+        let keys: Vec<(&str, u32)> = steps.iter().map(|s| (s.kind.as_str(), s.workers)).collect();
+        assert_eq!(keys, vec![("cpu-threads", 1), ("cpu-threads", 2), ("lock-threads", 1)]);
+        let one = &steps[0];
+        assert_eq!((one.ops_per_sec_min, one.ops_per_sec_median, one.ops_per_sec_max), (90.0, 100.0, 120.0));
+        assert_eq!(one.ops_per_sec, one.ops_per_sec_median);
+        assert_eq!(one.runs, 3);
+        assert_eq!(one.ops_per_sec_runs, vec![100.0, 90.0, 120.0]);
+        assert!((one.spread() - 0.3).abs() < 1e-12);
+        let result = ScalingResult {
+            logical_cores: 2,
+            step_seconds: 1.0,
+            repeats: 3,
+            steps,
+            cancelled: false,
+            started_at: String::new(),
+            total_seconds: 5.0,
+            max_workers: 2,
+        };
+        assert_eq!(result.kinds(), vec!["cpu-threads", "lock-threads"]);
+        assert_eq!(result.speedup("cpu-threads", 2), Some(1.9));
+        assert_eq!(result.speedup("lock-threads", 2), None);
+    }
+
+    #[test]
+    fn results_round_trip_through_json_tagged_by_experiment() {
+        let io = ExperimentResult::Io(IoResult {
+            n: 4,
+            wait_seconds: 0.2,
+            sequential_s: Some(0.8),
+            threads_s: Some(0.2),
+            processes_s: None,
+            logical_cores: 2,
+            cancelled: true,
+            started_at: "2026-05-09T04:30:00Z".into(),
+        });
+        let text = serde_json::to_string(&io).unwrap();
+        assert!(text.starts_with(r#"{"experiment":"io","n":4,"wait_seconds":0.2,"sequential_s":0.8"#), "{text}");
+        assert!(text.contains(r#""processes_s":null"#), "{text}");
+        assert_eq!(serde_json::from_str::<ExperimentResult>(&text).unwrap(), io);
+        // The spec's fields alone are enough to show a result again.
+        let bare =
+            r#"{"experiment":"io","n":4,"wait_seconds":1,"sequential_s":4.0,"threads_s":1.0,"processes_s":1.01}"#;
+        let back: ExperimentResult = serde_json::from_str(bare).unwrap();
+        assert_eq!(back.kind(), ExperimentKind::Io);
+        assert!(!back.cancelled());
+    }
+
+    #[test]
+    fn time_left_scales_the_plan_by_what_steps_took() {
+        let s = |secs| StepPlan { label: String::new(), expected: Duration::from_secs(secs) };
+        let plan = vec![s(2), s(2), s(2), s(4)];
+        let d = Duration::from_secs;
+        assert_eq!(time_left(&plan, 0, Duration::ZERO, Duration::ZERO), d(10));
+        assert_eq!(time_left(&plan, 0, Duration::ZERO, d(1)), d(9));
+        // Two steps took 5 s against 4 planned: the rest is expected 1.25 times longer.
+        assert_eq!(time_left(&plan, 2, d(5), Duration::ZERO), Duration::from_millis(7500));
+        // The current step past its estimate counts as done, not negative.
+        assert_eq!(time_left(&plan, 3, d(6), d(9)), Duration::ZERO);
+        assert_eq!(time_left(&plan, 4, d(10), Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn configs_are_checked() {
+        let mut s = ScalingConfig::for_cores(2);
+        assert_eq!(s.check(), Ok(()));
+        s.step = Duration::from_millis(50);
+        assert!(s.check().unwrap_err().contains("--step-seconds"));
+        s.step = Duration::from_secs(1);
+        s.repeats = 0;
+        assert!(s.check().is_err());
+        s.repeats = 1;
+        s.max_workers = 65;
+        assert!(s.check().is_err());
+        assert!(IoConfig { tasks: 0, wait: Duration::from_secs(1) }.check().is_err());
+        assert!(IoConfig { tasks: 4, wait: Duration::ZERO }.check().is_err());
+        assert!(IoConfig { tasks: 65, wait: Duration::from_secs(1) }.check().is_err());
+        assert_eq!(IoConfig::default(), IoConfig { tasks: 4, wait: Duration::from_secs(1) });
+        assert!(PythonConfig { workers: 64, step: Duration::from_secs(1) }.check().is_err());
+    }
+}
