@@ -22,6 +22,7 @@ use crate::config::{Config, ThemeName};
 use crate::control::{self, SignalOutcome};
 use crate::input::keymap::{Keymap, key_to_action};
 use crate::lab::Supervisor;
+use crate::lab::experiment::{self, ExperimentConfig, ExperimentEvent, ExperimentHandle};
 use crate::lab::model::LabEvent;
 use crate::ui::{self, Theme};
 
@@ -81,7 +82,7 @@ pub fn options_from_cli(cli: &Cli, config: &Config) -> Result<Options, String> {
 /// The lab catalogue with its defaults for this machine.
 pub fn catalog() -> Vec<CatalogEntry> {
     use crate::lab::catalog;
-    crate::lab::model::DemoKind::ALL
+    crate::lab::model::DemoKind::EVERY
         .iter()
         .map(|&kind| {
             let info = catalog::info(kind);
@@ -189,7 +190,8 @@ async fn event_loop(
     let mut snapshots = sampler.snapshots();
     let (lab_tx, mut lab_rx) = tokio::sync::mpsc::unbounded_channel::<LabEvent>();
     let lab = Supervisor::new(crate::lab::self_exe(), lab_tx);
-    let mut ctx = Ctx { sampler, lab, proc_root };
+    let (exp_tx, mut exp_rx) = tokio::sync::mpsc::unbounded_channel::<ExperimentEvent>();
+    let mut ctx = Ctx { sampler, lab, proc_root, experiment: None, exp_tx };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -243,6 +245,7 @@ async fn event_loop(
                 }
             }
             Some(event) = lab_rx.recv() => actions.push(Action::Lab(event)),
+            Some(event) = exp_rx.recv() => actions.push(Action::Experiment(event)),
         }
         for a in actions {
             dirty = true;
@@ -253,6 +256,10 @@ async fn event_loop(
         }
     };
     // Quitting, a signal or an error: every demo stops and is reaped before we leave.
+    if let Some(h) = ctx.experiment.take() {
+        h.cancel();
+        h.wait().await;
+    }
     ctx.lab.shutdown().await;
     result
 }
@@ -285,6 +292,8 @@ struct Ctx<'a> {
     sampler: &'a sampler::SamplerHandle,
     lab: Supervisor,
     proc_root: &'a Path,
+    experiment: Option<ExperimentHandle>,
+    exp_tx: tokio::sync::mpsc::UnboundedSender<ExperimentEvent>,
 }
 
 /// Gives one action to the app and carries out its effects. Returns true when quitting.
@@ -311,6 +320,27 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
             } else {
                 // Sample now so the new process appears (and is selected) at once.
                 ctx.sampler.send(Control::Now);
+            }
+        }
+        Effect::StartExperiment(kind) => {
+            if ctx.experiment.as_ref().is_some_and(|h| !h.is_finished()) {
+                done(app, "an experiment is already running (Esc in its view cancels it)".into(), true);
+                return;
+            }
+            let config = ExperimentConfig::default_for(kind, crate::lab::catalog::logical_cores());
+            ctx.experiment = Some(experiment::start(config, crate::lab::self_exe(), ctx.exp_tx.clone()));
+        }
+        Effect::CancelExperiment => {
+            if let Some(h) = &ctx.experiment {
+                h.cancel();
+            }
+        }
+        Effect::SaveExperiment => {
+            if let Some(result) = app.experiment.as_ref().and_then(|e| e.result()).cloned() {
+                match experiment::save::save(&result, None) {
+                    Ok(path) => done(app, format!("saved: {}", path.display()), false),
+                    Err(e) => done(app, format!("not saved: {e}"), true),
+                }
             }
         }
         Effect::StopDemo(id) => ctx.lab.stop(id),

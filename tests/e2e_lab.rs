@@ -79,3 +79,30 @@ fn sigkill_of_threadtop_leaves_no_demo() {
     let survivors: Vec<_> = before.iter().filter(|(p, _)| alive(*p)).collect();
     assert!(survivors.is_empty(), "survived SIGKILL of threadtop: {survivors:?}");
 }
+
+#[test]
+fn an_experiment_runs_from_the_lab_and_esc_cancels_one() {
+    let mut tui = Tui::start(&[], &[], 140, 45);
+    tui.wait_for("COMMAND", T);
+    let me = tui.pid();
+    tui.send(b"d");
+    tui.send(b"e");
+    tui.wait_for("Lab experiments", T);
+    tui.send(b"\x1b[B"); // io
+    tui.send(b"\r");
+    tui.wait_for("Experiment: io", T);
+    tui.wait_for("finished: 3 steps", Duration::from_secs(30));
+    assert!(tui.screen().contains("sequential") && tui.screen().contains("processes"));
+    // The scaling experiment, cancelled with Esc: its demos stop.
+    tui.send(b"e");
+    tui.wait_for("Lab experiments", T);
+    tui.send(b"\r");
+    tui.wait_for("Experiment: scaling", T);
+    assert!(tui.wait_until(T, |_| !common::live_demo_processes_of(me).is_empty()), "its demos run");
+    tui.send(b"\x1b");
+    tui.wait_for("cancelled", T);
+    let left = wait_no_demos(me, T);
+    assert!(left.is_empty(), "left after cancel: {left:?}");
+    tui.send(b"q");
+    assert!(tui.wait_exit(T).success());
+}

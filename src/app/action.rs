@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::collect::model::{Pid, Snapshot};
+use crate::lab::experiment::model::ExperimentEvent;
 use crate::lab::model::LabEvent;
 
 /// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
@@ -58,10 +59,12 @@ pub enum Command {
     Yes,
     No,
     CpuGraph,
+    Experiments,
+    Save,
 }
 
 impl Command {
-    pub const ALL: [Command; 49] = [
+    pub const ALL: [Command; 51] = [
         Command::Up,
         Command::Down,
         Command::PageUp,
@@ -111,6 +114,8 @@ impl Command {
         Command::Yes,
         Command::No,
         Command::CpuGraph,
+        Command::Experiments,
+        Command::Save,
     ];
 
     /// The action's name in config files and the help screen.
@@ -165,6 +170,8 @@ impl Command {
             Command::Yes => "yes",
             Command::No => "no",
             Command::CpuGraph => "cpu_graph",
+            Command::Experiments => "experiments",
+            Command::Save => "save",
         }
     }
 
@@ -217,6 +224,8 @@ pub enum Action {
         title: String,
         lines: Vec<String>,
     },
+    /// What the running experiment reported.
+    Experiment(ExperimentEvent),
 }
 
 /// A process as the user chose it: PID plus start time, so a reused PID is never acted on.

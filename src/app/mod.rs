@@ -18,10 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::collect::model::{Pid, Snapshot};
+use crate::lab::experiment::model::ExperimentKind;
 use crate::lab::model::{DemoId, DemoSpec};
 
 use act::{AffinityEdit, HitMap, PendingSignal, TextView};
 pub use action::{Action, Command, Inspect, Target, TextInput};
+use experiment::ExperimentState;
 use lab::LabState;
 use table::{Column, SortSpec, ThreadColumn, contains_ci, matches_process};
 use threads::ThreadsState;
@@ -66,6 +68,21 @@ pub enum Effect {
     },
     /// Stop or resume sampling.
     Pause(bool),
+    StartExperiment(ExperimentKind),
+    CancelExperiment,
+    /// Write the experiment's result as JSON under the data directory.
+    SaveExperiment,
+}
+
+/// What the lab view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabScreen {
+    /// The demos and the demo panel.
+    Catalog,
+    /// `e`: pick an experiment.
+    Picker { cursor: usize },
+    /// The experiment running or last run.
+    Experiment,
 }
 
 /// One line of the help screen, made from the keymap.
@@ -236,6 +253,8 @@ pub struct App {
     pub show_graph: bool,
     /// Total and per-core busy % at each of the last samples, oldest first.
     pub cpu_history: VecDeque<CpuPoint>,
+    pub lab_screen: LabScreen,
+    pub experiment: Option<ExperimentState>,
 }
 
 /// CPU use at one sample, for the history graph.
@@ -288,6 +307,8 @@ impl App {
             hit: RefCell::new(HitMap::default()),
             show_graph: false,
             cpu_history: VecDeque::new(),
+            lab_screen: LabScreen::Catalog,
+            experiment: None,
         };
         if let Some(pid) = app.options.threads_of {
             app.view = View::Threads;
@@ -336,6 +357,12 @@ impl App {
             Action::AffinityLoaded { pid, tid, allowed } => {
                 self.affinity_edit = Some(AffinityEdit { pid, tid, allowed });
                 self.overlay = Some(Overlay::Affinity { cursor: 0 });
+                Vec::new()
+            }
+            Action::Experiment(event) => {
+                if let Some(e) = self.experiment.as_mut() {
+                    e.apply(event);
+                }
                 Vec::new()
             }
             Action::ShowText { title, lines } => {
@@ -780,6 +807,18 @@ impl App {
     }
 
     fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
+        match self.lab_screen {
+            LabScreen::Picker { cursor } => return self.on_experiment_picker(cursor, cmd),
+            LabScreen::Experiment => return self.on_experiment(cmd),
+            LabScreen::Catalog => {}
+        }
+        if cmd == Command::Experiments {
+            self.lab_screen = match &self.experiment {
+                Some(e) if e.running() => LabScreen::Experiment,
+                _ => LabScreen::Picker { cursor: 0 },
+            };
+            return Vec::new();
+        }
         let n = self.lab.catalog.len();
         match cmd {
             Command::Up => self.lab.cursor = self.lab.cursor.saturating_sub(1),
@@ -820,6 +859,59 @@ impl App {
             Command::Back | Command::OpenLab => {
                 self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
             }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_experiment_picker(&mut self, cursor: usize, cmd: Command) -> Vec<Effect> {
+        let n = ExperimentKind::ALL.len();
+        match cmd {
+            Command::Up => self.lab_screen = LabScreen::Picker { cursor: cursor.saturating_sub(1) },
+            Command::Down => self.lab_screen = LabScreen::Picker { cursor: (cursor + 1).min(n - 1) },
+            Command::Enter => {
+                if self.options.readonly {
+                    self.say("read-only mode: the lab does not launch experiments", true);
+                    return Vec::new();
+                }
+                let kind = ExperimentKind::ALL[cursor.min(n - 1)];
+                if self.lab.running_count() > 0 {
+                    self.say("demos are running: they will share the cores and lower the figures", true);
+                }
+                self.experiment = Some(ExperimentState::new(kind));
+                self.lab_screen = LabScreen::Experiment;
+                return vec![Effect::StartExperiment(kind)];
+            }
+            Command::Back | Command::Experiments => {
+                self.lab_screen = if self.experiment.is_some() { LabScreen::Experiment } else { LabScreen::Catalog };
+                if cmd == Command::Back {
+                    self.lab_screen = LabScreen::Catalog;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_experiment(&mut self, cmd: Command) -> Vec<Effect> {
+        let running = self.experiment.as_ref().is_some_and(|e| e.running());
+        match cmd {
+            Command::Back => {
+                if running {
+                    if let Some(e) = self.experiment.as_mut() {
+                        e.request_cancel();
+                    }
+                    self.say("cancelling the experiment: its processes are being stopped", false);
+                    return vec![Effect::CancelExperiment];
+                }
+                self.lab_screen = LabScreen::Catalog;
+            }
+            Command::Experiments if !running => self.lab_screen = LabScreen::Picker { cursor: 0 },
+            Command::Save => match self.experiment.as_ref().and_then(|e| e.result()) {
+                Some(_) if !running => return vec![Effect::SaveExperiment],
+                _ => self.say("nothing to save yet: the experiment has not finished", true),
+            },
+            Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
             _ => {}
         }
         Vec::new()

@@ -189,6 +189,8 @@ pub fn describe(cmd: Command) -> &'static str {
         Command::OpenFiles => "open files and sockets",
         Command::FullCommand => "the whole command line",
         Command::CpuGraph => "CPU history graph (list) / CPU sparkline (threads view)",
+        Command::Experiments => "lab: experiments (scaling, I/O, Python's GIL) measured as curves",
+        Command::Save => "lab: save the experiment's result as JSON",
         Command::Yes => "confirm",
         Command::No => "cancel",
     }
@@ -210,6 +212,8 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
         (Command::Left, View::Lab) => "Shorter",
         (Command::Right, View::Lab) => "Longer",
         (Command::StopDemo, View::Lab) => "Stop",
+        (Command::Experiments, View::Lab) => "Experiments",
+        (Command::Save, View::Lab) => "Save",
         (Command::OpenLab, View::Processes | View::Threads) => "Lab",
         (Command::Kill, View::Processes | View::Threads) => "Kill",
         (Command::NiceDown, View::Processes | View::Threads) => "Nice-",
@@ -220,7 +224,7 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
 }
 
 /// The order of the function bar, per view.
-const BAR: [Command; 17] = [
+const BAR: [Command; 19] = [
     Command::Help,
     Command::Search,
     Command::Filter,
@@ -236,6 +240,8 @@ const BAR: [Command; 17] = [
     Command::Left,
     Command::Right,
     Command::StopDemo,
+    Command::Experiments,
+    Command::Save,
     Command::OpenLab,
     Command::Quit,
 ];
@@ -345,6 +351,8 @@ impl Keymap {
             (Key::ch('l'), Threads, C::OpenFiles),
             (Key::ch('w'), Processes, C::FullCommand),
             (Key::ch('w'), Threads, C::FullCommand),
+            (Key::ch('e'), Lab, C::Experiments),
+            (Key::ch('s'), Lab, C::Save),
             (Key::ch('v'), Processes, C::CpuGraph),
             (Key::ch('v'), Threads, C::CpuGraph),
             (Key::ch('q'), All, C::Quit),

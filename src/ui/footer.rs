@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::app::{App, Prompt, View};
+use crate::app::{App, LabScreen, Prompt, View};
 use crate::ui::format::sanitize;
 use crate::ui::{Theme, fill_line, put};
 
@@ -87,7 +87,23 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     };
     fill_line(buf, area, area.y, theme.bar_label);
     let mut x = area.x;
-    for e in entries {
+    // The lab's screens share one view: show each only the keys that do something there.
+    let wanted: &[&str] = match (app.view, app.lab_screen) {
+        (View::Lab, LabScreen::Catalog) => {
+            &["Help", "Launch", "Back", "More", "Fewer", "Shorter", "Longer", "Stop", "Experiments", "Quit"]
+        }
+        (View::Lab, LabScreen::Picker { .. }) => &["Help", "Launch", "Back", "Quit"],
+        (View::Lab, LabScreen::Experiment) => &["Help", "Back", "Save", "Experiments", "Quit"],
+        _ => &[],
+    };
+    for e in entries.iter().filter(|e| wanted.is_empty() || wanted.contains(&e.label.as_str())) {
+        let label = match (e.label.as_str(), app.lab_screen) {
+            ("Launch", LabScreen::Picker { .. }) => "Run",
+            ("Back", LabScreen::Experiment) if app.experiment.as_ref().is_some_and(|x| x.running()) => "Cancel",
+            (l, _) => l,
+        };
+        let e = crate::app::BarEntry { key: e.key.clone(), label: label.to_string() };
+        let e = &e;
         x = put(buf, area, x, area.y, &e.key, theme.bar_key);
         x = put(buf, area, x, area.y, &format!("{:<6} ", e.label), theme.bar_label);
         if x >= area.right() {

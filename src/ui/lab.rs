@@ -7,17 +7,34 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::App;
+use crate::app::LabScreen;
 use crate::app::lab::DemoStatus;
+use crate::lab::experiment::model::ExperimentKind;
 use crate::ui::{Theme, cell, fill_line, put};
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
+    match (app.lab_screen, app.experiment.as_ref()) {
+        (LabScreen::Picker { cursor }, _) => return render_picker(buf, area, app, theme, cursor),
+        (LabScreen::Experiment, Some(state)) => {
+            crate::ui::experiment::render(buf, area, state, theme);
+            return;
+        }
+        _ => {}
+    }
     let lab = &app.lab;
     let cat_h = (lab.catalog.len() as u16 + 2).min(area.height);
     let top = Rect { height: cat_h, ..area };
-    put(buf, top, top.x, top.y, "Lab: launch a demo and watch it in the process list (Enter launches it)", theme.title);
+    put(
+        buf,
+        top,
+        top.x,
+        top.y,
+        "Lab: launch a demo and watch it in the process list (Enter launches it · e experiments)",
+        theme.title,
+    );
     let list_w = if area.width >= 70 { 40 } else { area.width };
     let list = Rect { y: top.y + 1, height: top.height.saturating_sub(1), width: list_w, ..top };
     {
@@ -61,6 +78,37 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let demos_y = top.bottom().max(lesson_area.bottom()) + 1;
     let demos = Rect { y: demos_y, height: area.bottom().saturating_sub(demos_y), ..area };
     render_demos(buf, demos, app, theme);
+}
+
+/// `e`: the experiments, each with the question it answers.
+fn render_picker(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+    put(buf, area, area.x, area.y, "Lab experiments: a question answered with a curve, measured here", theme.title);
+    for (i, kind) in ExperimentKind::ALL.iter().enumerate() {
+        let y = area.y + 2 + 2 * i as u16;
+        let selected = i == cursor;
+        if selected {
+            fill_line(buf, area, y, theme.selected);
+        }
+        let style = if selected { theme.selected } else { theme.value };
+        put(buf, area, area.x, y, &format!("{} {:<8}", if selected { '>' } else { ' ' }, kind.name()), style);
+        put(buf, area, area.x + 11, y, kind.question(), if selected { theme.selected } else { theme.text });
+    }
+    let y = area.y + 3 + 2 * ExperimentKind::ALL.len() as u16;
+    let mut help = "Enter runs it (it launches demos for a few seconds per step) · Esc back".to_string();
+    if app.experiment.is_some() {
+        help.push_str(" · the last result is kept until the next run");
+    }
+    put(buf, area, area.x, y, &help, theme.dim);
+    if app.lab.running_count() > 0 {
+        put(
+            buf,
+            area,
+            area.x,
+            y + 1,
+            "demos are running now: they share the cores and will lower the figures",
+            theme.error,
+        );
+    }
 }
 
 fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
