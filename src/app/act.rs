@@ -250,6 +250,11 @@ impl App {
 
     /// Keys while an acting overlay is open. Returns None for overlays handled elsewhere.
     pub(crate) fn on_act_overlay(&mut self, overlay: Overlay, cmd: Command) -> Option<Vec<Effect>> {
+        // Quit works from every dialog (q, F10, Ctrl-C), as it does from help and the sort menu.
+        if cmd == Command::Quit && !matches!(overlay, Overlay::Help { .. } | Overlay::SortMenu { .. }) {
+            self.quit = true;
+            return Some(vec![Effect::Quit]);
+        }
         let mut effects = Vec::new();
         match overlay {
             Overlay::SignalMenu { cursor } => match cmd {

@@ -541,3 +541,14 @@ fn read_only_runs_no_experiment() {
     assert!(cmd(&mut app, Command::Enter).is_empty());
     assert!(app.experiment.is_none());
 }
+
+#[test]
+fn quit_works_from_every_dialog() {
+    for open in [Command::Kill, Command::UserMenu, Command::FullCommand, Command::Help, Command::SortMenu] {
+        let mut app = acting_app(Options { self_pid: 999_999, ..Options::default() });
+        cmd(&mut app, open);
+        assert!(app.overlay.is_some(), "{open:?} opens a dialog");
+        assert_eq!(cmd(&mut app, Command::Quit), vec![Effect::Quit], "{open:?}");
+        assert!(app.quit);
+    }
+}
