@@ -223,3 +223,17 @@ fn cpu_history_graph_and_cores_sparkline() {
     let text = render(&app, 120, 40).backend().to_string();
     assert!(text.contains("cores in use, last"), "{text}");
 }
+
+#[test]
+fn threads_view_of_a_pid_that_does_not_exist_says_so() {
+    use crate::collect::model::FocusSample;
+    let help: KeyHelp = Keymap::defaults().help();
+    let opts = Options { threads_of: Some(999_999), ..Options::default() };
+    let mut app = App::new(opts, help, LabState::new(catalog()));
+    let mut s = snapshot(1);
+    s.focus =
+        Some(FocusSample { pid: 999_999, alive: false, error: Some("no such process".into()), ..Default::default() });
+    app.update(Action::Sample(Arc::new(s)));
+    let text = render(&app, 100, 30).backend().to_string();
+    assert!(text.contains("no such process (it does not exist or has exited)"), "{text}");
+}

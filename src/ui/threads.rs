@@ -60,7 +60,11 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
     x = put(buf, area, x, y, "PID ", theme.label);
     x = put(buf, area, x, y, &t.pid.to_string(), theme.value);
     let Some(p) = t.process.as_ref() else {
-        put(buf, area, x, y, "  reading its threads…", theme.dim);
+        if t.process_exited {
+            put(buf, area, x, y, "  no such process (it does not exist or has exited) · Esc to go back", theme.error);
+        } else {
+            put(buf, area, x, y, "  reading its threads…", theme.dim);
+        }
         return;
     };
     x = put(buf, area, x, y, &format!(" {} ", sanitize(&p.name)), theme.title);
@@ -166,7 +170,11 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         return;
     }
     if t.rows.is_empty() {
-        let msg = if t.error.is_some() { "threads unreadable" } else { "reading threads…" };
+        let msg = match (&t.error, t.process_exited) {
+            (_, true) => "no threads: the process is gone",
+            (Some(_), false) => "threads unreadable (see above)",
+            (None, false) => "reading threads…",
+        };
         put(buf, body, body.x + 1, body.y, msg, theme.dim);
         return;
     }
