@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::lab::{CatalogEntry, LabState};
@@ -220,7 +220,13 @@ async fn event_loop(
                         if app.quit || handled >= MAX_EVENTS_PER_FRAME {
                             break;
                         }
-                        if let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                        // Polled with this task's waker. `now_or_never()` polls with a no-op
+                        // waker, and crossterm's EventStream hands the waker of the poll that
+                        // found nothing to its wake-up thread and ignores the wakers of later
+                        // polls until that thread fires: the next key then waited for another
+                        // event (a sample, up to a whole refresh interval) before being read.
+                        let more = std::future::poll_fn(|cx| std::task::Poll::Ready(events.poll_next_unpin(cx))).await;
+                        if let std::task::Poll::Ready(Some(Ok(ev))) = more {
                             next = Some(ev);
                         }
                     }
