@@ -169,6 +169,23 @@ fn spawn_hangup_watchdog() {
     drop(spawned);
 }
 
+/// crossterm 0.29 reads the terminal through edge-triggered epoll, 1024 bytes at a time, and
+/// returns as soon as it has parsed one event without draining the fd (crossterm-rs/crossterm#813,
+/// fix proposed in #1057). When more than 1024 bytes arrive at once (a paste, a flood of keys)
+/// the rest stays in the kernel with no new edge, and threadtop then fell behind by 1024 bytes
+/// per later key. Called before each wait: if stdin still holds bytes, setting the terminal's
+/// own attributes again wakes its readers (n_tty's set_termios wakes read_wait), which gives
+/// crossterm the edge it waits for. Nothing changes on the terminal; when stdin is empty (nearly
+/// always) this is one ioctl.
+fn unstick_input() {
+    let stdin = std::io::stdin();
+    if rustix::io::ioctl_fionread(&stdin).is_ok_and(|n| n > 0)
+        && let Ok(attrs) = rustix::termios::tcgetattr(&stdin)
+    {
+        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &attrs);
+    }
+}
+
 fn show_cursor() {
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, crossterm::cursor::Show);
@@ -202,6 +219,7 @@ async fn event_loop(
             dirty = false;
         }
         let mut actions: Vec<Action> = Vec::new();
+        unstick_input();
         tokio::select! {
             biased;
             ev = events.next() => match ev {
