@@ -551,16 +551,42 @@ const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
 
 /// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
 pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
-    let panic_after_first = std::env::var_os("THREADTOP_TEST_PANIC").is_some_and(|v| v == "sampler");
-    spawn_inner(config, panic_after_first)
+    spawn_inner(config, test_panic_from_env())
 }
 
-fn spawn_inner(config: SamplerConfig, panic_after_first: bool) -> io::Result<SamplerHandle> {
+/// Test hook (`THREADTOP_TEST_PANIC`): `sampler` panics the sampler thread after its first
+/// sample; `sampler-when:PATH` after the first sample taken once PATH exists, so a test can
+/// launch demos first and then see that a panic still takes them down.
+#[derive(Clone, Debug, PartialEq)]
+enum TestPanic {
+    AfterFirst,
+    WhenExists(PathBuf),
+}
+
+impl TestPanic {
+    fn due(&self) -> bool {
+        match self {
+            TestPanic::AfterFirst => true,
+            TestPanic::WhenExists(path) => path.exists(),
+        }
+    }
+}
+
+fn test_panic_from_env() -> Option<TestPanic> {
+    let v = std::env::var_os("THREADTOP_TEST_PANIC")?;
+    if v == "sampler" {
+        return Some(TestPanic::AfterFirst);
+    }
+    let path = v.to_str()?.strip_prefix("sampler-when:")?;
+    Some(TestPanic::WhenExists(PathBuf::from(path)))
+}
+
+fn spawn_inner(config: SamplerConfig, test_panic: Option<TestPanic>) -> io::Result<SamplerHandle> {
     let (tx, ctl) = mpsc::channel();
     let (out, rx) = watch::channel(None);
     let thread = std::thread::Builder::new()
         .name("tt-sampler".into())
-        .spawn(move || run(Sampler::new(config), &ctl, &out, panic_after_first))?;
+        .spawn(move || run(Sampler::new(config), &ctl, &out, test_panic))?;
     Ok(SamplerHandle { tx: Some(tx), rx, thread: Some(thread) })
 }
 
@@ -568,7 +594,7 @@ fn run(
     mut sampler: Sampler,
     ctl: &mpsc::Receiver<Control>,
     out: &watch::Sender<Option<Arc<Snapshot>>>,
-    panic_after_first: bool,
+    test_panic: Option<TestPanic>,
 ) {
     let mut paused = false;
     let mut quick = true;
@@ -579,7 +605,7 @@ fn run(
         if !paused && now >= next {
             last_start = Some(now);
             out.send_replace(Some(Arc::new(sampler.sample())));
-            if panic_after_first {
+            if test_panic.as_ref().is_some_and(TestPanic::due) {
                 panic!("test panic in sampler");
             }
             let interval = sampler.config().interval;

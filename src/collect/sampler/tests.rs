@@ -590,7 +590,7 @@ fn paused_thread_does_not_sample() {
 
 #[test]
 fn test_panic_hook_kills_the_thread_after_one_sample() {
-    let h = spawn_inner(SamplerConfig::default(), true).unwrap();
+    let h = spawn_inner(SamplerConfig::default(), Some(TestPanic::AfterFirst)).unwrap();
     let mut rx = h.snapshots();
     let deadline = Instant::now() + Duration::from_secs(10);
     while h.is_running() {
@@ -601,6 +601,24 @@ fn test_panic_hook_kills_the_thread_after_one_sample() {
     // The sender is gone with the thread: the runtime sees it through `changed()`.
     assert!(rx.has_changed().is_err());
     h.send(Control::Now);
+}
+
+#[test]
+fn test_panic_hook_waits_for_its_file() {
+    let path = std::env::temp_dir().join(format!("threadtop-panic-when-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let config = SamplerConfig { interval: Duration::from_millis(100), ..SamplerConfig::default() };
+    let h = spawn_inner(config, Some(TestPanic::WhenExists(path.clone()))).unwrap();
+    let mut rx = h.snapshots();
+    wait_for(&mut rx, |s| s.seq >= 3);
+    assert!(h.is_running(), "no panic before the file exists");
+    std::fs::write(&path, b"").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.is_running() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 /// Cost of one sample on this machine, with 1000 parked threads of its own (more with
