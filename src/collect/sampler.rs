@@ -191,7 +191,10 @@ impl Sampler {
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
 
         for &pid in &pid_list {
-            let Some((mut p, ticks)) = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).map(|st| {
+            // A stat whose PID is not its directory's is corrupt (the kernel writes the same
+            // number in both): left out, or it would show as a second row for another process.
+            let stat = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == pid);
+            let Some((mut p, ticks)) = stat.map(|st| {
                 let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
                 (p, st.cpu_ticks())
             }) else {
@@ -344,7 +347,9 @@ impl Sampler {
         }
         let mut out = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
+            let Some(st) =
+                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
+            else {
                 *vanished += 1;
                 continue;
             };
@@ -400,7 +405,9 @@ impl Sampler {
         let hz = self.hz;
         let mut threads = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
+            let Some(st) =
+                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
+            else {
                 *vanished += 1;
                 continue;
             };

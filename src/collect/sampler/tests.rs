@@ -252,6 +252,25 @@ fn vanished_tasks_are_skipped_and_counted() {
 }
 
 #[test]
+fn a_stat_naming_another_pid_is_left_out() {
+    let fake = FakeProc::new("liar");
+    fake.process(&St::new(100, "real"), b"real\0");
+    // 107's stat says it is 100 (a corrupt or fake tree): not a second row for PID 100.
+    fake.write("107/stat", &St::new(100, "liar").line());
+    // And a thread of 100 whose stat names another TID.
+    fake.write("100/task/108/stat", &St::new(109, "liar-thread").line());
+    let mut s = fake.sampler();
+    s.set_all_threads(true);
+    s.set_focus(Some(100));
+    let snap = s.sample();
+    assert_eq!(snap.processes.len(), 1, "{:?}", snap.processes);
+    assert_eq!(find(&snap, 100).name, "real");
+    assert_eq!(find(&snap, 100).threads.len(), 1);
+    assert_eq!(snap.focus.as_ref().unwrap().threads.len(), 1);
+    assert_eq!(snap.stats.vanished, 3);
+}
+
+#[test]
 fn reused_pid_gets_fresh_cmdline_and_no_negative_rate() {
     let fake = FakeProc::new("reuse");
     let mut st = St::new(100, "old");
