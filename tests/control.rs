@@ -95,14 +95,19 @@ fn affinity_to_one_core_reads_back_from_status() {
 fn inspect_reads_environment_and_open_files() {
     let mut child = Command::new("sleep").arg("300").env("THREADTOP_PROBE", "yes-42").spawn().unwrap();
     let pid = child.id() as i32;
-    // Between fork and exec the child still has the test's environment: wait for the exec.
+    // Between fork and exec the child still has the test's environment: wait for the exec. comm
+    // changes before exec has set up the new stack, when environ still reads empty: wait for
+    // the environment itself as well.
+    let mut env = Vec::new();
     for _ in 0..500 {
         if std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep") {
-            break;
+            env = control::environ(proc_root(), pid).unwrap();
+            if !env.is_empty() {
+                break;
+            }
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let env = control::environ(proc_root(), pid).unwrap();
     assert!(env.iter().any(|l| l == "THREADTOP_PROBE=yes-42"));
     let files = control::open_files(proc_root(), pid).unwrap();
     assert!(files.iter().any(|l| l.trim_start().starts_with("0 ")), "{files:?}");
