@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::lab::{CatalogEntry, LabState};
@@ -172,6 +172,23 @@ fn spawn_hangup_watchdog() {
     drop(spawned);
 }
 
+/// crossterm 0.29 reads the terminal through edge-triggered epoll, 1024 bytes at a time, and
+/// returns as soon as it has parsed one event without draining the fd (crossterm-rs/crossterm#813,
+/// fix proposed in #1057). When more than 1024 bytes arrive at once (a paste, a flood of keys)
+/// the rest stays in the kernel with no new edge, and threadtop then fell behind by 1024 bytes
+/// per later key. Called before each wait: if stdin still holds bytes, setting the terminal's
+/// own attributes again wakes its readers (n_tty's set_termios wakes read_wait), which gives
+/// crossterm the edge it waits for. Nothing changes on the terminal; when stdin is empty (nearly
+/// always) this is one ioctl.
+fn unstick_input() {
+    let stdin = std::io::stdin();
+    if rustix::io::ioctl_fionread(&stdin).is_ok_and(|n| n > 0)
+        && let Ok(attrs) = rustix::termios::tcgetattr(&stdin)
+    {
+        let _ = rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &attrs);
+    }
+}
+
 fn show_cursor() {
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, crossterm::cursor::Show);
@@ -206,6 +223,7 @@ async fn event_loop(
             dirty = false;
         }
         let mut actions: Vec<Action> = Vec::new();
+        unstick_input();
         tokio::select! {
             biased;
             ev = events.next() => match ev {
@@ -224,7 +242,13 @@ async fn event_loop(
                         if app.quit || handled >= MAX_EVENTS_PER_FRAME {
                             break;
                         }
-                        if let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                        // Polled with this task's waker. `now_or_never()` polls with a no-op
+                        // waker, and crossterm's EventStream hands the waker of the poll that
+                        // found nothing to its wake-up thread and ignores the wakers of later
+                        // polls until that thread fires: the next key then waited for another
+                        // event (a sample, up to a whole refresh interval) before being read.
+                        let more = std::future::poll_fn(|cx| std::task::Poll::Ready(events.poll_next_unpin(cx))).await;
+                        if let std::task::Poll::Ready(Some(Ok(ev))) = more {
                             next = Some(ev);
                         }
                     }

@@ -191,7 +191,10 @@ impl Sampler {
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
 
         for &pid in &pid_list {
-            let Some((mut p, ticks)) = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).map(|st| {
+            // A stat whose PID is not its directory's is corrupt (the kernel writes the same
+            // number in both): left out, or it would show as a second row for another process.
+            let stat = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == pid);
+            let Some((mut p, ticks)) = stat.map(|st| {
                 let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
                 (p, st.cpu_ticks())
             }) else {
@@ -344,7 +347,9 @@ impl Sampler {
         }
         let mut out = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
+            let Some(st) =
+                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
+            else {
                 *vanished += 1;
                 continue;
             };
@@ -400,7 +405,9 @@ impl Sampler {
         let hz = self.hz;
         let mut threads = Vec::with_capacity(tids.len());
         for &tid in &tids {
-            let Some(st) = self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat) else {
+            let Some(st) =
+                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
+            else {
                 *vanished += 1;
                 continue;
             };
@@ -551,16 +558,42 @@ const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
 
 /// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
 pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
-    let panic_after_first = std::env::var_os("THREADTOP_TEST_PANIC").is_some_and(|v| v == "sampler");
-    spawn_inner(config, panic_after_first)
+    spawn_inner(config, test_panic_from_env())
 }
 
-fn spawn_inner(config: SamplerConfig, panic_after_first: bool) -> io::Result<SamplerHandle> {
+/// Test hook (`THREADTOP_TEST_PANIC`): `sampler` panics the sampler thread after its first
+/// sample; `sampler-when:PATH` after the first sample taken once PATH exists, so a test can
+/// launch demos first and then see that a panic still takes them down.
+#[derive(Clone, Debug, PartialEq)]
+enum TestPanic {
+    AfterFirst,
+    WhenExists(PathBuf),
+}
+
+impl TestPanic {
+    fn due(&self) -> bool {
+        match self {
+            TestPanic::AfterFirst => true,
+            TestPanic::WhenExists(path) => path.exists(),
+        }
+    }
+}
+
+fn test_panic_from_env() -> Option<TestPanic> {
+    let v = std::env::var_os("THREADTOP_TEST_PANIC")?;
+    if v == "sampler" {
+        return Some(TestPanic::AfterFirst);
+    }
+    let path = v.to_str()?.strip_prefix("sampler-when:")?;
+    Some(TestPanic::WhenExists(PathBuf::from(path)))
+}
+
+fn spawn_inner(config: SamplerConfig, test_panic: Option<TestPanic>) -> io::Result<SamplerHandle> {
     let (tx, ctl) = mpsc::channel();
     let (out, rx) = watch::channel(None);
     let thread = std::thread::Builder::new()
         .name("tt-sampler".into())
-        .spawn(move || run(Sampler::new(config), &ctl, &out, panic_after_first))?;
+        .spawn(move || run(Sampler::new(config), &ctl, &out, test_panic))?;
     Ok(SamplerHandle { tx: Some(tx), rx, thread: Some(thread) })
 }
 
@@ -568,7 +601,7 @@ fn run(
     mut sampler: Sampler,
     ctl: &mpsc::Receiver<Control>,
     out: &watch::Sender<Option<Arc<Snapshot>>>,
-    panic_after_first: bool,
+    test_panic: Option<TestPanic>,
 ) {
     let mut paused = false;
     let mut quick = true;
@@ -579,7 +612,7 @@ fn run(
         if !paused && now >= next {
             last_start = Some(now);
             out.send_replace(Some(Arc::new(sampler.sample())));
-            if panic_after_first {
+            if test_panic.as_ref().is_some_and(TestPanic::due) {
                 panic!("test panic in sampler");
             }
             let interval = sampler.config().interval;

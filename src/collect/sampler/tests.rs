@@ -252,6 +252,25 @@ fn vanished_tasks_are_skipped_and_counted() {
 }
 
 #[test]
+fn a_stat_naming_another_pid_is_left_out() {
+    let fake = FakeProc::new("liar");
+    fake.process(&St::new(100, "real"), b"real\0");
+    // 107's stat says it is 100 (a corrupt or fake tree): not a second row for PID 100.
+    fake.write("107/stat", &St::new(100, "liar").line());
+    // And a thread of 100 whose stat names another TID.
+    fake.write("100/task/108/stat", &St::new(109, "liar-thread").line());
+    let mut s = fake.sampler();
+    s.set_all_threads(true);
+    s.set_focus(Some(100));
+    let snap = s.sample();
+    assert_eq!(snap.processes.len(), 1, "{:?}", snap.processes);
+    assert_eq!(find(&snap, 100).name, "real");
+    assert_eq!(find(&snap, 100).threads.len(), 1);
+    assert_eq!(snap.focus.as_ref().unwrap().threads.len(), 1);
+    assert_eq!(snap.stats.vanished, 3);
+}
+
+#[test]
 fn reused_pid_gets_fresh_cmdline_and_no_negative_rate() {
     let fake = FakeProc::new("reuse");
     let mut st = St::new(100, "old");
@@ -590,7 +609,7 @@ fn paused_thread_does_not_sample() {
 
 #[test]
 fn test_panic_hook_kills_the_thread_after_one_sample() {
-    let h = spawn_inner(SamplerConfig::default(), true).unwrap();
+    let h = spawn_inner(SamplerConfig::default(), Some(TestPanic::AfterFirst)).unwrap();
     let mut rx = h.snapshots();
     let deadline = Instant::now() + Duration::from_secs(10);
     while h.is_running() {
@@ -601,6 +620,24 @@ fn test_panic_hook_kills_the_thread_after_one_sample() {
     // The sender is gone with the thread: the runtime sees it through `changed()`.
     assert!(rx.has_changed().is_err());
     h.send(Control::Now);
+}
+
+#[test]
+fn test_panic_hook_waits_for_its_file() {
+    let path = std::env::temp_dir().join(format!("threadtop-panic-when-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let config = SamplerConfig { interval: Duration::from_millis(100), ..SamplerConfig::default() };
+    let h = spawn_inner(config, Some(TestPanic::WhenExists(path.clone()))).unwrap();
+    let mut rx = h.snapshots();
+    wait_for(&mut rx, |s| s.seq >= 3);
+    assert!(h.is_running(), "no panic before the file exists");
+    std::fs::write(&path, b"").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.is_running() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 /// Cost of one sample on this machine, with 1000 parked threads of its own (more with
