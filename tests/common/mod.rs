@@ -171,14 +171,18 @@ impl Tui {
 }
 
 impl Tui {
-    /// The text of the selected row (drawn on the selection colour, cyan), if any.
+    /// The text of the selected row (drawn on the selection colour), if any.
     pub fn selected_row(&self) -> Option<String> {
         let p = self.parser.lock().unwrap();
         let screen = p.screen();
         let (rows, cols) = screen.size();
+        // The selection colour: cyan in the 16-colour theme, 80 in the 256-colour one (the tests
+        // run with TERM=xterm-256color). The header's sorted column shares it, so skip the header.
         (0..rows.get()).find_map(|r| {
             let cell = screen.cell(r, 1)?;
-            (cell.bgcolor() == vt100::Color::Idx(6)).then(|| screen.contents_between(r, 0, r, cols.get()))
+            let line = screen.contents_between(r, 0, r, cols.get());
+            let selection = matches!(cell.bgcolor(), vt100::Color::Idx(6) | vt100::Color::Idx(80));
+            (selection && !line.contains("COMMAND")).then_some(line)
         })
     }
 
