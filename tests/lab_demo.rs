@@ -95,7 +95,10 @@ fn cpu_threads_use_min_n_cores() {
     assert_eq!(procs.len(), 1, "one process: {procs:?}");
     assert_eq!(procs[0].comm, "tt-cpu-threads");
     threads_named(procs[0], "cpu", n);
-    threads_take_turns(procs[0], "cpu", n, 0.5);
+    // Every spinner runs; how evenly depends on what else the machine runs (the scheduler owes
+    // no fairness across cores), so only a loose share is asked of them. lock-threads' fair
+    // lock is where an even share is the point, and it is checked strictly there.
+    threads_take_turns(procs[0], "cpu", n, 0.15);
 
     let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
