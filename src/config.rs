@@ -36,6 +36,8 @@ pub struct Config {
     pub keymap: Keymap,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
+    /// Something the user should know that did not stop threadtop (an unreadable default file).
+    pub warning: Option<String>,
 }
 
 impl Default for Config {
@@ -49,6 +51,7 @@ impl Default for Config {
             columns: Column::ALL.to_vec(),
             keymap: Keymap::defaults(),
             source: None,
+            warning: None,
         }
     }
 }
@@ -123,6 +126,12 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, ConfigErr
     match std::fs::read_to_string(&path) {
         Ok(text) => parse(&text, &path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+        // Run as another user (sudo -u, setpriv) with HOME still pointing at the first one's:
+        // the default file is not ours to read, which must not stop the monitor.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !required => Ok(Config {
+            warning: Some(format!("config file {} not read: {e}; using the defaults", path.display())),
+            ..Config::default()
+        }),
         Err(e) => Err(ConfigError {
             path: path.display().to_string(),
             line: 0,
@@ -286,6 +295,7 @@ mod tests {
     fn the_shipped_defaults_are_the_built_in_defaults() {
         let cfg = parse_str(DEFAULT_TOML).unwrap();
         assert_eq!(Config { source: None, ..cfg }, Config::default());
+        assert!(Config::default().warning.is_none());
     }
 
     #[test]

@@ -17,7 +17,12 @@ fn main() -> ExitCode {
     }
     // Every other mode loads and checks the config first, so a bad file is reported at once.
     let config = match threadtop::config::load(cli.config.as_deref(), cli.no_config) {
-        Ok(c) => c,
+        Ok(c) => {
+            if let (Some(w), Some(_)) = (&c.warning, &cli.command) {
+                eprintln!("threadtop: {w}");
+            }
+            c
+        }
         Err(e) => {
             eprintln!("threadtop: config error: {e}");
             return ExitCode::from(2);

@@ -104,6 +104,9 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let keymap = config.keymap.clone();
     let mut app = App::new(options.clone(), keymap.help(), LabState::new(catalog()));
+    if let Some(w) = &config.warning {
+        app.update(Action::Done { text: w.clone(), error: true });
+    }
     let sampler_config = SamplerConfig {
         interval: options.interval,
         all_threads: false,
