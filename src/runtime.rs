@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::lab::{CatalogEntry, LabState};
@@ -222,7 +222,13 @@ async fn event_loop(
                         if app.quit || handled >= MAX_EVENTS_PER_FRAME {
                             break;
                         }
-                        if let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                        // poll(0) + read(), not `events.next().now_or_never()`: a Pending poll of
+                        // EventStream hands the caller's waker (now_or_never's no-op one) to
+                        // crossterm's wake thread, which then has nobody to wake on the next key: the
+                        // loop slept until the next sample, so a key waited up to one interval.
+                        if matches!(crossterm::event::poll(std::time::Duration::ZERO), Ok(true))
+                            && let Ok(ev) = crossterm::event::read()
+                        {
                             next = Some(ev);
                         }
                     }
