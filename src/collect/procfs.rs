@@ -2,11 +2,12 @@
 //! path and buffer, no allocation per task, never a panic on any input. Part of `collect`: it
 //! imports neither `app` nor `ui`, and no ratatui or crossterm.
 
-use std::ffi::OsStr;
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rustix::fs::{Mode, OFlags, RawDir};
 
@@ -55,11 +56,11 @@ impl Stat<'_> {
     }
 }
 
-/// Fields counted after the closing `)` of comm: state is 0, processor (field 39) is 36.
-const STAT_FIELDS: usize = 37;
-
 /// Parses a `stat` line. comm runs from the FIRST `(` to the LAST `)`, because a process may
 /// name itself `a) (b` or put a newline in its name; everything after is space-separated numbers.
+///
+/// One pass over the fields with a cursor, converting only the dozen that are used: this runs
+/// once per task per sample, and the split-into-an-array version cost ~5,000 instructions a line.
 pub fn parse_stat(buf: &[u8]) -> Option<Stat<'_>> {
     let open = buf.iter().position(|&b| b == b'(')?;
     let close = buf.iter().rposition(|&b| b == b')')?;
@@ -69,38 +70,73 @@ pub fn parse_stat(buf: &[u8]) -> Option<Stat<'_>> {
     let pid = parse_i64(trim(&buf[..open]))?;
     let comm = &buf[open + 1..close];
 
-    let mut f: [&[u8]; STAT_FIELDS] = [&[]; STAT_FIELDS];
-    let mut n = 0;
-    for tok in buf[close + 1..].split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty()) {
-        f[n] = tok;
-        n += 1;
-        if n == STAT_FIELDS {
-            break;
-        }
-    }
-    if n < STAT_FIELDS {
-        return None;
-    }
-    let state = match f[0] {
+    // Fields after comm, numbered from 0 (state) as in proc(5) minus 3.
+    let mut f = Fields { buf: &buf[close + 1..], at: 0 };
+    let state = match f.next()? {
         [s] if s.is_ascii_alphabetic() => *s,
         _ => return None,
     };
+    let ppid = i32::try_from(parse_i64(f.next()?)?).ok()?;
+    f.skip(4)?; // pgrp, session, tty_nr, tpgid
+    let flags = u32::try_from(parse_u64(f.next()?)?).ok()?;
+    f.skip(4)?; // minflt, cminflt, majflt, cmajflt
+    let utime = parse_u64(f.next()?)?;
+    let stime = parse_u64(f.next()?)?;
+    f.skip(2)?; // cutime, cstime
+    let priority = parse_i64(f.next()?)?;
+    let nice = parse_i64(f.next()?)?;
+    let num_threads = parse_i64(f.next()?)?;
+    f.skip(1)?; // itrealvalue
+    let starttime = parse_u64(f.next()?)?;
+    let vsize = parse_u64(f.next()?)?;
+    let rss_pages = parse_u64(f.next()?)?;
+    f.skip(14)?; // rsslim .. exit_signal
+    let processor = i32::try_from(parse_i64(f.next()?)?).ok()?;
     Some(Stat {
         pid: i32::try_from(pid).ok()?,
         comm,
         state,
-        ppid: i32::try_from(parse_i64(f[1])?).ok()?,
-        flags: u32::try_from(parse_u64(f[6])?).ok()?,
-        utime: parse_u64(f[11])?,
-        stime: parse_u64(f[12])?,
-        priority: parse_i64(f[15])?,
-        nice: parse_i64(f[16])?,
-        num_threads: parse_i64(f[17])?,
-        starttime: parse_u64(f[19])?,
-        vsize: parse_u64(f[20])?,
-        rss_pages: parse_u64(f[21])?,
-        processor: i32::try_from(parse_i64(f[36])?).ok()?,
+        ppid,
+        flags,
+        utime,
+        stime,
+        priority,
+        nice,
+        num_threads,
+        starttime,
+        vsize,
+        rss_pages,
+        processor,
     })
+}
+
+/// Space- or newline-separated fields; runs of separators count as one.
+struct Fields<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let b = self.buf;
+        let mut i = self.at;
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\n') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b' ' && b[i] != b'\n' {
+            i += 1;
+        }
+        self.at = i;
+        (i > start).then(|| &b[start..i])
+    }
+
+    fn skip(&mut self, n: usize) -> Option<()> {
+        for _ in 0..n {
+            self.next()?;
+        }
+        Some(())
+    }
 }
 
 /// The few lines of `status` threadtop needs.
@@ -192,17 +228,147 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
+/// USER_HZ: the unit of the tick counts in `stat`. From libc's sysconf, not rustix's auxv parser:
+/// that one reads the vDSO image, which crashes under valgrind (rustix#1559), and callgrind is
+/// how the sampler is profiled.
+pub fn clock_ticks_per_second() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(v).ok().filter(|&v| v > 0).unwrap_or(100)
+}
+
+/// The page size: the unit of `rss` in `stat`.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(v).ok().filter(|&v| v > 0).unwrap_or(4096)
+}
+
 /// Why a read failed, as the sampler counts it.
 pub fn is_gone(e: &io::Error) -> bool {
     // ESRCH: the task exited after open but before read.
     e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ESRCH)
 }
 
-/// Reads files under a proc root (normally `/proc`) through one reused path and buffer.
+/// `statfs` magic of procfs (include/uapi/linux/magic.h).
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+/// Raises this process's soft limit on open files to its hard limit (once) and returns the soft
+/// limit now in force. Kept-open /proc files need one descriptor per task; nothing in threadtop
+/// uses select(), which is the usual reason to keep the soft limit low.
+pub fn raise_fd_limit() -> u64 {
+    static LIMIT: OnceLock<u64> = OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let lim = getrlimit(Resource::Nofile);
+        let soft = lim.current.unwrap_or(u64::MAX);
+        match lim.maximum {
+            Some(hard) if hard > soft => {
+                let raised = rustix::process::Rlimit { current: Some(hard), maximum: Some(hard) };
+                if setrlimit(Resource::Nofile, raised).is_ok() { hard } else { soft }
+            }
+            // Unlimited hard limit: raise to what the kernel allows per process (nr_open) is not
+            // worth a file read; the soft limit stays and bounds the budget.
+            _ => soft,
+        }
+    })
+}
+
+/// Most /proc files kept open at once. Each costs ~4.3 KiB of kernel memory once read (the
+/// seq_file page buffer plus the struct file; measured in BENCHMARKS.md), so the cap bounds that
+/// cost; past it, files are opened, read and closed as before.
+pub const MAX_KEPT_FILES: usize = 16_384;
+
+/// Descriptors left for everything else (terminal, lab pipes, transient opens).
+fn fd_reserve(soft: u64) -> u64 {
+    512 + soft / 8
+}
+
+/// How many /proc files may stay open, shared by every kept file (which gives its slot back on
+/// drop). Shrinks when an open fails with EMFILE/ENFILE: kept files over the limit are then
+/// closed as they are next read.
+#[derive(Clone, Debug)]
+pub struct FdBudget {
+    open: Arc<AtomicUsize>,
+    limit: Arc<AtomicUsize>,
+}
+
+impl FdBudget {
+    pub fn new(limit: usize) -> Self {
+        Self { open: Arc::new(AtomicUsize::new(0)), limit: Arc::new(AtomicUsize::new(limit)) }
+    }
+
+    /// The budget for this process: the raised soft limit minus a reserve, at most
+    /// MAX_KEPT_FILES, or at most `THREADTOP_KEPT_FILES` when set (0 keeps none: every read is
+    /// open-read-close, for a machine where the kernel memory matters more than the CPU).
+    pub fn for_this_process() -> Self {
+        let cap = std::env::var("THREADTOP_KEPT_FILES").ok().and_then(|v| v.trim().parse::<u64>().ok());
+        let cap = cap.unwrap_or(MAX_KEPT_FILES as u64);
+        if cap == 0 {
+            return Self::new(0);
+        }
+        let soft = raise_fd_limit();
+        let limit = soft.saturating_sub(fd_reserve(soft)).min(cap);
+        Self::new(usize::try_from(limit).unwrap_or(MAX_KEPT_FILES))
+    }
+
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.load(Ordering::Relaxed)
+    }
+
+    fn over(&self) -> bool {
+        self.open() > self.limit()
+    }
+
+    fn keep(&self, fd: OwnedFd) -> Option<KeptFile> {
+        if self.open() >= self.limit() {
+            return None;
+        }
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Some(KeptFile { fd, open: self.open.clone() })
+    }
+
+    /// The process ran out of descriptors: keep fewer from now on, and free some for the rest.
+    fn shed(&self) {
+        const FREE: usize = 64;
+        self.limit.store(self.open().saturating_sub(FREE), Ordering::Relaxed);
+    }
+}
+
+/// A /proc file kept open and re-read from offset 0 with pread: no path walk, no open, no close,
+/// and the kernel keeps its seq_file buffer. The fd belongs to the task it was opened for, not
+/// to its number: once that task is gone, reads fail with ESRCH, even if the PID was reused.
+#[derive(Debug)]
+pub struct KeptFile {
+    fd: OwnedFd,
+    open: Arc<AtomicUsize>,
+}
+
+impl Drop for KeptFile {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Reads files under a proc root (normally `/proc`) through one reused path and buffer. Paths
+/// are opened relative to a kept fd of the root (`1234/task/1240/stat`): two to four path
+/// components for the kernel to walk instead of three to five.
 pub struct ProcReader {
     root: PathBuf,
-    root_bytes: Vec<u8>,
-    path: Vec<u8>,
+    root_fd: Option<OwnedFd>,
+    /// The root is a real procfs, so a kept file fails once its task is gone (a plain file in a
+    /// test tree would go on reading what it held): only then are files kept open.
+    live: bool,
+    budget: FdBudget,
+    /// A descriptor held in reserve: when an open fails with EMFILE, closing it lets that open
+    /// (and each later open-read-close of the same sample) go through while the kept files over
+    /// the shrunk budget are being closed. Re-taken at the next `replenish_spare`.
+    spare: Option<OwnedFd>,
+    rel: Vec<u8>,
     buf: Vec<u8>,
     dirbuf: Vec<u8>,
 }
@@ -212,68 +378,158 @@ const DIR_CHUNK: usize = 32 * 1024;
 
 impl ProcReader {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        let root = root.into();
-        let mut root_bytes = root.as_os_str().as_bytes().to_vec();
-        while root_bytes.len() > 1 && root_bytes.ends_with(b"/") {
-            root_bytes.pop();
-        }
-        Self {
-            root,
-            root_bytes,
-            path: Vec::with_capacity(128),
+        let mut r = Self {
+            root: root.into(),
+            root_fd: None,
+            live: false,
+            budget: FdBudget::new(0),
+            spare: None,
+            rel: Vec::with_capacity(64),
             buf: vec![0; READ_CHUNK],
             dirbuf: Vec::with_capacity(DIR_CHUNK),
+        };
+        let _ = r.root_fd();
+        r.replenish_spare();
+        r
+    }
+
+    /// Takes the reserve descriptor back if it was used (call once per sample).
+    pub fn replenish_spare(&mut self) {
+        if self.spare.is_none()
+            && let Some(root) = &self.root_fd
+        {
+            self.spare = rustix::io::fcntl_dupfd_cloexec(root, 0).ok();
         }
+    }
+
+    /// Keep files open up to this budget (only under a live procfs).
+    pub fn set_budget(&mut self, budget: FdBudget) {
+        self.budget = budget;
+    }
+
+    pub fn budget(&self) -> &FdBudget {
+        &self.budget
+    }
+
+    /// Whether the root is a live procfs (files are then kept open and threads counted).
+    pub fn is_live(&self) -> bool {
+        self.live
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// `{root}`, then `/{pid}`, `/task/{tid}`, `/{file}` for each part given.
-    fn set_path(&mut self, pid: Option<Pid>, tid: Option<Pid>, file: &str) {
-        self.path.clear();
-        self.path.extend_from_slice(&self.root_bytes);
+    /// The root directory, opened on first use (and retried while it fails).
+    fn root_fd(&mut self) -> io::Result<BorrowedFd<'_>> {
+        if self.root_fd.is_none() {
+            let fd = rustix::fs::open(&self.root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+            // f_type is i64 on x86_64 but narrower elsewhere.
+            #[allow(clippy::useless_conversion)]
+            let is_proc = |s: rustix::fs::StatFs| i64::from(s.f_type) == PROC_SUPER_MAGIC;
+            self.live = rustix::fs::fstatfs(&fd).is_ok_and(is_proc);
+            self.root_fd = Some(fd);
+        }
+        root_of(&self.root_fd)
+    }
+
+    /// `{pid}`, `/task/{tid}`, `/{file}` for each part given, relative to the root (`.` if none).
+    fn set_rel(&mut self, pid: Option<Pid>, tid: Option<Pid>, file: &str) {
+        self.rel.clear();
         if let Some(pid) = pid {
-            self.path.push(b'/');
-            push_decimal(&mut self.path, pid);
+            push_decimal(&mut self.rel, pid);
         }
         if let Some(tid) = tid {
-            self.path.extend_from_slice(b"/task/");
-            push_decimal(&mut self.path, tid);
+            self.rel.extend_from_slice(b"/task/");
+            push_decimal(&mut self.rel, tid);
         }
         if !file.is_empty() {
-            self.path.push(b'/');
-            self.path.extend_from_slice(file.as_bytes());
+            if !self.rel.is_empty() {
+                self.rel.push(b'/');
+            }
+            self.rel.extend_from_slice(file.as_bytes());
+        }
+        if self.rel.is_empty() {
+            self.rel.push(b'.');
         }
     }
 
-    fn path(&self) -> &Path {
-        Path::new(OsStr::from_bytes(&self.path))
+    /// Opens the path set by `set_rel`. Running out of descriptors shrinks the kept-file budget
+    /// and spends the spare descriptor on a second try.
+    fn open_rel(&mut self, flags: OFlags) -> io::Result<OwnedFd> {
+        self.root_fd()?;
+        let open = |root: &Option<OwnedFd>, rel: &[u8]| {
+            rustix::fs::openat(root_of(root)?, rel, flags | OFlags::CLOEXEC, Mode::empty()).map_err(io::Error::from)
+        };
+        match open(&self.root_fd, &self.rel) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                self.budget.shed();
+                match self.spare.take() {
+                    Some(spare) => {
+                        drop(spare);
+                        open(&self.root_fd, &self.rel)
+                    }
+                    None => Err(e),
+                }
+            }
+            other => other,
+        }
     }
 
     /// Reads `{root}/{file}` (e.g. `stat`).
     pub fn read_root_file(&mut self, file: &str) -> io::Result<&[u8]> {
-        self.set_path(None, None, file);
-        self.read_record()
+        self.set_rel(None, None, file);
+        self.read_rel()
     }
 
     /// Reads `{root}/{pid}/{file}`.
     pub fn read_pid_file(&mut self, pid: Pid, file: &str) -> io::Result<&[u8]> {
-        self.set_path(Some(pid), None, file);
-        self.read_record()
+        self.set_rel(Some(pid), None, file);
+        self.read_rel()
     }
 
     /// Reads `{root}/{pid}/task/{tid}/{file}`.
     pub fn read_task_file(&mut self, pid: Pid, tid: Pid, file: &str) -> io::Result<&[u8]> {
-        self.set_path(Some(pid), Some(tid), file);
-        self.read_record()
+        self.set_rel(Some(pid), Some(tid), file);
+        self.read_rel()
+    }
+
+    /// Reads `{root}/{pid}[/task/{tid}]/{file}` (or `{root}/{file}` with no pid) through `kept`:
+    /// re-read with pread while it holds a file; otherwise, or when its task is gone (the number
+    /// may name a new task by now), opened by path, read, and kept if the budget allows. A kept
+    /// file over the budget (after EMFILE) is closed after this read.
+    pub fn read_kept(
+        &mut self,
+        kept: &mut Option<KeptFile>,
+        pid: Option<Pid>,
+        tid: Option<Pid>,
+        file: &str,
+    ) -> io::Result<&[u8]> {
+        if let Some(k) = kept.as_ref() {
+            match read_record(&k.fd, &mut self.buf) {
+                Ok(n) if n > 0 => {
+                    if self.budget.over() {
+                        *kept = None;
+                    }
+                    return Ok(&self.buf[..n]);
+                }
+                // ESRCH (gone), or anything unexpected: forget it and go by path.
+                _ => *kept = None,
+            }
+        }
+        self.set_rel(pid, tid, file);
+        let fd = self.open_rel(OFlags::RDONLY)?;
+        let n = read_record(&fd, &mut self.buf)?;
+        if self.live {
+            *kept = self.budget.keep(fd);
+        }
+        Ok(&self.buf[..n])
     }
 
     /// Reads `{root}/{pid}/cmdline` to its end (it may be longer than a page and has no newline).
     pub fn read_cmdline(&mut self, pid: Pid) -> io::Result<&[u8]> {
-        self.set_path(Some(pid), None, "cmdline");
-        let fd = rustix::fs::open(self.path(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        self.set_rel(Some(pid), None, "cmdline");
+        let fd = self.open_rel(OFlags::RDONLY)?;
         let mut filled = 0;
         loop {
             if filled == self.buf.len() {
@@ -288,77 +544,92 @@ impl ProcReader {
         Ok(&self.buf[..filled])
     }
 
-    /// Opens, reads and closes one file. The files read here (stat, status, schedstat,
-    /// /proc/stat) are single-record seq_files: a read with room to spare returns the whole
-    /// record, so a short read ending in `\n` is the end and saves a second read() per task.
-    fn read_record(&mut self) -> io::Result<&[u8]> {
-        let fd = rustix::fs::open(self.path(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
-        let mut filled = 0;
-        loop {
-            if filled == self.buf.len() {
-                self.buf.resize(self.buf.len() * 2, 0);
-            }
-            let room = self.buf.len() - filled;
-            let n = rustix::io::read(&fd, &mut self.buf[filled..])?;
-            filled += n;
-            if n == 0 || (n < room && self.buf[filled - 1] == b'\n') {
-                break;
-            }
-        }
-        Ok(&self.buf[..filled])
+    fn read_rel(&mut self) -> io::Result<&[u8]> {
+        let fd = self.open_rel(OFlags::RDONLY)?;
+        let n = read_record(&fd, &mut self.buf)?;
+        Ok(&self.buf[..n])
     }
 
     /// The owner uid of `{root}/{pid}`: the process's effective uid, as htop and ps show it.
     pub fn owner_uid(&mut self, pid: Pid) -> io::Result<u32> {
-        self.set_path(Some(pid), None, "");
-        Ok(rustix::fs::stat(self.path())?.st_uid)
+        self.set_rel(Some(pid), None, "");
+        self.root_fd()?;
+        Ok(rustix::fs::statat(root_of(&self.root_fd)?, self.rel.as_slice(), rustix::fs::AtFlags::empty())?.st_uid)
     }
 
-    /// The numeric entries of `{root}` (processes) into `out`.
+    /// The numeric entries of `{root}` (processes) into `out`. The root's fd is kept and
+    /// rewound rather than opened again each time.
     pub fn list_pids(&mut self, out: &mut Vec<Pid>) -> io::Result<()> {
-        self.set_path(None, None, "");
-        self.list_numeric(out)
+        out.clear();
+        self.root_fd()?;
+        let Some(fd) = self.root_fd.take() else { return Err(io::ErrorKind::NotFound.into()) };
+        let listed = rustix::fs::seek(&fd, rustix::fs::SeekFrom::Start(0))
+            .map_err(io::Error::from)
+            .and_then(|_| list_numeric(&fd, &mut self.dirbuf, out));
+        self.root_fd = Some(fd);
+        listed
     }
 
     /// The numeric entries of `{root}/{pid}/task` (threads) into `out`.
     pub fn list_tasks(&mut self, pid: Pid, out: &mut Vec<Pid>) -> io::Result<()> {
-        self.set_path(Some(pid), None, "task");
-        self.list_numeric(out)
-    }
-
-    /// getdents64 into a reused buffer: std's read_dir allocates a name per entry.
-    fn list_numeric(&mut self, out: &mut Vec<Pid>) -> io::Result<()> {
         out.clear();
-        let fd = rustix::fs::open(self.path(), OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        loop {
-            let mut too_small = false;
-            {
-                let spare: &mut [MaybeUninit<u8>] = self.dirbuf.spare_capacity_mut();
-                let mut dir = RawDir::new(&fd, spare);
-                while let Some(entry) = dir.next() {
-                    match entry {
-                        Ok(entry) => {
-                            if let Some(id) =
-                                parse_u64(entry.file_name().to_bytes()).and_then(|v| Pid::try_from(v).ok())
-                            {
-                                out.push(id);
-                            }
+        self.set_rel(Some(pid), None, "task");
+        let fd = self.open_rel(OFlags::RDONLY | OFlags::DIRECTORY)?;
+        list_numeric(&fd, &mut self.dirbuf, out)
+    }
+}
+
+fn root_of(fd: &Option<OwnedFd>) -> io::Result<BorrowedFd<'_>> {
+    fd.as_ref().map(AsFd::as_fd).ok_or_else(|| io::ErrorKind::NotFound.into())
+}
+
+/// Reads a single-record file from offset 0 into `buf` (grown as needed) and returns its length.
+/// The files read here (stat, status, schedstat, /proc/stat) are single-record seq_files: a read
+/// with room to spare returns the whole record, so a short read ending in `\n` is the end and
+/// saves a second syscall. pread, so a kept file is re-read from the start.
+fn read_record(fd: &OwnedFd, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len().max(READ_CHUNK) * 2, 0);
+        }
+        let room = buf.len() - filled;
+        let n = rustix::io::pread(fd, &mut buf[filled..], filled as u64)?;
+        filled += n;
+        if n == 0 || (n < room && buf[filled - 1] == b'\n') {
+            return Ok(filled);
+        }
+    }
+}
+
+/// getdents64 into a reused buffer: std's read_dir allocates a name per entry.
+fn list_numeric(fd: &OwnedFd, dirbuf: &mut Vec<u8>, out: &mut Vec<Pid>) -> io::Result<()> {
+    loop {
+        let mut too_small = false;
+        {
+            let spare: &mut [MaybeUninit<u8>] = dirbuf.spare_capacity_mut();
+            let mut dir = RawDir::new(fd, spare);
+            while let Some(entry) = dir.next() {
+                match entry {
+                    Ok(entry) => {
+                        if let Some(id) = parse_u64(entry.file_name().to_bytes()).and_then(|v| Pid::try_from(v).ok()) {
+                            out.push(id);
                         }
-                        // The buffer can't hold one entry: grow and go on from where we are.
-                        Err(rustix::io::Errno::INVAL) => {
-                            too_small = true;
-                            break;
-                        }
-                        Err(e) => return Err(e.into()),
                     }
+                    // The buffer can't hold one entry: grow and go on from where we are.
+                    Err(rustix::io::Errno::INVAL) => {
+                        too_small = true;
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
                 }
             }
-            if !too_small {
-                return Ok(());
-            }
-            let cap = self.dirbuf.capacity();
-            self.dirbuf.reserve(cap.max(DIR_CHUNK) * 2);
         }
+        if !too_small {
+            return Ok(());
+        }
+        let cap = dirbuf.capacity();
+        dirbuf.reserve(cap.max(DIR_CHUNK) * 2);
     }
 }
 
@@ -580,6 +851,105 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
             let _ = cmdline_to_string(&input);
             input.reverse();
             let _ = parse_stat(&input);
+        }
+    }
+
+    // The split-into-an-array parser that the cursor one replaced: the reference for equality.
+    /// Fields counted after the closing `)` of comm: state is 0, processor (field 39) is 36.
+    const STAT_FIELDS: usize = 37;
+
+    /// Parses a `stat` line. comm runs from the FIRST `(` to the LAST `)`, because a process may
+    /// name itself `a) (b` or put a newline in its name; everything after is space-separated numbers.
+    fn reference_parse_stat(buf: &[u8]) -> Option<Stat<'_>> {
+        let open = buf.iter().position(|&b| b == b'(')?;
+        let close = buf.iter().rposition(|&b| b == b')')?;
+        if close < open {
+            return None;
+        }
+        let pid = parse_i64(trim(&buf[..open]))?;
+        let comm = &buf[open + 1..close];
+
+        let mut f: [&[u8]; STAT_FIELDS] = [&[]; STAT_FIELDS];
+        let mut n = 0;
+        for tok in buf[close + 1..].split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty()) {
+            f[n] = tok;
+            n += 1;
+            if n == STAT_FIELDS {
+                break;
+            }
+        }
+        if n < STAT_FIELDS {
+            return None;
+        }
+        let state = match f[0] {
+            [s] if s.is_ascii_alphabetic() => *s,
+            _ => return None,
+        };
+        Some(Stat {
+            pid: i32::try_from(pid).ok()?,
+            comm,
+            state,
+            ppid: i32::try_from(parse_i64(f[1])?).ok()?,
+            flags: u32::try_from(parse_u64(f[6])?).ok()?,
+            utime: parse_u64(f[11])?,
+            stime: parse_u64(f[12])?,
+            priority: parse_i64(f[15])?,
+            nice: parse_i64(f[16])?,
+            num_threads: parse_i64(f[17])?,
+            starttime: parse_u64(f[19])?,
+            vsize: parse_u64(f[20])?,
+            rss_pages: parse_u64(f[21])?,
+            processor: i32::try_from(parse_i64(f[36])?).ok()?,
+        })
+    }
+
+    /// The cursor parser gives exactly what the old one gave: on every real stat line of this
+    /// machine and on thousands of mutated ones.
+    #[test]
+    fn stat_parser_matches_the_reference() {
+        let mut r = ProcReader::new("/proc");
+        let mut pids = Vec::new();
+        r.list_pids(&mut pids).unwrap();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for &pid in &pids {
+            if let Ok(b) = r.read_pid_file(pid, "stat") {
+                lines.push(b.to_vec());
+            }
+        }
+        assert!(!lines.is_empty());
+        lines.push(stat_line(7, b"a) (b c)\n\xff\xfe)", 'R', 1, 2));
+        lines.push(
+            b"1 (x) S  2   3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 \
+                     32 33 34 35 36 37 38 39\n"
+                .to_vec(),
+        );
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for line in &lines {
+            assert_eq!(parse_stat(line), reference_parse_stat(line));
+            for _ in 0..200 {
+                let mut v = line.clone();
+                for _ in 0..(next() % 4) {
+                    if v.is_empty() {
+                        break;
+                    }
+                    let at = next() as usize % v.len();
+                    match next() % 4 {
+                        0 => v[at] = b" \n()-0123456789x"[next() as usize % 16],
+                        1 => {
+                            v.remove(at);
+                        }
+                        2 => v.insert(at, b" \n"[next() as usize % 2]),
+                        _ => v.truncate(at),
+                    }
+                }
+                assert_eq!(parse_stat(&v), reference_parse_stat(&v), "{:?}", String::from_utf8_lossy(&v));
+            }
         }
     }
 

@@ -6,8 +6,15 @@
 //! Per tick: one `stat` read per process; one `task/TID/stat` per thread only in all-threads
 //! mode; `task/TID/{stat,status,schedstat}` only for the focused process. cmdline and user are
 //! read once per process, keyed by (PID, starttime) so a reused PID is a new process.
+//!
+//! Under a live procfs those files stay open between ticks and are re-read with pread (see
+//! `KeptFile`): most of the cost of a read was the open and close around it. A process's task
+//! directory is listed again only when its thread set may have changed: when its thread count
+//! differs from the threads known, or one of them is gone (see `refresh_tasks`).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +25,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::model::{FocusSample, Pid, ProcessSample, SamplerStats, Snapshot, SystemSample, ThreadDetail, ThreadSample};
-use super::procfs::{ProcReader, Stat, cmdline_to_string, is_gone, parse_schedstat, parse_stat, parse_status};
+use super::procfs::{
+    FdBudget, KeptFile, ProcReader, Stat, clock_ticks_per_second, cmdline_to_string, is_gone, page_size,
+    parse_schedstat, parse_stat, parse_status,
+};
 use super::rates;
 use super::system::SystemReader;
 use super::users::UserNames;
@@ -50,9 +60,34 @@ impl Default for SamplerConfig {
     }
 }
 
+/// Hashes a PID with one multiply (Fibonacci hashing). SipHash was ~5% of a sample; PIDs come
+/// from the kernel, and distinct PIDs never collide in the low bits a table indexes by.
+#[derive(Clone, Copy, Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i32(&mut self, v: i32) {
+        self.0 = u64::from(v as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type PidMap<V> = HashMap<Pid, V, BuildHasherDefault<PidHasher>>;
+
 /// Cached per process, keyed by PID and checked against starttime.
 struct ProcEntry {
     start_ticks: u64,
+    /// cmdline and user have been read (only for listed or focused processes).
+    meta: bool,
     /// The comm the cmdline was read under: a new comm means exec (or a rename), so re-read.
     name: String,
     cmdline: Arc<str>,
@@ -60,23 +95,87 @@ struct ProcEntry {
     user: Arc<str>,
     ticks: u64,
     seen: u64,
+    /// Its `stat`, kept open.
+    stat: Option<KeptFile>,
+    /// Its threads as of the last all-threads sample, in listing order; empty otherwise.
+    tasks: Vec<TaskEntry>,
 }
 
-/// A thread's counters from the previous sample, keyed by TID and checked against starttime.
-#[derive(Clone, Copy, Default)]
-struct TaskPrev {
-    start_ticks: u64,
+impl ProcEntry {
+    fn new(start_ticks: u64, empty: &Arc<str>) -> Self {
+        Self {
+            start_ticks,
+            meta: false,
+            name: String::new(),
+            cmdline: empty.clone(),
+            uid: None,
+            user: empty.clone(),
+            ticks: 0,
+            seen: 0,
+            stat: None,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+/// One thread of a process in all-threads mode: its previous counters and its kept `stat`.
+#[derive(Default)]
+struct TaskEntry {
+    tid: Pid,
+    /// None until read once.
+    start_ticks: Option<u64>,
+    ticks: u64,
+    stat: Option<KeptFile>,
+}
+
+/// One thread of the focused process: previous counters for rates, and its kept files.
+#[derive(Default)]
+struct FocusTask {
+    tid: Pid,
+    start_ticks: Option<u64>,
     ticks: u64,
     voluntary: Option<u64>,
     nonvoluntary: Option<u64>,
     wait_ns: Option<u64>,
-    seen: u64,
+    stat: Option<KeptFile>,
+    status: Option<KeptFile>,
+    schedstat: Option<KeptFile>,
+}
+
+trait TaskSlot: Default {
+    fn tid(&self) -> Pid;
+    fn with_tid(tid: Pid) -> Self;
+}
+
+impl TaskSlot for TaskEntry {
+    fn tid(&self) -> Pid {
+        self.tid
+    }
+    fn with_tid(tid: Pid) -> Self {
+        Self { tid, ..Self::default() }
+    }
+}
+
+impl TaskSlot for FocusTask {
+    fn tid(&self) -> Pid {
+        self.tid
+    }
+    fn with_tid(tid: Pid) -> Self {
+        Self { tid, ..Self::default() }
+    }
 }
 
 #[derive(Default)]
 struct FocusState {
-    prev: HashMap<Pid, TaskPrev>,
+    tasks: Vec<FocusTask>,
     last: Option<FocusSample>,
+}
+
+/// Reused between calls of `refresh_tasks`.
+#[derive(Default)]
+struct TaskScratch {
+    tids: Vec<Pid>,
+    index: PidMap<usize>,
 }
 
 /// Samples /proc synchronously. Keep one alive between samples: rates come from the previous one.
@@ -90,32 +189,35 @@ pub struct Sampler {
     seq: u64,
     last_at: Option<Instant>,
     last_own_cpu: Option<Duration>,
-    procs: HashMap<Pid, ProcEntry>,
-    threads: HashMap<Pid, TaskPrev>,
+    procs: PidMap<ProcEntry>,
     focus: FocusState,
     pid_list: Vec<Pid>,
-    tid_list: Vec<Pid>,
+    scratch: TaskScratch,
+    /// `/proc/stat`, kept open.
+    proc_stat: Option<KeptFile>,
     /// Placeholder for a row's cmdline and user until the cache fills them: no allocation per row.
     empty: Arc<str>,
 }
 
 impl Sampler {
     pub fn new(config: SamplerConfig) -> Self {
+        let mut reader = ProcReader::new(config.proc_root.clone());
+        reader.set_budget(FdBudget::for_this_process());
         Self {
-            reader: ProcReader::new(config.proc_root.clone()),
+            reader,
             config,
             system: SystemReader::new(),
             users: UserNames::new(),
-            hz: ::procfs::ticks_per_second().max(1),
-            page_size: ::procfs::page_size().max(1),
+            hz: clock_ticks_per_second(),
+            page_size: page_size(),
             seq: 0,
             last_at: None,
             last_own_cpu: None,
-            procs: HashMap::new(),
-            threads: HashMap::new(),
+            procs: PidMap::default(),
             focus: FocusState::default(),
             pid_list: Vec::new(),
-            tid_list: Vec::new(),
+            scratch: TaskScratch::default(),
+            proc_stat: None,
             empty: Arc::from(""),
         }
     }
@@ -132,7 +234,27 @@ impl Sampler {
     pub fn set_all_threads(&mut self, on: bool) -> bool {
         let changed = self.config.all_threads != on;
         self.config.all_threads = on;
+        if !on {
+            // Nothing kept for thread rows that are no longer shown (their files close).
+            for e in self.procs.values_mut() {
+                e.tasks = Vec::new();
+            }
+        }
         changed
+    }
+
+    /// Keep at most `limit` /proc files open (tests; normally from the open-file limit).
+    #[cfg(test)]
+    fn set_fd_budget(&mut self, limit: usize) {
+        self.reader.set_budget(FdBudget::new(limit));
+        self.procs.clear();
+        self.focus.tasks.clear();
+        self.proc_stat = None;
+    }
+
+    /// /proc files open now, and the most that may be.
+    pub fn kept_files(&self) -> (usize, usize) {
+        (self.reader.budget().open(), self.reader.budget().limit())
     }
 
     /// Returns whether it changed. A new focus starts with no history.
@@ -168,8 +290,9 @@ impl Sampler {
         };
         self.last_own_cpu = own_cpu;
 
+        self.reader.replenish_spare();
         let sys = {
-            let proc_stat = self.reader.read_root_file("stat").ok();
+            let proc_stat = self.reader.read_kept(&mut self.proc_stat, None, None, "stat").ok();
             self.system.read(proc_stat)
         };
         let boot_time = sys.boot_time.unwrap_or(0);
@@ -190,14 +313,19 @@ impl Sampler {
         let (mut n_procs, mut n_threads, mut n_kthreads, mut n_running) = (0u32, 0u32, 0u32, 0u32);
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
 
+        let live = self.reader.is_live();
         for &pid in &pid_list {
-            // A stat whose PID is not its directory's is corrupt (the kernel writes the same
-            // number in both): left out, or it would show as a second row for another process.
-            let stat = self.reader.read_pid_file(pid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == pid);
-            let Some((mut p, ticks)) = stat.map(|st| {
-                let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
-                (p, st.cpu_ticks())
-            }) else {
+            let mut kept = self.procs.get_mut(&pid).and_then(|e| e.stat.take());
+            let parsed = match self.reader.read_kept(&mut kept, Some(pid), None, "stat") {
+                // A stat whose PID is not its directory's is corrupt (the kernel writes the same
+                // number in both): left out, or it would show as a second row for another process.
+                Ok(buf) => parse_stat(buf).filter(|st| st.pid == pid).map(|st| {
+                    let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
+                    (p, st.cpu_ticks())
+                }),
+                Err(_) => None,
+            };
+            let Some((mut p, ticks)) = parsed else {
                 vanished += 1;
                 continue;
             };
@@ -210,49 +338,57 @@ impl Sampler {
             if p.state == 'R' {
                 n_running += 1;
             }
+
+            let mut cores = 0.0;
+            let e = match self.procs.entry(pid) {
+                Entry::Occupied(o) if o.get().start_ticks == p.start_ticks => {
+                    let e = o.into_mut();
+                    cores = rates::cores_in_use(e.ticks, ticks, hz, elapsed);
+                    e
+                }
+                // A reused PID: a new process.
+                Entry::Occupied(o) => {
+                    let e = o.into_mut();
+                    *e = ProcEntry::new(p.start_ticks, &self.empty);
+                    e
+                }
+                Entry::Vacant(v) => v.insert(ProcEntry::new(p.start_ticks, &self.empty)),
+            };
+            e.stat = kept;
+            e.ticks = ticks;
+            e.seen = seq;
+
             let listed = filter.is_none_or(|f| f.contains(&pid));
             let focused = focus_pid == Some(pid);
+            let threads_shown = all_threads && !p.kernel_thread && (listed || focused);
+            if !threads_shown && !e.tasks.is_empty() {
+                e.tasks = Vec::new();
+            }
             if !listed && !focused {
                 continue;
             }
-
-            let mut cores = 0.0;
-            match self.procs.get_mut(&pid) {
-                Some(e) if e.start_ticks == p.start_ticks => {
-                    cores = rates::cores_in_use(e.ticks, ticks, hz, elapsed);
-                    if e.name != p.name && !p.kernel_thread {
-                        let (cmdline, uid, user) = read_meta(&mut self.reader, &mut self.users, pid, false);
-                        (e.cmdline, e.uid, e.user) = (cmdline, uid, user);
-                        e.name.clone_from(&p.name);
-                    }
-                    e.ticks = ticks;
-                    e.seen = seq;
-                }
-                _ => {
-                    let (cmdline, uid, user) = read_meta(&mut self.reader, &mut self.users, pid, p.kernel_thread);
-                    self.procs.insert(
-                        pid,
-                        ProcEntry {
-                            start_ticks: p.start_ticks,
-                            name: p.name.clone(),
-                            cmdline,
-                            uid,
-                            user,
-                            ticks,
-                            seen: seq,
-                        },
-                    );
-                }
+            if !e.meta || (e.name != p.name && !p.kernel_thread) {
+                (e.cmdline, e.uid, e.user) = read_meta(&mut self.reader, &mut self.users, pid, p.kernel_thread);
+                e.name.clone_from(&p.name);
+                e.meta = true;
             }
-            if let Some(e) = self.procs.get(&pid) {
-                p.cmdline = e.cmdline.clone();
-                p.uid = e.uid;
-                p.user = e.user.clone();
-            }
+            p.cmdline = e.cmdline.clone();
+            p.uid = e.uid;
+            p.user = e.user.clone();
             p.cpu_percent = (cores * 100.0) as f32;
 
-            if all_threads && !p.kernel_thread {
-                p.threads = self.read_threads(pid, seq, elapsed, &mut vanished);
+            if threads_shown {
+                let expected = live.then_some(p.num_threads as usize);
+                p.threads = read_threads(
+                    &mut self.reader,
+                    &mut self.scratch,
+                    pid,
+                    expected,
+                    &mut e.tasks,
+                    hz,
+                    elapsed,
+                    &mut vanished,
+                );
             }
             if focused {
                 focus_proc = Some((p.clone(), cores));
@@ -264,13 +400,8 @@ impl Sampler {
         self.pid_list = pid_list;
         self.config.pids = filter_owned;
         self.procs.retain(|_, e| e.seen == seq);
-        if all_threads {
-            self.threads.retain(|_, t| t.seen == seq);
-        } else if !self.threads.is_empty() {
-            self.threads = HashMap::new();
-        }
 
-        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, seq, &mut vanished));
+        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, &mut vanished));
 
         Snapshot {
             seq,
@@ -337,110 +468,178 @@ fn thread_from_stat(st: &Stat<'_>, hz: u64, cpu_percent: f32) -> ThreadSample {
     }
 }
 
-impl Sampler {
-    /// One `task/TID/stat` per thread, for all-threads mode.
-    fn read_threads(&mut self, pid: Pid, seq: u64, elapsed: Duration, vanished: &mut u32) -> Vec<ThreadSample> {
-        let mut tids = std::mem::take(&mut self.tid_list);
-        if self.reader.list_tasks(pid, &mut tids).is_err() {
-            // The process exited after its stat was read.
-            tids.clear();
+/// Reads every thread of `pid` into `tasks` (its threads from the last call, in listing order,
+/// updated in place) with `read`, which returns None for a thread that is gone or unreadable.
+/// Returns the rows in listing order, or the error of listing `task/`.
+///
+/// With `expected` (the process's thread count from its stat, given only under a live procfs):
+/// when it equals the number of threads known and every one of them reads, the set is exactly
+/// those threads (none left, so none came either) and `task/` is not listed at all. A thread read
+/// by a kept file can't be mistaken for another: the file fails once its thread is gone. Any
+/// doubt (a count that differs, a thread gone) lists `task/` and carries over the rows already
+/// read.
+fn refresh_tasks<E: TaskSlot, O>(
+    reader: &mut ProcReader,
+    scratch: &mut TaskScratch,
+    pid: Pid,
+    expected: Option<usize>,
+    tasks: &mut Vec<E>,
+    vanished: &mut u32,
+    mut read: impl FnMut(&mut ProcReader, &mut E) -> Option<O>,
+) -> io::Result<Vec<O>> {
+    let mut early: Vec<O> = Vec::with_capacity(expected.unwrap_or(tasks.len()));
+    if expected.is_some_and(|n| n > 0 && n == tasks.len()) {
+        for e in tasks.iter_mut() {
+            match read(reader, e) {
+                Some(o) => early.push(o),
+                None => break,
+            }
         }
-        let mut out = Vec::with_capacity(tids.len());
-        for &tid in &tids {
-            let Some(st) =
-                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
-            else {
-                *vanished += 1;
-                continue;
-            };
-            let ticks = st.cpu_ticks();
-            let prev = self.threads.get(&tid).filter(|t| t.start_ticks == st.starttime);
-            let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, self.hz, elapsed));
-            let t = thread_from_stat(&st, self.hz, cpu);
-            let start_ticks = st.starttime;
-            self.threads.insert(tid, TaskPrev { start_ticks, ticks, seen: seq, ..TaskPrev::default() });
-            out.push(t);
+        if early.len() == tasks.len() {
+            return Ok(early);
         }
-        self.tid_list = tids;
-        out
     }
 
+    let listed = reader.list_tasks(pid, &mut scratch.tids);
+    if let Err(e) = listed {
+        tasks.clear();
+        return Err(e);
+    }
+    let read_before = early.len();
+    let mut early: Vec<Option<O>> = early.into_iter().map(Some).collect();
+    let mut old = std::mem::take(tasks);
+    scratch.index.clear();
+    scratch.index.extend(old.iter().enumerate().map(|(i, e)| (e.tid(), i)));
+    let mut out = Vec::with_capacity(scratch.tids.len());
+    tasks.reserve(scratch.tids.len());
+    for &tid in &scratch.tids {
+        let (mut e, row) = match scratch.index.remove(&tid) {
+            Some(i) => {
+                let row = if i < read_before { early[i].take() } else { None };
+                (std::mem::take(&mut old[i]), row)
+            }
+            None => (E::with_tid(tid), None),
+        };
+        match row.or_else(|| read(reader, &mut e)) {
+            Some(o) => {
+                out.push(o);
+                tasks.push(e);
+            }
+            None => *vanished += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// One `task/TID/stat` per thread, for all-threads mode. A thread that can't be listed (the
+/// process exited after its stat was read) gives no rows.
+#[allow(clippy::too_many_arguments)]
+fn read_threads(
+    reader: &mut ProcReader,
+    scratch: &mut TaskScratch,
+    pid: Pid,
+    expected: Option<usize>,
+    tasks: &mut Vec<TaskEntry>,
+    hz: u64,
+    elapsed: Duration,
+    vanished: &mut u32,
+) -> Vec<ThreadSample> {
+    let read = |reader: &mut ProcReader, e: &mut TaskEntry| {
+        let st = parse_stat(reader.read_kept(&mut e.stat, Some(pid), Some(e.tid), "stat").ok()?)
+            .filter(|st| st.pid == e.tid)?;
+        let ticks = st.cpu_ticks();
+        let cpu = if e.start_ticks == Some(st.starttime) { thread_cpu(e.ticks, ticks, hz, elapsed) } else { 0.0 };
+        (e.start_ticks, e.ticks) = (Some(st.starttime), ticks);
+        Some(thread_from_stat(&st, hz, cpu))
+    };
+    refresh_tasks(reader, scratch, pid, expected, tasks, vanished, read).unwrap_or_default()
+}
+
+impl Sampler {
     /// stat + status + schedstat of every thread of the focused process.
     fn sample_focus(
         &mut self,
         pid: Pid,
         current: Option<(ProcessSample, f64)>,
         elapsed: Duration,
-        seq: u64,
         vanished: &mut u32,
     ) -> FocusSample {
         let Some((process, cores_in_use)) = current else {
             return self.focus_gone(pid);
         };
-        let mut tids = std::mem::take(&mut self.tid_list);
-        let listing = self.reader.list_tasks(pid, &mut tids);
-        if let Err(e) = listing {
-            self.tid_list = tids;
-            if is_gone(&e) {
-                return self.focus_gone(pid);
-            }
-            let path = self.reader.root().join(pid.to_string()).join("task");
-            let error = if e.kind() == io::ErrorKind::PermissionDenied {
-                format!("permission denied reading {}", path.display())
-            } else {
-                format!("cannot read {}: {e}", path.display())
-            };
-            let f = FocusSample {
-                pid,
-                process: Some(process),
-                alive: true,
-                error: Some(error),
-                threads: Vec::new(),
-                cores_in_use,
-            };
-            self.focus.last = Some(f.clone());
-            return f;
-        }
-
         let hz = self.hz;
-        let mut threads = Vec::with_capacity(tids.len());
-        for &tid in &tids {
-            let Some(st) =
-                self.reader.read_task_file(pid, tid, "stat").ok().and_then(parse_stat).filter(|st| st.pid == tid)
-            else {
-                *vanished += 1;
-                continue;
-            };
-            let ticks = st.cpu_ticks();
-            let prev = self.focus.prev.get(&tid).filter(|t| t.start_ticks == st.starttime).copied();
-            let cpu = prev.map_or(0.0, |t| thread_cpu(t.ticks, ticks, hz, elapsed));
+        let expected = self.reader.is_live().then_some(process.num_threads as usize);
+        let read = |reader: &mut ProcReader, t: &mut FocusTask| {
+            let tid = t.tid;
+            let st = parse_stat(reader.read_kept(&mut t.stat, Some(pid), Some(tid), "stat").ok()?)
+                .filter(|st| st.pid == tid)?;
+            let (ticks, start_ticks) = (st.cpu_ticks(), st.starttime);
+            let same = t.start_ticks == Some(start_ticks);
+            let cpu = if same { thread_cpu(t.ticks, ticks, hz, elapsed) } else { 0.0 };
             let thread = thread_from_stat(&st, hz, cpu);
-            let start_ticks = st.starttime;
+            // A new thread (or a reused TID) has no history.
+            let prev = |v: Option<u64>| if same { v } else { None };
+            let (prev_vol, prev_nonvol, prev_wait) = (prev(t.voluntary), prev(t.nonvoluntary), prev(t.wait_ns));
 
             // status and schedstat may be gone by now, or schedstat absent (no CONFIG_SCHEDSTATS):
             // the thread stays, with those columns unknown.
-            let status = self.reader.read_task_file(pid, tid, "status").ok().and_then(parse_status).unwrap_or_default();
-            let wait_ns =
-                self.reader.read_task_file(pid, tid, "schedstat").ok().and_then(parse_schedstat).map(|s| s.wait_ns);
+            let status = reader
+                .read_kept(&mut t.status, Some(pid), Some(tid), "status")
+                .ok()
+                .and_then(parse_status)
+                .unwrap_or_default();
+            let wait_ns = reader
+                .read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat")
+                .ok()
+                .and_then(parse_schedstat)
+                .map(|s| s.wait_ns);
             let voluntary = status.voluntary_ctxt_switches;
             let nonvoluntary = status.nonvoluntary_ctxt_switches;
             let rate = |p: Option<u64>, c: Option<u64>| rates::per_sec(p?, c?, elapsed);
-            threads.push(ThreadDetail {
+            (t.start_ticks, t.ticks, t.voluntary, t.nonvoluntary, t.wait_ns) =
+                (Some(start_ticks), ticks, voluntary, nonvoluntary, wait_ns);
+            Some(ThreadDetail {
                 is_main: tid == pid,
                 voluntary,
                 nonvoluntary,
-                voluntary_per_sec: rate(prev.and_then(|p| p.voluntary), voluntary),
-                nonvoluntary_per_sec: rate(prev.and_then(|p| p.nonvoluntary), nonvoluntary),
-                wait_percent: prev
-                    .and_then(|p| p.wait_ns)
-                    .zip(wait_ns)
-                    .and_then(|(p, c)| rates::wait_percent(p, c, elapsed)),
+                voluntary_per_sec: rate(prev_vol, voluntary),
+                nonvoluntary_per_sec: rate(prev_nonvol, nonvoluntary),
+                wait_percent: prev_wait.zip(wait_ns).and_then(|(p, c)| rates::wait_percent(p, c, elapsed)),
                 thread,
-            });
-            self.focus.prev.insert(tid, TaskPrev { start_ticks, ticks, voluntary, nonvoluntary, wait_ns, seen: seq });
-        }
-        self.tid_list = tids;
-        self.focus.prev.retain(|_, t| t.seen == seq);
+            })
+        };
+        let threads = match refresh_tasks(
+            &mut self.reader,
+            &mut self.scratch,
+            pid,
+            expected,
+            &mut self.focus.tasks,
+            vanished,
+            read,
+        ) {
+            Ok(threads) => threads,
+            Err(e) => {
+                if is_gone(&e) {
+                    return self.focus_gone(pid);
+                }
+                let path = self.reader.root().join(pid.to_string()).join("task");
+                let error = if e.kind() == io::ErrorKind::PermissionDenied {
+                    format!("permission denied reading {}", path.display())
+                } else {
+                    format!("cannot read {}: {e}", path.display())
+                };
+                let f = FocusSample {
+                    pid,
+                    process: Some(process),
+                    alive: true,
+                    error: Some(error),
+                    threads: Vec::new(),
+                    cores_in_use,
+                };
+                self.focus.last = Some(f.clone());
+                return f;
+            }
+        };
         let f = FocusSample { pid, process: Some(process), alive: true, error: None, threads, cores_in_use };
         self.focus.last = Some(f.clone());
         f
@@ -448,7 +647,7 @@ impl Sampler {
 
     /// The focused process is not there (any more): keep what was last seen of it.
     fn focus_gone(&mut self, pid: Pid) -> FocusSample {
-        self.focus.prev.clear();
+        self.focus.tasks.clear();
         match &self.focus.last {
             Some(last) if last.process.is_some() => {
                 FocusSample { alive: false, error: None, cores_in_use: 0.0, ..last.clone() }
