@@ -32,6 +32,16 @@ fn shows_park_thread(screen: &str) -> bool {
     screen.match_indices("park-").any(|(i, _)| screen[i + 5..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
+fn pid_max() -> u64 {
+    std::fs::read_to_string("/proc/sys/kernel/pid_max").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(32768)
+}
+
+/// Tasks (threads) on the machine: the total of /proc/loadavg's `running/total`.
+fn system_tasks() -> u64 {
+    let avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    avg.split_whitespace().nth(3).and_then(|f| f.split('/').nth(1)).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 /// threadtop's CPU time per refresh over `window` at `interval`, in ms.
 fn per_refresh_cost(tui: &Tui, window: Duration, interval: Duration) -> (f64, f64) {
     let hz = clock_ticks_per_sec() as f64;
@@ -58,6 +68,15 @@ fn twenty_thousand_threads() {
     let per = env_count("TORTURE_TASK_THREADS", 200);
     let tag = format!("park-probe-{}", std::process::id());
     let extra = (per - 1).to_string();
+    // 20,000 threads need 20,000 free PIDs (pid_max is often 32768): if another run is using
+    // them (the same test in another checkout), wait for it rather than fail half-way.
+    let needed = procs * (per + 1) + 1000;
+    let room = || pid_max().saturating_sub(system_tasks());
+    let waited = Instant::now();
+    while room() < needed && waited.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert!(room() >= needed, "only {} free PIDs for the {needed} this test needs", room());
     let t = Instant::now();
     let mut helpers: Vec<HelperProc> =
         (0..procs).map(|_| HelperProc::spawn("park", &tag, &[("TORTURE_PARK_THREADS", &extra)])).collect();
