@@ -30,6 +30,7 @@ pub struct Config {
     pub interval: Duration,
     pub sort: SortSpec,
     pub tree: bool,
+    pub show_threads: bool,
     pub theme: ThemeName,
     pub mouse: bool,
     pub columns: Vec<Column>,
@@ -46,6 +47,7 @@ impl Default for Config {
             interval: crate::cli::DEFAULT_INTERVAL,
             sort: SortSpec::default(),
             tree: false,
+            show_threads: false,
             theme: ThemeName::Default,
             mouse: true,
             columns: Column::ALL.to_vec(),
@@ -84,6 +86,7 @@ struct RawConfig {
     sort: Option<Spanned<String>>,
     sort_inverted: Option<bool>,
     tree: Option<bool>,
+    show_threads: Option<bool>,
     theme: Option<Spanned<String>>,
     mouse: Option<bool>,
     columns: Option<Spanned<Vec<Spanned<String>>>>,
@@ -181,6 +184,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         cfg.sort.descending = !cfg.sort.descending;
     }
     cfg.tree = raw.tree.unwrap_or(false);
+    cfg.show_threads = raw.show_threads.unwrap_or(false);
     cfg.mouse = raw.mouse.unwrap_or(true);
     if let Some(v) = raw.theme {
         cfg.theme = match v.get_ref().as_str() {
@@ -309,13 +313,13 @@ mod tests {
     #[test]
     fn valid_settings_apply() {
         let cfg = parse_str(
-            "interval = \"250ms\"\nsort = \"MEM\"\nsort_inverted = true\ntree = true\ntheme = \"mono\"\nmouse = false\n\
-             columns = [\"PID\", \"CPU\", \"COMMAND\"]\n",
+            "interval = \"250ms\"\nsort = \"MEM\"\nsort_inverted = true\ntree = true\nshow_threads = true\ntheme = \"mono\"\n\
+             mouse = false\ncolumns = [\"PID\", \"CPU\", \"COMMAND\"]\n",
         )
         .unwrap();
         assert_eq!(cfg.interval, Duration::from_millis(250));
         assert_eq!(cfg.sort, SortSpec { column: Column::Mem, descending: false });
-        assert!(cfg.tree && !cfg.mouse);
+        assert!(cfg.tree && cfg.show_threads && !cfg.mouse);
         assert_eq!(cfg.theme, ThemeName::Mono);
         assert_eq!(cfg.columns, vec![Column::Pid, Column::Cpu, Column::Command]);
     }

@@ -68,6 +68,7 @@ pub fn options_from_cli(cli: &Cli, config: &Config) -> Result<Options, String> {
     Ok(Options {
         interval,
         tree: cli.tree || config.tree,
+        show_threads: config.show_threads,
         columns: config.columns.clone(),
         sort,
         filter: cli.filter.clone().unwrap_or_default(),
@@ -109,7 +110,7 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     }
     let sampler_config = SamplerConfig {
         interval: options.interval,
-        all_threads: false,
+        all_threads: options.show_threads,
         focus: options.threads_of,
         proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
         pids: None,

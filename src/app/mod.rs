@@ -115,6 +115,8 @@ pub struct KeyHelp {
 pub struct Options {
     pub interval: Duration,
     pub tree: bool,
+    /// Every thread as a row (`H`) from the start.
+    pub show_threads: bool,
     pub sort: SortSpec,
     pub filter: String,
     pub pids: Option<HashSet<Pid>>,
@@ -132,6 +134,7 @@ impl Default for Options {
         Options {
             interval: Duration::from_secs(1),
             tree: false,
+            show_threads: false,
             sort: SortSpec::default(),
             filter: String::new(),
             pids: None,
@@ -274,7 +277,7 @@ impl App {
             tree: options.tree,
             collapsed: HashSet::new(),
             show_kernel: false,
-            show_threads: false,
+            show_threads: options.show_threads,
             filter: options.filter.clone(),
             search: String::new(),
             pids: options.pids.clone(),

@@ -214,6 +214,17 @@ fn all_threads_mode_lists_threads_under_their_process() {
 }
 
 #[test]
+fn show_threads_setting_starts_with_threads_as_rows() {
+    let opts = Options { show_threads: true, ..Options::default() };
+    let mut app = App::new(opts, KeyHelp::default(), LabState::new(Vec::new()));
+    app.update(Action::Sample(Arc::new(snapshot(1))));
+    assert!(app.list.rows.iter().any(|r| r.id == RowId { pid: 300, tid: Some(302) }));
+    // H then turns it off, as if it had been turned on by a key.
+    assert_eq!(cmd(&mut app, Command::ToggleThreads), vec![Effect::AllThreads(false)]);
+    assert!(app.list.rows.iter().all(|r| r.id.tid.is_none()));
+}
+
+#[test]
 fn enter_opens_threads_and_back_returns_to_same_process() {
     let mut app = app();
     cmd(&mut app, Command::Down);
