@@ -237,3 +237,67 @@ fn threads_view_of_a_pid_that_does_not_exist_says_so() {
     let text = render(&app, 100, 30).backend().to_string();
     assert!(text.contains("no such process (it does not exist or has exited)"), "{text}");
 }
+
+mod put_fast_path {
+    use proptest::prelude::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Color, Modifier, Style};
+
+    use super::super::put;
+
+    /// put's ASCII path must leave exactly the cells ratatui's set_stringn leaves.
+    fn same_as_ratatui(text: &str, x: u16, y: u16, area: Rect) {
+        let buf_area = Rect::new(0, 0, 20, 3);
+        let style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
+        let mut ours = Buffer::empty(buf_area);
+        let mut theirs = Buffer::empty(buf_area);
+        ours.set_string(0, 1, "0123456789abcdefghij", Style::default().bg(Color::Blue));
+        theirs.set_string(0, 1, "0123456789abcdefghij", Style::default().bg(Color::Blue));
+        let got = put(&mut ours, area, x, y, text, style);
+        let want = if y < area.y || y >= area.bottom() || x >= area.right() {
+            x
+        } else {
+            theirs.set_stringn(x, y, text, (area.right() - x) as usize, style).0
+        };
+        assert_eq!(got, want, "end column for {text:?} at {x},{y}");
+        assert_eq!(ours, theirs, "cells for {text:?} at {x},{y} in {area:?}");
+    }
+
+    #[test]
+    fn ascii_edges() {
+        let area = Rect::new(2, 0, 10, 3);
+        for (text, x) in [("", 2), ("abc", 2), ("a long line that is cut", 5), ("exact fit!", 2), ("x", 11), ("x", 12)]
+        {
+            same_as_ratatui(text, x, 1, area);
+        }
+        // An area wider than the buffer: the buffer's edge cuts.
+        same_as_ratatui("0123456789012345678901234", 10, 0, Rect::new(0, 0, 40, 3));
+        // Not printable ASCII: the slow path, the same by construction.
+        same_as_ratatui("tab\there", 0, 2, Rect::new(0, 0, 20, 3));
+        same_as_ratatui("ünïcödé 漢字", 0, 2, Rect::new(0, 0, 20, 3));
+        // ASCII that a following mark joins, a prepend mark before ASCII, wide characters at
+        // the edge, flags, an emoji sequence, a control byte inside a command line.
+        for text in [
+            "cafe\u{301} ok",
+            "x\u{600}12 y",
+            "ab漢字",
+            "abc漢",
+            "🇫🇷🇩🇪 a",
+            "👩\u{200d}💻 dev",
+            "a\u{1b}[2J b",
+            "wl ▸ /usr/bin/x --y",
+        ] {
+            for x in 0..12 {
+                same_as_ratatui(text, x, 0, Rect::new(0, 0, 14, 3));
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_any_place(text in "[ -~]{0,30}|.{0,12}|([ -~]|.|\\PC\\p{M}){0,20}", x in 0u16..24, y in 0u16..3, ax in 0u16..6, aw in 0u16..30) {
+            same_as_ratatui(&text, x, y, Rect::new(ax, 0, aw, 3));
+        }
+    }
+}
