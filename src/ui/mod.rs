@@ -15,7 +15,7 @@ pub mod threads;
 
 use ratatui::Frame;
 use ratatui::buffer::{Buffer, CellWidth};
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -80,7 +80,7 @@ fn split_footer(area: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
 
 /// Writes `text` at (x, y) clipped to `area`; returns the x after the text. Safe at any size.
 pub fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, text: &str, style: Style) -> u16 {
-    if y < area.y || y >= area.bottom() || x >= area.right() {
+    if y < area.y || y >= area.bottom() || x >= area.right() || !buf.area.contains(Position::new(x, y)) {
         return x;
     }
     // The cells ratatui's Buffer::set_stringn would set (a test holds them equal), with a fast

@@ -273,6 +273,10 @@ mod put_fast_path {
         }
         // An area wider than the buffer: the buffer's edge cuts.
         same_as_ratatui("0123456789012345678901234", 10, 0, Rect::new(0, 0, 40, 3));
+        // An area reaching past the buffer's last line: nothing drawn, no panic.
+        let mut small = Buffer::empty(Rect::new(0, 0, 5, 2));
+        assert_eq!(put(&mut small, Rect::new(0, 0, 5, 4), 1, 3, "abc", Style::default()), 1);
+        assert_eq!(small, Buffer::empty(Rect::new(0, 0, 5, 2)));
         // Not printable ASCII: the slow path, the same by construction.
         same_as_ratatui("tab\there", 0, 2, Rect::new(0, 0, 20, 3));
         same_as_ratatui("ünïcödé 漢字", 0, 2, Rect::new(0, 0, 20, 3));
