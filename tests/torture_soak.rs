@@ -110,7 +110,13 @@ impl Soak {
             return;
         }
         self.tui.send(b"\r");
-        if self.tui.wait_until(T, |_| self.tui.selected_row().is_some_and(|r| r.contains(shown))) {
+        // spawn-cost runs once and can be over before a sample lists it (4 of 10 launches in a
+        // soak on a quiet machine): then the status line says what it measured.
+        let finished = format!("{kind} #");
+        if self.tui.wait_until(T, |s| {
+            self.tui.selected_row().is_some_and(|r| r.contains(shown))
+                || (kind == "spawn-cost" && s.lines().any(|l| l.contains(&finished) && l.contains("finished: thread")))
+        }) {
             self.launched += 1;
         } else {
             self.failed_launches += 1;

@@ -267,6 +267,18 @@ pub struct CpuPoint {
     pub cores: Vec<f32>,
 }
 
+/// The status line when a demo ends: what it measured (the lab, d, has the rest).
+fn finished_line(id: crate::lab::model::DemoId, r: &crate::lab::model::DemoResult) -> String {
+    let how = if r.stopped_early { "stopped" } else { "finished" };
+    let what = match &r.spawn {
+        Some(sc) => {
+            format!("thread {:.1}µs, process {:.1}µs (×{:.1})", sc.thread_spawn_us, sc.process_spawn_us, sc.ratio)
+        }
+        None => format!("{:.2} cores · {:.0} ops/s", r.cores_used, r.ops_per_sec),
+    };
+    format!("{} #{id} {how}: {what}", r.kind)
+}
+
 /// Samples of CPU history kept (10 minutes at the default 1 s).
 pub const CPU_HISTORY_LEN: usize = 600;
 
@@ -379,6 +391,14 @@ impl App {
                 }
                 if let crate::lab::model::LabEvent::Failed { reason, .. } = &event {
                     self.say(format!("demo failed: {reason}"), true);
+                }
+                if let crate::lab::model::LabEvent::Finished { id, result } = &event {
+                    // A demo that runs once (spawn-cost) can be gone before a sample lists it:
+                    // say what it measured, and stop waiting to select its process.
+                    if self.list.pending_select.is_some_and(|p| result.pids.contains(&p)) {
+                        self.list.pending_select = None;
+                    }
+                    self.say(finished_line(*id, result), false);
                 }
                 if let Some(pid) = self.lab.apply(event)
                     && self.lab.select_next_started

@@ -563,3 +563,35 @@ fn quit_works_from_every_dialog() {
         assert!(app.quit);
     }
 }
+
+#[test]
+fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
+    use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
+    let mut app = app();
+    app.lab.select_next_started = true;
+    let spec = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 3, spec, pids: vec![777] }));
+    assert_eq!(app.list.pending_select, Some(777));
+    let result = DemoResult {
+        kind: "spawn-cost".into(),
+        workers: 200,
+        wall_seconds: 0.2,
+        cpu_seconds: 0.1,
+        cores_used: 0.5,
+        ops: 400,
+        ops_per_sec: 2000.0,
+        pids: vec![777],
+        stopped_early: false,
+        spawn: Some(SpawnCost { thread_spawn_us: 21.5, process_spawn_us: 301.0, ratio: 14.0 }),
+    };
+    app.update(Action::Lab(LabEvent::Finished { id: 3, result: result.clone() }));
+    let status = app.status.as_ref().map(|s| (s.text.clone(), s.error));
+    assert_eq!(status, Some(("spawn-cost #3 finished: thread 21.5µs, process 301.0µs (×14.0)".into(), false)));
+    // Its PID will never be listed: a later process that reuses it must not take the selection.
+    assert_eq!(app.list.pending_select, None);
+    // A timed demo stopped by the user says so, with its cores and rate.
+    let stopped =
+        DemoResult { kind: "cpu-threads".into(), stopped_early: true, spawn: None, cores_used: 1.96, ..result };
+    app.update(Action::Lab(LabEvent::Finished { id: 4, result: stopped }));
+    assert!(app.status.as_ref().is_some_and(|s| s.text == "cpu-threads #4 stopped: 1.96 cores · 2000 ops/s"));
+}
