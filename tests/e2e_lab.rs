@@ -30,7 +30,13 @@ fn launch_watch_stop_and_nothing_is_left() {
     assert!(!common::live_demo_processes_of(me).is_empty(), "the demo runs as a child of threadtop");
     // x in the threads view stops the demo that owns it.
     tui.send(b"x");
-    tui.wait_for("stopping demo", T);
+    // "stopping demo #1", then, once its result is in, "cpu-threads #1 stopped: ..." (which can
+    // replace the first before a screen is read).
+    assert!(
+        tui.wait_until(T, |s| s.contains("stopping demo #1") || s.contains("cpu-threads #1 stopped: ")),
+        "x did not stop the demo; screen:\n{}",
+        tui.screen()
+    );
     let left = wait_no_demos(me, T);
     assert!(left.is_empty(), "left behind after x: {left:?}");
     tui.send(b"q");
