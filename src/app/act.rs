@@ -36,8 +36,12 @@ pub struct PendingSignal {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AffinityEdit {
     pub pid: Pid,
+    /// The thread being edited; None: the whole process (every thread).
     pub tid: Option<Pid>,
     pub allowed: Vec<bool>,
+    /// Opened from the threads view on this thread: `a` in the dialog switches between the whole
+    /// process and this thread only.
+    pub thread: Option<Pid>,
 }
 
 /// Text shown in a scrollable overlay.
@@ -69,9 +73,14 @@ impl App {
             })
         };
         if !self.list.tagged.is_empty() {
-            let mut pids: Vec<Pid> = self.list.tagged.iter().copied().collect();
-            pids.sort_unstable();
-            return pids.into_iter().filter_map(target).collect();
+            let mut tags: Vec<(Pid, u64)> = self.list.tagged.iter().map(|(&p, &s)| (p, s)).collect();
+            tags.sort_unstable();
+            // The start time is the tag's, not the snapshot's: a PID reused since the tag was
+            // set fails the check in `control` and gets nothing.
+            return tags
+                .into_iter()
+                .filter_map(|(pid, start)| target(pid).map(|t| Target { start_ticks: start, ..t }))
+                .collect();
         }
         let pid = match self.view {
             View::Threads => self.threads.as_ref().map(|t| t.pid),
@@ -99,10 +108,43 @@ impl App {
         None
     }
 
+    /// Why a key that acts on the selected process must not act now: that process exited
+    /// and the cursor moved to a row the user did not choose (or, in the threads view, the
+    /// process is gone).
+    pub(crate) fn vanished_refusal(&self, cmd: Command) -> Option<String> {
+        let uses_selection = match cmd {
+            // With tags, k and nice act on the tags, which are checked on their own.
+            Command::Kill | Command::NiceDown | Command::NiceUp => self.list.tagged.is_empty(),
+            Command::Affinity
+            | Command::Environment
+            | Command::OpenFiles
+            | Command::FullCommand
+            | Command::StopDemo => true,
+            _ => false,
+        };
+        if !uses_selection {
+            return None;
+        }
+        match self.view {
+            View::Threads => {
+                let t = self.threads.as_ref()?;
+                t.process_exited.then(|| format!("process {} exited: nothing to act on (Esc goes back)", t.pid))
+            }
+            View::Lab => None,
+            View::Processes => self.list.vanished.map(|pid| {
+                format!("process {pid} exited: the cursor is on another process now; move it to choose one")
+            }),
+        }
+    }
+
     pub(crate) fn on_act(&mut self, cmd: Command) -> Option<Vec<Effect>> {
         let acting = matches!(cmd, Command::Kill | Command::NiceDown | Command::NiceUp | Command::Affinity);
         if acting && self.options.readonly {
             self.say("read-only mode: signals, nice and affinity are disabled", true);
+            return Some(Vec::new());
+        }
+        if let Some(why) = self.vanished_refusal(cmd) {
+            self.say(why, true);
             return Some(Vec::new());
         }
         let effects = match cmd {
@@ -140,8 +182,10 @@ impl App {
                 }
             }
             Command::Affinity => {
+                // The whole process by default, in the threads view too: pinning one thread of a
+                // busy process is the rarer wish (`a` again in the dialog picks this thread).
                 let target = match self.view {
-                    View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid.map(|tid| (t.pid, Some(tid)))),
+                    View::Threads => self.threads.as_ref().filter(|t| t.process.is_some()).map(|t| (t.pid, None)),
                     _ => self.selected_pid().map(|p| (p, None)),
                 };
                 match target {
@@ -150,9 +194,9 @@ impl App {
                 }
             }
             Command::Tag if self.view == View::Processes => {
-                if let Some(pid) = self.selected_pid() {
-                    if !self.list.tagged.remove(&pid) {
-                        self.list.tagged.insert(pid);
+                if let Some((pid, start)) = self.selected_process().map(|p| (p.pid, p.start_ticks)) {
+                    if self.list.tagged.remove(&pid).is_none() {
+                        self.list.tagged.insert(pid, start);
                     }
                     self.on_processes(Command::Down);
                 }
@@ -162,7 +206,12 @@ impl App {
                 if let Some(pid) = self.selected_pid() {
                     let family = self.descendants(pid);
                     let n = family.len();
-                    self.list.tagged.extend(family);
+                    let starts: Vec<(Pid, u64)> = family
+                        .iter()
+                        .filter_map(|&f| self.snapshot.processes.iter().find(|p| p.pid == f))
+                        .map(|p| (p.pid, p.start_ticks))
+                        .collect();
+                    self.list.tagged.extend(starts);
                     self.say(format!("tagged {n} process(es): PID {pid} and its descendants"), false);
                 }
                 Vec::new()
@@ -320,6 +369,16 @@ impl App {
                         self.overlay = None;
                         self.affinity_edit = None;
                     }
+                    Command::Affinity => {
+                        // Switch between the whole process and the thread it was opened on,
+                        // reading that target's current cores afresh.
+                        if let Some(a) = self.affinity_edit.as_ref()
+                            && let Some(thread) = a.thread
+                        {
+                            let tid = if a.tid.is_some() { None } else { Some(thread) };
+                            effects.push(Effect::LoadAffinity { pid: a.pid, tid });
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -421,6 +480,6 @@ impl App {
 
     /// Whether a row is tagged (thread rows follow their process).
     pub fn is_tagged(&self, id: RowId) -> bool {
-        self.list.tagged.contains(&id.pid)
+        self.list.tagged.contains_key(&id.pid)
     }
 }

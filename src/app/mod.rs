@@ -13,7 +13,7 @@ pub mod tree;
 pub mod view;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -225,7 +225,14 @@ pub struct ProcessList {
     /// A PID to select as soon as it appears (a demo just launched).
     pub pending_select: Option<Pid>,
     pub scroll: Scroll,
-    pub tagged: HashSet<Pid>,
+    /// Tagged processes: PID -> start time (clock ticks), so a tag never passes to a later
+    /// process that reuses the PID. A tag is dropped when its process exits.
+    pub tagged: HashMap<Pid, u64>,
+    /// The selected process exited and the cursor moved to another row by itself: acting keys
+    /// refuse (naming this PID) until the user moves the cursor.
+    pub vanished: Option<Pid>,
+    /// Columns the COMMAND column is scrolled sideways (Left/Right), as in htop.
+    pub command_scroll: usize,
     /// htop's follow: the selection stays on its PID (true) or on its row position (false).
     pub follow: bool,
 }
@@ -252,8 +259,10 @@ pub struct App {
     pub user_choices: Vec<String>,
     /// Where the UI drew things, for mouse clicks.
     pub hit: RefCell<HitMap>,
-    /// `v`: the CPU history graph (list) or the process's CPU sparkline (threads view).
+    /// `v` in the list: the CPU history graph.
     pub show_graph: bool,
+    /// `v` in the threads view: the process's cores-in-use sparkline (each view keeps its own).
+    pub show_sparkline: bool,
     /// Total and per-core busy % at each of the last samples, oldest first.
     pub cpu_history: VecDeque<CpuPoint>,
     pub lab_screen: LabScreen,
@@ -279,6 +288,9 @@ fn finished_line(id: crate::lab::model::DemoId, r: &crate::lab::model::DemoResul
     format!("{} #{id} {how}: {what}", r.kind)
 }
 
+/// Columns one Left/Right moves the COMMAND column.
+pub const COMMAND_SCROLL_STEP: usize = 8;
+
 /// Samples of CPU history kept (10 minutes at the default 1 s).
 pub const CPU_HISTORY_LEN: usize = 600;
 
@@ -299,7 +311,9 @@ impl App {
             selected_id: None,
             pending_select: options.threads_of,
             scroll: Scroll::default(),
-            tagged: HashSet::new(),
+            tagged: HashMap::new(),
+            vanished: None,
+            command_scroll: 0,
             follow: true,
         };
         let mut app = App {
@@ -321,6 +335,7 @@ impl App {
             user_choices: Vec::new(),
             hit: RefCell::new(HitMap::default()),
             show_graph: false,
+            show_sparkline: false,
             cpu_history: VecDeque::new(),
             lab_screen: LabScreen::Catalog,
             experiment: None,
@@ -353,6 +368,11 @@ impl App {
         self.selected_row().map(|r| r.id.pid)
     }
 
+    /// The process of the selected row, as in the current snapshot.
+    pub fn selected_process(&self) -> Option<&crate::collect::model::ProcessSample> {
+        self.selected_row().and_then(|r| self.snapshot.processes.get(r.process))
+    }
+
     pub(crate) fn say(&mut self, text: impl Into<String>, error: bool) {
         self.status = Some(Status { text: text.into(), error, until_seq: self.snapshot.seq + 4 });
     }
@@ -370,8 +390,16 @@ impl App {
                 Vec::new()
             }
             Action::AffinityLoaded { pid, tid, allowed } => {
-                self.affinity_edit = Some(AffinityEdit { pid, tid, allowed });
-                self.overlay = Some(Overlay::Affinity { cursor: 0 });
+                let thread = match self.view {
+                    View::Threads => self.threads.as_ref().filter(|t| t.pid == pid).and_then(|t| t.selected_tid),
+                    _ => None,
+                };
+                let cursor = match self.overlay {
+                    Some(Overlay::Affinity { cursor }) => cursor,
+                    _ => 0,
+                };
+                self.affinity_edit = Some(AffinityEdit { pid, tid, allowed, thread });
+                self.overlay = Some(Overlay::Affinity { cursor });
                 Vec::new()
             }
             Action::Experiment(event) => {
@@ -433,7 +461,11 @@ impl App {
 
     fn apply_sample(&mut self, snap: Arc<Snapshot>) {
         let new_data = snap.seq != self.snapshot.seq;
+        // The selected process as the user chose it, to tell at once if it is gone.
+        let chosen =
+            self.selected_row().and_then(|r| self.snapshot.processes.get(r.process)).map(|p| (p.pid, p.start_ticks));
         self.snapshot = snap;
+        self.drop_gone_tags();
         if new_data && !self.snapshot.system.cpus.is_empty() {
             if self.cpu_history.len() == CPU_HISTORY_LEN {
                 self.cpu_history.pop_front();
@@ -449,6 +481,21 @@ impl App {
             t.apply_sample(&self.snapshot);
         }
         self.rebuild_rows();
+        if let Some((pid, start)) = chosen
+            && !self.snapshot.processes.iter().any(|p| p.pid == pid && p.start_ticks == start)
+        {
+            // The cursor now rests on a row the user did not choose.
+            self.list.vanished = Some(pid);
+        }
+    }
+
+    /// Tags whose process exited (or whose PID now names a later process) go.
+    fn drop_gone_tags(&mut self) {
+        if self.list.tagged.is_empty() {
+            return;
+        }
+        let alive: HashMap<Pid, u64> = self.snapshot.processes.iter().map(|p| (p.pid, p.start_ticks)).collect();
+        self.list.tagged.retain(|pid, start| alive.get(pid) == Some(start));
     }
 
     /// Recomputes the visible rows and puts the selection back on the same PID (follow mode);
@@ -474,10 +521,12 @@ impl App {
             if !list.show_threads {
                 return;
             }
-            for (k, t) in p.threads.iter().enumerate() {
-                if t.tid == p.pid {
-                    continue;
-                }
+            // Grouped under their process (a thread row never loses its process), in the
+            // list's sort order within it.
+            let mut order: Vec<usize> = (0..p.threads.len()).filter(|&k| p.threads[k].tid != p.pid).collect();
+            order.sort_by(|&a, &b| table::compare_thread_rows(&p.threads[a], &p.threads[b], list.sort));
+            for k in order {
+                let t = &p.threads[k];
                 rows.push(Row {
                     id: RowId { pid: p.pid, tid: Some(t.tid) },
                     process: i,
@@ -497,7 +546,8 @@ impl App {
                     prefix: line.prefix.clone(),
                     collapsed: line.collapsed,
                 });
-                let indent: String = line.prefix.replace(['├', '└'], "│").replace(['─', '+'], " ");
+                // Under a `├─` the branch goes on (│); under a `└─` it has ended (space).
+                let indent: String = line.prefix.replace('├', "│").replace('└', " ").replace(['─', '+'], " ");
                 push_threads(&mut rows, line.index, &indent);
             }
         } else {
@@ -522,6 +572,7 @@ impl App {
             && let Some(i) = list.rows.iter().position(|r| r.id.pid == pid && r.id.tid.is_none())
         {
             list.pending_select = None;
+            list.vanished = None;
             list.selected = i;
         } else if !list.follow {
             list.selected = previous.min(list.rows.len().saturating_sub(1));
@@ -548,6 +599,7 @@ impl App {
         list.selected = i.min(list.rows.len() - 1);
         list.selected_id = Some(list.rows[list.selected].id);
         list.pending_select = None;
+        list.vanished = None;
     }
 
     fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
@@ -567,8 +619,12 @@ impl App {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 return Vec::new();
             }
-            Command::CpuGraph if self.view != View::Lab => {
+            Command::CpuGraph if self.view == View::Processes => {
                 self.show_graph = !self.show_graph;
+                return Vec::new();
+            }
+            Command::CpuGraph if self.view == View::Threads => {
+                self.show_sparkline = !self.show_sparkline;
                 return Vec::new();
             }
             Command::StopAllDemos => {
@@ -688,13 +744,32 @@ impl App {
                 }
                 self.say("no process selected", true);
             }
+            Command::Right => {
+                let longest = self
+                    .list
+                    .rows
+                    .iter()
+                    .filter_map(|r| self.snapshot.processes.get(r.process))
+                    .map(|p| table::display_command(p).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                self.list.command_scroll =
+                    (self.list.command_scroll + COMMAND_SCROLL_STEP).min(longest.saturating_sub(1));
+            }
+            Command::Left if self.list.command_scroll > 0 => {
+                self.list.command_scroll = self.list.command_scroll.saturating_sub(COMMAND_SCROLL_STEP);
+            }
             Command::Back | Command::Left if !self.list.filter.is_empty() || !self.list.search.is_empty() => {
                 self.list.filter.clear();
                 self.list.search.clear();
                 self.rebuild_rows();
                 self.say("filter cleared", false);
             }
-            Command::Search => self.prompt = Some(Prompt::Search),
+            Command::Search => {
+                // As in htop, `/` starts a new search; F3/n repeat the last one.
+                self.list.search.clear();
+                self.prompt = Some(Prompt::Search);
+            }
             Command::Filter => self.prompt = Some(Prompt::Filter),
             Command::SearchNext => {
                 if self.list.search.is_empty() {
@@ -789,7 +864,10 @@ impl App {
                 self.threads = None;
                 return vec![Effect::Focus(None)];
             }
-            Command::Search => self.prompt = Some(Prompt::Search),
+            Command::Search => {
+                t.search.clear();
+                self.prompt = Some(Prompt::Search);
+            }
             Command::SearchNext => {
                 if t.search.is_empty() {
                     self.prompt = Some(Prompt::Search);

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use crate::collect::model::{ProcessSample, ThreadDetail};
+use crate::collect::model::{ProcessSample, ThreadDetail, ThreadSample};
 
 /// The process table's columns, in htop's default order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -202,6 +202,25 @@ pub fn compare(a: &ProcessSample, b: &ProcessSample, sort: SortSpec) -> Ordering
     // The tie-break is always ascending PID, unless PID itself is the column being inverted.
     ord.then_with(|| {
         let t = a.pid.cmp(&b.pid);
+        if sort.column == Column::Pid && sort.descending { t.reverse() } else { t }
+    })
+}
+
+/// Compares two threads of one process (all-threads rows) by the list's column; a column that
+/// is the process's only (memory, user, thread count) keeps TID order.
+pub fn compare_thread_rows(a: &ThreadSample, b: &ThreadSample, sort: SortSpec) -> Ordering {
+    let ord = match sort.column {
+        Column::Priority => a.priority.cmp(&b.priority),
+        Column::Nice => a.nice.cmp(&b.nice),
+        Column::State => a.state.cmp(&b.state),
+        Column::Cpu => cmp_f32(a.cpu_percent, b.cpu_percent),
+        Column::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
+        Column::Command => a.name.cmp(&b.name),
+        Column::Pid | Column::User | Column::Virt | Column::Res | Column::Mem | Column::Threads => Ordering::Equal,
+    };
+    let ord = if sort.descending { ord.reverse() } else { ord };
+    ord.then_with(|| {
+        let t = a.tid.cmp(&b.tid);
         if sort.column == Column::Pid && sort.descending { t.reverse() } else { t }
     })
 }

@@ -374,7 +374,7 @@ fn targets_are_the_tagged_processes_else_the_selected_one() {
     // c tags a process and its descendants.
     cmd(&mut app, Command::Home); // 1
     cmd(&mut app, Command::TagChildren);
-    let mut tagged: Vec<Pid> = app.list.tagged.iter().copied().collect();
+    let mut tagged: Vec<Pid> = app.list.tagged.keys().copied().collect();
     tagged.sort();
     assert_eq!(tagged, vec![1, 200, 300, 400, 401]);
 }
@@ -594,4 +594,209 @@ fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
         DemoResult { kind: "cpu-threads".into(), stopped_early: true, spawn: None, cores_used: 1.96, ..result };
     app.update(Action::Lab(LabEvent::Finished { id: 4, result: stopped }));
     assert!(app.status.as_ref().is_some_and(|s| s.text == "cpu-threads #4 stopped: 1.96 cores · 2000 ops/s"));
+}
+
+fn status_text(app: &App) -> String {
+    app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn tags_of_exited_processes_go_and_a_reused_pid_is_not_tagged() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down); // 200
+    cmd(&mut app, Command::Tag); // 200, moves to 300
+    cmd(&mut app, Command::Tag); // 300
+    assert_eq!(app.list.tagged.len(), 2);
+    // Both exit; a later process reuses PID 300.
+    let mut s = snapshot(2);
+    s.processes.retain(|p| p.pid != 200);
+    for p in s.processes.iter_mut().filter(|p| p.pid == 300) {
+        p.start_ticks += 5000;
+    }
+    app.update(Action::Sample(Arc::new(s)));
+    assert!(app.list.tagged.is_empty(), "tags outlived their processes: {:?}", app.list.tagged);
+    assert!(!app.is_tagged(RowId { pid: 300, tid: None }));
+    // So k acts on the selection only, not on the newcomer behind a stale tag.
+    let t: Vec<Pid> = app.action_targets().iter().map(|t| t.pid).collect();
+    assert!(!t.contains(&200));
+}
+
+#[test]
+fn a_tag_carries_its_own_start_time_to_the_signal() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::End); // 401
+    cmd(&mut app, Command::Tag);
+    // Between two samples the tag's start time, not a newer process's, travels with the target.
+    let mut snap = (*app.snapshot).clone();
+    for p in snap.processes.iter_mut().filter(|p| p.pid == 401) {
+        p.start_ticks = 99;
+    }
+    app.snapshot = Arc::new(snap);
+    let t = app.action_targets();
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].start_ticks, 1401, "the tagged process's start time, so control refuses a reused PID");
+}
+
+#[test]
+fn after_the_selected_process_exits_acting_keys_wait_for_the_user_to_move() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Down); // 300
+    let mut s = snapshot(2);
+    s.processes.retain(|p| p.pid != 300);
+    app.update(Action::Sample(Arc::new(s)));
+    assert_eq!(app.selected_pid(), Some(400), "the cursor rests on a neighbour");
+    for c in [
+        Command::Kill,
+        Command::Affinity,
+        Command::NiceDown,
+        Command::NiceUp,
+        Command::Environment,
+        Command::OpenFiles,
+        Command::FullCommand,
+        Command::StopDemo,
+    ] {
+        let effects = cmd(&mut app, c);
+        assert!(effects.is_empty(), "{c:?} acted on a row the user did not choose: {effects:?}");
+        assert_eq!(app.overlay, None, "{c:?}");
+        assert!(status_text(&app).contains("process 300 exited"), "{c:?}: {}", status_text(&app));
+    }
+    // Moving (even back and forth) is a choice: now k works on the row chosen.
+    cmd(&mut app, Command::Up);
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Kill);
+    assert!(matches!(app.overlay, Some(Overlay::SignalMenu { .. })));
+    assert_eq!(app.pending_signal.as_ref().map(|p| p.targets[0].pid), Some(400));
+}
+
+#[test]
+fn a_selection_that_stays_does_not_block_actions() {
+    let mut app = acting_app(Options::default());
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down); // 200
+    let mut s = snapshot(2);
+    s.processes.retain(|p| p.pid != 300);
+    app.update(Action::Sample(Arc::new(s)));
+    assert_eq!(app.list.vanished, None);
+    assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 200, tid: None }]);
+}
+
+#[test]
+fn threads_view_of_an_exited_process_refuses_to_act() {
+    let mut app = app();
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Down); // 300
+    cmd(&mut app, Command::Enter);
+    let mut s = snapshot(2);
+    s.processes.retain(|p| p.pid != 300);
+    s.focus = Some(FocusSample { pid: 300, alive: false, ..FocusSample::default() });
+    app.update(Action::Sample(Arc::new(s)));
+    assert!(app.threads.as_ref().is_some_and(|t| t.process_exited));
+    assert!(cmd(&mut app, Command::Affinity).is_empty());
+    assert!(status_text(&app).contains("process 300 exited"), "{}", status_text(&app));
+}
+
+#[test]
+fn slash_starts_a_new_search_and_n_repeats_the_last() {
+    let mut app = app();
+    cmd(&mut app, Command::Search);
+    type_text(&mut app, "ssh");
+    app.update(Action::Text(TextInput::Cancel));
+    cmd(&mut app, Command::Search);
+    assert_eq!(app.list.search, "", "/ appended to the last search");
+    type_text(&mut app, "bash");
+    app.update(Action::Text(TextInput::Confirm));
+    assert_eq!(app.selected_pid(), Some(200));
+    cmd(&mut app, Command::SearchNext);
+    assert_eq!(app.list.search, "bash");
+}
+
+#[test]
+fn right_and_left_scroll_the_command_column_then_left_clears_the_filter() {
+    let mut app = app();
+    cmd(&mut app, Command::Filter);
+    type_text(&mut app, "usr");
+    app.update(Action::Text(TextInput::Confirm));
+    cmd(&mut app, Command::Right);
+    cmd(&mut app, Command::Right);
+    assert_eq!(app.list.command_scroll, 2 * COMMAND_SCROLL_STEP);
+    cmd(&mut app, Command::Left);
+    assert_eq!(app.list.command_scroll, COMMAND_SCROLL_STEP);
+    assert_eq!(app.list.filter, "usr", "Left scrolls back before it clears the filter");
+    cmd(&mut app, Command::Left);
+    assert_eq!(app.list.command_scroll, 0);
+    cmd(&mut app, Command::Left);
+    assert_eq!(app.list.filter, "");
+    // Never further than the longest command.
+    for _ in 0..100 {
+        cmd(&mut app, Command::Right);
+    }
+    let longest = app.snapshot.processes.iter().map(|p| table::display_command(p).chars().count()).max().unwrap_or(0);
+    assert!(app.list.command_scroll < longest);
+}
+
+#[test]
+fn thread_rows_follow_the_sort_column_within_their_process() {
+    let mut app = app();
+    cmd(&mut app, Command::ToggleThreads);
+    let tids = |app: &App| -> Vec<Pid> { app.list.rows.iter().filter_map(|r| r.id.tid).collect() };
+    // CPU descending: cpu-0 95, cpu-1 85, io-0 0.5.
+    assert_eq!(tids(&app), vec![301, 302, 303]);
+    cmd(&mut app, Command::InvertSort);
+    assert_eq!(tids(&app), vec![303, 302, 301]);
+    cmd(&mut app, Command::SortPid);
+    assert_eq!(tids(&app), vec![301, 302, 303]);
+}
+
+#[test]
+fn v_toggles_only_the_graph_of_the_view_it_is_pressed_in() {
+    let mut app = app();
+    cmd(&mut app, Command::Enter);
+    cmd(&mut app, Command::CpuGraph);
+    assert!(app.show_sparkline);
+    assert!(!app.show_graph, "v in the threads view turned the list's graph on");
+    cmd(&mut app, Command::Back);
+    cmd(&mut app, Command::CpuGraph);
+    assert!(app.show_graph && app.show_sparkline);
+}
+
+#[test]
+fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thread() {
+    let mut app = app();
+    cmd(&mut app, Command::SortPid);
+    cmd(&mut app, Command::Home);
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Down); // 300
+    cmd(&mut app, Command::Enter);
+    let mut s = snapshot(2);
+    s.focus = Some(focus_worker());
+    app.update(Action::Sample(Arc::new(s)));
+    // The cursor lands on the main thread: `a` must still mean every thread of the process.
+    assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None }]);
+    app.update(Action::AffinityLoaded { pid: 300, tid: None, allowed: vec![true, true] });
+    let edit = app.affinity_edit.clone().expect("dialog open");
+    assert_eq!((edit.tid, edit.thread), (None, Some(300)));
+    // Space unticks core 0, Enter applies it to the whole process.
+    cmd(&mut app, Command::Tag);
+    assert_eq!(
+        cmd(&mut app, Command::Enter),
+        vec![Effect::SetAffinity { pid: 300, tid: None, allowed: vec![false, true] }]
+    );
+    // And `a` in the dialog picks the thread under the cursor instead.
+    cmd(&mut app, Command::Down); // 301 (threads sorted by CPU: 301 first? whichever is selected)
+    let tid = app.threads.as_ref().and_then(|t| t.selected_tid).expect("a thread selected");
+    cmd(&mut app, Command::Affinity);
+    app.update(Action::AffinityLoaded { pid: 300, tid: None, allowed: vec![true, true] });
+    assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: Some(tid) }]);
+    app.update(Action::AffinityLoaded { pid: 300, tid: Some(tid), allowed: vec![true, false] });
+    assert_eq!(app.affinity_edit.as_ref().map(|a| a.tid), Some(Some(tid)));
+    assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None }]);
 }

@@ -16,7 +16,13 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         humantime::format_duration(app.options.interval)
     );
     let right_w = right.chars().count() as u16;
-    let show_right = area.width > right_w + 30;
+    // A message (a demo's measurement, an error) comes first: the monitor's own cost only takes
+    // the room the message leaves.
+    let message_w = match (app.prompt, &app.status) {
+        (None, Some(s)) if !app.paused => s.text.chars().count() as u16,
+        _ => 30,
+    };
+    let show_right = area.width > right_w + 1 + message_w.max(30);
     let left_area = if show_right { Rect { width: area.width - right_w - 1, ..area } } else { area };
     let y = area.y;
     let list = &app.list;
@@ -96,18 +102,55 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         (View::Lab, LabScreen::Experiment) => &["Help", "Back", "Save", "Experiments", "Quit"],
         _ => &[],
     };
-    for e in entries.iter().filter(|e| wanted.is_empty() || wanted.contains(&e.label.as_str())) {
-        let label = match (e.label.as_str(), app.lab_screen) {
-            ("Launch", LabScreen::Picker { .. }) => "Run",
-            ("Back", LabScreen::Experiment) if app.experiment.as_ref().is_some_and(|x| x.running()) => "Cancel",
-            (l, _) => l,
+    let mut shown: Vec<(String, String)> = entries
+        .iter()
+        .filter(|e| wanted.is_empty() || wanted.contains(&e.label.as_str()))
+        .map(|e| {
+            let label = match (e.label.as_str(), app.lab_screen) {
+                ("Launch", LabScreen::Picker { .. }) => "Run",
+                ("Back", LabScreen::Experiment) if app.experiment.as_ref().is_some_and(|x| x.running()) => "Cancel",
+                (l, _) => l,
+            };
+            (e.key.clone(), format!("{label:<6} "))
+        })
+        .collect();
+    // Too narrow for every key: the least needed go first, whole, so that no label is cut and
+    // Quit and Help always show.
+    let width =
+        |v: &[(String, String)]| v.iter().map(|(k, l)| (k.chars().count() + l.chars().count()) as u16).sum::<u16>();
+    // The last label's padding may fall off the edge.
+    while width(&shown) > area.width + 1 {
+        let Some(i) = shown
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, l))| bar_rank(l.trim_end()).map(|r| (i, r)))
+            .max_by_key(|&(_, r)| r)
+            .map(|(i, _)| i)
+        else {
+            break;
         };
-        let e = crate::app::BarEntry { key: e.key.clone(), label: label.to_string() };
-        let e = &e;
-        x = put(buf, area, x, area.y, &e.key, theme.bar_key);
-        x = put(buf, area, x, area.y, &format!("{:<6} ", e.label), theme.bar_label);
+        shown.remove(i);
+    }
+    for (key, label) in &shown {
+        x = put(buf, area, x, area.y, key, theme.bar_key);
+        x = put(buf, area, x, area.y, label, theme.bar_label);
         if x >= area.right() {
             break;
         }
     }
+}
+
+/// The order in which function-bar labels go when the bar is too narrow (higher goes first);
+/// None: never dropped.
+fn bar_rank(label: &str) -> Option<u8> {
+    Some(match label {
+        "Help" | "Quit" => return None,
+        "Threads" | "Back" | "Launch" | "Run" | "Cancel" => 1,
+        "Kill" | "Search" | "Stop" => 2,
+        "SortBy" | "Lab" | "Save" | "Experiments" => 3,
+        "Filter" | "More" | "Fewer" => 4,
+        "Tree" | "Longer" | "Shorter" => 5,
+        "Nice-" | "Nice+" => 6,
+        _ => 7,
+    })
 }

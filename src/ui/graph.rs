@@ -78,6 +78,20 @@ pub fn render_cpu_history(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme
             Span::styled("100", theme.dim),
         ]));
     chart.render(area, buf);
+    // The legend on the bottom border: which colour is which core (ratatui's own legend box
+    // hides itself on a short chart, and covers the lines when it shows).
+    let y = area.bottom() - 1;
+    let mut x = area.x + 2;
+    let total_style = theme.value.patch(theme.bar_user);
+    x = put(buf, area, x, y, " ━ total", total_style);
+    for c in 0..core_series.len() {
+        let style = if mono { theme.dim } else { Style::new().fg(CORE_COLORS[c % CORE_COLORS.len()]) };
+        x = put(buf, area, x, y, &format!(" ━ cpu{c}"), style);
+    }
+    if !show_cores && cores > 0 {
+        x = put(buf, area, x, y, &format!(" ({cores} cores: total only)"), theme.dim);
+    }
+    put(buf, area, x, y, " ", theme.dim);
     if n < 2 {
         put(buf, area, area.x + 8, area.y + area.height / 2, "collecting samples…", theme.dim);
     }

@@ -142,15 +142,23 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, max_height
     if identity {
         let id = &sys.identity;
         let phys = id.physical_cores.map(|p| p.to_string()).unwrap_or_else(|| "?".into());
-        let text = format!(
-            "{} · {phys} physical / {} logical cores · {} · Linux {} · {} · CPU% = share of one core",
-            id.cpu_model.trim(),
-            id.logical_cores.max(n),
-            id.os,
-            id.kernel,
-            id.arch
-        );
-        put(buf, head, head.x, head.y + height - 1, &text, theme.dim);
+        // Whole parts only, the least needed dropped first; the CPU% note matters most after
+        // the cores, so it goes last but one.
+        let parts = [
+            id.cpu_model.trim().to_string(),
+            format!("{phys} physical / {} logical cores", id.logical_cores.max(n)),
+            "CPU% = share of one core".to_string(),
+            id.os.to_string(),
+            format!("Linux {}", id.kernel),
+            id.arch.to_string(),
+        ];
+        let width = head.width as usize;
+        let mut keep = parts.len();
+        let joined = |k: usize| parts[..k].join(" · ");
+        while keep > 1 && joined(keep).chars().count() > width {
+            keep -= 1;
+        }
+        put(buf, head, head.x, head.y + height - 1, &joined(keep), theme.dim);
     }
     Rect { y: area.y + height, height: area.height.saturating_sub(height), ..area }
 }

@@ -16,7 +16,10 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("USER", "owner (real uid of /proc/PID)"),
     ("PRI / NI", "kernel priority and nice (stat fields 18, 19)"),
     ("VIRT / RES", "virtual size and resident memory (stat vsize, rss)"),
-    ("S", "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle"),
+    (
+        "S",
+        "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle. A process row shows its main thread's state (stat), as ps and htop do: a process whose workers run while its main thread waits shows S with a high CPU%; Enter shows each thread's",
+    ),
     ("CPU%", "share of ONE core over the last interval (4 busy threads ≈ 400%)"),
     ("MEM%", "resident memory / total memory"),
     ("THR", "threads in the process (stat num_threads)"),
@@ -33,24 +36,81 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// Said once at the top of help: the one habit where threadtop differs from htop on purpose.
+pub const FOLLOW_NOTE: &str = "The cursor follows its process as the list re-sorts (htop keeps the row, and its users ask for this: htop#142, #237, #1143). F switches to htop's fixed row. When the selected process exits, acting keys wait until you move the cursor.";
+
+/// Splits `text` into lines of at most `width` characters, at spaces where it can.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let used = line.chars().count();
+            let need = word.chars().count() + usize::from(used > 0);
+            if used + need <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than a line: cut it, the rest goes on the next line.
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            out.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u16) {
-    let r = centered(area, 100, area.height.saturating_sub(2).max(3));
+    // The width there is (a margin of 2 each side), up to what the longest line needs.
+    let r = centered(area, area.width.saturating_sub(4).min(160), area.height.saturating_sub(2).max(3));
     if r.width < 3 || r.height < 3 {
         return;
     }
     Clear.render(r, buf);
-    let mut lines: Vec<Line> = vec![Line::styled("Keys (from the live keymap)", theme.title)];
+    let inner = r.width.saturating_sub(2) as usize;
+    let key_w = if inner >= 70 { 22 } else { (inner / 3).max(1) };
+    let text_w = inner.saturating_sub(key_w + 1).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    for l in wrap_words(FOLLOW_NOTE, inner) {
+        lines.push(Line::styled(l, theme.dim));
+    }
+    lines.push(Line::styled("Keys (from the live keymap)", theme.title));
+    let entry = |lines: &mut Vec<Line>, key: &str, text: &str, views: Option<&str>| {
+        let full = match views {
+            Some(v) => format!("{text}  [{v}]"),
+            None => text.to_string(),
+        };
+        for (i, l) in wrap_words(&full, text_w).into_iter().enumerate() {
+            let k = if i == 0 { key } else { "" };
+            let k: String = k.chars().take(key_w).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("{k:>key_w$} "), theme.value),
+                Span::styled(l, theme.text),
+            ]));
+        }
+    };
     for e in &app.help.entries {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>22} ", e.keys), theme.value),
-            Span::styled(e.what.clone(), theme.text),
-            Span::styled(format!("  [{}]", e.views), theme.dim),
-        ]));
+        entry(&mut lines, &e.keys, &e.what, Some(&e.views));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Columns", theme.title));
     for (c, what) in COLUMN_HELP {
-        lines.push(Line::from(vec![Span::styled(format!("{c:>22} "), theme.value), Span::styled(*what, theme.text)]));
+        entry(&mut lines, c, what, None);
     }
     let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
     Paragraph::new(lines)

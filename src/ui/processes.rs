@@ -40,11 +40,15 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             hit.columns.push((x, x + w + 1, i));
         }
         let style = if c == list.sort.column { theme.sorted_header } else { theme.table_header };
-        let title = if c == list.sort.column && c == Column::Command {
+        let mut title = if c == list.sort.column && c == Column::Command {
             format!("{}{}", c.title(), if list.sort.descending { "▼" } else { "▲" })
         } else {
             c.title().to_string()
         };
+        if c == Column::Command && list.command_scroll > 0 {
+            // Say that the text is scrolled, and how to bring it back.
+            title.push_str(&format!(" ◀ {} columns scrolled (Left)", list.command_scroll));
+        }
         x = put(buf, area, x, area.y, &cell(&title, w as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
@@ -109,9 +113,11 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 (Column::Threads, None) => p.num_threads.to_string(),
                 (Column::Time, Some(t)) => fmt_time_plus(t.cpu_time_ms),
                 (Column::Time, None) => fmt_time_plus(p.cpu_time_ms),
-                (Column::Command, Some(t)) => format!("{}{}", row.prefix, sanitize(&t.name)),
+                (Column::Command, Some(t)) => {
+                    scrolled(format!("{}{}", row.prefix, sanitize(&t.name)), list.command_scroll)
+                }
                 (Column::Command, None) => {
-                    format!("{}{}", row.prefix, sanitize(&display_command(p)))
+                    scrolled(format!("{}{}", row.prefix, sanitize(&display_command(p))), list.command_scroll)
                 }
             };
             let cell_style = match c {
@@ -122,4 +128,9 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             x = put(buf, body, x, y, " ", style);
         }
     }
+}
+
+/// The command text from column `skip` on (Left/Right scroll it sideways, as in htop).
+fn scrolled(text: String, skip: usize) -> String {
+    if skip == 0 { text } else { text.chars().skip(skip).collect() }
 }

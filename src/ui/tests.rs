@@ -305,3 +305,106 @@ mod put_fast_path {
         }
     }
 }
+
+/// The screen as lines of text.
+fn screen(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn threads_view_of_a_zombie_says_so_and_names_the_parent() {
+    let mut app = app();
+    let mut s = snapshot(2);
+    for p in s.processes.iter_mut().filter(|p| p.pid == 401) {
+        p.state = 'Z';
+        p.rss_bytes = 0;
+        p.virt_bytes = 0;
+        p.cmdline = "".into();
+    }
+    app.update(Action::Sample(Arc::new(s)));
+    app.options.threads_of = None;
+    app.list.selected_id = None;
+    let i = app.list.rows.iter().position(|r| r.id.pid == 401).expect("401 listed");
+    app.select_row(i);
+    app.update(Action::Cmd(Command::Enter));
+    let text = screen(&render(&app, 120, 30)).join("\n");
+    assert!(text.contains("zombie"), "{text}");
+    assert!(text.contains("PPID 400 (sshd)"), "{text}");
+    assert!(!text.contains("one address space"), "{text}");
+}
+
+#[test]
+fn the_function_bar_keeps_quit_and_cuts_no_label_at_any_width() {
+    for w in [30u16, 40, 60, 80, 100, 120] {
+        for view in [Command::Back, Command::Enter, Command::OpenLab] {
+            let mut app = app();
+            app.update(Action::Cmd(view));
+            let lines = screen(&render(&app, w, 24));
+            let bar = lines.last().cloned().unwrap_or_default();
+            assert!(bar.contains("F10Quit"), "{w} cols {view:?}: {bar}");
+            assert!(bar.contains("F1Help"), "{w} cols {view:?}: {bar}");
+            for label in ["EnterThr ", "EnterThreads", "Search", "Filter", "SortBy"] {
+                // A label is there whole or not at all.
+                if label == "EnterThr " {
+                    assert!(!bar.contains(label), "{w} cols: cut label in {bar}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_demo_result_in_the_status_line_is_never_cut_by_the_monitor_figures() {
+    let mut app = app();
+    let msg = "cpu-threads #1 stopped: 1.16 cores · 403 ops/s";
+    app.status = Some(crate::app::Status { text: msg.into(), error: false, until_seq: 99 });
+    for w in [60u16, 80, 100] {
+        let lines = screen(&render(&app, w, 24));
+        let status = &lines[lines.len() - 2];
+        assert!(status.contains(msg), "{w} cols: {status}");
+    }
+}
+
+#[test]
+fn threads_title_keeps_cores_in_use_whole_when_narrow() {
+    let app = threads_app();
+    for w in [50u16, 60, 80] {
+        let first = screen(&render(&app, w, 24)).remove(0);
+        assert!(first.contains("1.81 of 2"), "{w} cols: {first}");
+    }
+}
+
+#[test]
+fn help_uses_the_width_it_has() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::Help));
+    let text = screen(&render(&app, 160, 50)).join("\n");
+    // The longest key description is whole on one line at 160 columns.
+    assert!(text.contains("list: open the process's threads · lab: launch the selected demo  [all]"), "{text}");
+    let narrow = screen(&render(&app, 60, 50)).join("\n");
+    assert!(narrow.contains("F switches"), "{narrow}");
+}
+
+#[test]
+fn cpu_history_graph_has_a_legend() {
+    let mut app = app();
+    for seq in 2..6 {
+        app.update(Action::Sample(Arc::new(snapshot(seq))));
+    }
+    app.update(Action::Cmd(Command::CpuGraph));
+    let text = screen(&render(&app, 100, 40)).join("\n");
+    assert!(text.contains("━ total") && text.contains("━ cpu0") && text.contains("━ cpu1"), "{text}");
+}
+
+#[test]
+fn right_scrolls_the_command_column_and_says_so() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::Right));
+    let text = screen(&render(&app, 120, 30)).join("\n");
+    assert!(text.contains("columns scrolled (Left)"), "{text}");
+    // "/usr/bin/worker --flag" from column 8: "/worker --flag".
+    assert!(text.contains(" /worker --flag"), "{text}");
+}

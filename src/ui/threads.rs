@@ -37,7 +37,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut y = area.y;
     render_summary(buf, Rect { y, height: summary_h, ..area }, app, t, theme);
     y += summary_h;
-    if app.show_graph && area.height >= summary_h + 8 {
+    if app.show_sparkline && area.height >= summary_h + 8 {
         crate::ui::graph::render_cores_sparkline(buf, Rect { y, height: 1, ..area }, app, theme);
         y += 1;
     }
@@ -72,11 +72,25 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
     let state = if t.process_exited { 'X' } else { p.state };
     x = put(buf, area, x, y, &format!(" {state} "), theme.state(state));
     let nthreads = t.focus.as_ref().map(|f| f.threads.len()).filter(|&n| n > 0).unwrap_or(p.num_threads as usize);
-    x = put(buf, area, x, y, &format!(" {nthreads} threads · CPU "), theme.text);
-    x = put(buf, area, x, y, &format!("{}%", fmt_percent(p.cpu_percent)), theme.value);
-    x = put(buf, area, x, y, " (of one core) · cores in use ", theme.text);
     let ciu = cores_in_use.map(|c| format!("{c:.2} of {cores}")).unwrap_or_else(|| "-".into());
-    put(buf, area, x, y, &ciu, theme.value);
+    let cpu = format!("{}%", fmt_percent(p.cpu_percent));
+    // The key figure first and never cut: the words around it shrink on a narrow screen.
+    let long = [(" · cores in use ", &ciu), (" · CPU ", &cpu), (" of one core · ", &format!("{nthreads} threads"))];
+    let short = [(" · cores ", &ciu), (" · CPU ", &cpu), (" · thr ", &nthreads.to_string())];
+    let len =
+        |parts: &[(&str, &String)]| parts.iter().map(|(a, b)| a.chars().count() + b.chars().count()).sum::<usize>();
+    let room = area.right().saturating_sub(x) as usize;
+    let parts: &[(&str, &String)] = if len(&long) <= room {
+        &long
+    } else if len(&short) <= room {
+        &short
+    } else {
+        &short[..1]
+    };
+    for (words, figure) in parts {
+        x = put(buf, area, x, y, words, theme.text);
+        x = put(buf, area, x, y, figure, theme.value);
+    }
     if area.height < 2 {
         return;
     }
@@ -93,6 +107,16 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
         );
     } else if let Some(err) = &t.error {
         put(buf, area, area.x, y, &sanitize(err), theme.error);
+    } else if p.state == 'Z' {
+        // A zombie has freed its memory; what keeps its entry is a parent that has not waited.
+        let parent = app.snapshot.processes.iter().find(|q| q.pid == p.ppid).map(|q| sanitize(&q.name).into_owned());
+        let x = put(buf, area, area.x, y, "zombie: ", theme.error);
+        let text = format!(
+            "it has exited and holds no memory; its parent PPID {} ({}) has not reaped it (wait)",
+            p.ppid,
+            parent.as_deref().unwrap_or("gone")
+        );
+        put(buf, area, x, y, &text, theme.text);
     } else {
         let mut x = put(buf, area, area.x, y, "RES ", theme.label);
         x = put(buf, area, x, y, &fmt_bytes(p.rss_bytes), theme.value);
@@ -107,14 +131,16 @@ fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, the
 }
 
 fn render_core_map(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme, cols: usize) {
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
+    let title = [
         "Core map: this process's threads in state R (running or ready to run), by the core they last ran on",
-        theme.title,
-    );
+        "Core map: its threads in state R (running or runnable), by the core they last ran on",
+        "Core map: threads in state R, by the core they last ran on",
+        "Core map: R threads by core",
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= area.width as usize)
+    .unwrap_or("Core map");
+    put(buf, area, area.x, area.y, title, theme.title);
     let cpus = &app.snapshot.system.cpus;
     let cores = app.logical_cores();
     let on_core = t.running_on_cores(cores);
