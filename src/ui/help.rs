@@ -15,7 +15,7 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("PID", "process id (TID for a thread row)"),
     ("USER", "owner (real uid of /proc/PID)"),
     ("PRI / NI", "kernel priority and nice (stat fields 18, 19)"),
-    ("VIRT / RES", "virtual size and resident memory (stat vsize, rss)"),
+    ("VIRT / RES", "virtual size and resident memory (stat vsize, statm resident)"),
     ("S", "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle"),
     ("CPU%", "share of ONE core over the last interval (4 busy threads ≈ 400%)"),
     ("MEM%", "resident memory / total memory"),
