@@ -86,6 +86,7 @@ fn snapshot(seq: u64, procs: usize, threads: usize) -> Snapshot {
                 nice: 0,
                 virt_bytes: 100 << 20,
                 rss_bytes: 10 << 20,
+                shared_bytes: 0,
                 num_threads: threads as u32,
                 cpu_time_ms: seq * 1000 + i as u64,
                 cpu_percent: cpu,

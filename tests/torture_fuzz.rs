@@ -1,5 +1,5 @@
 //! Torture 9, fuzz: property tests (proptest) for the /proc parsers `parse_stat`,
-//! `parse_status` and `parse_schedstat`: 125,000 generated cases in all (more with
+//! `parse_statm`, `parse_status` and `parse_schedstat`: 150,000 generated cases in all (more with
 //! `TORTURE_FUZZ_SCALE=N`, a multiplier). None may panic, and where a line can be built from
 //! known fields it must parse back to exactly those fields: any comm bytes (`)`, `(`, spaces,
 //! newlines, invalid UTF-8), any numbers in the kernel's ranges, the unused fields anything.
@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
-use threadtop::collect::procfs::{SchedStat, Stat, Status, parse_schedstat, parse_stat, parse_status};
+use threadtop::collect::procfs::{
+    SchedStat, Stat, Statm, Status, parse_schedstat, parse_stat, parse_statm, parse_status,
+};
 
 fn cases(n: u32) -> ProptestConfig {
     let scale = std::env::var("TORTURE_FUZZ_SCALE").ok().and_then(|v| v.parse::<u32>().ok()).unwrap_or(1).max(1);
@@ -316,6 +318,43 @@ fn schedstat_survives_noise() {
             // Only digits make numbers: the text holds the first one.
             let text = String::from_utf8_lossy(&bytes);
             prop_assert!(text.contains(&s.run_ns.to_string()));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn statm_round_trip() {
+    // The seven fields, and room for more a later kernel might add.
+    let strategy = (any::<[u64; 7]>(), vec(any::<u64>(), 0..3), any::<bool>());
+    run("parse_statm round trip", 10_000, strategy, |(f, extra, nl)| {
+        let mut text = f.iter().chain(&extra).map(u64::to_string).collect::<Vec<_>>().join(" ");
+        if nl {
+            text.push('\n');
+        }
+        let want = Statm { size: f[0], resident: f[1], shared: f[2] };
+        prop_assert_eq!(parse_statm(text.as_bytes()), Some(want), "{:?}", text);
+        // Cut anywhere before the seventh field begins: refused, never a smaller number.
+        let sixth_space = text.match_indices(' ').nth(5).map_or(0, |(i, _)| i);
+        for cut in 0..=sixth_space {
+            prop_assert_eq!(parse_statm(&text.as_bytes()[..cut]), None, "{:?}", &text[..cut]);
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn statm_survives_noise_and_edits() {
+    let line = b"730 455 428 5 0 89 0\n".to_vec();
+    run("parse_statm on random and edited bytes", 15_000, (vec(any::<u8>(), 0..80), edits()), |(bytes, edits)| {
+        for input in [bytes, apply(line.clone(), &edits)] {
+            if let Some(m) = parse_statm(&input) {
+                // Only seven or more numbers parse, and the fields come from the text.
+                let tokens = input.split(|&b| b == b' ' || b == b'\n').filter(|t| !t.is_empty()).count();
+                prop_assert!(tokens >= 7, "{:?}", input);
+                let text = String::from_utf8_lossy(&input);
+                prop_assert!(text.contains(&m.resident.to_string()), "{:?} from {:?}", m, text);
+            }
         }
         Ok(())
     });

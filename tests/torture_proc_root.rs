@@ -1,9 +1,10 @@
 //! Torture 7, a lost /proc: `--proc-root DIR` pointing at a fake tree with truncated, empty
-//! and garbage `stat`/`status`/`schedstat` files, missing files, files where directories belong,
-//! absurd numbers and a lying PID field. threadtop shows the entries it can read, marks what it
-//! can't read in them (`-` for unknown rates, `[name]` for a missing command line), leaves out
-//! entries whose `stat` can't be parsed (as it does for a process that vanished between listing
-//! and reading), and never crashes; `snapshot --json` and `threads` stay valid.
+//! and garbage `stat`/`statm`/`status`/`schedstat` files, missing files, files where directories
+//! belong, absurd numbers and a lying PID field. threadtop shows the entries it can read, marks
+//! what it can't read in them (`-` for unknown rates, `[name]` for a missing command line, stat's
+//! rss for RES where statm is missing or broken), leaves out entries whose `stat` can't be parsed
+//! (as it does for a process that vanished between listing and reading), and never crashes;
+//! `snapshot --json` and `threads` stay valid.
 
 mod common;
 
@@ -55,6 +56,9 @@ fn fake_proc(root: &Path) {
     write(root, "100/stat", good(100, "good-one"));
     write(root, "100/cmdline", "good-one\0--flag\0");
     write(root, "100/status", STATUS);
+    // RES and SHR come from statm; the other entries have none, or a broken one, and show
+    // stat's rss instead.
+    write(root, "100/statm", "2560 200 50 3 0 100 0\n");
     write(root, "100/task/100/stat", good(100, "good-one"));
     write(root, "100/task/100/status", STATUS);
     write(root, "100/task/100/schedstat", "1000 2000 3\n");
@@ -76,10 +80,12 @@ fn fake_proc(root: &Path) {
     let max = u64::MAX.to_string();
     write(root, "106/stat", stat_line("106", "extreme", "R", "-5", &max, "-7", &max, &max));
     write(root, "106/cmdline", "extreme");
+    write(root, "106/statm", b"\x00\x01 garbage \xff\n");
     // 107: its stat says it is PID 100: a liar.
     write(root, "107/stat", good(100, "liar"));
     // 108: a 5000-byte name with a newline in it.
     write(root, "108/stat", good(108, &format!("{}\nlong", "n".repeat(5000))));
+    write(root, "108/statm", "2560 20");
     // 110: a file where a directory belongs; 111: a directory where stat belongs.
     write(root, "110", "not a directory");
     std::fs::create_dir_all(root.join("111/stat")).unwrap();
@@ -156,6 +162,16 @@ fn fake_proc_tree_in_snapshot_and_threads() {
     let mut pids: Vec<i64> = v.as_array().unwrap().iter().filter_map(|p| p["pid"].as_i64()).collect();
     pids.sort_unstable();
     assert_eq!(pids, vec![100, 104, 106, 108], "{v}");
+    let page = threadtop::collect::procfs::page_size();
+    let mem = |pid: i64| {
+        let r = v.as_array().unwrap().iter().find(|p| p["pid"] == pid).unwrap();
+        (r["rss_bytes"].as_u64().unwrap(), r["shared_bytes"].as_u64().unwrap())
+    };
+    assert_eq!(mem(100), (200 * page, 50 * page), "from statm: {v}");
+    // No statm (104), a garbage one (106, whose stat rss is absurd) and a cut one (108).
+    assert_eq!(mem(104), (300 * page, 0), "stat's rss: {v}");
+    assert_eq!(mem(106), (u64::MAX, 0), "stat's rss, saturated: {v}");
+    assert_eq!(mem(108), (300 * page, 0), "stat's rss: {v}");
 
     let out = Command::new(BIN).args(["--proc-root", r, "snapshot"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");

@@ -20,6 +20,7 @@ pub fn process(pid: Pid, ppid: Pid, name: &str, cpu: f32, rss_mib: u64) -> Proce
         nice: 0,
         virt_bytes: rss_mib * 4 * 1024 * 1024,
         rss_bytes: rss_mib * 1024 * 1024,
+        shared_bytes: 0,
         num_threads: 1,
         cpu_time_ms: (cpu as u64) * 1000 + pid as u64,
         cpu_percent: cpu,

@@ -96,8 +96,14 @@ pub struct ProcessSample {
     pub state: char,
     pub priority: i64,
     pub nice: i64,
+    /// stat's vsize (equal to statm's size).
     pub virt_bytes: u64,
+    /// Resident set (RES) from statm's resident; stat's rss where statm can't be read; 0 for
+    /// kernel threads and zombies.
     pub rss_bytes: u64,
+    /// Resident pages backed by files or shared memory (htop's SHR), from statm's shared; 0
+    /// where statm can't be read, for kernel threads and for zombies.
+    pub shared_bytes: u64,
     pub num_threads: u32,
     pub cpu_time_ms: u64,
     /// Share of one core over the last interval (a 4-thread spinner shows ~400).

@@ -1,4 +1,4 @@
-//! Lean /proc readers and hand parsers (`stat`, `status`, `schedstat`, `cmdline`): one reused
+//! Lean /proc readers and hand parsers (`stat`, `statm`, `status`, `schedstat`, `cmdline`): one reused
 //! path and buffer, no allocation per task, never a panic on any input. Part of `collect`: it
 //! imports neither `app` nor `ui`, and no ratatui or crossterm.
 
@@ -378,6 +378,35 @@ pub fn parse_schedstat(buf: &[u8]) -> Option<SchedStat> {
     })
 }
 
+/// The fields threadtop uses from `/proc/PID/statm`, in pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Statm {
+    /// Virtual size (stat's vsize / page size).
+    pub size: u64,
+    /// Resident set: what htop and ps call RES/RSS.
+    pub resident: u64,
+    /// Resident pages backed by a file or shared memory (htop's SHR).
+    pub shared: u64,
+}
+
+/// Fields the kernel writes in `statm`: size resident shared text lib data dt.
+const STATM_FIELDS: usize = 7;
+
+/// Parses `statm`: seven space-separated numbers (the kernel writes "%lu %lu %lu %lu 0 %lu 0\n").
+/// All seven must be there and be numbers, so a line cut short, even inside one of the three
+/// fields used, is refused rather than read as a smaller number; anything after the seventh is
+/// ignored (room for a field a later kernel might add).
+pub fn parse_statm(buf: &[u8]) -> Option<Statm> {
+    let mut f = Fields { buf, at: 0 };
+    let size = parse_u64(f.next()?)?;
+    let resident = parse_u64(f.next()?)?;
+    let shared = parse_u64(f.next()?)?;
+    for _ in 3..STATM_FIELDS {
+        parse_u64(f.next()?)?;
+    }
+    Some(Statm { size, resident, shared })
+}
+
 /// `cmdline` as one line: NUL-separated arguments joined by spaces, lossily decoded. Empty for
 /// kernel threads and zombies.
 pub fn cmdline_to_string(buf: &[u8]) -> String {
@@ -431,7 +460,7 @@ pub fn clock_ticks_per_second() -> u64 {
     u64::try_from(v).ok().filter(|&v| v > 0).unwrap_or(100)
 }
 
-/// The page size: the unit of `rss` in `stat`.
+/// The page size: the unit of `rss` in `stat` and of every field of `statm`.
 pub fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -972,6 +1001,63 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
     }
 
     #[test]
+    fn statm_normal() {
+        assert_eq!(parse_statm(b"730 455 428 5 0 89 0\n"), Some(Statm { size: 730, resident: 455, shared: 428 }));
+        // No newline (a hand-written fake tree), and a zombie's or kernel thread's all-zero line.
+        assert_eq!(parse_statm(b"730 455 428 5 0 89 0"), Some(Statm { size: 730, resident: 455, shared: 428 }));
+        assert_eq!(parse_statm(b"0 0 0 0 0 0 0\n"), Some(Statm::default()));
+        let max = u64::MAX;
+        assert_eq!(
+            parse_statm(format!("{max} {max} {max} 1 0 1 0\n").as_bytes()),
+            Some(Statm { size: max, resident: max, shared: max })
+        );
+        // A field a later kernel might add after the seven.
+        assert_eq!(parse_statm(b"1 2 3 4 0 6 0 8\n"), Some(Statm { size: 1, resident: 2, shared: 3 }));
+    }
+
+    #[test]
+    fn statm_truncated() {
+        let line = b"730 455 428 5 0 89 0\n";
+        // Every cut that loses a field is refused (the last byte is the newline, the one before
+        // it the seventh field's only digit).
+        for cut in 0..line.len() - 2 {
+            assert_eq!(parse_statm(&line[..cut]), None, "cut at {cut}");
+        }
+        assert_eq!(parse_statm(b"730 455 428\n"), None);
+    }
+
+    #[test]
+    fn statm_garbage_and_empty() {
+        assert_eq!(parse_statm(b""), None);
+        assert_eq!(parse_statm(b"\n"), None);
+        assert_eq!(parse_statm(b"   \n"), None);
+        assert_eq!(parse_statm(b"garbage"), None);
+        assert_eq!(parse_statm(b"730 x 428 5 0 89 0\n"), None);
+        assert_eq!(parse_statm(b"730 455 428 5 0 89 -1\n"), None);
+        assert_eq!(parse_statm(b"730 -455 428 5 0 89 0\n"), None);
+        assert_eq!(parse_statm(b"730 455 99999999999999999999 5 0 89 0\n"), None);
+        assert_eq!(parse_statm(b"\xff\xfe\x00 1 2 3 4 5 6\n"), None);
+        assert_eq!(parse_statm(b"1\t2 3 4 5 6 7\n"), None);
+    }
+
+    #[test]
+    fn statm_of_this_process_is_plausible() {
+        let mut r = ProcReader::new("/proc");
+        let me = std::process::id() as Pid;
+        let m = parse_statm(r.read_pid_file(me, "statm").unwrap()).unwrap();
+        assert!(m.resident > 0 && m.resident <= m.size, "{m:?}");
+        assert!(m.shared <= m.resident, "{m:?}");
+        // Its size is stat's vsize in pages (both come from the same mm; this test's process
+        // might map or unmap between the two reads, hence the retry).
+        let same = (0..20).any(|_| {
+            let vsize = parse_stat(r.read_pid_file(me, "stat").unwrap()).unwrap().vsize;
+            let m = parse_statm(r.read_pid_file(me, "statm").unwrap()).unwrap();
+            m.size * page_size() == vsize
+        });
+        assert!(same, "statm size never matched stat vsize");
+    }
+
+    #[test]
     fn cmdline_joins_and_decodes() {
         assert_eq!(cmdline_to_string(b"/bin/sh\0-c\0echo hi\0"), "/bin/sh -c echo hi");
         assert_eq!(cmdline_to_string(b""), "");
@@ -1012,7 +1098,12 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
             seed
         };
         let alphabet: &[u8] = b"0123456789 ()-\n\t:SRabcUidvoluntary_ctxt_switches\xff\x00";
-        let seeds = [stat_line(1, b"x) (y", 'S', 1, 2), STATUS.to_vec(), b"1 2 3\n".to_vec()];
+        let seeds = [
+            stat_line(1, b"x) (y", 'S', 1, 2),
+            STATUS.to_vec(),
+            b"1 2 3\n".to_vec(),
+            b"730 455 428 5 0 89 0\n".to_vec(),
+        ];
         for i in 0..6000 {
             let len = (next() % 400) as usize;
             let mut input: Vec<u8> = if i % 2 == 0 {
@@ -1042,6 +1133,7 @@ Threads:\t4\nvoluntary_ctxt_switches:\t150\nnonvoluntary_ctxt_switches:\t7\n";
             let _ = parse_stat(&input);
             let _ = parse_status(&input);
             let _ = parse_schedstat(&input);
+            let _ = parse_statm(&input);
             let _ = cmdline_to_string(&input);
             input.reverse();
             let _ = parse_stat(&input);

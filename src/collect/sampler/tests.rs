@@ -345,6 +345,79 @@ fn kernel_threads_listed_without_cmdline() {
 
 const PF_KTHREAD_FOR_TEST: u32 = super::super::procfs::PF_KTHREAD | 0x40;
 
+/// RES and SHR come from statm where it reads; stat's rss stays only where it does not.
+#[test]
+fn res_and_shr_from_statm_else_stat_rss() {
+    let page = crate::collect::procfs::page_size();
+    let fake = FakeProc::new("statm");
+    // stat says 100 pages everywhere; statm tells another figure where it is present.
+    let with = St::new(100, "with-statm");
+    fake.process(&with, b"with\0");
+    fake.write("100/statm", b"2048 300 120 5 0 89 0\n");
+    fake.process(&St::new(101, "no-statm"), b"none\0");
+    fake.process(&St::new(102, "cut-statm"), b"cut\0");
+    fake.write("102/statm", b"2048 300 1");
+    fake.process(&St::new(103, "bad-statm"), b"bad\0");
+    fake.write("103/statm", b"\xff\x00garbage\n");
+    fake.process(&St::new(104, "empty-statm"), b"empty\0");
+    fake.write("104/statm", b"");
+    fake.process(&St::new(105, "dir-statm"), b"dir\0");
+    fs::create_dir_all(fake.path().join("105/statm")).unwrap();
+    // A zombie: the kernel writes zeros (no mm left), and that is what it shows.
+    let mut z = St::new(106, "zombie");
+    z.state = 'Z';
+    fake.process(&z, b"");
+    fake.write("106/statm", b"0 0 0 0 0 0 0\n");
+    // A kernel thread has no memory of its own: its statm is never read, whatever it says.
+    let mut k = St::new(2, "kthreadd");
+    k.flags = PF_KTHREAD_FOR_TEST;
+    fake.process(&k, b"");
+    fake.write("2/statm", b"2048 300 120 5 0 89 0\n");
+
+    let snap = fake.sampler().sample();
+    let mem_total = snap.system.mem_total;
+    let p = find(&snap, 100);
+    assert_eq!((p.rss_bytes, p.shared_bytes), (300 * page, 120 * page));
+    assert_eq!(p.virt_bytes, 8 << 20, "VIRT stays stat's vsize");
+    assert!(approx(p.mem_percent.into(), (300 * page) as f64 / mem_total as f64 * 100.0), "{}", p.mem_percent);
+    for pid in 101..=105 {
+        let p = find(&snap, pid);
+        assert_eq!((p.rss_bytes, p.shared_bytes), (100 * page, 0), "{} falls back to stat's rss", p.name);
+        assert!(approx(p.mem_percent.into(), (100 * page) as f64 / mem_total as f64 * 100.0));
+    }
+    let z = find(&snap, 106);
+    assert_eq!((z.rss_bytes, z.shared_bytes, z.mem_percent), (0, 0, 0.0));
+    let k = find(&snap, 2);
+    assert_eq!((k.rss_bytes, k.shared_bytes, k.mem_percent), (0, 0, 0.0));
+}
+
+/// Under the live /proc, statm is kept open like stat, but only for the userland processes that
+/// are listed: none for a kernel thread, none for a process the `-p` filter leaves out.
+#[test]
+fn statm_kept_only_for_listed_userland_processes() {
+    let me = std::process::id() as Pid;
+    for pids in [None, Some(vec![me])] {
+        let mut s = Sampler::new(SamplerConfig { pids: pids.clone(), ..SamplerConfig::default() });
+        let snap = s.sample();
+        let (kept, limit) = s.kept_files();
+        let sys = &snap.system;
+        let seen = (sys.processes + sys.kernel_threads) as usize;
+        assert!(seen + 2 * sys.processes as usize + 1 < limit, "the budget holds them all: {limit}");
+        // `/proc/stat`, each process's stat, and a statm for each listed userland process (a
+        // process may exit between its two reads: then it has no statm kept).
+        let statm_max = if pids.is_some() { 1 } else { sys.processes as usize };
+        assert!(kept <= 1 + seen + statm_max, "{pids:?}: kept {kept}, {seen} seen, {statm_max} statm at most");
+        if pids.is_some() {
+            // This process does not exit: its statm is kept.
+            assert_eq!(kept, 2 + seen, "kept {kept}, {seen} seen");
+        } else {
+            // Most of them have their statm kept (a few may have exited).
+            assert!(kept > 1 + seen + statm_max / 2, "kept {kept}, {seen} seen");
+        }
+        assert_eq!(snap.processes.iter().filter(|p| p.pid == me).count(), 1);
+    }
+}
+
 #[test]
 fn all_threads_have_their_own_cpu() {
     let fake = FakeProc::new("allthreads");
