@@ -13,6 +13,8 @@ pub enum Column {
     Nice,
     Virt,
     Res,
+    /// Resident memory shared with other processes (statm shared: file-backed and shmem).
+    Shr,
     State,
     Cpu,
     Mem,
@@ -22,13 +24,14 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 12] = [
+    pub const ALL: [Column; 13] = [
         Column::Pid,
         Column::User,
         Column::Priority,
         Column::Nice,
         Column::Virt,
         Column::Res,
+        Column::Shr,
         Column::State,
         Column::Cpu,
         Column::Mem,
@@ -45,6 +48,7 @@ impl Column {
             Column::Nice => "NI",
             Column::Virt => "VIRT",
             Column::Res => "RES",
+            Column::Shr => "SHR",
             Column::State => "S",
             Column::Cpu => "CPU%",
             Column::Mem => "MEM%",
@@ -63,6 +67,7 @@ impl Column {
             Column::Nice => 3,
             Column::Virt => 6,
             Column::Res => 6,
+            Column::Shr => 6,
             Column::State => 1,
             Column::Cpu => 5,
             Column::Mem => 5,
@@ -86,6 +91,7 @@ impl Column {
             Column::Virt => 8,
             Column::Nice => 9,
             Column::Priority => 10,
+            Column::Shr => 11,
         }
     }
 
@@ -108,6 +114,7 @@ impl Column {
             "NI" | "NICE" => Column::Nice,
             "VIRT" | "M_VIRT" | "M_SIZE" => Column::Virt,
             "RES" | "RSS" | "M_RESIDENT" => Column::Res,
+            "SHR" | "M_SHARE" => Column::Shr,
             "S" | "STATE" => Column::State,
             "CPU" | "CPU%" | "PERCENT_CPU" => Column::Cpu,
             "MEM" | "MEM%" | "PERCENT_MEM" => Column::Mem,
@@ -191,6 +198,7 @@ pub fn compare(a: &ProcessSample, b: &ProcessSample, sort: SortSpec) -> Ordering
         Column::Nice => a.nice.cmp(&b.nice),
         Column::Virt => a.virt_bytes.cmp(&b.virt_bytes),
         Column::Res => a.rss_bytes.cmp(&b.rss_bytes),
+        Column::Shr => a.shared_bytes.cmp(&b.shared_bytes),
         Column::State => a.state.cmp(&b.state),
         Column::Cpu => cmp_f32(a.cpu_percent, b.cpu_percent),
         Column::Mem => a.rss_bytes.cmp(&b.rss_bytes),
@@ -216,7 +224,13 @@ pub fn compare_thread_rows(a: &ThreadSample, b: &ThreadSample, sort: SortSpec) -
         Column::Cpu => cmp_f32(a.cpu_percent, b.cpu_percent),
         Column::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
         Column::Command => a.name.cmp(&b.name),
-        Column::Pid | Column::User | Column::Virt | Column::Res | Column::Mem | Column::Threads => Ordering::Equal,
+        Column::Pid
+        | Column::User
+        | Column::Virt
+        | Column::Res
+        | Column::Shr
+        | Column::Mem
+        | Column::Threads => Ordering::Equal,
     };
     let ord = if sort.descending { ord.reverse() } else { ord };
     ord.then_with(|| {

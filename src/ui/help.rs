@@ -16,6 +16,7 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("USER", "owner (real uid of /proc/PID)"),
     ("PRI / NI", "kernel priority and nice (stat fields 18, 19)"),
     ("VIRT / RES", "virtual size and resident memory (stat vsize, statm resident)"),
+    ("SHR", "resident memory that is shared: file-backed pages and shmem (statm shared)"),
     (
         "S",
         "state: R running, S sleeping, D disk wait, T stopped, Z zombie, I idle. A process row shows its main thread's state (stat), as ps and htop do: a process whose workers run while its main thread waits shows S with a high CPU%; Enter shows each thread's",

@@ -104,6 +104,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 (Column::Nice, None) => p.nice.to_string(),
                 (Column::Virt, _) => fmt_bytes(p.virt_bytes),
                 (Column::Res, _) => fmt_bytes(p.rss_bytes),
+                (Column::Shr, _) => fmt_bytes(p.shared_bytes),
                 (Column::State, Some(t)) => t.state.to_string(),
                 (Column::State, None) => p.state.to_string(),
                 (Column::Cpu, Some(t)) => fmt_percent(t.cpu_percent),
