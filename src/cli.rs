@@ -53,7 +53,7 @@ pub struct Cli {
     #[arg(long = "threads-of", value_name = "PID")]
     pub threads_of: Option<i32>,
 
-    /// Show only processes of this user
+    /// Show only processes of this user: a name, or the uid of one (unknown users are refused)
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
 

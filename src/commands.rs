@@ -133,6 +133,25 @@ pub fn info(json: bool) -> ExitCode {
     write_stdout(&text)
 }
 
+/// The user `-u` names, as the name the process list shows: a name of the passwd database, or
+/// a numeric uid that has an entry there (htop refuses unknown users too). A uid without an
+/// entry is refused: the list would show it as a bare number that no filter expects.
+pub fn resolve_user(arg: &str) -> Result<String, String> {
+    // The same source as the USER column (`collect::users`), so the filter matches what is shown.
+    // An unreadable passwd has no users: every `-u` is refused, and the message says which.
+    let users: Vec<sysinfo::User> = sysinfo::Users::new_with_refreshed_list().map(Vec::from).unwrap_or_default();
+    user_in(arg, users.iter().map(|u| (**u.id(), u.name()))).ok_or_else(|| format!("unknown user '{}'", sanitize(arg)))
+}
+
+/// The name of `arg` among `(uid, name)` entries: by name first, else by uid.
+fn user_in<'a>(arg: &str, users: impl Iterator<Item = (u32, &'a str)> + Clone) -> Option<String> {
+    if let Some((_, name)) = users.clone().find(|&(_, name)| name == arg) {
+        return Some(name.to_owned());
+    }
+    let uid: u32 = arg.parse().ok()?;
+    users.into_iter().find(|&(id, _)| id == uid).map(|(_, name)| name.to_owned())
+}
+
 fn proc_root(cli: &Cli) -> PathBuf {
     cli.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc"))
 }
@@ -343,12 +362,22 @@ fn to_json<T: Serialize>(v: &T) -> String {
     s
 }
 
-/// Writes all of `text`; a reader that went away (EPIPE) is not an error.
-fn write_stdout(text: &str) -> ExitCode {
+/// Writes all of `bytes` to stdout, the one way every command prints (`print!` panics on a
+/// write error). A reader that went away (EPIPE: `threadtop man | head -1`) is not an error: the
+/// output was only for it, so the command ends quietly with success, as `cat` does. Rust
+/// ignores SIGPIPE, so the closed pipe shows up here as an `io::Error`.
+pub fn write_out(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// `write_out` as an exit code; any other write error is reported.
+pub fn write_stdout(text: impl AsRef<[u8]>) -> ExitCode {
+    match write_out(text.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             print_err(&format!("cannot write output: {e}"));
             ExitCode::FAILURE
@@ -427,6 +456,20 @@ mod tests {
         let t = processes_table(&[&p]);
         assert!(!t.contains('\x1b') && !t.contains('\x07'));
         assert!(t.contains("evil^[]0;title^G ^[[2J"));
+    }
+
+    #[test]
+    fn users_by_name_or_by_uid() {
+        let users = [(0, "root"), (1000, "alice"), (1001, "1000")];
+        let find = |arg| user_in(arg, users.iter().copied());
+        assert_eq!(find("alice").as_deref(), Some("alice"));
+        assert_eq!(find("0").as_deref(), Some("root"));
+        // A name that looks like a number is that name, as getpwnam finds it first.
+        assert_eq!(find("1000").as_deref(), Some("1000"));
+        assert_eq!(find("1001").as_deref(), Some("1000"));
+        assert_eq!(find("bob"), None);
+        assert_eq!(find("4000000000"), None);
+        assert_eq!(find(""), None);
     }
 
     #[test]

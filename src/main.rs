@@ -1,19 +1,31 @@
 //! Thin entry point: parse the command line and pick the mode.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use threadtop::cli::{Cli, Command};
+use threadtop::commands::write_stdout;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     // Demo children are threadtop itself: they must start fast and never read the user's config.
     if let Some(Command::Workload { ref args }) = cli.command {
         return threadtop::lab::worker::main(args);
     }
+    // A bad flag is reported before anything else (the config file, the monitor's terminal
+    // check); the filter then compares names, as the USER column shows them, even for `-u 1000`.
+    if let Some(user) = &cli.user {
+        match threadtop::commands::resolve_user(user) {
+            Ok(name) => cli.user = Some(name),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr().lock(), "threadtop: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if cli.print_config {
-        print!("{}", threadtop::config::DEFAULT_TOML);
-        return ExitCode::SUCCESS;
+        return write_stdout(threadtop::config::DEFAULT_TOML);
     }
     // Every other mode loads and checks the config first, so a bad file is reported at once.
     let config = match threadtop::config::load(cli.config.as_deref(), cli.no_config) {
@@ -31,19 +43,16 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Workload { .. }) => ExitCode::FAILURE,
         Some(Command::Completions { shell }) => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "threadtop", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into memory first: `generate` panics on a write error, a closed pipe included.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "threadtop", &mut script);
+            write_stdout(&script)
         }
         Some(Command::Man) => {
-            let man = clap_mangen::Man::new(Cli::command());
-            match man.render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("threadtop: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            let mut page = Vec::new();
+            // Rendering into a Vec cannot fail; the write to stdout can, and is handled there.
+            let _ = clap_mangen::Man::new(Cli::command()).render(&mut page);
+            write_stdout(&page)
         }
         Some(Command::Demo { ref kind, workers, seconds, json }) => {
             threadtop::lab::headless::run(kind, workers, seconds, json)

@@ -88,3 +88,52 @@ fn a_missing_explicit_config_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the config file"));
 }
+
+/// `-u USER` names a user of the passwd database, as htop's does: a typo is refused at once with
+/// status 2, before the monitor's check for a terminal (a bad flag is reported first) and
+/// before any command runs.
+#[test]
+fn an_unknown_user_is_refused_by_every_mode() {
+    for args in [
+        vec!["-u", "nosuchuser"],
+        vec!["--user", "nosuchuser", "snapshot"],
+        vec!["-u", "nosuchuser", "snapshot", "--json"],
+        vec!["-u", "nosuchuser", "--threads-of", "1"],
+    ] {
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err, "threadtop: unknown user 'nosuchuser'\n", "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // A uid with no passwd entry is no user either.
+    let out = run(&["-u", "4000000000", "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "threadtop: unknown user '4000000000'\n");
+}
+
+fn snapshot_users(user: &str) -> (Vec<i64>, Vec<String>) {
+    let out = run(&["-u", user, "snapshot", "--json"]);
+    assert!(out.status.success(), "-u {user}: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    (
+        rows.iter().map(|r| r["pid"].as_i64().unwrap()).collect(),
+        rows.iter().map(|r| r["user"].as_str().unwrap().to_owned()).collect(),
+    )
+}
+
+/// A numeric uid that has a passwd entry is that user: `-u 1000` lists what `-u alice` does.
+#[test]
+fn a_user_is_a_name_or_the_uid_of_one() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).unwrap().split_whitespace().next().unwrap();
+    let me = i64::from(std::process::id());
+    let (pids, users) = snapshot_users(uid);
+    assert!(pids.contains(&me), "-u {uid} lists this test ({me}): {pids:?}");
+    let name = users[0].clone();
+    assert_ne!(name, uid, "uid {uid} has a passwd entry, so rows show its name");
+    assert!(users.iter().all(|u| *u == name), "-u {uid} shows only {name}: {users:?}");
+    let (pids, users) = snapshot_users(&name);
+    assert!(pids.contains(&me) && users.iter().all(|u| *u == name), "-u {name}: {users:?}");
+}

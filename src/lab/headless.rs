@@ -7,7 +7,7 @@
 //! Python demos).
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
+use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -126,8 +126,8 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
 
     if let Some(result) = &result {
         let text = if json { serde_json::to_string(result).map(|t| t + "\n") } else { Ok(render_text(&spec, result)) };
-        // A closed stdout (`| head -0`) is an error to report, not a panic.
-        let written = text.map_err(io::Error::other).and_then(|t| io::stdout().lock().write_all(t.as_bytes()));
+        // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
+        let written = text.map_err(io::Error::other).and_then(|t| crate::commands::write_out(t.as_bytes()));
         if let Err(e) = written {
             eprintln!("threadtop demo: cannot print the result: {e}");
             return ExitCode::FAILURE;

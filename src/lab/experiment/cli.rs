@@ -6,7 +6,6 @@
 //! cancelled it, what was measured still printed; 1 when it failed; 2 for bad options, no
 //! python3 for the python experiment, or a file `show` cannot read.
 
-use std::io::{self, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -101,8 +100,8 @@ fn show(file: &Path) -> ExitCode {
 }
 
 fn print(text: &str) -> ExitCode {
-    // A closed stdout (`| head -0`) is an error to report, not a panic.
-    if let Err(e) = io::stdout().lock().write_all(text.as_bytes()) {
+    // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
+    if let Err(e) = crate::commands::write_out(text.as_bytes()) {
         eprintln!("threadtop experiment: cannot print the result: {e}");
         return ExitCode::FAILURE;
     }
