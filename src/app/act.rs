@@ -96,10 +96,7 @@ impl App {
                 return Some(format!("refused: PID {} is not a process", t.pid));
             }
             if t.pid == 1 {
-                return Some(
-                    "refused: PID 1 is init, the system's first process; signalling it can take the machine down"
-                        .into(),
-                );
+                return Some("refused: PID 1 is init; signalling it can take the machine down".into());
             }
             if t.pid == self.options.self_pid {
                 return Some("refused: that is threadtop itself (quit with q)".into());
@@ -131,9 +128,9 @@ impl App {
                 t.process_exited.then(|| format!("process {} exited: nothing to act on (Esc goes back)", t.pid))
             }
             View::Lab => None,
-            View::Processes => self.list.vanished.map(|pid| {
-                format!("process {pid} exited: the cursor is on another process now; move it to choose one")
-            }),
+            View::Processes => {
+                self.list.vanished.map(|pid| format!("process {pid} exited: move the cursor to choose another"))
+            }
         }
     }
 

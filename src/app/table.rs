@@ -224,13 +224,9 @@ pub fn compare_thread_rows(a: &ThreadSample, b: &ThreadSample, sort: SortSpec) -
         Column::Cpu => cmp_f32(a.cpu_percent, b.cpu_percent),
         Column::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
         Column::Command => a.name.cmp(&b.name),
-        Column::Pid
-        | Column::User
-        | Column::Virt
-        | Column::Res
-        | Column::Shr
-        | Column::Mem
-        | Column::Threads => Ordering::Equal,
+        Column::Pid | Column::User | Column::Virt | Column::Res | Column::Shr | Column::Mem | Column::Threads => {
+            Ordering::Equal
+        }
     };
     let ord = if sort.descending { ord.reverse() } else { ord };
     ord.then_with(|| {

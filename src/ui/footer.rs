@@ -20,6 +20,7 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     // the room the message leaves.
     let message_w = match (app.prompt, &app.status) {
         (None, Some(s)) if !app.paused => s.text.chars().count() as u16,
+        (None, None) if !app.paused => idle_parts(app).join(" · ").chars().count() as u16,
         _ => 30,
     };
     let show_right = area.width > right_w + 1 + message_w.max(30);
@@ -47,42 +48,49 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             } else if let Some(s) = &app.status {
                 put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });
             } else {
-                let mut parts: Vec<String> = Vec::new();
-                if !list.filter.is_empty() && app.view == View::Processes {
-                    parts.push(format!("filter '{}'", sanitize(&list.filter)));
-                }
-                if list.tree && app.view == View::Processes {
-                    parts.push("tree".into());
-                }
-                if list.show_threads && app.view == View::Processes {
-                    parts.push("all threads".into());
-                }
-                if list.pids.is_some() {
-                    parts.push("only -p PIDs".into());
-                }
-                if let Some(u) = &list.user {
-                    parts.push(format!("user {}", sanitize(u)));
-                }
-                let running = app.lab.running_count();
-                if running > 0 {
-                    parts.push(format!("{running} demo(s) running: d lab · x stop · X stop all"));
-                }
-                if app.options.readonly {
-                    parts.push("read-only".into());
-                }
-                if !list.tagged.is_empty() {
-                    parts.push(format!("{} tagged (U untags)", list.tagged.len()));
-                }
-                if !list.follow {
-                    parts.push("follow off".into());
-                }
-                put(buf, left_area, area.x, y, &parts.join(" · "), theme.status);
+                put(buf, left_area, area.x, y, &idle_parts(app).join(" · "), theme.status);
             }
         }
     }
     if show_right {
         put(buf, area, area.right() - right_w, y, &right, theme.dim);
     }
+}
+
+/// What the status line says when there is no message: the modes in force.
+fn idle_parts(app: &App) -> Vec<String> {
+    let list = &app.list;
+    let in_list = app.view == View::Processes;
+    let mut parts: Vec<String> = Vec::new();
+    if !list.filter.is_empty() && in_list {
+        parts.push(format!("filter '{}'", sanitize(&list.filter)));
+    }
+    if list.tree && in_list {
+        parts.push("tree".into());
+    }
+    if list.show_threads && in_list {
+        parts.push("all threads".into());
+    }
+    if list.pids.is_some() {
+        parts.push("only -p PIDs".into());
+    }
+    if let Some(u) = &list.user {
+        parts.push(format!("user {}", sanitize(u)));
+    }
+    let running = app.lab.running_count();
+    if running > 0 {
+        parts.push(format!("{running} demo(s) running: d lab · x stop · X stop all"));
+    }
+    if app.options.readonly {
+        parts.push("read-only".into());
+    }
+    if !list.tagged.is_empty() {
+        parts.push(format!("{} tagged (U untags)", list.tagged.len()));
+    }
+    if !list.follow {
+        parts.push("follow off".into());
+    }
+    parts
 }
 
 pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {

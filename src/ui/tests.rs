@@ -408,3 +408,15 @@ fn right_scrolls_the_command_column_and_says_so() {
     // "/usr/bin/worker --flag" from column 8: "/worker --flag".
     assert!(text.contains(" /worker --flag"), "{text}");
 }
+
+#[test]
+fn the_modes_in_the_status_line_are_never_cut_by_the_monitor_figures() {
+    let mut app = app();
+    app.list.filter = "a-long-filter-text".into();
+    app.list.tree = true;
+    app.list.show_threads = true;
+    app.list.follow = false;
+    let lines = screen(&render(&app, 80, 24));
+    let status = &lines[lines.len() - 2];
+    assert!(status.contains("filter 'a-long-filter-text' · tree · all threads · follow off"), "{status}");
+}
