@@ -37,9 +37,9 @@ pub struct DemoEntry {
     pub status: DemoStatus,
     pub ops: u64,
     pub elapsed: Duration,
-    /// Operations per second over the last two progress reports.
+    /// Operations per second over about the last second (see `LabEvent::Progress`).
     pub ops_rate: f64,
-    /// Cores in use now: Δ CPU time / Δ wall of all its processes between two reports.
+    /// Cores in use now, over about the last second.
     pub cores_now: f64,
     /// CPU time of all its processes at the last report.
     pub cpu: Duration,
@@ -131,14 +131,15 @@ impl LabState {
                 self.trim();
                 first
             }
-            LabEvent::Progress { id, ops, elapsed, cpu } => {
+            LabEvent::Progress { id, ops, elapsed, cpu, ops_per_sec, cores } => {
                 if let Some(d) = self.demos.iter_mut().find(|d| d.id == id) {
-                    let dt = elapsed.saturating_sub(d.elapsed).as_secs_f64();
-                    if dt > 0.0 && ops >= d.ops {
-                        d.ops_rate = (ops - d.ops) as f64 / dt;
+                    // Not Δ ops / Δ elapsed between two events: `elapsed` is when the event was
+                    // sent, not when the processes counted (see `LabEvent::Progress`).
+                    if let Some(r) = ops_per_sec {
+                        d.ops_rate = r;
                     }
-                    if dt > 0.0 && cpu >= d.cpu {
-                        d.cores_now = (cpu - d.cpu).as_secs_f64() / dt;
+                    if let Some(c) = cores {
+                        d.cores_now = c;
                     }
                     d.ops = ops;
                     d.elapsed = elapsed;
@@ -202,11 +203,20 @@ mod tests {
         let spec = lab.spec_at_cursor().unwrap();
         assert_eq!(lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] }), Some(42));
         let ms = Duration::from_millis;
-        lab.apply(LabEvent::Progress { id: 1, ops: 100, elapsed: ms(1000), cpu: ms(2000) });
-        lab.apply(LabEvent::Progress { id: 1, ops: 400, elapsed: ms(1500), cpu: ms(2900) });
+        let progress = |ops, elapsed, ops_per_sec, cores| LabEvent::Progress {
+            id: 1,
+            ops,
+            elapsed: ms(elapsed),
+            cpu: ms(2000),
+            ops_per_sec,
+            cores,
+        };
+        lab.apply(progress(100, 1000, Some(600.0), Some(1.8)));
+        // An event sent before every process has a rate keeps the last rates shown.
+        lab.apply(progress(400, 1500, None, None));
         let d = &lab.demos[0];
-        assert!((d.ops_rate - 600.0).abs() < 1e-6, "{}", d.ops_rate);
-        assert!((d.cores_now - 1.8).abs() < 1e-6, "{}", d.cores_now);
+        assert_eq!((d.ops, d.elapsed), (400, ms(1500)));
+        assert_eq!((d.ops_rate, d.cores_now), (600.0, 1.8));
         assert_eq!(lab.owner_of(42), Some(1));
         assert_eq!(lab.running_count(), 1);
     }

@@ -18,7 +18,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::Supervisor;
-use super::measure::{LiveRate, ProgressPoint};
 use super::model::{DemoResult, DemoSpec, LabEvent};
 
 pub mod cli;
@@ -148,20 +147,13 @@ async fn run_demo(
     let busy_before = busy_cpu_seconds();
     let started = Instant::now();
     let id = lab.launch(spec)?;
-    let mut rate = LiveRate::default();
     let mut stopped = false;
     let mut failure = None;
     let result = loop {
         tokio::select! {
             event = lab_events.recv() => match event {
-                Some(LabEvent::Progress { id: of, ops, cpu, elapsed }) if of == id => {
-                    rate.push(ProgressPoint { elapsed, cpu, ops });
-                    ctx.send(ExperimentEvent::StepProgress {
-                        index,
-                        elapsed,
-                        ops_per_sec: rate.ops_per_sec(),
-                        cores: rate.cores(),
-                    });
+                Some(LabEvent::Progress { id: of, elapsed, ops_per_sec, cores, .. }) if of == id => {
+                    ctx.send(ExperimentEvent::StepProgress { index, elapsed, ops_per_sec, cores });
                 }
                 Some(LabEvent::Failed { id: of, reason }) if of == id => failure = Some(reason),
                 Some(LabEvent::Finished { id: of, result }) if of == id => break result,
