@@ -120,9 +120,8 @@ fn check_all_die(what: &str, at_kill: &[&Seen], root: Pid, killed: Instant) -> D
     eprintln!("{what}: {} processes, all dead {took:?} after the SIGKILL; ended {ended:?}", seen.len());
     assert!(took <= BOUND, "{what}: a demo process outlived threadtop's SIGKILL by {took:?} (bound {BOUND:?})");
     // The workers threadtop started, and what the Python parent started: armed with PDEATHSIG.
-    let armed = at_kill
-        .iter()
-        .filter(|s| s.ppid == root || s.comm.starts_with(threadtop::lab::catalog::PY_PROC_PREFIX));
+    let armed =
+        at_kill.iter().filter(|s| s.ppid == root || s.comm.starts_with(threadtop::lab::catalog::PY_PROC_PREFIX));
     for s in armed {
         assert_eq!(
             ended.get(&s.pid),

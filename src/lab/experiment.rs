@@ -29,7 +29,7 @@ pub mod save;
 mod scaling;
 
 pub use model::{
-    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, PythonConfig,
+    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, Machine, PythonConfig,
     PythonResult, PythonRun, ScalingConfig, ScalingResult, ScalingRun, ScalingStep, StepPlan,
 };
 
@@ -193,6 +193,17 @@ fn busy_cpu_seconds() -> Option<f64> {
     let t = stat.total?;
     let busy = t.total().saturating_sub(t.idle).saturating_sub(t.iowait);
     Some(busy as f64 / procfs::ticks_per_second().max(1) as f64)
+}
+
+/// This machine, for a result's `machine`: the figures `threadtop info` shows.
+fn machine_here() -> model::Machine {
+    let id = crate::collect::system::identity();
+    model::Machine {
+        cpu_model: id.cpu_model.clone(),
+        logical_cores: u32::try_from(id.logical_cores).unwrap_or(u32::MAX),
+        kernel: id.kernel.clone(),
+        threadtop_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
 }
 
 /// Now, as RFC 3339 UTC to the second, for `started_at`.

@@ -424,6 +424,7 @@ mod tests {
             ],
             cancelled: false,
             started_at: "2026-05-09T04:30:00Z".into(),
+            machine: None,
             total_seconds: 58.0,
             max_workers: 4,
         }
@@ -505,6 +506,7 @@ mod tests {
                 logical_cores: 2,
                 cancelled: false,
                 started_at: String::new(),
+                machine: None,
             }),
         });
         insta::assert_snapshot!(draw(&s, 80, 14).backend());
@@ -538,6 +540,7 @@ mod tests {
                 processes: Some(run("py-procs", 1.97, 1950.0)),
                 cancelled: false,
                 started_at: String::new(),
+                machine: None,
             }),
         });
         insta::assert_snapshot!(draw(&s, 80, 14).backend());
