@@ -50,7 +50,7 @@ pub(super) async fn run(config: &IoConfig, ctx: &mut Ctx) -> ExperimentEvent {
         logical_cores: catalog::logical_cores(),
         cancelled: false,
         started_at: now_rfc3339(),
-        machine: Some(machine_here()),
+        machine: Some(Box::new(machine_here())),
     };
     let mut failure = None;
     for (index, mode) in MODES.into_iter().enumerate() {

@@ -360,7 +360,7 @@ pub struct ScalingResult {
     pub max_workers: u32,
     /// Where it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine: Option<Machine>,
+    pub machine: Option<Box<Machine>>,
 }
 
 impl ScalingResult {
@@ -459,7 +459,7 @@ pub struct IoResult {
     pub started_at: String,
     /// Where it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine: Option<Machine>,
+    pub machine: Option<Box<Machine>>,
 }
 
 impl IoResult {
@@ -506,7 +506,7 @@ pub struct PythonResult {
     pub started_at: String,
     /// Where it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine: Option<Machine>,
+    pub machine: Option<Box<Machine>>,
 }
 
 impl PythonResult {

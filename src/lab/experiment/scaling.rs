@@ -48,7 +48,7 @@ pub(super) async fn run(config: &ScalingConfig, ctx: &mut Ctx) -> ExperimentEven
         steps: Vec::new(),
         cancelled: false,
         started_at: now_rfc3339(),
-        machine: Some(machine_here()),
+        machine: Some(Box::new(machine_here())),
         total_seconds: 0.0,
         max_workers: runs.iter().map(|r| r.1).max().unwrap_or(1),
     };
