@@ -1,6 +1,7 @@
 //! The lab as the app sees it: the catalogue cursor, the knobs set before launching, and what
 //! each launched demo reported. Plain state; the lab module does the launching.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use crate::collect::model::Pid;
@@ -58,6 +59,19 @@ pub struct LabState {
     pub demos: Vec<DemoEntry>,
     /// Launches the runtime was asked for that have not reported yet (`Started` selects them).
     pub select_next_started: bool,
+    /// The lesson's first line shown, and the catalogue entry it is for: another entry's
+    /// lesson starts at its top.
+    lesson_scroll: (usize, u16),
+    /// Written by the UI as it draws the lesson: how far it can scroll and how many lines it
+    /// shows at once, so that PgDn stops at the end and moves by what is on screen.
+    pub lesson_view: Cell<LessonView>,
+}
+
+/// How the lesson fits on screen, as last drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LessonView {
+    pub max_scroll: u16,
+    pub page: u16,
 }
 
 /// Most demos the lab panel keeps (oldest finished ones are dropped first).
@@ -65,7 +79,30 @@ const MAX_KEPT: usize = 32;
 
 impl LabState {
     pub fn new(catalog: Vec<CatalogEntry>) -> LabState {
-        LabState { catalog, cursor: 0, demos: Vec::new(), select_next_started: false }
+        LabState {
+            catalog,
+            cursor: 0,
+            demos: Vec::new(),
+            select_next_started: false,
+            lesson_scroll: (0, 0),
+            lesson_view: Cell::new(LessonView::default()),
+        }
+    }
+
+    /// The first line of the lesson to show (0 once the cursor moved to another entry).
+    pub fn lesson_scroll(&self) -> u16 {
+        let (cursor, line) = self.lesson_scroll;
+        if cursor == self.cursor { line } else { 0 }
+    }
+
+    /// PgDn / PgUp in the lab: the lesson moves by a page, keeping its last line in view, and
+    /// stops at its ends.
+    pub fn scroll_lesson(&mut self, down: bool) {
+        let view = self.lesson_view.get();
+        let step = view.page.saturating_sub(1).max(1);
+        let now = self.lesson_scroll();
+        let next = if down { now.saturating_add(step).min(view.max_scroll) } else { now.saturating_sub(step) };
+        self.lesson_scroll = (self.cursor, next);
     }
 
     pub fn selected_entry(&self) -> Option<&CatalogEntry> {
@@ -105,6 +142,11 @@ impl LabState {
 
     pub fn running_count(&self) -> usize {
         self.demos.iter().filter(|d| d.running()).count()
+    }
+
+    /// The running demos as the user knows them: "cpu-threads #1".
+    pub fn running_names(&self) -> Vec<String> {
+        self.demos.iter().filter(|d| d.running()).map(|d| format!("{} #{}", d.spec.kind, d.id)).collect()
     }
 
     /// The running demo that started this PID, if any.
@@ -219,6 +261,44 @@ mod tests {
         assert_eq!((d.ops_rate, d.cores_now), (600.0, 1.8));
         assert_eq!(lab.owner_of(42), Some(1));
         assert_eq!(lab.running_count(), 1);
+    }
+
+    #[test]
+    fn the_lesson_scrolls_by_pages_within_its_ends_and_restarts_on_another_entry() {
+        let mut lab = LabState::new(vec![entry(DemoKind::CpuThreads), entry(DemoKind::IoThreads)]);
+        // Nothing drawn yet: nothing to scroll.
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 0);
+        lab.lesson_view.set(LessonView { max_scroll: 7, page: 4 });
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 3);
+        lab.scroll_lesson(true);
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 7);
+        lab.scroll_lesson(false);
+        assert_eq!(lab.lesson_scroll(), 4);
+        lab.cursor = 1;
+        assert_eq!(lab.lesson_scroll(), 0);
+        lab.scroll_lesson(false);
+        assert_eq!(lab.lesson_scroll(), 0);
+    }
+
+    #[test]
+    fn starting_an_experiment_while_demos_run_names_them_and_how_to_stop_them() {
+        use crate::app::{Action, App, Command, Options};
+        let mut app = App::new(
+            Options::default(),
+            crate::input::keymap::Keymap::defaults().help(),
+            LabState::new(vec![entry(DemoKind::CpuThreads)]),
+        );
+        let spec = DemoSpec { kind: DemoKind::CpuThreads, workers: 2, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 1, spec, pids: vec![42] }));
+        assert_eq!(app.lab.running_names(), vec!["cpu-threads #1"]);
+        for c in [Command::OpenLab, Command::Experiments, Command::Enter] {
+            app.update(Action::Cmd(c));
+        }
+        let status = app.status.as_ref().map(|s| s.text.as_str()).unwrap_or("");
+        assert!(status.contains("cpu-threads #1 is running") && status.contains("X stops all demos"), "{status}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(super) async fn run(config: &PythonConfig, ctx: &mut Ctx) -> ExperimentEvent
         processes: None,
         cancelled: false,
         started_at: now_rfc3339(),
-        machine: Some(machine_here()),
+        machine: Some(Box::new(machine_here())),
     };
     let (lab_tx, mut lab_events) = mpsc::unbounded_channel();
     let mut lab = Supervisor::new(ctx.exe.clone(), lab_tx);
