@@ -62,6 +62,22 @@ fn io_text_saved_and_shown_again() {
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("saved file")).expect("JSON");
     assert_eq!(saved["experiment"], "io");
     assert_eq!(saved["n"], 2);
+    // The machine it ran on, held against what this machine says of itself.
+    let machine = &saved["machine"];
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").expect("osrelease");
+    assert_eq!(machine["kernel"], kernel.trim(), "{saved}");
+    assert_eq!(machine["threadtop_version"], env!("CARGO_PKG_VERSION"), "{saved}");
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let online = cpuinfo.lines().filter(|l| l.starts_with("processor")).count() as u64;
+    assert_eq!(machine["logical_cores"].as_u64(), Some(online), "{saved}");
+    let model = machine["cpu_model"].as_str().unwrap_or_else(|| panic!("no cpu_model: {saved}"));
+    let named =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|v| v.trim_start_matches([' ', '\t', ':']));
+    match named {
+        Some(name) => assert_eq!(model, name.trim(), "{saved}"),
+        None => assert!(!model.is_empty(), "{saved}"),
+    }
+    assert!(ran.stdout.contains(&format!("kernel {}", kernel.trim())), "{}", ran.stdout);
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop"))
         .args(["experiment", "show", &file_arg])

@@ -177,6 +177,7 @@ mod tests {
             logical_cores: 2,
             cancelled: false,
             started_at: String::new(),
+            machine: None,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The lab as the app sees it: the catalogue cursor, the knobs set before launching, and what
 //! each launched demo reported. Plain state; the lab module does the launching.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use crate::collect::model::Pid;
@@ -37,9 +38,9 @@ pub struct DemoEntry {
     pub status: DemoStatus,
     pub ops: u64,
     pub elapsed: Duration,
-    /// Operations per second over the last two progress reports.
+    /// Operations per second over about the last second (see `LabEvent::Progress`).
     pub ops_rate: f64,
-    /// Cores in use now: Δ CPU time / Δ wall of all its processes between two reports.
+    /// Cores in use now, over about the last second.
     pub cores_now: f64,
     /// CPU time of all its processes at the last report.
     pub cpu: Duration,
@@ -58,6 +59,19 @@ pub struct LabState {
     pub demos: Vec<DemoEntry>,
     /// Launches the runtime was asked for that have not reported yet (`Started` selects them).
     pub select_next_started: bool,
+    /// The lesson's first line shown, and the catalogue entry it is for: another entry's
+    /// lesson starts at its top.
+    lesson_scroll: (usize, u16),
+    /// Written by the UI as it draws the lesson: how far it can scroll and how many lines it
+    /// shows at once, so that PgDn stops at the end and moves by what is on screen.
+    pub lesson_view: Cell<LessonView>,
+}
+
+/// How the lesson fits on screen, as last drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LessonView {
+    pub max_scroll: u16,
+    pub page: u16,
 }
 
 /// Most demos the lab panel keeps (oldest finished ones are dropped first).
@@ -65,7 +79,30 @@ const MAX_KEPT: usize = 32;
 
 impl LabState {
     pub fn new(catalog: Vec<CatalogEntry>) -> LabState {
-        LabState { catalog, cursor: 0, demos: Vec::new(), select_next_started: false }
+        LabState {
+            catalog,
+            cursor: 0,
+            demos: Vec::new(),
+            select_next_started: false,
+            lesson_scroll: (0, 0),
+            lesson_view: Cell::new(LessonView::default()),
+        }
+    }
+
+    /// The first line of the lesson to show (0 once the cursor moved to another entry).
+    pub fn lesson_scroll(&self) -> u16 {
+        let (cursor, line) = self.lesson_scroll;
+        if cursor == self.cursor { line } else { 0 }
+    }
+
+    /// PgDn / PgUp in the lab: the lesson moves by a page, keeping its last line in view, and
+    /// stops at its ends.
+    pub fn scroll_lesson(&mut self, down: bool) {
+        let view = self.lesson_view.get();
+        let step = view.page.saturating_sub(1).max(1);
+        let now = self.lesson_scroll();
+        let next = if down { now.saturating_add(step).min(view.max_scroll) } else { now.saturating_sub(step) };
+        self.lesson_scroll = (self.cursor, next);
     }
 
     pub fn selected_entry(&self) -> Option<&CatalogEntry> {
@@ -107,6 +144,11 @@ impl LabState {
         self.demos.iter().filter(|d| d.running()).count()
     }
 
+    /// The running demos as the user knows them: "cpu-threads #1".
+    pub fn running_names(&self) -> Vec<String> {
+        self.demos.iter().filter(|d| d.running()).map(|d| format!("{} #{}", d.spec.kind, d.id)).collect()
+    }
+
     /// The running demo that started this PID, if any.
     pub fn owner_of(&self, pid: Pid) -> Option<DemoId> {
         self.demos.iter().find(|d| d.running() && d.pids.contains(&pid)).map(|d| d.id)
@@ -131,14 +173,15 @@ impl LabState {
                 self.trim();
                 first
             }
-            LabEvent::Progress { id, ops, elapsed, cpu } => {
+            LabEvent::Progress { id, ops, elapsed, cpu, ops_per_sec, cores } => {
                 if let Some(d) = self.demos.iter_mut().find(|d| d.id == id) {
-                    let dt = elapsed.saturating_sub(d.elapsed).as_secs_f64();
-                    if dt > 0.0 && ops >= d.ops {
-                        d.ops_rate = (ops - d.ops) as f64 / dt;
+                    // Not Δ ops / Δ elapsed between two events: `elapsed` is when the event was
+                    // sent, not when the processes counted (see `LabEvent::Progress`).
+                    if let Some(r) = ops_per_sec {
+                        d.ops_rate = r;
                     }
-                    if dt > 0.0 && cpu >= d.cpu {
-                        d.cores_now = (cpu - d.cpu).as_secs_f64() / dt;
+                    if let Some(c) = cores {
+                        d.cores_now = c;
                     }
                     d.ops = ops;
                     d.elapsed = elapsed;
@@ -202,13 +245,60 @@ mod tests {
         let spec = lab.spec_at_cursor().unwrap();
         assert_eq!(lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] }), Some(42));
         let ms = Duration::from_millis;
-        lab.apply(LabEvent::Progress { id: 1, ops: 100, elapsed: ms(1000), cpu: ms(2000) });
-        lab.apply(LabEvent::Progress { id: 1, ops: 400, elapsed: ms(1500), cpu: ms(2900) });
+        let progress = |ops, elapsed, ops_per_sec, cores| LabEvent::Progress {
+            id: 1,
+            ops,
+            elapsed: ms(elapsed),
+            cpu: ms(2000),
+            ops_per_sec,
+            cores,
+        };
+        lab.apply(progress(100, 1000, Some(600.0), Some(1.8)));
+        // An event sent before every process has a rate keeps the last rates shown.
+        lab.apply(progress(400, 1500, None, None));
         let d = &lab.demos[0];
-        assert!((d.ops_rate - 600.0).abs() < 1e-6, "{}", d.ops_rate);
-        assert!((d.cores_now - 1.8).abs() < 1e-6, "{}", d.cores_now);
+        assert_eq!((d.ops, d.elapsed), (400, ms(1500)));
+        assert_eq!((d.ops_rate, d.cores_now), (600.0, 1.8));
         assert_eq!(lab.owner_of(42), Some(1));
         assert_eq!(lab.running_count(), 1);
+    }
+
+    #[test]
+    fn the_lesson_scrolls_by_pages_within_its_ends_and_restarts_on_another_entry() {
+        let mut lab = LabState::new(vec![entry(DemoKind::CpuThreads), entry(DemoKind::IoThreads)]);
+        // Nothing drawn yet: nothing to scroll.
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 0);
+        lab.lesson_view.set(LessonView { max_scroll: 7, page: 4 });
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 3);
+        lab.scroll_lesson(true);
+        lab.scroll_lesson(true);
+        assert_eq!(lab.lesson_scroll(), 7);
+        lab.scroll_lesson(false);
+        assert_eq!(lab.lesson_scroll(), 4);
+        lab.cursor = 1;
+        assert_eq!(lab.lesson_scroll(), 0);
+        lab.scroll_lesson(false);
+        assert_eq!(lab.lesson_scroll(), 0);
+    }
+
+    #[test]
+    fn starting_an_experiment_while_demos_run_names_them_and_how_to_stop_them() {
+        use crate::app::{Action, App, Command, Options};
+        let mut app = App::new(
+            Options::default(),
+            crate::input::keymap::Keymap::defaults().help(),
+            LabState::new(vec![entry(DemoKind::CpuThreads)]),
+        );
+        let spec = DemoSpec { kind: DemoKind::CpuThreads, workers: 2, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 1, spec, pids: vec![42] }));
+        assert_eq!(app.lab.running_names(), vec!["cpu-threads #1"]);
+        for c in [Command::OpenLab, Command::Experiments, Command::Enter] {
+            app.update(Action::Cmd(c));
+        }
+        let status = app.status.as_ref().map(|s| s.text.as_str()).unwrap_or("");
+        assert!(status.contains("cpu-threads #1 is running") && status.contains("X stops all demos"), "{status}");
     }
 
     #[test]

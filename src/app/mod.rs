@@ -933,6 +933,7 @@ impl App {
             }
             Command::Right => self.lab.adjust_seconds(true),
             Command::Left => self.lab.adjust_seconds(false),
+            Command::PageDown | Command::PageUp => self.lab.scroll_lesson(cmd == Command::PageDown),
             Command::Enter => {
                 if self.options.readonly {
                     self.say("read-only mode: the lab does not launch demos", true);
@@ -977,7 +978,12 @@ impl App {
                 }
                 let kind = ExperimentKind::ALL[cursor.min(n - 1)];
                 if self.lab.running_count() > 0 {
-                    self.say("demos are running: they will share the cores and lower the figures", true);
+                    let names = self.lab.running_names();
+                    let what = if names.len() == 1 { "is running: it takes" } else { "are running: they take" };
+                    self.say(
+                        format!("{} {what} cores from the experiment · X stops all demos", names.join(", ")),
+                        true,
+                    );
                 }
                 self.experiment = Some(ExperimentState::new(kind));
                 self.lab_screen = LabScreen::Experiment;

@@ -18,7 +18,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::Supervisor;
-use super::measure::{LiveRate, ProgressPoint};
 use super::model::{DemoResult, DemoSpec, LabEvent};
 
 pub mod cli;
@@ -30,7 +29,7 @@ pub mod save;
 mod scaling;
 
 pub use model::{
-    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, PythonConfig,
+    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, Machine, PythonConfig,
     PythonResult, PythonRun, ScalingConfig, ScalingResult, ScalingRun, ScalingStep, StepPlan,
 };
 
@@ -148,20 +147,13 @@ async fn run_demo(
     let busy_before = busy_cpu_seconds();
     let started = Instant::now();
     let id = lab.launch(spec)?;
-    let mut rate = LiveRate::default();
     let mut stopped = false;
     let mut failure = None;
     let result = loop {
         tokio::select! {
             event = lab_events.recv() => match event {
-                Some(LabEvent::Progress { id: of, ops, cpu, elapsed }) if of == id => {
-                    rate.push(ProgressPoint { elapsed, cpu, ops });
-                    ctx.send(ExperimentEvent::StepProgress {
-                        index,
-                        elapsed,
-                        ops_per_sec: rate.ops_per_sec(),
-                        cores: rate.cores(),
-                    });
+                Some(LabEvent::Progress { id: of, elapsed, ops_per_sec, cores, .. }) if of == id => {
+                    ctx.send(ExperimentEvent::StepProgress { index, elapsed, ops_per_sec, cores });
                 }
                 Some(LabEvent::Failed { id: of, reason }) if of == id => failure = Some(reason),
                 Some(LabEvent::Finished { id: of, result }) if of == id => break result,
@@ -201,6 +193,17 @@ fn busy_cpu_seconds() -> Option<f64> {
     let t = stat.total?;
     let busy = t.total().saturating_sub(t.idle).saturating_sub(t.iowait);
     Some(busy as f64 / procfs::ticks_per_second().max(1) as f64)
+}
+
+/// This machine, for a result's `machine`: the figures `threadtop info` shows.
+fn machine_here() -> model::Machine {
+    let id = crate::collect::system::identity();
+    model::Machine {
+        cpu_model: id.cpu_model.clone(),
+        logical_cores: u32::try_from(id.logical_cores).unwrap_or(u32::MAX),
+        kernel: id.kernel.clone(),
+        threadtop_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
 }
 
 /// Now, as RFC 3339 UTC to the second, for `started_at`.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::model::{DemoResult, DemoSpec, SpawnCost};
+use super::model::{DemoId, DemoResult, DemoSpec, LabEvent, SpawnCost};
 use super::protocol::{EndCause, Report};
 use crate::collect::model::Pid;
 
@@ -34,9 +34,11 @@ pub struct ProgressPoint {
     pub ops: u64,
 }
 
-/// Live cores in use and ops/s of a running demo, over about the last `window` of progress
-/// points: Δ CPU time / Δ wall and Δ ops / Δ wall. Each process reports on its own 250 ms
-/// beat, so a window of about a second smooths out which of them reported last.
+/// Live cores in use and ops/s of one demo process, over about the last `window` of its own
+/// reports: Δ CPU time / Δ wall and Δ ops / Δ wall, the wall being when each report arrived.
+/// The wall must be the report's own time, not the time someone forwarded it: a process reports
+/// on its own ~250 ms beat, so a forwarder on another 250 ms beat sees zero, one or two reports
+/// per beat and a tick-stamped rate of a steady 400/s reads 200, 400, 800.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveRate {
     window: Duration,
@@ -87,12 +89,21 @@ impl LiveRate {
     }
 }
 
-/// What one demo process said last.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// What one demo process said last, and its live rate over its own reports.
+#[derive(Clone, Debug, Default, PartialEq)]
 struct ProcessFigures {
     ops: u64,
     cpu_ns: u64,
     ended: Option<EndCause>,
+    rate: LiveRate,
+}
+
+impl ProcessFigures {
+    fn set(&mut self, ops: u64, cpu_ns: u64, at: Duration) {
+        self.ops = ops;
+        self.cpu_ns = cpu_ns;
+        self.rate.push(ProgressPoint { elapsed: at, cpu: Duration::from_nanos(cpu_ns), ops });
+    }
 }
 
 /// spawn-cost's totals.
@@ -117,17 +128,15 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    pub fn apply(&mut self, report: Report) {
+    /// `at`: when the report arrived, since the demo started (for the live rates).
+    pub fn apply(&mut self, report: Report, at: Duration) {
         match report {
             Report::Progress { index, ops, cpu_ns } => {
-                let p = self.processes.entry(index).or_default();
-                p.ops = ops;
-                p.cpu_ns = cpu_ns;
+                self.processes.entry(index).or_default().set(ops, cpu_ns, at);
             }
             Report::Done { index, ops, cpu_ns, cause } => {
                 let p = self.processes.entry(index).or_default();
-                p.ops = ops;
-                p.cpu_ns = cpu_ns;
+                p.set(ops, cpu_ns, at);
                 p.ended = Some(cause);
             }
             Report::Child { pid, .. } => {
@@ -151,6 +160,37 @@ impl Tally {
     pub fn cpu(&self) -> Duration {
         let ns = self.processes.values().fold(0u64, |sum, p| sum.saturating_add(p.cpu_ns));
         Duration::from_nanos(ns)
+    }
+
+    /// Live ops/s of the demo: the sum of each running process's rate over its own reports, so
+    /// that processes reporting at different moments do not make the sum jump. `None` until
+    /// every running process has reported twice.
+    pub fn live_ops_per_sec(&self) -> Option<f64> {
+        self.live(LiveRate::ops_per_sec)
+    }
+
+    /// Live cores in use of the demo, summed over its running processes as `live_ops_per_sec`.
+    pub fn live_cores(&self) -> Option<f64> {
+        self.live(LiveRate::cores)
+    }
+
+    fn live(&self, of: fn(&LiveRate) -> Option<f64>) -> Option<f64> {
+        let mut running = self.processes.values().filter(|p| p.ended.is_none()).peekable();
+        running.peek()?;
+        running.map(|p| of(&p.rate)).sum()
+    }
+
+    /// The progress event for this tally at `elapsed`: the rates are the live ones, over each
+    /// process's own reports; `elapsed` only moves the progress gauge.
+    pub fn progress_event(&self, id: DemoId, elapsed: Duration) -> LabEvent {
+        LabEvent::Progress {
+            id,
+            ops: self.ops(),
+            cpu: self.cpu(),
+            elapsed,
+            ops_per_sec: self.live_ops_per_sec(),
+            cores: self.live_cores(),
+        }
     }
 
     /// Whether a process ended on a signal or lost its parent rather than at its deadline.
@@ -236,23 +276,107 @@ mod tests {
         assert_eq!(rate.cores(), Some(1.0));
     }
 
+    /// Reports `ops = rate × t` at `t` = each beat of `beat_ms` plus a jitter of a few ms either
+    /// side, for a process of index `index`; with the 250 ms forwarding tick of the supervisor,
+    /// these make the tick see zero, one or two new reports.
+    fn reports(index: u32, rate: f64, beat_ms: u64, phase_ms: u64, until_ms: u64) -> Vec<(u64, Report)> {
+        let jitter: [i64; 20] = [3, -2, 4, 5, -3, -4, 2, 6, -1, -5, 3, 1, -6, -2, 4, 2, -3, 5, -4, -1];
+        (0..)
+            .map(|k: u64| (phase_ms + k * beat_ms).saturating_add_signed(jitter[k as usize % jitter.len()]))
+            .take_while(|t| *t <= until_ms)
+            .map(|t| {
+                let ops = (rate * t as f64 / 1000.0) as u64;
+                (t, Report::Progress { index, ops, cpu_ns: t * 1_000_000 })
+            })
+            .collect()
+    }
+
+    /// What the lab panel reads, refresh by refresh: the supervisor's tick forwards the tally
+    /// every 250 ms (when it changed) and the app shows the event's rate.
+    fn panel_readings(mut reports: Vec<(u64, Report)>, until_ms: u64) -> Vec<f64> {
+        use crate::app::lab::LabState;
+        use crate::lab::model::DemoKind;
+        reports.sort_by_key(|(t, _)| *t);
+        let spec = DemoSpec { kind: DemoKind::IoThreads, workers: 8, duration: ms(60_000) };
+        let mut lab = LabState::new(Vec::new());
+        lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] });
+        let mut tally = Tally::default();
+        let mut queue = reports.into_iter().peekable();
+        let mut last_sent = None;
+        let mut readings = Vec::new();
+        for tick in (250..=until_ms).step_by(250) {
+            while let Some((t, r)) = queue.next_if(|(t, _)| *t <= tick) {
+                tally.apply(r, ms(t));
+            }
+            if last_sent == Some(tally.ops()) {
+                continue;
+            }
+            last_sent = Some(tally.ops());
+            lab.apply(tally.progress_event(1, ms(tick)));
+            readings.push(lab.demos[0].ops_rate);
+        }
+        readings
+    }
+
+    #[test]
+    fn a_steady_rate_reads_steady_whatever_the_report_timing() {
+        // io-threads: one process, 400 ops/s, reporting on its own beat a few ms either side of
+        // the forwarding tick. Forwarded with the tick's time, this read 204, 788, 400, ...
+        let readings = panel_readings(reports(0, 400.0, 250, 250, 10_000), 10_000);
+        assert!(readings.len() > 20, "{readings:?}");
+        for r in &readings[2..] {
+            assert!((r - 400.0).abs() <= 8.0, "a steady 400/s read {r}: {readings:?}");
+        }
+    }
+
+    #[test]
+    fn processes_reporting_at_different_moments_sum_steadily() {
+        // cpu-procs: three processes of 100, 150 and 200 ops/s, each on its own phase and one
+        // on an uneven, slower beat (a loaded machine).
+        let mut all = reports(0, 100.0, 250, 40, 10_000);
+        all.extend(reports(1, 150.0, 250, 170, 10_000));
+        all.extend(reports(2, 200.0, 310, 230, 10_000));
+        let readings = panel_readings(all, 10_000);
+        for r in &readings[4..] {
+            assert!((r - 450.0).abs() <= 9.0, "a steady 450/s read {r}: {readings:?}");
+        }
+    }
+
+    #[test]
+    fn live_rates_wait_for_every_process_and_leave_out_ended_ones() {
+        let mut t = Tally::default();
+        assert_eq!(t.live_ops_per_sec(), None);
+        t.apply(Report::Progress { index: 0, ops: 0, cpu_ns: 0 }, ms(0));
+        t.apply(Report::Progress { index: 0, ops: 100, cpu_ns: 500_000_000 }, ms(1000));
+        assert_eq!(t.live_ops_per_sec(), Some(100.0));
+        assert_eq!(t.live_cores(), Some(0.5));
+        // A second process with one report only: no sum yet, rather than one too low.
+        t.apply(Report::Progress { index: 1, ops: 0, cpu_ns: 0 }, ms(1000));
+        assert_eq!(t.live_ops_per_sec(), None);
+        t.apply(Report::Progress { index: 1, ops: 50, cpu_ns: 1_000_000_000 }, ms(1500));
+        assert_eq!(t.live_ops_per_sec(), Some(200.0));
+        assert_eq!(t.live_cores(), Some(2.5));
+        t.apply(Report::Done { index: 1, ops: 60, cpu_ns: 1_100_000_000, cause: EndCause::Deadline }, ms(1600));
+        assert_eq!(t.live_ops_per_sec(), Some(100.0));
+    }
+
     #[test]
     fn tally_sums_the_latest_figures_of_each_process() {
         let mut t = Tally::default();
-        t.apply(Report::Progress { index: 0, ops: 10, cpu_ns: 1_000_000_000 });
-        t.apply(Report::Progress { index: 1, ops: 5, cpu_ns: 500_000_000 });
+        t.apply(Report::Progress { index: 0, ops: 10, cpu_ns: 1_000_000_000 }, ms(250));
+        t.apply(Report::Progress { index: 1, ops: 5, cpu_ns: 500_000_000 }, ms(500));
         // Cumulative: the second report of process 0 replaces its first.
-        t.apply(Report::Progress { index: 0, ops: 20, cpu_ns: 2_000_000_000 });
+        t.apply(Report::Progress { index: 0, ops: 20, cpu_ns: 2_000_000_000 }, ms(750));
         assert_eq!(t.ops(), 25);
         assert_eq!(t.cpu(), ms(2500));
         assert!(!t.ended_early());
-        t.apply(Report::Done { index: 1, ops: 6, cpu_ns: 600_000_000, cause: EndCause::Deadline });
+        t.apply(Report::Done { index: 1, ops: 6, cpu_ns: 600_000_000, cause: EndCause::Deadline }, ms(1000));
         assert!(!t.ended_early());
-        t.apply(Report::Done { index: 0, ops: 21, cpu_ns: 2_100_000_000, cause: EndCause::Signal });
+        t.apply(Report::Done { index: 0, ops: 21, cpu_ns: 2_100_000_000, cause: EndCause::Signal }, ms(1250));
         assert!(t.ended_early());
         assert_eq!(t.ops(), 27);
-        t.apply(Report::Child { index: 0, pid: 77 });
-        t.apply(Report::Child { index: 0, pid: 77 });
+        t.apply(Report::Child { index: 0, pid: 77 }, ms(1500));
+        t.apply(Report::Child { index: 0, pid: 77 }, ms(1750));
         assert_eq!(t.others, vec![77]);
     }
 
@@ -260,7 +384,7 @@ mod tests {
     fn result_figures() {
         let spec = DemoSpec { kind: DemoKind::CpuThreads, workers: 2, duration: ms(2000) };
         let mut t = Tally::default();
-        t.apply(Report::Done { index: 0, ops: 1000, cpu_ns: 3_900_000_000, cause: EndCause::Deadline });
+        t.apply(Report::Done { index: 0, ops: 1000, cpu_ns: 3_900_000_000, cause: EndCause::Deadline }, ms(2000));
         let r = build_result(&spec, ms(2000), &t, vec![42], false);
         assert_eq!(r.kind, "cpu-threads");
         assert_eq!(r.workers, 2);

@@ -126,10 +126,16 @@ pub enum LabEvent {
     Progress {
         id: DemoId,
         ops: u64,
-        /// CPU time of all the demo's processes so far (for live cores in use: see
-        /// `lab::measure::LiveRate`).
+        /// CPU time of all the demo's processes so far.
         cpu: Duration,
+        /// Since the launch, when this event was sent (for the progress gauge).
         elapsed: Duration,
+        /// Operations per second over about the last second, each process's over the arrival
+        /// times of its own reports, summed (see `lab::measure::LiveRate`). `None` until every
+        /// running process has reported twice.
+        ops_per_sec: Option<f64>,
+        /// Cores in use now, measured as `ops_per_sec`.
+        cores: Option<f64>,
     },
     /// The demo ended (deadline, stop or failure) and everything it started is reaped.
     Finished { id: DemoId, result: DemoResult },

@@ -376,10 +376,12 @@ fn report_pipe() -> io::Result<(PipeReader, OwnedFd)> {
 
 /// Reads report lines on a plain thread (it only reads: it never spawns, so its lifetime does
 /// not matter to PDEATHSIG) until every writer is gone, then drops `tx`, which the demo's task
-/// sees as the end of its processes.
+/// sees as the end of its processes. Each report is stamped here, as it arrives: the live rates
+/// divide by the gaps between a process's own reports, and the demo's task, which shares its
+/// thread with drawing and sampling in the TUI, may only see them some milliseconds later.
 // std::io::PipeReader: see report_pipe.
 #[allow(clippy::incompatible_msrv)]
-fn spawn_report_reader(read: PipeReader, tx: mpsc::UnboundedSender<Report>) -> io::Result<()> {
+fn spawn_report_reader(read: PipeReader, tx: mpsc::UnboundedSender<(Instant, Report)>) -> io::Result<()> {
     thread::Builder::new().name("lab-reports".to_owned()).stack_size(64 << 10).spawn(move || {
         let mut reader = BufReader::new(read);
         let mut line = Vec::with_capacity(128);
@@ -390,7 +392,7 @@ fn spawn_report_reader(read: PipeReader, tx: mpsc::UnboundedSender<Report>) -> i
                 Ok(_) => {}
             }
             if let Some(report) = Report::parse(&String::from_utf8_lossy(&line))
-                && tx.send(report).is_err()
+                && tx.send((Instant::now(), report)).is_err()
             {
                 break;
             }
@@ -475,7 +477,7 @@ struct DemoTask {
     spec: DemoSpec,
     started: Instant,
     workers: Vec<Worker>,
-    reports: mpsc::UnboundedReceiver<Report>,
+    reports: mpsc::UnboundedReceiver<(Instant, Report)>,
     stop: oneshot::Receiver<()>,
     events: mpsc::UnboundedSender<LabEvent>,
     registry: Arc<Mutex<Registry>>,
@@ -496,7 +498,7 @@ impl DemoTask {
             let wake = ending.next_wake();
             tokio::select! {
                 report = self.reports.recv() => match report {
-                    Some(report) => self.apply(report, &mut ending),
+                    Some((at, report)) => self.apply(report, at, &mut ending),
                     None => pipe_closed_at = Some(Instant::now()),
                 },
                 // A dropped sender (the supervisor is gone) stops the demo as well.
@@ -519,8 +521,8 @@ impl DemoTask {
         }
         let ended = pipe_closed_at.unwrap_or_else(Instant::now);
         // Whatever is still queued was written before the pipe closed.
-        while let Ok(report) = self.reports.try_recv() {
-            self.apply(report, &mut ending);
+        while let Ok((at, report)) = self.reports.try_recv() {
+            self.apply(report, at, &mut ending);
         }
         self.reap_all(&ending).await;
 
@@ -541,7 +543,7 @@ impl DemoTask {
         let _ = self.events.send(LabEvent::Finished { id: self.id, result });
     }
 
-    fn apply(&mut self, report: Report, ending: &mut Ending) {
+    fn apply(&mut self, report: Report, at: Instant, ending: &mut Ending) {
         if let Report::Child { pid, .. } = &report
             && let Some(t) = self.registry.lock().demos.get_mut(&self.id)
             && !t.others.contains(pid)
@@ -549,7 +551,7 @@ impl DemoTask {
             t.others.push(*pid);
         }
         let had_error = self.tally.error.is_some();
-        self.tally.apply(report);
+        self.tally.apply(report, at.saturating_duration_since(self.started));
         if !had_error && let Some(e) = &self.tally.error {
             self.failure.get_or_insert_with(|| e.clone());
             ending.stop(Instant::now());
@@ -587,12 +589,7 @@ impl DemoTask {
             return;
         }
         *last_sent = Some(now);
-        let _ = self.events.send(LabEvent::Progress {
-            id: self.id,
-            ops: now.0,
-            cpu: now.1,
-            elapsed: self.started.elapsed(),
-        });
+        let _ = self.events.send(self.tally.progress_event(self.id, self.started.elapsed()));
     }
 
     fn signal(&self, signal: Signal) {

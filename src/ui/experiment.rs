@@ -15,20 +15,27 @@ use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, LegendPosi
 use crate::app::experiment::{ExperimentState, ExperimentStatus};
 use crate::lab::experiment::model::{ExperimentResult, IoResult, PythonResult, ScalingResult};
 use crate::ui::format::{fmt_rate, sanitize};
+use crate::ui::lab::{elide, wrap};
 use crate::ui::{Theme, cell, put};
 
-/// Draws `state` into `area`, which it clears first. Safe at any size.
-pub fn render(buf: &mut Buffer, area: Rect, state: &ExperimentState, theme: &Theme) {
+/// Draws `state` into `area`, which it clears first. Safe at any size. `running` names the lab's
+/// demos running now ("cpu-threads #1"): when the figures show other work took cores, they are
+/// the likely culprit, and the user is told how to stop them.
+pub fn render(buf: &mut Buffer, area: Rect, state: &ExperimentState, theme: &Theme, running: &[String]) {
     if area.width == 0 || area.height == 0 {
         return;
     }
     Clear.render(area, buf);
     let title = format!("Experiment: {} · {}", state.kind.name(), state.kind.question());
-    put(buf, area, area.x, area.y, &title, theme.title);
+    put(buf, area, area.x, area.y, &elide(&title, usize::from(area.width)), theme.title);
+    let (status, style) = status_line(state, theme, running);
+    // The status carries the figures and what to do about a busy machine: wrapped, not cut,
+    // on at most two lines.
     let mut y = area.y + 1;
-    let (status, style) = status_line(state, theme);
-    put(buf, area, area.x, y, &status, style);
-    y += 1;
+    for line in wrap(&status, usize::from(area.width)).into_iter().take(2) {
+        put(buf, area, area.x, y, &line, style);
+        y += 1;
+    }
     if state.running() && y < area.bottom() {
         render_gauge(buf, Rect { y, height: 1, ..area }, state, theme);
         y += 1;
@@ -40,7 +47,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &ExperimentState, theme: &The
     match &state.result {
         Some(ExperimentResult::Scaling(r)) => render_scaling(buf, body, r, theme),
         Some(ExperimentResult::Io(r)) => render_io(buf, body, r, theme),
-        Some(ExperimentResult::Python(r)) => render_python(buf, body, r, theme),
+        Some(ExperimentResult::Python(r)) => render_python(buf, body, r, theme, running),
         None if state.running() => {
             put(buf, body, body.x, body.y + 1, "waiting for the first step to finish…", theme.dim);
         }
@@ -53,7 +60,7 @@ fn fmt_left(d: Duration) -> String {
     if s >= 60 { format!("{}m {:02}s", s / 60, s % 60) } else { format!("{s}s") }
 }
 
-fn status_line(state: &ExperimentState, theme: &Theme) -> (String, Style) {
+fn status_line(state: &ExperimentState, theme: &Theme, running: &[String]) -> (String, Style) {
     let total = state.total_steps();
     match &state.status {
         ExperimentStatus::Running if state.cancelling => {
@@ -85,7 +92,10 @@ fn status_line(state: &ExperimentState, theme: &Theme) -> (String, Style) {
                     plural(r.repeats, "run")
                 ));
             }
-            s.push_str(&busy_note(state));
+            if let Some(note) = others_note(state, running) {
+                s.push_str(" · ");
+                s.push_str(&note);
+            }
             (s, theme.status)
         }
         ExperimentStatus::Cancelled => {
@@ -95,9 +105,10 @@ fn status_line(state: &ExperimentState, theme: &Theme) -> (String, Style) {
     }
 }
 
-/// " · other work took 1.0 cores meanwhile" when the rest of the machine used enough CPU
-/// during the runs to lower the figures (the OTHERS column), else nothing.
-fn busy_note(state: &ExperimentState) -> String {
+/// "other work took 1.0 cores meanwhile (OTHERS)" when the rest of the machine used enough CPU
+/// during the runs to lower the figures, else nothing; when lab demos are running, it names
+/// them and says how to stop them.
+fn others_note(state: &ExperimentState, running: &[String]) -> Option<String> {
     let others: Vec<f64> = match &state.result {
         Some(ExperimentResult::Scaling(r)) => r.steps.iter().map(|s| s.other_cores).collect(),
         Some(ExperimentResult::Python(r)) => {
@@ -106,7 +117,18 @@ fn busy_note(state: &ExperimentState) -> String {
         _ => Vec::new(),
     };
     let median = crate::lab::experiment::model::Stats::of(&others).median;
-    if median >= 0.3 { format!(" · other work took {median:.1} cores meanwhile (OTHERS)") } else { String::new() }
+    (median >= 0.3).then(|| match running {
+        [] => format!("other work took {median:.1} cores meanwhile (OTHERS)"),
+        names => format!("OTHERS {median:.1} cores: {} · X stops all demos", running_demos(names)),
+    })
+}
+
+/// "cpu-threads #1 is running and takes the cores", for one demo or several.
+fn running_demos(names: &[String]) -> String {
+    match names {
+        [one] => format!("{one} is running and takes the cores"),
+        _ => format!("{} are running and take the cores", names.join(", ")),
+    }
 }
 
 fn plural(n: u32, noun: &str) -> String {
@@ -316,7 +338,7 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
     }
 }
 
-fn render_python(buf: &mut Buffer, area: Rect, r: &PythonResult, theme: &Theme) {
+fn render_python(buf: &mut Buffer, area: Rect, r: &PythonResult, theme: &Theme, running: &[String]) {
     let mut y = area.y + 1;
     let gil = if r.gil_enabled { "GIL on" } else { "free-threaded: GIL off" };
     let intro = format!(
@@ -329,53 +351,68 @@ fn render_python(buf: &mut Buffer, area: Rect, r: &PythonResult, theme: &Theme) 
     put(buf, area, area.x, y, &intro, theme.text);
     y += 2;
     let head = format!(
-        "{} {} {} {} {}",
+        "{} {} {} {} {} {}",
         cell("KIND", 11, false),
         cell("N", 3, true),
         cell("OPS/S", 7, true),
         cell("CORES", 5, true),
+        cell("OTHERS", 6, true),
         "CORES IN USE (0 to N)"
     );
     put(buf, area, area.x, y, &head, theme.table_header);
     y += 1;
     let scale = f64::from(r.workers.min(r.logical_cores).max(1));
-    let bar_w = (area.width as usize).saturating_sub(31).min(40);
+    let bar_w = (area.width as usize).saturating_sub(38).min(40);
     let styles = kind_styles(theme);
     for (i, run) in [r.threads.as_ref(), r.processes.as_ref()].into_iter().enumerate() {
         let Some(run) = run else { continue };
         let text = format!(
-            "{} {} {} {} ",
+            "{} {} {} {} {} ",
             cell(&run.kind, 11, false),
             cell(&run.workers.to_string(), 3, true),
             cell(&fmt_rate(Some(run.ops_per_sec)), 7, true),
-            cell(&format!("{:.2}", run.cores_used), 5, true)
+            cell(&format!("{:.2}", run.cores_used), 5, true),
+            cell(&format!("{:.2}", run.other_cores), 6, true)
         );
         let x = put(buf, area, area.x, y, &text, theme.text);
         put(buf, area, x, y, &bar(run.cores_used, scale, bar_w), styles[i % styles.len()]);
         y += 1;
     }
     y += 1;
-    if let Some(x) = r.speedup() {
-        put(
-            buf,
-            area,
-            area.x,
-            y,
-            &format!("py-procs did ×{x:.2} the work of py-threads in the same time."),
-            theme.value,
-        );
-        y += 1;
+    if let Some(line) = crate::lab::experiment::report::python_speedup_line(r) {
+        y = put_wrapped(buf, area, y, &line, theme.value);
     }
     if let Some(note) = crate::lab::experiment::report::python_busy_note(r) {
-        put(buf, area, area.x, y, &note, theme.status);
-        y += 1;
+        let note = match running {
+            [] => note,
+            names => format!("{note} {}: X stops all demos.", capitalized(&running_demos(names))),
+        };
+        y = put_wrapped(buf, area, y, &note, theme.status);
     }
     let lesson = if r.gil_enabled {
         "One GIL: one thread runs Python code at a time, so threads use about 1 core; each process has its own GIL."
     } else {
         "This interpreter runs without its GIL: Python threads run in parallel, like the processes."
     };
-    put(buf, area, area.x, y, lesson, theme.dim);
+    put_wrapped(buf, area, y, lesson, theme.dim);
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// Writes `text` from line `y`, wrapped at word boundaries to the width of `area`; returns the
+/// line after it. What does not fit below is left out.
+fn put_wrapped(buf: &mut Buffer, area: Rect, mut y: u16, text: &str, style: Style) -> u16 {
+    for line in wrap(text, usize::from(area.width)) {
+        if y >= area.bottom() {
+            break;
+        }
+        put(buf, area, area.x, y, &line, style);
+        y += 1;
+    }
+    y
 }
 
 #[cfg(test)]
@@ -424,6 +461,7 @@ mod tests {
             ],
             cancelled: false,
             started_at: "2026-05-09T04:30:00Z".into(),
+            machine: None,
             total_seconds: 58.0,
             max_workers: 4,
         }
@@ -437,7 +475,7 @@ mod tests {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         term.draw(|f| {
             let area = f.area();
-            render(f.buffer_mut(), area, state, &Theme::colored());
+            render(f.buffer_mut(), area, state, &Theme::colored(), &[]);
         })
         .unwrap();
         term
@@ -505,6 +543,7 @@ mod tests {
                 logical_cores: 2,
                 cancelled: false,
                 started_at: String::new(),
+                machine: None,
             }),
         });
         insta::assert_snapshot!(draw(&s, 80, 14).backend());
@@ -538,9 +577,90 @@ mod tests {
                 processes: Some(run("py-procs", 1.97, 1950.0)),
                 cancelled: false,
                 started_at: String::new(),
+                machine: None,
             }),
         });
         insta::assert_snapshot!(draw(&s, 80, 14).backend());
+    }
+
+    fn python_state(threads_rate: f64, procs_cores: f64, procs_others: f64) -> ExperimentState {
+        let run = |kind: &str, cores: f64, rate: f64, others: f64| PythonRun {
+            kind: kind.into(),
+            workers: 2,
+            wall_seconds: 3.1,
+            cpu_seconds: cores * 3.1,
+            cores_used: cores,
+            ops: (rate * 3.1) as u64,
+            ops_per_sec: rate,
+            other_cores: others,
+        };
+        let mut s = ExperimentState::new(ExperimentKind::Python);
+        s.apply(ExperimentEvent::Planned { kind: ExperimentKind::Python, steps: plan(2) });
+        s.steps_done = 2;
+        s.apply(ExperimentEvent::Finished {
+            result: ExperimentResult::Python(PythonResult {
+                python_version: "3.11.7".into(),
+                python_executable: "/usr/bin/python3.11".into(),
+                gil_enabled: true,
+                logical_cores: 2,
+                workers: 2,
+                step_seconds: 3.0,
+                threads: Some(run("py-threads", 1.0, threads_rate, procs_others)),
+                processes: Some(run("py-procs", procs_cores, 1950.0, procs_others)),
+                cancelled: false,
+                started_at: String::new(),
+                machine: None,
+            }),
+        });
+        s
+    }
+
+    fn screen_text(state: &ExperimentState, w: u16, h: u16, running: &[String]) -> String {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| {
+            let area = f.area();
+            render(f.buffer_mut(), area, state, &Theme::colored(), running);
+        })
+        .unwrap();
+        let buf = term.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>().trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_busy_python_run_shows_others_names_the_running_demo_and_how_to_stop_it() {
+        let state = python_state(1000.0, 0.8, 1.2);
+        let running = vec!["cpu-threads #1".to_owned()];
+        let text = screen_text(&state, 100, 24, &running);
+        for needle in [
+            "OTHERS",
+            "1.20",
+            "OTHERS 1.2 cores: cpu-threads #1 is running and takes the cores · X stops all demos",
+            "Cpu-threads #1 is running and takes the cores: X stops all demos.",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing in {text}");
+        }
+        // Nobody of ours running: the rest of the machine is blamed, and no X is offered.
+        let text = screen_text(&state, 100, 24, &[]);
+        assert!(text.contains("other work took 1.2 cores meanwhile (OTHERS)"), "{text}");
+        assert!(!text.contains("X stops"), "{text}");
+    }
+
+    #[test]
+    fn more_than_the_cores_explain_says_why() {
+        let text = screen_text(&python_state(1950.0 / 2.34, 1.98, 0.02), 80, 24, &[]);
+        assert!(
+            text.contains(
+                "py-procs did ×2.34 the work of py-threads in the same time: more than 2 processes explain, \
+                 because py-threads' one busy core also went on handing the GIL from thread to thread."
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,16 +1,22 @@
 //! The lab: the catalogue of demos with their lessons and knobs, and the demos launched, live
-//! and finished, with what they measured.
+//! and finished, with what they measured. Text that does not fit is wrapped, then scrolled
+//! (PgDn/PgUp) with a line that says there is more, or elided with "…": never cut silently.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::style::Style;
 
 use crate::app::App;
 use crate::app::LabScreen;
-use crate::app::lab::DemoStatus;
+use crate::app::lab::{CatalogEntry, DemoEntry, DemoStatus, LabState, LessonView};
+use crate::lab::catalog;
 use crate::lab::experiment::model::ExperimentKind;
 use crate::ui::{Theme, cell, fill_line, put};
+
+/// The catalogue list's width when the lesson sits beside it.
+const LIST_W: u16 = 40;
+/// Below this width the lesson goes under the list instead of beside it.
+const SIDE_BY_SIDE: u16 = 70;
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
@@ -19,24 +25,27 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     match (app.lab_screen, app.experiment.as_ref()) {
         (LabScreen::Picker { cursor }, _) => return render_picker(buf, area, app, theme, cursor),
         (LabScreen::Experiment, Some(state)) => {
-            crate::ui::experiment::render(buf, area, state, theme);
+            crate::ui::experiment::render(buf, area, state, theme, &app.lab.running_names());
             return;
         }
         _ => {}
     }
     let lab = &app.lab;
-    let cat_h = (lab.catalog.len() as u16 + 2).min(area.height);
-    let top = Rect { height: cat_h, ..area };
-    put(
-        buf,
-        top,
-        top.x,
-        top.y,
-        "Lab: launch a demo and watch it in the process list (Enter launches it · e experiments)",
-        theme.title,
+    let title = first_fitting(
+        &[
+            "Lab: launch a demo and watch it in the process list (Enter launches it · e experiments)",
+            "Lab: launch a demo, watch it in the process list (Enter · e experiments)",
+            "Lab (Enter launches · e experiments)",
+        ],
+        area.width,
     );
-    let list_w = if area.width >= 70 { 40 } else { area.width };
-    let list = Rect { y: top.y + 1, height: top.height.saturating_sub(1), width: list_w, ..top };
+    put(buf, area, area.x, area.y, &title, theme.title);
+
+    let side = area.width >= SIDE_BY_SIDE;
+    let list_w = if side { LIST_W } else { area.width };
+    let below_title = area.height - 1;
+    let list_h = (lab.catalog.len() as u16).min(below_title);
+    let list = Rect { x: area.x, y: area.y + 1, width: list_w, height: list_h };
     {
         let mut hit = app.hit.borrow_mut();
         hit.header_y = None;
@@ -44,7 +53,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         hit.body_h = list.height;
         hit.columns.clear();
     }
-    for (i, e) in lab.catalog.iter().enumerate() {
+    for (i, e) in lab.catalog.iter().enumerate().take(list_h as usize) {
         let y = list.y + i as u16;
         let selected = i == lab.cursor;
         let style = if selected { theme.selected } else { theme.text };
@@ -56,33 +65,105 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let text = format!("{} {:<13} {}", if selected { '>' } else { ' ' }, e.kind.name(), knobs);
         put(buf, list, list.x, y, &text, style);
     }
-    // The lesson of the entry under the cursor, beside the list (or under it when narrow).
-    let lesson_area = if area.width >= 70 {
-        Rect {
-            x: area.x + list_w + 2,
-            y: top.y + 1,
-            width: area.width - list_w - 2,
-            height: area.height.saturating_sub(1).min(8),
-        }
+
+    // The demos table keeps its header and a few rows; the lesson gets the rest.
+    let demos_h = if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) };
+    let room = below_title.saturating_sub(demos_h + 1);
+    let lesson_w = if side { area.width - list_w - 2 } else { area.width };
+    let lesson = lab.selected_entry().map(|e| lesson_lines(e, usize::from(lesson_w), theme));
+    // As tall as the lesson needs, within the room there is.
+    let needed = lesson.as_ref().map_or(0, |l| l.text.len() + l.hint.len());
+    let needed = u16::try_from(needed).unwrap_or(u16::MAX);
+    let lesson_area = if side {
+        Rect { x: area.x + list_w + 2, y: list.y, width: lesson_w, height: needed.min(room).max(list_h) }
     } else {
-        Rect { y: top.bottom(), height: area.bottom().saturating_sub(top.bottom()).min(5), ..area }
+        Rect { x: area.x, y: list.bottom(), width: lesson_w, height: needed.min(room.saturating_sub(list_h)) }
     };
-    if let Some(e) = lab.selected_entry() {
-        let lines = vec![
-            Line::styled(e.summary.clone(), theme.value),
-            Line::styled(e.lesson.clone(), theme.text),
-            Line::styled(format!("+/- {} · Left/Right duration · Enter launch · x stop", e.unit), theme.dim),
-        ];
-        Paragraph::new(lines).wrap(Wrap { trim: true }).render(lesson_area, buf);
+    match &lesson {
+        Some(lines) => render_lesson(buf, lesson_area, lines, lab, theme),
+        None => lab.lesson_view.set(LessonView::default()),
     }
-    let demos_y = top.bottom().max(lesson_area.bottom()) + 1;
+    let demos_y = list.bottom().max(lesson_area.bottom()) + 1;
     let demos = Rect { y: demos_y, height: area.bottom().saturating_sub(demos_y), ..area };
     render_demos(buf, demos, app, theme);
 }
 
+/// A catalogue entry's lesson wrapped to a width: the text that may scroll (its summary, the
+/// lesson, what one operation is) and the key hint that may not.
+struct LessonLines {
+    text: Vec<(String, Style)>,
+    hint: Vec<String>,
+}
+
+fn lesson_lines(e: &CatalogEntry, w: usize, theme: &Theme) -> LessonLines {
+    let op = catalog::info(e.kind).op;
+    let mut text: Vec<(String, Style)> = Vec::new();
+    for (part, style) in [
+        (e.summary.as_str(), theme.value),
+        (e.lesson.as_str(), theme.text),
+        (&format!("OPS/S counts operations; one is {op}."), theme.dim),
+    ] {
+        text.extend(wrap(part, w).into_iter().map(|l| (l, style)));
+    }
+    let hint = if e.timed {
+        format!("+/- {} · Left/Right duration · Enter launch · x stop", e.unit)
+    } else {
+        format!("+/- {} · Enter launch · x stop", e.unit)
+    };
+    LessonLines { text, hint: wrap(&hint, w) }
+}
+
+/// The lesson of the entry under the cursor in `area`; what does not fit scrolls with
+/// PgDn/PgUp, and a line says so. The key hint stays on the area's last lines whatever the
+/// scroll.
+fn render_lesson(buf: &mut Buffer, area: Rect, lines: &LessonLines, lab: &LabState, theme: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        lab.lesson_view.set(LessonView::default());
+        return;
+    }
+    let w = usize::from(area.width);
+    let (text, hint) = (&lines.text, &lines.hint);
+    let hint_h = (hint.len() as u16).min(area.height);
+    let mut body_h = area.height - hint_h;
+    let overflows = text.len() > usize::from(body_h);
+    if overflows {
+        // One line of the body says there is more.
+        body_h = body_h.saturating_sub(1);
+    }
+    let max_scroll = u16::try_from(text.len()).unwrap_or(u16::MAX).saturating_sub(body_h);
+    lab.lesson_view.set(LessonView { max_scroll, page: body_h });
+    let scroll = lab.lesson_scroll().min(max_scroll);
+    let mut y = area.y;
+    for (line, style) in text.iter().skip(usize::from(scroll)).take(usize::from(body_h)) {
+        put(buf, area, area.x, y, line, *style);
+        y += 1;
+    }
+    if overflows && body_h + hint_h < area.height {
+        let last = (scroll + body_h).min(text.len() as u16);
+        let at = format!("lines {}–{last} of {}", scroll + 1, text.len());
+        let more = match (scroll > 0, scroll < max_scroll) {
+            (false, _) => format!("↓ more: PgDn · {at}"),
+            (true, true) => format!("↓ more: PgDn · ↑ PgUp · {at}"),
+            (true, false) => format!("↑ PgUp · {at}"),
+        };
+        put(buf, area, area.x, y, &elide(&more, w), theme.status);
+    }
+    for (i, line) in hint.iter().rev().take(usize::from(hint_h)).enumerate() {
+        put(buf, area, area.x, area.bottom() - 1 - i as u16, line, theme.dim);
+    }
+}
+
 /// `e`: the experiments, each with the question it answers.
 fn render_picker(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
-    put(buf, area, area.x, area.y, "Lab experiments: a question answered with a curve, measured here", theme.title);
+    let w = usize::from(area.width);
+    put(
+        buf,
+        area,
+        area.x,
+        area.y,
+        &elide("Lab experiments: a question answered with a curve, measured here", w),
+        theme.title,
+    );
     for (i, kind) in ExperimentKind::ALL.iter().enumerate() {
         let y = area.y + 2 + 2 * i as u16;
         let selected = i == cursor;
@@ -91,24 +172,83 @@ fn render_picker(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor:
         }
         let style = if selected { theme.selected } else { theme.value };
         put(buf, area, area.x, y, &format!("{} {:<8}", if selected { '>' } else { ' ' }, kind.name()), style);
-        put(buf, area, area.x + 11, y, kind.question(), if selected { theme.selected } else { theme.text });
+        let question = elide(kind.question(), w.saturating_sub(11));
+        put(buf, area, area.x + 11, y, &question, if selected { theme.selected } else { theme.text });
     }
-    let y = area.y + 3 + 2 * ExperimentKind::ALL.len() as u16;
+    let mut y = area.y + 3 + 2 * ExperimentKind::ALL.len() as u16;
     let mut help = "Enter runs it (it launches demos for a few seconds per step) · Esc back".to_string();
     if app.experiment.is_some() {
         help.push_str(" · the last result is kept until the next run");
     }
-    put(buf, area, area.x, y, &help, theme.dim);
-    if app.lab.running_count() > 0 {
-        put(
-            buf,
-            area,
-            area.x,
-            y + 1,
-            "demos are running now: they share the cores and will lower the figures",
-            theme.error,
-        );
+    for line in wrap(&help, w) {
+        put(buf, area, area.x, y, &line, theme.dim);
+        y += 1;
     }
+    let running = app.lab.running_names();
+    if !running.is_empty() {
+        let verb = if running.len() == 1 { "is running: it shares" } else { "are running: they share" };
+        let warning = format!("{} {verb} the cores and will lower the figures · X stops all demos", running.join(", "));
+        for line in wrap(&warning, w) {
+            put(buf, area, area.x, y, &line, theme.error);
+            y += 1;
+        }
+    }
+}
+
+/// The columns of the demos table, in order, and their widths; PIDS goes first when the width
+/// is short, then PROGRESS, so that RESULT keeps room for its figures.
+#[derive(Clone, Copy, PartialEq)]
+enum Col {
+    Id,
+    Kind,
+    N,
+    Pids,
+    Progress,
+    Cores,
+    Rate,
+}
+
+impl Col {
+    const ALL: [Col; 7] = [Col::Id, Col::Kind, Col::N, Col::Pids, Col::Progress, Col::Cores, Col::Rate];
+
+    fn width(self) -> usize {
+        match self {
+            Col::Id => 3,
+            Col::Kind => 12,
+            // spawn-cost's K goes to 10000.
+            Col::N => 5,
+            Col::Pids => 11,
+            Col::Progress => 12,
+            Col::Cores => 5,
+            Col::Rate => 7,
+        }
+    }
+
+    fn head(self) -> (&'static str, bool) {
+        match self {
+            Col::Id => ("#", true),
+            Col::Kind => ("KIND", false),
+            Col::N => ("N", true),
+            Col::Pids => ("PIDS", false),
+            Col::Progress => ("PROGRESS", false),
+            Col::Cores => ("CORES", true),
+            Col::Rate => ("OPS/S", true),
+        }
+    }
+}
+
+/// The least RESULT keeps before a column is dropped for it.
+const RESULT_MIN: usize = 28;
+
+fn columns(width: usize) -> Vec<Col> {
+    let mut cols = Col::ALL.to_vec();
+    for drop in [Col::Pids, Col::Progress] {
+        let used: usize = cols.iter().map(|c| c.width() + 1).sum();
+        if used + RESULT_MIN > width {
+            cols.retain(|c| *c != drop);
+        }
+    }
+    cols
 }
 
 fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -116,72 +256,398 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let lab = &app.lab;
-    let head = format!(
-        "{} {} {} {} {} {} {} {}",
-        cell("#", 3, true),
-        cell("KIND", 12, false),
-        cell("N", 4, true),
-        cell("PIDS", 16, false),
-        cell("PROGRESS", 16, false),
-        cell("CORES", 5, true),
-        cell("OPS/S", 9, true),
-        "RESULT"
-    );
+    let cols = columns(usize::from(area.width));
+    let mut head: String = cols.iter().map(|c| cell(c.head().0, c.width(), c.head().1) + " ").collect();
+    head.push_str("RESULT");
     fill_line(buf, area, area.y, theme.table_header);
     put(buf, area, area.x, area.y, &head, theme.table_header);
     if lab.demos.is_empty() {
         put(buf, area, area.x + 1, area.y + 1, "no demo launched yet", theme.dim);
         return;
     }
-    let cores = app.logical_cores();
+    let fixed: usize = cols.iter().map(|c| c.width() + 1).sum();
+    let result_w = usize::from(area.width).saturating_sub(fixed);
     for (k, d) in lab.demos.iter().rev().take(area.height.saturating_sub(1) as usize).enumerate() {
         let y = area.y + 1 + k as u16;
-        let pids = match d.pids.len() {
-            0 => "-".to_string(),
-            1 => d.pids[0].to_string(),
-            n => format!("{}+{}", d.pids[0], n - 1),
-        };
-        let total = d.spec.duration.as_secs_f64().max(0.001);
-        let done = d.elapsed.as_secs_f64();
-        let width = 10usize;
-        let filled = ((done / total).clamp(0.0, 1.0) * width as f64).round() as usize;
-        let gauge = format!("{}{} {:>3.0}s", "█".repeat(filled), "░".repeat(width - filled), done);
-        let (cores_txt, rate, result, style) = match &d.status {
-            DemoStatus::Running => (
-                format!("{:.2}", d.cores_now),
-                format!("{:.0}", d.ops_rate),
-                format!("running · cores in use {:.2} of {cores}", d.cores_now),
-                theme.text,
-            ),
-            DemoStatus::Finished(r) => {
-                let mut s = format!(
-                    "{}wall {:.1}s · CPU {:.1}s · {:.2} cores",
-                    if r.stopped_early { "stopped · " } else { "" },
-                    r.wall_seconds,
-                    r.cpu_seconds,
-                    r.cores_used
-                );
-                if let Some(sc) = &r.spawn {
-                    s = format!(
-                        "thread {:.1}µs · process {:.1}µs · process/thread ×{:.1}",
-                        sc.thread_spawn_us, sc.process_spawn_us, sc.ratio
-                    );
-                }
-                (format!("{:.2}", r.cores_used), format!("{:.0}", r.ops_per_sec), s, theme.dim)
-            }
-            DemoStatus::Failed(why) => ("-".into(), "-".into(), format!("failed: {why}"), theme.error),
-        };
-        let line = format!(
-            "{} {} {} {} {} {} {} {}",
-            cell(&d.id.to_string(), 3, true),
-            cell(d.spec.kind.name(), 12, false),
-            cell(&d.spec.workers.to_string(), 4, true),
-            cell(&pids, 16, false),
-            cell(&gauge, 16, false),
-            cell(&cores_txt, 5, true),
-            cell(&rate, 9, true),
-            result
-        );
+        let (cores_txt, rate, results, style) = demo_figures(d, app.logical_cores(), theme);
+        let mut line: String = cols
+            .iter()
+            .map(|c| {
+                let text = match c {
+                    Col::Id => d.id.to_string(),
+                    Col::Kind => d.spec.kind.name().to_owned(),
+                    Col::N => d.spec.workers.to_string(),
+                    Col::Pids => pids_text(&d.pids, c.width()),
+                    Col::Progress => progress_text(d),
+                    Col::Cores => cores_txt.clone(),
+                    Col::Rate => rate.clone(),
+                };
+                cell(&text, c.width(), c.head().1) + " "
+            })
+            .collect();
+        let results: Vec<&str> = results.iter().map(String::as_str).collect();
+        line.push_str(&first_fitting(&results, u16::try_from(result_w).unwrap_or(u16::MAX)));
         put(buf, area, area.x, y, &line, style);
+    }
+}
+
+/// "4242", or "4242+3" for a demo of several processes, within `width`.
+fn pids_text(pids: &[crate::collect::model::Pid], width: usize) -> String {
+    match pids {
+        [] => "-".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => elide(&format!("{first}+{}", rest.len()), width),
+    }
+}
+
+/// A gauge of the time used for a demo that runs for its duration; for one that runs once
+/// (spawn-cost), whose duration is only a limit, how long it has run or "done".
+fn progress_text(d: &DemoEntry) -> String {
+    let done = d.elapsed.as_secs_f64();
+    if catalog::info(d.spec.kind).runs_once {
+        return match &d.status {
+            DemoStatus::Running => format!("running {done:.0}s"),
+            DemoStatus::Finished(r) => format!("done in {:.1}s", r.wall_seconds),
+            DemoStatus::Failed(_) => "failed".to_owned(),
+        };
+    }
+    let total = d.spec.duration.as_secs_f64().max(0.001);
+    let width = 7usize;
+    let filled = ((done / total).clamp(0.0, 1.0) * width as f64).round() as usize;
+    format!("{}{} {:>3.0}s", "█".repeat(filled), "░".repeat(width - filled), done)
+}
+
+/// CORES, OPS/S, RESULT (the longest first, then shorter ways to say it: the table shows the
+/// first that fits, the last elided) and the row's style.
+fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, Vec<String>, Style) {
+    match &d.status {
+        DemoStatus::Running => {
+            let left = d.spec.duration.saturating_sub(d.elapsed).as_secs_f64();
+            let results = if catalog::info(d.spec.kind).runs_once {
+                vec![format!("running · cores in use {:.2} of {cores}", d.cores_now), "running".to_owned()]
+            } else {
+                vec![
+                    format!("running · cores in use {:.2} of {cores} · {left:.0}s left", d.cores_now),
+                    format!("running · {left:.0}s left"),
+                ]
+            };
+            (format!("{:.2}", d.cores_now), format!("{:.0}", d.ops_rate), results, theme.text)
+        }
+        DemoStatus::Finished(r) => {
+            let results = match &r.spawn {
+                Some(sc) => {
+                    let (t, p) = (fmt_us(sc.thread_spawn_us), fmt_us(sc.process_spawn_us));
+                    vec![
+                        format!("thread {t} · process {p} · process/thread ×{:.1}", sc.ratio),
+                        format!("thread {t} · process {p} · ×{:.1}", sc.ratio),
+                        format!("thr {t} · proc {p} · ×{:.1}", sc.ratio),
+                    ]
+                }
+                None => {
+                    let stopped = if r.stopped_early { "stopped · " } else { "" };
+                    let times = format!("wall {:.1}s · CPU {:.1}s", r.wall_seconds, r.cpu_seconds);
+                    vec![format!("{stopped}{times} · {:.2} cores", r.cores_used), format!("{stopped}{times}")]
+                }
+            };
+            (format!("{:.2}", r.cores_used), format!("{:.0}", r.ops_per_sec), results, theme.dim)
+        }
+        DemoStatus::Failed(why) => ("-".into(), "-".into(), vec![format!("failed: {why}")], theme.error),
+    }
+}
+
+/// "20.0µs", "180µs": three figures are enough.
+fn fmt_us(us: f64) -> String {
+    if us >= 100.0 { format!("{us:.0}µs") } else { format!("{us:.1}µs") }
+}
+
+/// The first of `texts` that fits in `width`, else the last one elided.
+fn first_fitting(texts: &[&str], width: u16) -> String {
+    let w = usize::from(width);
+    texts
+        .iter()
+        .find(|t| t.chars().count() <= w)
+        .map(|t| (*t).to_owned())
+        .unwrap_or_else(|| elide(texts.last().copied().unwrap_or(""), w))
+}
+
+/// `s` in at most `width` characters: cut with "…" at its end when it is longer.
+pub fn elide(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// `text` as lines of at most `width` characters, broken between words; a word longer than a
+/// line is broken inside. Empty for a width of 0.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    if width == 0 {
+        return lines;
+    }
+    let mut line = String::new();
+    let mut len = 0usize;
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while !word.is_empty() {
+            let room = if len == 0 { width } else { width.saturating_sub(len + 1) };
+            if word.len() <= room {
+                if len > 0 {
+                    line.push(' ');
+                    len += 1;
+                }
+                line.extend(word.iter());
+                len += word.len();
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+                continue;
+            }
+            // Longer than a whole line: as much as fits, the rest on the next.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if len > 0 {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::app::fixtures::snapshot;
+    use crate::app::{Action, Command, Options, View};
+    use crate::input::keymap::Keymap;
+    use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
+
+    /// The real catalogue, with sizes that do not depend on this machine's cores.
+    fn real_catalog() -> Vec<CatalogEntry> {
+        DemoKind::EVERY
+            .iter()
+            .map(|&kind| {
+                let info = catalog::info(kind);
+                CatalogEntry {
+                    kind,
+                    workers: if kind == DemoKind::SpawnCost { 200 } else { 2 },
+                    seconds: 60,
+                    max_workers: catalog::max_workers(kind),
+                    timed: !info.runs_once,
+                    unit: info.unit.noun(),
+                    summary: info.summary.to_owned(),
+                    lesson: info.lesson.to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    fn lab_app() -> App {
+        let mut app = App::new(Options::default(), Keymap::defaults().help(), LabState::new(real_catalog()));
+        app.update(Action::Sample(Arc::new(snapshot(1))));
+        app.update(Action::Cmd(Command::OpenLab));
+        assert_eq!(app.view, View::Lab);
+        app
+    }
+
+    /// The lab with two demos: lock-threads running, spawn-cost finished.
+    fn lab_with_demos() -> App {
+        let ms = Duration::from_millis;
+        let mut app = lab_app();
+        let spec = DemoSpec { kind: DemoKind::LockThreads, workers: 4, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 1, spec, pids: vec![300] }));
+        app.update(Action::Lab(LabEvent::Progress {
+            id: 1,
+            ops: 2000,
+            elapsed: ms(11_000),
+            cpu: ms(10_990),
+            ops_per_sec: Some(1000.0),
+            cores: Some(0.99),
+        }));
+        let spec = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 2, spec, pids: vec![500] }));
+        app.update(Action::Lab(LabEvent::Finished {
+            id: 2,
+            result: DemoResult {
+                kind: "spawn-cost".into(),
+                workers: 200,
+                wall_seconds: 0.4,
+                cpu_seconds: 0.3,
+                cores_used: 0.75,
+                ops: 400,
+                ops_per_sec: 1000.0,
+                pids: vec![500],
+                stopped_early: false,
+                spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
+            },
+        }));
+        app.view = View::Lab;
+        app
+    }
+
+    /// The lab panel alone (the status line and key bar are the footer's).
+    fn panel(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| {
+            let area = f.area();
+            render(f.buffer_mut(), area, app, &Theme::colored());
+        })
+        .unwrap();
+        term
+    }
+
+    fn rows(term: &Terminal<TestBackend>) -> Vec<String> {
+        let buf = term.backend().buffer();
+        (0..buf.area.height).map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect()
+    }
+
+    /// The lesson's column of the panel: what is right of the catalogue list (or all of it,
+    /// narrow), from line 1 to the demos table.
+    fn lesson_text(term: &Terminal<TestBackend>, w: u16) -> Vec<String> {
+        let from = if w >= SIDE_BY_SIDE { usize::from(LIST_W + 2) } else { 0 };
+        rows(term)
+            .iter()
+            .skip(1)
+            .take_while(|r| !r.contains("KIND "))
+            .map(|r| r.chars().skip(from).collect::<String>().trim_end().to_owned())
+            .collect()
+    }
+
+    /// Pages through the cpu-threads lesson with PgDn at `w`×`h`: every word of the lesson
+    /// shows on some page, the key hint on every page, and "more" until the last.
+    fn whole_lesson_reachable(w: u16, h: u16) -> Vec<Vec<String>> {
+        let mut app = lab_with_demos();
+        let lesson = catalog::info(DemoKind::CpuThreads).lesson;
+        let mut pages: Vec<Vec<String>> = Vec::new();
+        for _ in 0..20 {
+            let term = panel(&app, w, h);
+            let page = lesson_text(&term, w);
+            let hint = "+/- threads · Left/Right duration · Enter launch · x stop";
+            let joined = page.join(" ");
+            assert!(
+                joined.split_whitespace().collect::<Vec<_>>().join(" ").contains(hint),
+                "the key hint is missing at {w}x{h}: {page:#?}"
+            );
+            let last = pages.last() == Some(&page);
+            if last {
+                assert!(!joined.contains("↓ more"), "says more at the end: {page:#?}");
+                break;
+            }
+            pages.push(page);
+            app.update(Action::Cmd(Command::PageDown));
+        }
+        let seen: String = pages.iter().flatten().cloned().collect::<Vec<_>>().join(" ");
+        for word in lesson.split_whitespace() {
+            assert!(seen.contains(word), "{word:?} never shows at {w}x{h}: {pages:#?}");
+        }
+        let all: Vec<&str> = lesson.split_whitespace().collect();
+        let tail = all[all.len() - 6..].join(" ");
+        assert!(seen.split_whitespace().collect::<Vec<_>>().join(" ").contains(&tail), "{tail}");
+        pages
+    }
+
+    #[test]
+    fn lab_80x24() {
+        // The panel gets 80x22 on an 80x24 screen: the footer takes two lines.
+        let app = lab_with_demos();
+        let term = panel(&app, 80, 22);
+        insta::assert_snapshot!(term.backend());
+        let pages = whole_lesson_reachable(80, 22);
+        assert!(pages.len() > 1, "the lesson does not fit at 80x24: it must scroll");
+        assert!(pages[0].iter().any(|l| l.contains("↓ more: PgDn")), "{:#?}", pages[0]);
+    }
+
+    #[test]
+    fn lab_120x40() {
+        let app = lab_with_demos();
+        insta::assert_snapshot!(panel(&app, 120, 38).backend());
+        whole_lesson_reachable(120, 38);
+    }
+
+    #[test]
+    fn lab_60x20_puts_the_lesson_under_the_list() {
+        let app = lab_with_demos();
+        insta::assert_snapshot!(panel(&app, 60, 20).backend());
+        whole_lesson_reachable(60, 20);
+    }
+
+    #[test]
+    fn the_lesson_after_pgdn_80x24() {
+        let mut app = lab_with_demos();
+        // The key comes after a frame has been drawn, as on a terminal.
+        panel(&app, 80, 22);
+        app.update(Action::Cmd(Command::PageDown));
+        insta::assert_snapshot!(panel(&app, 80, 22).backend());
+        // Another entry's lesson starts at its top.
+        app.update(Action::Cmd(Command::Down));
+        let term = panel(&app, 80, 22);
+        assert!(lesson_text(&term, 80)[0].starts_with("N threads that mostly wait"), "{:#?}", rows(&term));
+    }
+
+    #[test]
+    fn results_are_elided_not_cut_and_a_finished_spawn_cost_says_done() {
+        let app = lab_with_demos();
+        for w in [80u16, 100, 120] {
+            let term = panel(&app, w, 30);
+            let spawn = rows(&term).into_iter().find(|r| r.starts_with("  2 spawn-cost")).unwrap();
+            assert!(spawn.contains("done in 0.4s"), "{w}: {spawn}");
+            assert!(!spawn.contains('░'), "an empty gauge for a demo that ran once: {spawn}");
+            let result = spawn.trim_end();
+            assert!(result.ends_with("×9.0"), "{w}: the result is cut: {result}");
+        }
+    }
+
+    #[test]
+    fn one_op_is_defined_in_the_lab() {
+        let app = lab_with_demos();
+        let text = lesson_text(&panel(&app, 120, 38), 120).join(" ");
+        assert!(text.contains("OPS/S counts operations; one is a fixed block of arithmetic."), "{text}");
+    }
+
+    #[test]
+    fn the_picker_names_the_running_demos_and_how_to_stop_them() {
+        let mut app = lab_with_demos();
+        app.update(Action::Cmd(Command::Experiments));
+        let text = rows(&panel(&app, 100, 20)).join("\n");
+        assert!(text.contains("lock-threads #1 is running: it shares the cores"), "{text}");
+        assert!(text.contains("X stops all demos"), "{text}");
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_and_inside_long_ones() {
+        assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
+        assert_eq!(wrap("abcdefghij k", 4), vec!["abcd", "efgh", "ij k"]);
+        assert_eq!(wrap("  ", 5), Vec::<String>::new());
+        assert_eq!(wrap("x", 0), Vec::<String>::new());
+        assert_eq!(wrap("×2 · µs", 4), vec!["×2 ·", "µs"]);
+        assert_eq!(elide("thread 20.0µs", 9), "thread 2…");
+        assert_eq!(elide("short", 9), "short");
+        assert_eq!(elide("ab cd", 4), "ab…");
+        assert_eq!(elide("abc", 0), "");
+    }
+
+    #[test]
+    fn every_size_draws_without_panic() {
+        let app = lab_with_demos();
+        for w in [0u16, 1, 2, 5, 10, 30, 41, 42, 43, 69, 70, 71, 80, 200] {
+            for h in [0u16, 1, 2, 3, 5, 8, 9, 10, 12, 22, 38, 60] {
+                panel(&app, w, h);
+            }
+        }
     }
 }

@@ -94,8 +94,14 @@ fn lab_100x30() {
     app.update(Action::Cmd(Command::OpenLab));
     let spec = DemoSpec { kind: DemoKind::LockThreads, workers: 4, duration: Duration::from_secs(60) };
     app.update(Action::Lab(LabEvent::Started { id: 1, spec: spec.clone(), pids: vec![300] }));
-    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 1000, elapsed: ms(10_000), cpu: ms(10_000) }));
-    app.update(Action::Lab(LabEvent::Progress { id: 1, ops: 2000, elapsed: ms(11_000), cpu: ms(10_990) }));
+    app.update(Action::Lab(LabEvent::Progress {
+        id: 1,
+        ops: 2000,
+        elapsed: ms(11_000),
+        cpu: ms(10_990),
+        ops_per_sec: Some(1000.0),
+        cores: Some(0.99),
+    }));
     let spec2 = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };
     app.update(Action::Lab(LabEvent::Started { id: 2, spec: spec2, pids: vec![500] }));
     app.update(Action::Lab(LabEvent::Finished {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::model::{ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, StepPlan};
-use super::{Ctx, STEP_OVERHEAD, now_rfc3339};
+use super::{Ctx, STEP_OVERHEAD, machine_here, now_rfc3339};
 use crate::lab::catalog;
 use crate::lab::worker::IO_TASK;
 
@@ -50,6 +50,7 @@ pub(super) async fn run(config: &IoConfig, ctx: &mut Ctx) -> ExperimentEvent {
         logical_cores: catalog::logical_cores(),
         cancelled: false,
         started_at: now_rfc3339(),
+        machine: Some(Box::new(machine_here())),
     };
     let mut failure = None;
     for (index, mode) in MODES.into_iter().enumerate() {

@@ -282,6 +282,21 @@ pub fn time_left(plan: &[StepPlan], done: usize, took: Duration, current_elapsed
     current + after.mul_f64(ratio)
 }
 
+/// The machine a result was measured on, so that a saved result says where its figures come
+/// from. Absent in results saved before threadtop recorded it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// As /proc/cpuinfo names it ("model name"), or "unknown CPU".
+    pub cpu_model: String,
+    /// Logical cores the machine has (online), which may be more than a result's
+    /// `logical_cores`, the cores threadtop was allowed to run on.
+    pub logical_cores: u32,
+    /// The kernel release (`uname -r`).
+    pub kernel: String,
+    /// The version of threadtop that measured it.
+    pub threadtop_version: String,
+}
+
 /// One measured run of a scaling step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScalingRun {
@@ -343,6 +358,9 @@ pub struct ScalingResult {
     /// The most workers planned (the curve's right end, before it is measured).
     #[serde(default)]
     pub max_workers: u32,
+    /// Where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<Machine>>,
 }
 
 impl ScalingResult {
@@ -439,6 +457,9 @@ pub struct IoResult {
     pub cancelled: bool,
     #[serde(default)]
     pub started_at: String,
+    /// Where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<Machine>>,
 }
 
 impl IoResult {
@@ -483,6 +504,9 @@ pub struct PythonResult {
     pub cancelled: bool,
     #[serde(default)]
     pub started_at: String,
+    /// Where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<Machine>>,
 }
 
 impl PythonResult {
@@ -590,6 +614,7 @@ mod tests {
             steps,
             cancelled: false,
             started_at: String::new(),
+            machine: None,
             total_seconds: 5.0,
             max_workers: 2,
         };
@@ -609,6 +634,7 @@ mod tests {
             logical_cores: 2,
             cancelled: true,
             started_at: "2026-05-09T04:30:00Z".into(),
+            machine: None,
         });
         let text = serde_json::to_string(&io).unwrap();
         assert!(text.starts_with(r#"{"experiment":"io","n":4,"wait_seconds":0.2,"sequential_s":0.8"#), "{text}");

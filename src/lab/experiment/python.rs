@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::model::{
     ExperimentEvent, ExperimentKind, ExperimentResult, PythonConfig, PythonResult, PythonRun, StepPlan,
 };
-use super::{Ctx, DemoOutcome, STEP_OVERHEAD, now_rfc3339, run_demo};
+use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
 use crate::lab::model::{DemoKind, DemoSpec};
 use crate::lab::{Supervisor, catalog, python};
 
@@ -44,6 +44,7 @@ pub(super) async fn run(config: &PythonConfig, ctx: &mut Ctx) -> ExperimentEvent
         processes: None,
         cancelled: false,
         started_at: now_rfc3339(),
+        machine: Some(Box::new(machine_here())),
     };
     let (lab_tx, mut lab_events) = mpsc::unbounded_channel();
     let mut lab = Supervisor::new(ctx.exe.clone(), lab_tx);

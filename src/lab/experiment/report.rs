@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{ExperimentResult, IoResult, PythonResult, PythonRun, ScalingResult};
+use super::model::{ExperimentResult, IoResult, Machine, PythonResult, PythonRun, ScalingResult};
 
 /// Width of the longest ASCII bar.
 const BAR: usize = 40;
@@ -24,6 +24,25 @@ fn bar(value: f64, max: f64, width: usize) -> String {
     "█".repeat(cells.max(1))
 }
 
+/// "measured 2026-05-09T04:30:00Z on Intel Xeon (2 cores), kernel 6.8.0, threadtop 0.1.0", as
+/// much of it as is known.
+fn measured(out: &mut String, started_at: &str, machine: Option<&Machine>) {
+    let mut line = String::new();
+    if !started_at.is_empty() {
+        let _ = write!(line, "measured {started_at}");
+    }
+    if let Some(m) = machine {
+        let on = format!(
+            "on {} ({} cores), kernel {}, threadtop {}",
+            m.cpu_model, m.logical_cores, m.kernel, m.threadtop_version
+        );
+        line = if line.is_empty() { format!("measured {on}") } else { format!("{line} {on}") };
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{line}");
+    }
+}
+
 fn cancelled_note(cancelled: bool) -> &'static str {
     if cancelled { " (cancelled: only the steps completed are shown)" } else { "" }
 }
@@ -39,9 +58,7 @@ pub fn scaling(r: &ScalingResult) -> String {
         r.total_seconds,
         cancelled_note(r.cancelled)
     );
-    if !r.started_at.is_empty() {
-        let _ = writeln!(out, "measured {}", r.started_at);
-    }
+    measured(&mut out, &r.started_at, r.machine.as_deref());
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -152,9 +169,7 @@ pub fn io(r: &IoResult) -> String {
         r.logical_cores,
         cancelled_note(r.cancelled)
     );
-    if !r.started_at.is_empty() {
-        let _ = writeln!(out, "measured {}", r.started_at);
-    }
+    measured(&mut out, &r.started_at, r.machine.as_deref());
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<11} {:>8}  {:<26} WALL TIME", "MODE", "WALL s", "EXPECTED");
     let expected = r.expected();
@@ -202,9 +217,7 @@ pub fn python(r: &PythonResult) -> String {
         r.step_seconds,
         cancelled_note(r.cancelled)
     );
-    if !r.started_at.is_empty() {
-        let _ = writeln!(out, "measured {}", r.started_at);
-    }
+    measured(&mut out, &r.started_at, r.machine.as_deref());
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -232,8 +245,8 @@ pub fn python(r: &PythonResult) -> String {
         "WALL includes starting the interpreter; CORES = CPU time / wall time; OTHERS = cores the rest \
          of the machine used meanwhile.\n"
     );
-    if let Some(x) = r.speedup() {
-        let _ = writeln!(out, "py-procs did ×{x:.2} the work of py-threads in the same time.");
+    if let Some(line) = python_speedup_line(r) {
+        let _ = writeln!(out, "{line}");
     }
     if let Some(note) = python_busy_note(r) {
         let _ = writeln!(out, "{note}");
@@ -252,6 +265,28 @@ pub fn python(r: &PythonResult) -> String {
         );
     }
     out
+}
+
+/// "py-procs did ×2.34 the work of py-threads in the same time.", and why, when that is more
+/// than the cores explain: N processes on N cores can do at most N times one core's work, but
+/// the threads' one busy core does less than one core's work, some of it going on handing the
+/// GIL from thread to thread.
+pub fn python_speedup_line(r: &PythonResult) -> Option<String> {
+    let x = r.speedup()?;
+    let ideal = r.workers.min(r.logical_cores).max(1);
+    let line = format!("py-procs did ×{x:.2} the work of py-threads in the same time");
+    if !(r.gil_enabled && x > f64::from(ideal) * 1.05) {
+        return Some(line + ".");
+    }
+    let what = match (r.workers <= r.logical_cores, ideal) {
+        (_, 1) => "1 core".to_owned(),
+        (true, n) => format!("{n} processes"),
+        (false, n) => format!("{n} cores"),
+    };
+    Some(format!(
+        "{line}: more than {what} explain, because py-threads' one busy core also went on handing the GIL \
+         from thread to thread."
+    ))
 }
 
 /// When other work took the cores py-procs needed, say so: its figure is then the machine's
@@ -306,6 +341,12 @@ mod tests {
             ],
             cancelled: false,
             started_at: "2026-05-09T04:30:00Z".into(),
+            machine: Some(Box::new(Machine {
+                cpu_model: "AMD EPYC 7B13".into(),
+                logical_cores: 2,
+                kernel: "6.8.0-1019".into(),
+                threadtop_version: "0.1.0".into(),
+            })),
             total_seconds: 37.0,
             max_workers: 4,
         };
@@ -319,7 +360,7 @@ mod tests {
             "← the core count",
             "cpu-threads: ×1.96 at 2 workers (ideal ×2), ×1.95 at 4: scales with the cores",
             "lock-threads: ×0.99 at 2 workers (ideal ×2), ×0.98 at 4: does not scale",
-            "2026-05-09T04:30:00Z",
+            "measured 2026-05-09T04:30:00Z on AMD EPYC 7B13 (2 cores), kernel 6.8.0-1019, threadtop 0.1.0",
         ] {
             assert!(text.contains(needle), "{needle:?} missing in\n{text}");
         }
@@ -336,6 +377,7 @@ mod tests {
             steps: vec![busy("cpu-threads", 1, 1000.0), busy("cpu-threads", 2, 1040.0)],
             cancelled: false,
             started_at: String::new(),
+            machine: None,
             total_seconds: 12.0,
             max_workers: 2,
         };
@@ -358,6 +400,7 @@ mod tests {
             logical_cores: 2,
             cancelled: false,
             started_at: String::new(),
+            machine: None,
         };
         let text = io(&r);
         for needle in ["4 tasks that each wait 1.00 s", "4.004", "≈ 4.00 (N × wait)", "4.0× faster", "added 12 ms"]
@@ -393,10 +436,24 @@ mod tests {
             processes: Some(run("py-procs", 1.97, 1950.0)),
             cancelled: false,
             started_at: String::new(),
+            machine: None,
         };
         let text = python(&r);
         assert!(text.contains("GIL on") && text.contains("×1.95") && text.contains("about 1 core"), "{text}");
         assert!(!text.contains("quieter machine"), "{text}");
+        assert!(!text.contains("explain"), "×1.95 on 2 cores needs no excuse: {text}");
+        // ×2.34 on 2 cores: more than the cores explain, and why.
+        if let Some(t) = r.threads.as_mut() {
+            t.ops_per_sec = 1950.0 / 2.34;
+        }
+        let text = python(&r);
+        assert!(
+            text.contains(
+                "py-procs did ×2.34 the work of py-threads in the same time: more than 2 processes explain, \
+                 because py-threads' one busy core also went on handing the GIL from thread to thread."
+            ),
+            "{text}"
+        );
         if let Some(p) = r.processes.as_mut() {
             p.other_cores = 1.2;
             p.cores_used = 0.8;

@@ -86,6 +86,7 @@ mod tests {
             logical_cores: 2,
             cancelled: false,
             started_at: started_at.into(),
+            machine: None,
         })
     }
 

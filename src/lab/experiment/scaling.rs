@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::model::{
     ExperimentEvent, ExperimentKind, ExperimentResult, ScalingConfig, ScalingResult, ScalingRun, StepPlan, aggregate,
 };
-use super::{Ctx, DemoOutcome, STEP_OVERHEAD, now_rfc3339, run_demo};
+use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
 use crate::lab::Supervisor;
 use crate::lab::catalog;
 use crate::lab::model::{DemoKind, DemoSpec};
@@ -48,6 +48,7 @@ pub(super) async fn run(config: &ScalingConfig, ctx: &mut Ctx) -> ExperimentEven
         steps: Vec::new(),
         cancelled: false,
         started_at: now_rfc3339(),
+        machine: Some(Box::new(machine_here())),
         total_seconds: 0.0,
         max_workers: runs.iter().map(|r| r.1).max().unwrap_or(1),
     };
