@@ -104,6 +104,11 @@ pub fn render_affinity(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, c
         lines.push(Line::styled(format!(" [{}] CPU {i}", if on { 'x' } else { ' ' }), style));
     }
     lines.push(Line::styled("Space toggle · Enter apply · Esc cancel", theme.dim));
+    // Opened from the threads view: say what `a` switches to.
+    if a.thread.is_some() {
+        let other = if a.tid.is_some() { "the whole process" } else { "only the thread under the cursor" };
+        lines.push(Line::styled(format!("a: {other}"), theme.dim));
+    }
     let ticked = a.allowed.iter().filter(|on| **on).count();
     let hint = affinity_hint(app, a.pid, a.tid, ticked);
     let w = 60u16.min(area.width);
@@ -242,7 +247,7 @@ mod tests {
 
     /// The checklist for `pid` (`tid` for one thread) with `ticked` of the 2 cores ticked.
     fn affinity(app: &mut App, pid: Pid, tid: Option<Pid>, ticked: &[bool]) {
-        app.affinity_edit = Some(AffinityEdit { pid, tid, allowed: ticked.to_vec() });
+        app.affinity_edit = Some(AffinityEdit { pid, tid, allowed: ticked.to_vec(), thread: None });
         app.overlay = Some(Overlay::Affinity { cursor: 0 });
     }
 

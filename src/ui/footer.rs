@@ -23,8 +23,9 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         (None, None) if !app.paused => idle_parts(app).join(" · ").chars().count() as u16,
         _ => 30,
     };
-    let show_right = area.width > right_w + 1 + message_w.max(30);
-    let left_area = if show_right { Rect { width: area.width - right_w - 1, ..area } } else { area };
+    // Two spaces at least between the two, so they never read as one.
+    let show_right = area.width >= right_w + 2 + message_w.max(30);
+    let left_area = if show_right { Rect { width: area.width - right_w - 2, ..area } } else { area };
     let y = area.y;
     let list = &app.list;
     let search = match app.view {

@@ -426,3 +426,12 @@ fn the_modes_in_the_status_line_are_never_cut_by_the_monitor_figures() {
     let status = &lines[lines.len() - 2];
     assert!(status.contains("filter 'a-long-filter-text' · tree · all threads · follow off"), "{status}");
 }
+
+#[test]
+fn the_affinity_dialog_from_the_threads_view_says_what_a_switches_to() {
+    let mut app = threads_app();
+    app.update(Action::AffinityLoaded { pid: 300, tid: None, allowed: vec![true, true] });
+    let text = screen(&render(&app, 100, 30)).join("\n");
+    assert!(text.contains("PID 300 (all its threads)"), "{text}");
+    assert!(text.contains("a: only the thread under the cursor"), "{text}");
+}
