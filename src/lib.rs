@@ -12,5 +12,6 @@ pub mod config;
 pub mod control;
 pub mod input;
 pub mod lab;
+pub mod model;
 pub mod runtime;
 pub mod ui;

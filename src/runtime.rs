@@ -23,7 +23,7 @@ use crate::control::{self, SignalOutcome};
 use crate::input::keymap::{Keymap, key_to_action};
 use crate::lab::Supervisor;
 use crate::lab::experiment::{self, ExperimentConfig, ExperimentEvent, ExperimentHandle};
-use crate::lab::model::LabEvent;
+use crate::model::demo::LabEvent;
 use crate::ui::{self, Theme};
 
 /// Most events handled before a redraw: a flood of keys is absorbed, not drawn one by one.
@@ -82,8 +82,8 @@ pub fn options_from_cli(cli: &Cli, config: &Config) -> Result<Options, String> {
 
 /// The lab catalogue with its defaults for this machine.
 pub fn catalog() -> Vec<CatalogEntry> {
-    use crate::lab::catalog;
-    crate::lab::model::DemoKind::EVERY
+    use crate::model::catalog;
+    crate::model::demo::DemoKind::EVERY
         .iter()
         .map(|&kind| {
             let info = catalog::info(kind);
@@ -355,7 +355,7 @@ fn apply_effect(effect: Effect, app: &mut App, ctx: &mut Ctx) {
                 done(app, "an experiment is already running (Esc in its view cancels it)".into(), true);
                 return;
             }
-            let config = ExperimentConfig::default_for(kind, crate::lab::catalog::logical_cores());
+            let config = ExperimentConfig::default_for(kind, crate::model::catalog::logical_cores());
             ctx.experiment = Some(experiment::start(config, crate::lab::self_exe(), ctx.exp_tx.clone()));
         }
         Effect::CancelExperiment => {

@@ -12,7 +12,7 @@ use threadtop::app::experiment::{ExperimentState, ExperimentStatus};
 use threadtop::lab::experiment::{
     self, ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, ScalingConfig,
 };
-use threadtop::lab::model::DemoKind;
+use threadtop::model::demo::DemoKind;
 use tokio::sync::mpsc;
 
 fn exe() -> PathBuf {

@@ -115,7 +115,7 @@ fn experiment_keys_are_documented_printed_and_saved() {
 /// back, as `show` does, and written again has every field the type has.
 #[test]
 fn python_experiment_keys_are_documented() {
-    use threadtop::lab::experiment::model::ExperimentResult;
+    use threadtop::model::experiment::ExperimentResult;
     let run = |kind: &str| {
         serde_json::json!({"kind": kind, "workers": 2, "wall_seconds": 1.0, "cpu_seconds": 1.0,
             "cores_used": 1.0, "ops": 10, "ops_per_sec": 10.0, "other_cores": 0.0})

@@ -121,7 +121,7 @@ fn check_all_die(what: &str, at_kill: &[&Seen], root: Pid, killed: Instant) -> D
     assert!(took <= BOUND, "{what}: a demo process outlived threadtop's SIGKILL by {took:?} (bound {BOUND:?})");
     // The workers threadtop started, and what the Python parent started: armed with PDEATHSIG.
     let armed =
-        at_kill.iter().filter(|s| s.ppid == root || s.comm.starts_with(threadtop::lab::catalog::PY_PROC_PREFIX));
+        at_kill.iter().filter(|s| s.ppid == root || s.comm.starts_with(threadtop::model::catalog::PY_PROC_PREFIX));
     for s in armed {
         assert_eq!(
             ended.get(&s.pid),
@@ -187,7 +187,7 @@ fn sigkill_of_threadtop_kills_the_zombie_parent() {
 fn sigkill_of_threadtop_kills_spawn_cost_midway() {
     let _serial = serial();
     // The largest K, so that it is still creating when the SIGKILL comes.
-    let k = threadtop::lab::catalog::MAX_SPAWN_K;
+    let k = threadtop::model::catalog::MAX_SPAWN_K;
     sigkill_kills_every_process_of("spawn-cost", k, &["tt-spawn-cost"]);
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use lab_support::*;
 use threadtop::lab::Supervisor;
-use threadtop::lab::model::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
+use threadtop::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn runtime() -> tokio::runtime::Runtime {

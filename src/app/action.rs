@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::collect::model::{Pid, Snapshot};
-use crate::lab::experiment::model::ExperimentEvent;
-use crate::lab::model::LabEvent;
+use crate::model::demo::LabEvent;
+use crate::model::experiment::ExperimentEvent;
 
 /// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

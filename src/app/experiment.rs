@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::lab::experiment::model::{ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left};
+use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExperimentStatus {
@@ -157,7 +157,7 @@ impl ExperimentState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::experiment::model::IoResult;
+    use crate::model::experiment::IoResult;
 
     fn plan() -> Vec<StepPlan> {
         ["sequential", "threads", "processes"]

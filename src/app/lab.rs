@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use crate::collect::model::Pid;
-use crate::lab::model::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
+use crate::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 
 /// Defaults and limits for one catalogue entry, given by the runtime from the lab's catalogue.
 #[derive(Clone, Debug, PartialEq)]

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::collect::model::{Pid, Snapshot};
-use crate::lab::experiment::model::ExperimentKind;
-use crate::lab::model::{DemoId, DemoSpec};
+use crate::model::demo::{DemoId, DemoSpec};
+use crate::model::experiment::ExperimentKind;
 
 use act::{AffinityEdit, HitMap, PendingSignal, TextView};
 pub use action::{Action, Command, Inspect, Target, TextInput};
@@ -277,7 +277,7 @@ pub struct CpuPoint {
 }
 
 /// The status line when a demo ends: what it measured (the lab, d, has the rest).
-fn finished_line(id: crate::lab::model::DemoId, r: &crate::lab::model::DemoResult) -> String {
+fn finished_line(id: crate::model::demo::DemoId, r: &crate::model::demo::DemoResult) -> String {
     let how = if r.stopped_early { "stopped" } else { "finished" };
     let what = match &r.spawn {
         Some(sc) => {
@@ -414,13 +414,13 @@ impl App {
                 Vec::new()
             }
             Action::Lab(event) => {
-                if let crate::lab::model::LabEvent::Refused { reason, .. } = &event {
+                if let crate::model::demo::LabEvent::Refused { reason, .. } = &event {
                     self.say(format!("lab: {reason}"), true);
                 }
-                if let crate::lab::model::LabEvent::Failed { reason, .. } = &event {
+                if let crate::model::demo::LabEvent::Failed { reason, .. } = &event {
                     self.say(format!("demo failed: {reason}"), true);
                 }
-                if let crate::lab::model::LabEvent::Finished { id, result } = &event {
+                if let crate::model::demo::LabEvent::Finished { id, result } = &event {
                     // A demo that runs once (spawn-cost) can be gone before a sample lists it:
                     // say what it measured, and stop waiting to select its process.
                     if self.list.pending_select.is_some_and(|p| result.pids.contains(&p)) {

@@ -433,7 +433,7 @@ fn read_only_turns_every_acting_command_into_a_message() {
     }
     // The lab does not launch either.
     app.lab = LabState::new(vec![crate::app::lab::CatalogEntry {
-        kind: crate::lab::model::DemoKind::CpuThreads,
+        kind: crate::model::demo::DemoKind::CpuThreads,
         workers: 1,
         seconds: 5,
         max_workers: 4,
@@ -523,7 +523,7 @@ fn mouse_click_selects_rows_and_sorts_by_titles() {
 
 #[test]
 fn experiments_from_the_lab_start_cancel_and_save() {
-    use crate::lab::experiment::model::{ExperimentEvent, ExperimentKind};
+    use crate::model::experiment::{ExperimentEvent, ExperimentKind};
     let mut app = acting_app(Options::default());
     cmd(&mut app, Command::OpenLab);
     cmd(&mut app, Command::Experiments);
@@ -566,7 +566,7 @@ fn quit_works_from_every_dialog() {
 
 #[test]
 fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
-    use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
+    use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
     let mut app = app();
     app.lab.select_next_started = true;
     let spec = DemoSpec { kind: DemoKind::SpawnCost, workers: 200, duration: Duration::from_secs(60) };

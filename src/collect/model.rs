@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A process or thread id as the kernel numbers it.
-pub type Pid = i32;
+pub use crate::model::Pid;
 
 /// Share of one CPU's time over the last interval, in percent (0..=100), by kind.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -18,17 +18,17 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::Supervisor;
-use super::model::{DemoResult, DemoSpec, LabEvent};
+use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
 
 pub mod cli;
 mod io;
-pub mod model;
+
 mod python;
 pub mod report;
 pub mod save;
 mod scaling;
 
-pub use model::{
+pub use crate::model::experiment::{
     ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, Machine, PythonConfig,
     PythonResult, PythonRun, ScalingConfig, ScalingResult, ScalingRun, ScalingStep, StepPlan,
 };
@@ -196,9 +196,9 @@ fn busy_cpu_seconds() -> Option<f64> {
 }
 
 /// This machine, for a result's `machine`: the figures `threadtop info` shows.
-fn machine_here() -> model::Machine {
+fn machine_here() -> Machine {
     let id = crate::collect::system::identity();
-    model::Machine {
+    Machine {
         cpu_model: id.cpu_model.clone(),
         logical_cores: u32::try_from(id.logical_cores).unwrap_or(u32::MAX),
         kernel: id.kernel.clone(),

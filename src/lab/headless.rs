@@ -14,9 +14,9 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::catalog;
-use super::model::{DemoKind, DemoResult, DemoSpec, LabEvent};
 use super::{Supervisor, self_exe};
+use crate::model::catalog;
+use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
 
 /// Runs one demo; `main.rs` calls this for `threadtop demo`.
 pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -> ExitCode {
@@ -190,7 +190,7 @@ fn render_text(spec: &DemoSpec, r: &DemoResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::model::SpawnCost;
+    use crate::model::demo::SpawnCost;
 
     #[test]
     fn specs_from_the_command_line() {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::model::{DemoId, DemoResult, DemoSpec, LabEvent, SpawnCost};
 use super::protocol::{EndCause, Report};
 use crate::collect::model::Pid;
+use crate::model::demo::{DemoId, DemoResult, DemoSpec, LabEvent, SpawnCost};
 
 /// CPU time over wall time: how many cores were busy on average. 0 for an empty interval.
 pub fn cores_in_use(cpu: Duration, wall: Duration) -> f64 {
@@ -239,7 +239,7 @@ pub(crate) fn build_result(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::model::DemoKind;
+    use crate::model::demo::DemoKind;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -295,7 +295,7 @@ mod tests {
     /// every 250 ms (when it changed) and the app shows the event's rate.
     fn panel_readings(mut reports: Vec<(u64, Report)>, until_ms: u64) -> Vec<f64> {
         use crate::app::lab::LabState;
-        use crate::lab::model::DemoKind;
+        use crate::model::demo::DemoKind;
         reports.sort_by_key(|(t, _)| *t);
         let spec = DemoSpec { kind: DemoKind::IoThreads, workers: 8, duration: ms(60_000) };
         let mut lab = LabState::new(Vec::new());

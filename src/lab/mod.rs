@@ -12,12 +12,11 @@
 
 use std::path::PathBuf;
 
-pub mod catalog;
 mod child;
 pub mod experiment;
 pub mod headless;
 pub mod measure;
-pub mod model;
+
 mod protocol;
 pub mod python;
 mod supervisor;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use super::model::DemoKind;
+use crate::model::demo::DemoKind;
 
 /// The demo script, from `assets/py/gil_demo.py`.
 pub const SCRIPT: &str = include_str!("../../assets/py/gil_demo.py");

@@ -23,11 +23,11 @@ use rustix::process::Signal;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::catalog;
 use super::measure::{Tally, build_result};
-use super::model::{DemoId, DemoKind, DemoSpec, LabEvent};
 use super::protocol::{REPORT_FD, Report};
 use crate::collect::model::Pid;
+use crate::model::catalog;
+use crate::model::demo::{DemoId, DemoKind, DemoSpec, LabEvent};
 
 /// How long after its duration a demo may take to end by itself before it is sent SIGTERM.
 /// Covers exec and start-up on a loaded machine: the worker counts its duration from its own

@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::MutexGuard;
 
-use super::catalog;
-use super::model::DemoKind;
 use super::protocol::{EndCause, REPORT_FD, Report};
+use crate::model::catalog;
+use crate::model::demo::DemoKind;
 
 /// Rounds of xorshift in one CPU operation: long enough that the per-op bookkeeping is noise,
 /// short enough (well under a millisecond in a debug build) that a stop is noticed at once.

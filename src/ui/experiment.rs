@@ -13,7 +13,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, LegendPosition, Widget};
 
 use crate::app::experiment::{ExperimentState, ExperimentStatus};
-use crate::lab::experiment::model::{ExperimentResult, IoResult, PythonResult, ScalingResult};
+use crate::model::experiment::{ExperimentResult, IoResult, PythonResult, ScalingResult};
 use crate::ui::format::{fmt_rate, sanitize};
 use crate::ui::lab::{elide, wrap};
 use crate::ui::{Theme, cell, put};
@@ -116,7 +116,7 @@ fn others_note(state: &ExperimentState, running: &[String]) -> Option<String> {
         }
         _ => Vec::new(),
     };
-    let median = crate::lab::experiment::model::Stats::of(&others).median;
+    let median = crate::model::experiment::Stats::of(&others).median;
     (median >= 0.3).then(|| match running {
         [] => format!("other work took {median:.1} cores meanwhile (OTHERS)"),
         names => format!("OTHERS {median:.1} cores: {} · X stops all demos", running_demos(names)),
@@ -379,10 +379,10 @@ fn render_python(buf: &mut Buffer, area: Rect, r: &PythonResult, theme: &Theme, 
         y += 1;
     }
     y += 1;
-    if let Some(line) = crate::lab::experiment::report::python_speedup_line(r) {
+    if let Some(line) = r.speedup_line() {
         y = put_wrapped(buf, area, y, &line, theme.value);
     }
-    if let Some(note) = crate::lab::experiment::report::python_busy_note(r) {
+    if let Some(note) = r.busy_note() {
         let note = match running {
             [] => note,
             names => format!("{note} {}: X stops all demos.", capitalized(&running_demos(names))),
@@ -423,7 +423,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::lab::experiment::model::{ExperimentEvent, ExperimentKind, PythonRun, ScalingStep, StepPlan};
+    use crate::model::experiment::{ExperimentEvent, ExperimentKind, PythonRun, ScalingStep, StepPlan};
 
     fn step(kind: &str, workers: u32, rate: f64, cores: f64) -> ScalingStep {
         ScalingStep {

@@ -9,8 +9,8 @@ use ratatui::style::Style;
 use crate::app::App;
 use crate::app::LabScreen;
 use crate::app::lab::{CatalogEntry, DemoEntry, DemoStatus, LabState, LessonView};
-use crate::lab::catalog;
-use crate::lab::experiment::model::ExperimentKind;
+use crate::model::catalog;
+use crate::model::experiment::ExperimentKind;
 use crate::ui::{Theme, cell, fill_line, put};
 
 /// The catalogue list's width when the lesson sits beside it.
@@ -435,7 +435,7 @@ mod tests {
     use crate::app::fixtures::snapshot;
     use crate::app::{Action, Command, Options, View};
     use crate::input::keymap::Keymap;
-    use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
+    use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent, SpawnCost};
 
     /// The real catalogue, with sizes that do not depend on this machine's cores.
     fn real_catalog() -> Vec<CatalogEntry> {

@@ -9,7 +9,7 @@ use crate::app::fixtures::{focus_worker, snapshot};
 use crate::app::lab::{CatalogEntry, LabState};
 use crate::app::{Action, Command, KeyHelp, Options};
 use crate::input::keymap::Keymap;
-use crate::lab::model::{DemoKind, DemoResult, DemoSpec, LabEvent};
+use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
 
 fn catalog() -> Vec<CatalogEntry> {
     DemoKind::ALL
@@ -116,7 +116,7 @@ fn lab_100x30() {
             ops_per_sec: 1000.0,
             pids: vec![500],
             stopped_early: false,
-            spawn: Some(crate::lab::model::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
+            spawn: Some(crate::model::demo::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
         },
     }));
     app.view = crate::app::View::Lab;

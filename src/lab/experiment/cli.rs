@@ -13,10 +13,13 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::model::{ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left};
 use super::{report, save, start};
 use crate::cli::{ExperimentCommand, ExperimentOutput};
-use crate::lab::{catalog, python, self_exe};
+use crate::lab::{python, self_exe};
+use crate::model::catalog;
+use crate::model::experiment::{
+    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left,
+};
 
 /// `main.rs` calls this for `threadtop experiment ...`.
 pub fn main(command: &ExperimentCommand) -> ExitCode {

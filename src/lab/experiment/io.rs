@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::model::{ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, StepPlan};
 use super::{Ctx, STEP_OVERHEAD, machine_here, now_rfc3339};
-use crate::lab::catalog;
 use crate::lab::worker::IO_TASK;
+use crate::model::catalog;
+use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, StepPlan};
 
 /// How often the gauge of a running mode moves.
 const TICK: Duration = Duration::from_millis(100);

@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::model::{
+use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
+use crate::lab::{Supervisor, python};
+use crate::model::catalog;
+use crate::model::demo::{DemoKind, DemoSpec};
+use crate::model::experiment::{
     ExperimentEvent, ExperimentKind, ExperimentResult, PythonConfig, PythonResult, PythonRun, StepPlan,
 };
-use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
-use crate::lab::model::{DemoKind, DemoSpec};
-use crate::lab::{Supervisor, catalog, python};
 
 pub(super) async fn run(config: &PythonConfig, ctx: &mut Ctx) -> ExperimentEvent {
     let info = match python::interpreter() {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{ExperimentResult, IoResult, Machine, PythonResult, PythonRun, ScalingResult};
+use crate::model::experiment::{ExperimentResult, IoResult, Machine, PythonResult, PythonRun, ScalingResult};
 
 /// Width of the longest ASCII bar.
 const BAR: usize = 40;
@@ -245,10 +245,10 @@ pub fn python(r: &PythonResult) -> String {
         "WALL includes starting the interpreter; CORES = CPU time / wall time; OTHERS = cores the rest \
          of the machine used meanwhile.\n"
     );
-    if let Some(line) = python_speedup_line(r) {
+    if let Some(line) = r.speedup_line() {
         let _ = writeln!(out, "{line}");
     }
-    if let Some(note) = python_busy_note(r) {
+    if let Some(note) = r.busy_note() {
         let _ = writeln!(out, "{note}");
     }
     if r.gil_enabled {
@@ -267,47 +267,10 @@ pub fn python(r: &PythonResult) -> String {
     out
 }
 
-/// "py-procs did ×2.34 the work of py-threads in the same time.", and why, when that is more
-/// than the cores explain: N processes on N cores can do at most N times one core's work, but
-/// the threads' one busy core does less than one core's work, some of it going on handing the
-/// GIL from thread to thread.
-pub fn python_speedup_line(r: &PythonResult) -> Option<String> {
-    let x = r.speedup()?;
-    let ideal = r.workers.min(r.logical_cores).max(1);
-    let line = format!("py-procs did ×{x:.2} the work of py-threads in the same time");
-    if !(r.gil_enabled && x > f64::from(ideal) * 1.05) {
-        return Some(line + ".");
-    }
-    let what = match (r.workers <= r.logical_cores, ideal) {
-        (_, 1) => "1 core".to_owned(),
-        (true, n) => format!("{n} processes"),
-        (false, n) => format!("{n} cores"),
-    };
-    Some(format!(
-        "{line}: more than {what} explain, because py-threads' one busy core also went on handing the GIL \
-         from thread to thread."
-    ))
-}
-
-/// When other work took the cores py-procs needed, say so: its figure is then the machine's
-/// business, not the processes'.
-pub fn python_busy_note(r: &PythonResult) -> Option<String> {
-    let p = r.processes.as_ref()?;
-    let free = (f64::from(r.logical_cores) - p.other_cores).max(0.0);
-    let could = f64::from(r.workers.min(r.logical_cores));
-    (p.other_cores >= 0.5 && p.cores_used < 0.75 * could).then(|| {
-        format!(
-            "Note: the rest of the machine used {:.1} cores during py-procs, leaving it {free:.1}: \
-             run it again on a quieter machine to see N processes use N cores.",
-            p.other_cores
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::experiment::model::ScalingStep;
+    use crate::model::experiment::ScalingStep;
 
     fn step(kind: &str, workers: u32, rate: f64, cores: f64) -> ScalingStep {
         ScalingStep {

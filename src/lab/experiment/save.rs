@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::model::ExperimentResult;
+use crate::model::experiment::ExperimentResult;
 
 /// The directory results are saved in when the user names none; None without a home.
 pub fn default_dir() -> Option<PathBuf> {
@@ -74,7 +74,7 @@ pub fn load(path: &Path) -> Result<ExperimentResult, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::experiment::model::IoResult;
+    use crate::model::experiment::IoResult;
 
     fn io(started_at: &str) -> ExperimentResult {
         ExperimentResult::Io(IoResult {

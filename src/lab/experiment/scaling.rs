@@ -6,13 +6,13 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::model::{
-    ExperimentEvent, ExperimentKind, ExperimentResult, ScalingConfig, ScalingResult, ScalingRun, StepPlan, aggregate,
-};
 use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
 use crate::lab::Supervisor;
-use crate::lab::catalog;
-use crate::lab::model::{DemoKind, DemoSpec};
+use crate::model::catalog;
+use crate::model::demo::{DemoKind, DemoSpec};
+use crate::model::experiment::{
+    ExperimentEvent, ExperimentKind, ExperimentResult, ScalingConfig, ScalingResult, ScalingRun, StepPlan, aggregate,
+};
 
 /// The runs in the order they go: `(kind, workers, repeat)`.
 pub(super) fn schedule(config: &ScalingConfig, cores: u32) -> Vec<(DemoKind, u32, u32)> {

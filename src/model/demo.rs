@@ -1,12 +1,12 @@
-//! Plain data the lab shares with the app and the headless `demo` command: what a demo is,
-//! what happened to it, and what it measured. No I/O here.
+//! What a demo is, what happened to it, and what it measured: shared by the lab, the app, the UI
+//! and the headless `demo` command. Plain data; imports nothing of ours.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::collect::model::Pid;
+use super::Pid;
 
 /// The demo workloads, by the names users type (`threadtop demo cpu-threads`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

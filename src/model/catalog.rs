@@ -5,7 +5,7 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use super::model::{DemoKind, DemoSpec};
+use super::demo::{DemoKind, DemoSpec};
 
 /// Threads one demo may start (cpu-threads, io-threads, lock-threads).
 pub const MAX_THREADS: u32 = 256;

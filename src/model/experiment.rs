@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lab::model::DemoKind;
+use super::demo::DemoKind;
 
 /// The experiments, by the names users type (`threadtop experiment scaling`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -510,6 +510,29 @@ pub struct PythonResult {
 }
 
 impl PythonResult {
+    /// "py-procs did ×2.34 the work of py-threads in the same time.", and why, when that is more
+    /// than the cores explain: N processes on N cores can do at most N times one core's work, but
+    /// the threads' one busy core does less than one core's work, some of it going on handing the
+    /// GIL from thread to thread.
+    pub fn speedup_line(&self) -> Option<String> {
+        let r = self;
+        let x = r.speedup()?;
+        let ideal = r.workers.min(r.logical_cores).max(1);
+        let line = format!("py-procs did ×{x:.2} the work of py-threads in the same time");
+        if !(r.gil_enabled && x > f64::from(ideal) * 1.05) {
+            return Some(line + ".");
+        }
+        let what = match (r.workers <= r.logical_cores, ideal) {
+            (_, 1) => "1 core".to_owned(),
+            (true, n) => format!("{n} processes"),
+            (false, n) => format!("{n} cores"),
+        };
+        Some(format!(
+            "{line}: more than {what} explain, because py-threads' one busy core also went on handing the GIL \
+             from thread to thread."
+        ))
+    }
+
     /// Processes' throughput over threads'.
     pub fn speedup(&self) -> Option<f64> {
         let t = self.threads.as_ref()?.ops_per_sec;
@@ -550,6 +573,24 @@ impl ExperimentResult {
             ExperimentResult::Io(r) => &r.started_at,
             ExperimentResult::Python(r) => &r.started_at,
         }
+    }
+}
+
+impl PythonResult {
+    /// When other work took the cores py-procs needed, say so: its figure is then the machine's
+    /// business, not the processes'.
+    pub fn busy_note(&self) -> Option<String> {
+        let r = self;
+        let p = r.processes.as_ref()?;
+        let free = (f64::from(r.logical_cores) - p.other_cores).max(0.0);
+        let could = f64::from(r.workers.min(r.logical_cores));
+        (p.other_cores >= 0.5 && p.cores_used < 0.75 * could).then(|| {
+            format!(
+                "Note: the rest of the machine used {:.1} cores during py-procs, leaving it {free:.1}: \
+                 run it again on a quieter machine to see N processes use N cores.",
+                p.other_cores
+            )
+        })
     }
 }
 

@@ -1,0 +1,10 @@
+//! The plain data every layer shares: what a demo is and what it measured, what an experiment
+//! is and what it found. Serde types and pure helpers only. Imports nothing of ours (std, serde),
+//! so `collect`, `lab`, `app`, `ui` and the commands can all use it without importing each other.
+
+pub mod catalog;
+pub mod demo;
+pub mod experiment;
+
+/// A process or thread id, as the kernel gives it.
+pub type Pid = i32;
