@@ -186,7 +186,7 @@ impl App {
                     _ => self.selected_pid().map(|p| (p, None)),
                 };
                 match target {
-                    Some((pid, tid)) => vec![Effect::LoadAffinity { pid, tid }],
+                    Some((pid, tid)) => vec![Effect::LoadAffinity { pid, tid, cores: self.logical_cores() }],
                     None => Vec::new(),
                 }
             }
@@ -299,7 +299,7 @@ impl App {
         // Quit works from every dialog (q, F10, Ctrl-C), as it does from help and the sort menu.
         if cmd == Command::Quit && !matches!(overlay, Overlay::Help { .. } | Overlay::SortMenu { .. }) {
             self.quit = true;
-            return Some(vec![Effect::Quit]);
+            return Some(Vec::new());
         }
         let mut effects = Vec::new();
         match overlay {
@@ -373,7 +373,7 @@ impl App {
                             && let Some(thread) = a.thread
                         {
                             let tid = if a.tid.is_some() { None } else { Some(thread) };
-                            effects.push(Effect::LoadAffinity { pid: a.pid, tid });
+                            effects.push(Effect::LoadAffinity { pid: a.pid, tid, cores: a.allowed.len() });
                         }
                     }
                     _ => {}

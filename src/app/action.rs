@@ -1,6 +1,7 @@
 //! Messages into the app: user intents (`Command`, named so the keymap and config can bind them)
 //! and everything else that happened (`Action`).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::collect::model::{Pid, Snapshot};
@@ -208,24 +209,46 @@ pub enum Action {
     },
     ScrollUp,
     ScrollDown,
-    /// The outcome of an effect the runtime carried out, for the status line.
+    /// A message composed below the app (a config warning at start), for the status line.
     Done {
         text: String,
         error: bool,
     },
+    /// What came of an effect the runtime carried out.
+    Outcome(Outcome),
     /// The current CPU affinity of a process or thread, to edit.
     AffinityLoaded {
         pid: Pid,
         tid: Option<Pid>,
         allowed: Vec<bool>,
     },
-    /// Text to show in a scrollable overlay (environment, open files, command line).
+    /// The environment or open files of a process, to show in a scrollable overlay.
     ShowText {
-        title: String,
+        what: Inspect,
+        pid: Pid,
         lines: Vec<String>,
     },
     /// What the running experiment reported.
     Experiment(ExperimentEvent),
+}
+
+/// What came of an effect, as the runtime reports it back: the app says it in words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A signal went to `sent` of `of` targets; the others could not get it, and why.
+    SignalsSent { sig: i32, sent: usize, of: usize, problems: Vec<(Pid, String)> },
+    /// Nice of a thread (or of every thread of a process) changed to this, or why not.
+    Reniced { pid: Pid, tid: Option<Pid>, result: Result<i32, String> },
+    /// The cores a process's threads may run on: how many threads took them, or why not.
+    AffinitySet { pid: Pid, allowed: Vec<bool>, result: Result<usize, String> },
+    /// Reading something of a process failed (affinity, environment, open files).
+    Failed { pid: Pid, error: String },
+    /// The lab could not start the demo.
+    LaunchFailed { reason: String },
+    /// An experiment is still running: another was not started.
+    ExperimentBusy,
+    /// Where the experiment's result was saved, or why it was not.
+    ExperimentSaved(Result<PathBuf, String>),
 }
 
 /// A process as the user chose it: PID plus start time, so a reused PID is never acted on.

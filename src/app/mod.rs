@@ -4,7 +4,7 @@
 pub mod act;
 pub mod action;
 pub mod experiment;
-#[cfg(test)]
+// Fixture snapshots: used by unit tests and by the in-process loop tests of the integration crate.
 pub mod fixtures;
 pub mod lab;
 pub mod table;
@@ -22,7 +22,7 @@ use crate::model::demo::{DemoId, DemoSpec};
 use crate::model::experiment::ExperimentKind;
 
 use act::{AffinityEdit, HitMap, PendingSignal, TextView};
-pub use action::{Action, Command, Inspect, Target, TextInput};
+pub use action::{Action, Command, Inspect, Outcome, Target, TextInput};
 use experiment::ExperimentState;
 use lab::LabState;
 use table::{Column, SortSpec, ThreadColumn, contains_ci, matches_process};
@@ -32,7 +32,6 @@ pub use view::{Overlay, Prompt, View};
 /// What the runtime must do after an update.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Quit,
     /// Read this process's threads in detail (None: no process is drilled into).
     Focus(Option<Pid>),
     /// Read every thread of every process (htop's `H`).
@@ -55,6 +54,8 @@ pub enum Effect {
     LoadAffinity {
         pid: Pid,
         tid: Option<Pid>,
+        /// The machine's logical cores: the checklist's length.
+        cores: usize,
     },
     SetAffinity {
         pid: Pid,
@@ -70,8 +71,8 @@ pub enum Effect {
     Pause(bool),
     StartExperiment(ExperimentKind),
     CancelExperiment,
-    /// Write the experiment's result as JSON under the data directory.
-    SaveExperiment,
+    /// Write this experiment result as JSON under the data directory.
+    SaveExperiment(Box<crate::model::experiment::ExperimentResult>),
 }
 
 /// What the lab view shows.
@@ -408,9 +409,17 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::ShowText { title, lines } => {
+            Action::ShowText { what, pid, lines } => {
+                let title = match what {
+                    Inspect::Environment => format!("Environment of PID {pid}"),
+                    Inspect::OpenFiles => format!("Open files of PID {pid}"),
+                };
                 self.text_view = Some(act::TextView { title, lines });
                 self.overlay = Some(Overlay::Text { scroll: 0 });
+                Vec::new()
+            }
+            Action::Outcome(o) => {
+                self.on_outcome(o);
                 Vec::new()
             }
             Action::Lab(event) => {
@@ -613,7 +622,7 @@ impl App {
         match cmd {
             Command::Quit => {
                 self.quit = true;
-                return vec![Effect::Quit];
+                return Vec::new();
             }
             Command::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
@@ -656,7 +665,7 @@ impl App {
                 Command::PageUp => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
                 Command::Quit => {
                     self.quit = true;
-                    return vec![Effect::Quit];
+                    return Vec::new();
                 }
                 _ => self.overlay = None,
             },
@@ -673,7 +682,7 @@ impl App {
                     }
                     Command::Quit => {
                         self.quit = true;
-                        return vec![Effect::Quit];
+                        return Vec::new();
                     }
                     _ => self.overlay = None,
                 }
@@ -1015,13 +1024,55 @@ impl App {
             }
             Command::Experiments if !running => self.lab_screen = LabScreen::Picker { cursor: 0 },
             Command::Save => match self.experiment.as_ref().and_then(|e| e.result()) {
-                Some(_) if !running => return vec![Effect::SaveExperiment],
+                Some(r) if !running => return vec![Effect::SaveExperiment(Box::new(r.clone()))],
                 _ => self.say("nothing to save yet: the experiment has not finished", true),
             },
             Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Says what came of an effect.
+    fn on_outcome(&mut self, o: Outcome) {
+        match o {
+            Outcome::SignalsSent { sig, sent, of, problems } => {
+                let name = act::SIGNALS.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s).unwrap_or("?");
+                let mut text = format!("SIG{name} sent to {sent} of {of} process(es)");
+                for (pid, why) in &problems {
+                    text.push_str(&format!("; PID {pid}: {why}"));
+                }
+                self.say(text, !problems.is_empty());
+            }
+            Outcome::Reniced { pid, tid, result } => match result {
+                Ok(n) => {
+                    let who = match tid {
+                        Some(t) => format!("thread {t} (nice is per thread)"),
+                        None => format!("PID {pid}, all its threads"),
+                    };
+                    self.say(format!("nice of {who} is now {n}"), false);
+                }
+                Err(e) => self.say(format!("PID {pid}: {e}"), true),
+            },
+            Outcome::AffinitySet { pid, allowed, result } => match result {
+                Ok(n) => {
+                    let cores: Vec<String> =
+                        allowed.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i.to_string()).collect();
+                    self.say(format!("{n} thread(s) of PID {pid} may now run on CPU {}", cores.join(",")), false);
+                }
+                Err(e) => self.say(format!("PID {pid}: {e}"), true),
+            },
+            Outcome::Failed { pid, error } => self.say(format!("PID {pid}: {error}"), true),
+            Outcome::LaunchFailed { reason } => {
+                self.lab.select_next_started = false;
+                self.say(format!("lab: {reason}"), true);
+            }
+            Outcome::ExperimentBusy => {
+                self.say("an experiment is already running (Esc in its view cancels it)", true);
+            }
+            Outcome::ExperimentSaved(Ok(path)) => self.say(format!("saved: {}", path.display()), false),
+            Outcome::ExperimentSaved(Err(e)) => self.say(format!("not saved: {e}"), true),
+        }
     }
 
     fn on_text(&mut self, input: TextInput) -> Vec<Effect> {
