@@ -663,6 +663,7 @@ impl App {
                 Command::Up => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
                 Command::PageDown => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
                 Command::PageUp => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
+                Command::Home => self.overlay = Some(Overlay::Help { scroll: 0 }),
                 Command::Quit => {
                     self.quit = true;
                     return Vec::new();
