@@ -54,3 +54,14 @@ pub enum Overlay {
         scroll: u16,
     },
 }
+
+/// What the lab view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabScreen {
+    /// The demos and the demo panel.
+    Catalog,
+    /// `e`: pick an experiment.
+    Picker { cursor: usize },
+    /// The experiment running or last run.
+    Experiment,
+}
