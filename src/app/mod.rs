@@ -13,7 +13,7 @@ pub mod fixtures;
 pub mod help;
 pub mod lab;
 mod outcome;
-mod overlays;
+pub mod overlays;
 mod processes;
 mod prompt;
 pub mod table;
@@ -28,16 +28,17 @@ use std::time::Duration;
 
 use crate::collect::model::{Pid, Snapshot};
 
-use act::{AffinityEdit, HitMap, PendingSignal, TextView};
+use act::HitMap;
 pub use action::{Action, Command, Inspect, Outcome, Target, TextInput};
 pub use effect::Effect;
 use experiment::ExperimentState;
 pub use help::{BarEntry, HelpEntry, KeyHelp};
 use lab::LabState;
+pub use overlays::{AffinityEdit, Overlay, PendingSignal, TextView};
 pub use table::{COMMAND_SCROLL_STEP, ProcessList, Row, RowId, Scroll};
 use table::{Column, SortSpec};
 use threads::ThreadsState;
-pub use view::{LabScreen, Overlay, Prompt, View};
+pub use view::{LabScreen, Prompt, View};
 
 /// Start-up choices from the command line and config.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,11 +101,6 @@ pub struct App {
     pub quit: bool,
     /// Sampling stopped (`Z`): the screen shows the last sample.
     pub paused: bool,
-    pub pending_signal: Option<PendingSignal>,
-    pub affinity_edit: Option<AffinityEdit>,
-    pub text_view: Option<TextView>,
-    /// Users offered by the `u` menu ("" = all users).
-    pub user_choices: Vec<String>,
     /// Where the UI drew things, for mouse clicks.
     pub hit: RefCell<HitMap>,
     /// `v` in the list: the CPU history graph.
@@ -162,10 +158,6 @@ impl App {
             options,
             quit: false,
             paused: false,
-            pending_signal: None,
-            affinity_edit: None,
-            text_view: None,
-            user_choices: Vec::new(),
             hit: RefCell::new(HitMap::default()),
             show_graph: false,
             show_sparkline: false,
@@ -268,10 +260,7 @@ impl App {
     }
 
     fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
-        if let Some(overlay) = self.overlay {
-            if let Some(effects) = self.on_act_overlay(overlay, cmd) {
-                return effects;
-            }
+        if let Some(overlay) = self.overlay.take() {
             return self.on_overlay(overlay, cmd);
         }
         // Keys that do the same everywhere.

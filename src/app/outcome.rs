@@ -1,7 +1,8 @@
 //! What the app says when an effect has been carried out or a demo reports: every word of the
 //! status line about what happened comes from here.
 
-use crate::app::act::{AffinityEdit, TextView};
+use crate::app::cursor::Menu;
+use crate::app::overlays::{AffinityEdit, TextView};
 use crate::app::{Action, App, Inspect, Outcome, Overlay, RowId, View, act};
 use crate::model::demo::{DemoId, DemoResult, LabEvent};
 
@@ -14,12 +15,12 @@ impl App {
                     View::Threads => self.threads.as_ref().filter(|t| t.pid == pid).and_then(|t| t.selected_tid),
                     _ => None,
                 };
-                let cursor = match self.overlay {
-                    Some(Overlay::Affinity { cursor }) => cursor,
-                    _ => 0,
+                // Switching the dialog between process and thread keeps its cursor.
+                let menu = match &self.overlay {
+                    Some(Overlay::Affinity(menu, _)) => *menu,
+                    _ => Menu::default(),
                 };
-                self.affinity_edit = Some(AffinityEdit { pid, tid, allowed, thread });
-                self.overlay = Some(Overlay::Affinity { cursor });
+                self.overlay = Some(Overlay::Affinity(menu, AffinityEdit { pid, tid, allowed, thread }));
             }
             Action::Experiment(event) => {
                 if let Some(e) = self.experiment.as_mut() {
@@ -31,8 +32,7 @@ impl App {
                     Inspect::Environment => format!("Environment of PID {pid}"),
                     Inspect::OpenFiles => format!("Open files of PID {pid}"),
                 };
-                self.text_view = Some(TextView { title, lines });
-                self.overlay = Some(Overlay::Text { scroll: 0 });
+                self.overlay = Some(Overlay::Text { scroll: 0, text: TextView { title, lines } });
             }
             Action::Outcome(o) => {
                 self.on_outcome(o);

@@ -79,7 +79,7 @@ impl App {
             }
             Command::SortMenu => {
                 let cursor = Column::ALL.iter().position(|&c| c == self.list.sort.column).unwrap_or(0);
-                self.overlay = Some(Overlay::SortMenu { cursor });
+                self.overlay = Some(Overlay::SortMenu(crate::app::cursor::Menu::at(cursor)));
             }
             Command::SortNext | Command::SortPrev => {
                 let n = Column::ALL.len();

@@ -210,7 +210,7 @@ impl App {
             }
             Command::SortMenu => {
                 let cursor = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
-                self.overlay = Some(Overlay::SortMenu { cursor });
+                self.overlay = Some(Overlay::SortMenu(crate::app::cursor::Menu::at(cursor)));
             }
             Command::SortNext | Command::SortPrev => {
                 let n = ThreadColumn::ALL.len();

@@ -25,36 +25,6 @@ pub enum Prompt {
     Filter,
 }
 
-/// Something drawn over the current view that takes the keys first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    Help {
-        scroll: u16,
-    },
-    /// F6: pick the sort column; the cursor is an index into the view's columns.
-    SortMenu {
-        cursor: usize,
-    },
-    /// `k`/F9: pick a signal (index into `act::SIGNALS`).
-    SignalMenu {
-        cursor: usize,
-    },
-    /// Confirm sending the pending signal.
-    Confirm,
-    /// `a`: the core checklist of `App::affinity_edit`.
-    Affinity {
-        cursor: usize,
-    },
-    /// `u`: pick a user (index into `App::user_choices`).
-    UserMenu {
-        cursor: usize,
-    },
-    /// `e`, `l`, `w`: the text of `App::text_view`.
-    Text {
-        scroll: u16,
-    },
-}
-
 /// What the lab view shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LabScreen {

@@ -476,7 +476,7 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
             _ => None,
         };
     }
-    if app.overlay == Some(Overlay::Confirm) {
+    if matches!(app.overlay, Some(Overlay::Confirm(_))) {
         match key.code {
             KeyCode::Char('y' | 'Y') => return Some(Action::Cmd(Command::Yes)),
             KeyCode::Char('n' | 'N') => return Some(Action::Cmd(Command::No)),

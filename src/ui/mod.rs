@@ -50,14 +50,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(r) = bar {
         footer::render_bar(buf, r, app, theme);
     }
-    match app.overlay {
-        Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, scroll),
-        Some(Overlay::SortMenu { cursor }) => help::render_sort_menu(buf, area, app, theme, cursor),
-        Some(Overlay::SignalMenu { cursor }) => dialogs::render_signal_menu(buf, area, app, theme, cursor),
-        Some(Overlay::Confirm) => dialogs::render_confirm(buf, area, app, theme),
-        Some(Overlay::Affinity { cursor }) => dialogs::render_affinity(buf, area, app, theme, cursor),
-        Some(Overlay::UserMenu { cursor }) => dialogs::render_user_menu(buf, area, app, theme, cursor),
-        Some(Overlay::Text { scroll }) => dialogs::render_text(buf, area, app, theme, scroll),
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, *scroll),
+        Some(Overlay::SortMenu(m)) => help::render_sort_menu(buf, area, app, theme, m.cursor),
+        Some(Overlay::SignalMenu(m, p)) => dialogs::render_signal_menu(buf, area, app, theme, m.cursor, p),
+        Some(Overlay::Confirm(p)) => dialogs::render_confirm(buf, area, theme, p),
+        Some(Overlay::Affinity(m, a)) => dialogs::render_affinity(buf, area, app, theme, m.cursor, a),
+        Some(Overlay::UserMenu(m, users)) => dialogs::render_user_menu(buf, area, theme, m.cursor, users),
+        Some(Overlay::Text { scroll, text }) => dialogs::render_text(buf, area, theme, *scroll, text),
         None => {}
     }
 }

@@ -59,10 +59,10 @@ fn signal_menu_confirm_and_cancel() {
     cmd(&mut app, Command::SortPid);
     cmd(&mut app, Command::End); // 401
     cmd(&mut app, Command::Kill);
-    assert_eq!(app.overlay, Some(Overlay::SignalMenu { cursor: 0 }), "cursor starts on TERM");
+    assert!(matches!(app.overlay, Some(Overlay::SignalMenu(m, _)) if m.cursor == 0), "cursor starts on TERM");
     cmd(&mut app, Command::Down); // KILL
     cmd(&mut app, Command::Enter);
-    assert_eq!(app.overlay, Some(Overlay::Confirm));
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
     let fx = cmd(&mut app, Command::Yes);
     assert_eq!(
         fx,
@@ -76,7 +76,7 @@ fn signal_menu_confirm_and_cancel() {
     cmd(&mut app, Command::Enter);
     assert!(cmd(&mut app, Command::No).is_empty());
     assert_eq!(app.overlay, None);
-    assert!(app.pending_signal.is_none());
+    assert!(app.pending_signal().is_none());
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn nice_in_threads_view_is_per_thread_and_in_list_per_process() {
     assert_eq!(cmd(&mut app, Command::NiceDown), vec![Effect::Renice { pid: 300, tid: Some(301), delta: -1 }]);
     // A signal from the threads view goes to the process.
     cmd(&mut app, Command::Kill);
-    let p = app.pending_signal.as_ref().unwrap();
+    let p = app.pending_signal().unwrap();
     assert_eq!(p.targets[0].pid, 300);
     assert_eq!(p.from_thread, Some(301));
 }
@@ -147,7 +147,10 @@ fn pause_freezes_the_display() {
 fn user_menu_filters_by_user() {
     let mut app = acting_app(Options::default());
     cmd(&mut app, Command::UserMenu);
-    assert_eq!(app.user_choices, vec!["".to_string(), "root".into(), "sshd".into()]);
+    assert_eq!(
+        app.user_choices().map(|u| u.to_vec()).unwrap_or_default(),
+        vec!["".to_string(), "root".into(), "sshd".into()]
+    );
     cmd(&mut app, Command::End);
     cmd(&mut app, Command::Enter);
     assert_eq!(pids(&app), vec![400]);
@@ -333,7 +336,7 @@ fn after_the_selected_process_exits_acting_keys_wait_for_the_user_to_move() {
     cmd(&mut app, Command::Down);
     cmd(&mut app, Command::Kill);
     assert!(matches!(app.overlay, Some(Overlay::SignalMenu { .. })));
-    assert_eq!(app.pending_signal.as_ref().map(|p| p.targets[0].pid), Some(400));
+    assert_eq!(app.pending_signal().map(|p| p.targets[0].pid), Some(400));
 }
 
 #[test]
@@ -444,7 +447,7 @@ fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thr
     // The cursor lands on the main thread: `a` must still mean every thread of the process.
     assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None, cores: 2 }]);
     app.update(Action::AffinityLoaded { pid: 300, tid: None, allowed: vec![true, true] });
-    let edit = app.affinity_edit.clone().expect("dialog open");
+    let edit = app.affinity_edit().cloned().expect("dialog open");
     assert_eq!((edit.tid, edit.thread), (None, Some(300)));
     // Space unticks core 0, Enter applies it to the whole process.
     cmd(&mut app, Command::Tag);
@@ -459,6 +462,6 @@ fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thr
     app.update(Action::AffinityLoaded { pid: 300, tid: None, allowed: vec![true, true] });
     assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: Some(tid), cores: 2 }]);
     app.update(Action::AffinityLoaded { pid: 300, tid: Some(tid), allowed: vec![true, false] });
-    assert_eq!(app.affinity_edit.as_ref().map(|a| a.tid), Some(Some(tid)));
+    assert_eq!(app.affinity_edit().map(|a| a.tid), Some(Some(tid)));
     assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None, cores: 2 }]);
 }
