@@ -100,7 +100,7 @@ impl App {
                 let t = self.threads.as_ref()?;
                 t.process_exited.then(|| format!("process {} exited: nothing to act on (Esc goes back)", t.pid))
             }
-            View::Lab => None,
+            View::Lab(_) => None,
             View::Processes => {
                 self.list.vanished.map(|pid| format!("process {pid} exited: move the cursor to choose another"))
             }
@@ -297,7 +297,7 @@ impl App {
                         }
                     }
                 }
-                View::Lab => {}
+                View::Lab(_) => {}
             }
             return;
         }
@@ -318,7 +318,7 @@ impl App {
                     t.select(i);
                 }
             }
-            View::Lab => {
+            View::Lab(_) => {
                 if r < self.lab.catalog.len() {
                     self.lab.cursor = r;
                 }

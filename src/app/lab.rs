@@ -226,17 +226,33 @@ impl LabState {
 }
 
 impl App {
+    /// Which of the lab's screens shows (the catalogue outside the lab).
+    pub fn lab_screen(&self) -> LabScreen {
+        match self.view {
+            View::Lab(screen) => screen,
+            _ => LabScreen::Catalog,
+        }
+    }
+
+    /// The lab opens on the experiment while one runs, else on the catalogue.
+    pub(crate) fn lab_opens_on(&self) -> LabScreen {
+        match &self.experiment {
+            Some(e) if e.running() => LabScreen::Experiment,
+            _ => LabScreen::Catalog,
+        }
+    }
+
     pub(crate) fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
-        match self.lab_screen {
+        match self.lab_screen() {
             LabScreen::Picker { cursor } => return self.on_experiment_picker(cursor, cmd),
             LabScreen::Experiment => return self.on_experiment(cmd),
             LabScreen::Catalog => {}
         }
         if cmd == Command::Experiments {
-            self.lab_screen = match &self.experiment {
+            self.view = View::Lab(match &self.experiment {
                 Some(e) if e.running() => LabScreen::Experiment,
                 _ => LabScreen::Picker { cursor: 0 },
-            };
+            });
             return Vec::new();
         }
         let n = self.lab.catalog.len();
@@ -288,8 +304,8 @@ impl App {
     pub(crate) fn on_experiment_picker(&mut self, cursor: usize, cmd: Command) -> Vec<Effect> {
         let n = ExperimentKind::ALL.len();
         match cmd {
-            Command::Up => self.lab_screen = LabScreen::Picker { cursor: cursor.saturating_sub(1) },
-            Command::Down => self.lab_screen = LabScreen::Picker { cursor: (cursor + 1).min(n - 1) },
+            Command::Up => self.view = View::Lab(LabScreen::Picker { cursor: cursor.saturating_sub(1) }),
+            Command::Down => self.view = View::Lab(LabScreen::Picker { cursor: (cursor + 1).min(n - 1) }),
             Command::Enter => {
                 if self.options.readonly {
                     self.say("read-only mode: the lab does not launch experiments", true);
@@ -305,13 +321,14 @@ impl App {
                     );
                 }
                 self.experiment = Some(ExperimentState::new(kind));
-                self.lab_screen = LabScreen::Experiment;
+                self.view = View::Lab(LabScreen::Experiment);
                 return vec![Effect::StartExperiment(kind)];
             }
             Command::Back | Command::Experiments => {
-                self.lab_screen = if self.experiment.is_some() { LabScreen::Experiment } else { LabScreen::Catalog };
+                self.view =
+                    View::Lab(if self.experiment.is_some() { LabScreen::Experiment } else { LabScreen::Catalog });
                 if cmd == Command::Back {
-                    self.lab_screen = LabScreen::Catalog;
+                    self.view = View::Lab(LabScreen::Catalog);
                 }
             }
             _ => {}
@@ -330,9 +347,9 @@ impl App {
                     self.say("cancelling the experiment: its processes are being stopped", false);
                     return vec![Effect::CancelExperiment];
                 }
-                self.lab_screen = LabScreen::Catalog;
+                self.view = View::Lab(LabScreen::Catalog);
             }
-            Command::Experiments if !running => self.lab_screen = LabScreen::Picker { cursor: 0 },
+            Command::Experiments if !running => self.view = View::Lab(LabScreen::Picker { cursor: 0 }),
             Command::Save => match self.experiment.as_ref().and_then(|e| e.result()) {
                 Some(r) if !running => return vec![Effect::SaveExperiment(Box::new(r.clone()))],
                 _ => self.say("nothing to save yet: the experiment has not finished", true),

@@ -109,7 +109,6 @@ pub struct App {
     pub show_sparkline: bool,
     /// Total and per-core busy % at each of the last samples, oldest first.
     pub cpu_history: VecDeque<CpuPoint>,
-    pub lab_screen: LabScreen,
     pub experiment: Option<ExperimentState>,
 }
 
@@ -162,7 +161,6 @@ impl App {
             show_graph: false,
             show_sparkline: false,
             cpu_history: VecDeque::new(),
-            lab_screen: LabScreen::Catalog,
             experiment: None,
         };
         if let Some(pid) = app.options.threads_of {
@@ -297,7 +295,7 @@ impl App {
         match self.view {
             View::Processes => self.on_processes(cmd),
             View::Threads => self.on_threads(cmd),
-            View::Lab => self.on_lab(cmd),
+            View::Lab(_) => self.on_lab(cmd),
         }
     }
 }

@@ -109,7 +109,7 @@ impl App {
                 self.say(if self.list.show_kernel { "kernel threads shown" } else { "kernel threads hidden" }, false);
                 self.rebuild_rows();
             }
-            Command::OpenLab => self.view = View::Lab,
+            Command::OpenLab => self.view = View::Lab(self.lab_opens_on()),
             Command::StopDemo => return self.stop_demo_of(self.selected_pid()),
             _ => {}
         }

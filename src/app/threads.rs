@@ -226,7 +226,7 @@ impl App {
                 t.sort.descending = !t.sort.descending;
                 t.rebuild();
             }
-            Command::OpenLab => self.view = View::Lab,
+            Command::OpenLab => self.view = View::Lab(self.lab_opens_on()),
             Command::StopDemo => {
                 let pid = t.pid;
                 return self.stop_demo_of(Some(pid));

@@ -1,19 +1,22 @@
-//! Which screen is showing, and what floats over it.
+//! Which screen is showing (an overlay, which floats over it, is in overlays.rs).
 
-/// The main screens.
+/// The main screens. The lab's carries which of its screens shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Processes,
     Threads,
-    Lab,
+    Lab(LabScreen),
 }
 
 impl View {
+    /// The lab as it opens: its catalogue of demos.
+    pub const LAB: View = View::Lab(LabScreen::Catalog);
+
     pub fn name(self) -> &'static str {
         match self {
             View::Processes => "process list",
             View::Threads => "threads view",
-            View::Lab => "lab",
+            View::Lab(_) => "lab",
         }
     }
 }

@@ -21,7 +21,7 @@ impl Scope {
             (Scope::All, _)
                 | (Scope::Processes, View::Processes)
                 | (Scope::Threads, View::Threads)
-                | (Scope::Lab, View::Lab)
+                | (Scope::Lab, View::Lab(_))
         )
     }
 
@@ -209,15 +209,15 @@ fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
         (Command::ToggleTree, View::Processes) => "Tree",
         (Command::SortMenu, View::Processes | View::Threads) => "SortBy",
         (Command::Enter, View::Processes) => "Threads",
-        (Command::Enter, View::Lab) => "Launch",
-        (Command::Back, View::Threads | View::Lab) => "Back",
-        (Command::Increase, View::Lab) => "More",
-        (Command::Decrease, View::Lab) => "Fewer",
-        (Command::Left, View::Lab) => "Shorter",
-        (Command::Right, View::Lab) => "Longer",
-        (Command::StopDemo, View::Lab) => "Stop",
-        (Command::Experiments, View::Lab) => "Experiments",
-        (Command::Save, View::Lab) => "Save",
+        (Command::Enter, View::Lab(_)) => "Launch",
+        (Command::Back, View::Threads | View::Lab(_)) => "Back",
+        (Command::Increase, View::Lab(_)) => "More",
+        (Command::Decrease, View::Lab(_)) => "Fewer",
+        (Command::Left, View::Lab(_)) => "Shorter",
+        (Command::Right, View::Lab(_)) => "Longer",
+        (Command::StopDemo, View::Lab(_)) => "Stop",
+        (Command::Experiments, View::Lab(_)) => "Experiments",
+        (Command::Save, View::Lab(_)) => "Save",
         (Command::OpenLab, View::Processes | View::Threads) => "Lab",
         (Command::Kill, View::Processes | View::Threads) => "Kill",
         (Command::NiceDown, View::Processes | View::Threads) => "Nice-",
@@ -408,7 +408,7 @@ impl Keymap {
             entries,
             bar_processes: self.bar(View::Processes),
             bar_threads: self.bar(View::Threads),
-            bar_lab: self.bar(View::Lab),
+            bar_lab: self.bar(View::LAB),
         }
     }
 
@@ -507,10 +507,10 @@ mod tests {
         assert_eq!(km.lookup(View::Processes, Key::plain(KeyCode::F(5))), Some(Command::ToggleTree));
         assert_eq!(km.lookup(View::Processes, Key::ch('\\')), Some(Command::Filter));
         assert_eq!(km.lookup(View::Processes, Key::ctrl('c')), Some(Command::Quit));
-        assert_eq!(km.lookup(View::Lab, Key::ch('+')), Some(Command::Increase));
+        assert_eq!(km.lookup(View::LAB, Key::ch('+')), Some(Command::Increase));
         assert_eq!(km.lookup(View::Processes, Key::ch('+')), Some(Command::Expand));
         assert_eq!(km.lookup(View::Threads, Key::plain(KeyCode::Left)), Some(Command::Back));
-        assert_eq!(km.lookup(View::Lab, Key::plain(KeyCode::Left)), Some(Command::Left));
+        assert_eq!(km.lookup(View::LAB, Key::plain(KeyCode::Left)), Some(Command::Left));
         // `k` is htop's kill: not a movement key.
         assert_ne!(km.lookup(View::Processes, Key::ch('k')), Some(Command::Up));
     }

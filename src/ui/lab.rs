@@ -22,7 +22,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    match (app.lab_screen, app.experiment.as_ref()) {
+    match (app.lab_screen(), app.experiment.as_ref()) {
         (LabScreen::Picker { cursor }, _) => return render_picker(buf, area, app, theme, cursor),
         (LabScreen::Experiment, Some(state)) => {
             crate::ui::experiment::render(buf, area, state, theme, &app.lab.running_names());
@@ -461,7 +461,7 @@ mod tests {
         let mut app = App::new(Options::default(), Keymap::defaults().help(), LabState::new(real_catalog()));
         app.update(Action::Sample(Arc::new(snapshot(1))));
         app.update(Action::Cmd(Command::OpenLab));
-        assert_eq!(app.view, View::Lab);
+        assert!(matches!(app.view, View::Lab(_)));
         app
     }
 
@@ -496,7 +496,7 @@ mod tests {
                 spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
             },
         }));
-        app.view = View::Lab;
+        app.view = View::LAB;
         app
     }
 

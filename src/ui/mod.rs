@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             processes::render(buf, rest, app, theme);
         }
         View::Threads => threads::render(buf, body, app, theme),
-        View::Lab => lab::render(buf, body, app, theme),
+        View::Lab(_) => lab::render(buf, body, app, theme),
     }
     if let Some(r) = status {
         footer::render_status(buf, r, app, theme);

@@ -191,21 +191,21 @@ fn experiments_from_the_lab_start_cancel_and_save() {
     let mut app = acting_app(Options::default());
     cmd(&mut app, Command::OpenLab);
     cmd(&mut app, Command::Experiments);
-    assert_eq!(app.lab_screen, LabScreen::Picker { cursor: 0 });
+    assert_eq!(app.lab_screen(), LabScreen::Picker { cursor: 0 });
     cmd(&mut app, Command::Down);
     assert_eq!(cmd(&mut app, Command::Enter), vec![Effect::StartExperiment(ExperimentKind::Io)]);
-    assert_eq!(app.lab_screen, LabScreen::Experiment);
+    assert_eq!(app.lab_screen(), LabScreen::Experiment);
     assert!(app.experiment.as_ref().is_some_and(|e| e.running()));
     // Saving before it ends does nothing but say so.
     assert!(cmd(&mut app, Command::Save).is_empty());
     assert!(app.status.as_ref().is_some_and(|s| s.error));
     // Esc while it runs cancels it, and stays on its screen until it confirms.
     assert_eq!(cmd(&mut app, Command::Back), vec![Effect::CancelExperiment]);
-    assert_eq!(app.lab_screen, LabScreen::Experiment);
+    assert_eq!(app.lab_screen(), LabScreen::Experiment);
     app.update(Action::Experiment(ExperimentEvent::Failed { reason: "stopped".into(), result: None }));
     assert!(!app.experiment.as_ref().unwrap().running());
     assert!(cmd(&mut app, Command::Back).is_empty());
-    assert_eq!(app.lab_screen, LabScreen::Catalog);
+    assert_eq!(app.lab_screen(), LabScreen::Catalog);
 }
 
 #[test]
