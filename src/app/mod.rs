@@ -12,6 +12,7 @@ pub mod experiment;
 pub mod fixtures;
 pub mod help;
 pub mod lab;
+mod options;
 mod outcome;
 pub mod overlays;
 mod processes;
@@ -24,9 +25,8 @@ pub mod view;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::collect::model::{Pid, Snapshot};
+use crate::collect::model::Snapshot;
 
 use act::HitMap;
 pub use action::{Action, Command, Inspect, Outcome, Target, TextInput};
@@ -34,48 +34,11 @@ pub use effect::Effect;
 use experiment::ExperimentState;
 pub use help::{BarEntry, HelpEntry, KeyHelp};
 use lab::LabState;
+pub use options::Options;
 pub use overlays::{AffinityEdit, Overlay, PendingSignal, TextView};
 pub use table::{COMMAND_SCROLL_STEP, ProcessList, Row, RowId, Scroll};
-use table::{Column, SortSpec};
 use threads::ThreadsState;
 pub use view::{LabScreen, Prompt, View};
-
-/// Start-up choices from the command line and config.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Options {
-    pub interval: Duration,
-    pub tree: bool,
-    /// Every thread as a row (`H`) from the start.
-    pub show_threads: bool,
-    pub sort: SortSpec,
-    pub filter: String,
-    pub pids: Option<HashSet<Pid>>,
-    pub user: Option<String>,
-    pub threads_of: Option<Pid>,
-    pub readonly: bool,
-    /// threadtop's own PID, which it refuses to signal.
-    pub self_pid: Pid,
-    /// The process list's columns, in order.
-    pub columns: Vec<Column>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            interval: Duration::from_secs(1),
-            tree: false,
-            show_threads: false,
-            sort: SortSpec::default(),
-            filter: String::new(),
-            pids: None,
-            user: None,
-            threads_of: None,
-            readonly: false,
-            self_pid: -1,
-            columns: Column::ALL.to_vec(),
-        }
-    }
-}
 
 /// A transient message in the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]

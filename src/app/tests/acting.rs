@@ -2,6 +2,7 @@
 //! happens when the chosen process exits.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::*;
 

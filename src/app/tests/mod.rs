@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::fixtures::{focus_worker, process, snapshot};
 use super::*;
-use crate::collect::model::{FocusSample, Snapshot};
+use crate::app::table::{Column, SortSpec};
+use crate::collect::model::{FocusSample, Pid, Snapshot};
 
 pub(super) fn app() -> App {
     let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
