@@ -135,7 +135,7 @@ fn selection_moves_to_neighbour_when_process_exits() {
 #[test]
 fn empty_list_is_safe() {
     let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
-    for c in Command::ALL {
+    for &c in Command::ALL {
         if c != Command::Quit {
             app.update(Action::Cmd(c));
             app.overlay = None;
