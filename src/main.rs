@@ -55,9 +55,9 @@ fn main() -> ExitCode {
             write_stdout(&page)
         }
         Some(Command::Demo { ref kind, workers, seconds, json }) => {
-            threadtop::lab::headless::run(kind, workers, seconds, json)
+            threadtop::commands::demo::run(kind, workers, seconds, json)
         }
-        Some(Command::Experiment { ref which }) => threadtop::lab::experiment::cli::main(which),
+        Some(Command::Experiment { ref which }) => threadtop::commands::experiment::main(which),
         Some(Command::Snapshot { json, ref sort, limit }) => {
             threadtop::commands::snapshot(&cli, json, sort.as_deref(), limit)
         }

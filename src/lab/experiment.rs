@@ -5,7 +5,7 @@
 //! - `io`: N waits run sequentially, in N threads, in N processes.
 //! - `python`: py-threads vs py-procs on a real CPython.
 //!
-//! Used by `threadtop experiment` (`cli`) and by the TUI: `start` spawns the runner as a task of
+//! Used by `threadtop experiment` (`commands::experiment`) and by the TUI: `start` spawns the runner as a task of
 //! the current-thread tokio runtime, `ExperimentHandle::cancel` stops it, and every child it
 //! started is reaped before its last event (`Finished`, `Cancelled` or `Failed`). Demos run
 //! through a `Supervisor` of the experiment's own, so they keep every rule of the lab's
@@ -20,7 +20,6 @@ use tokio::task::JoinHandle;
 use super::Supervisor;
 use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
 
-pub mod cli;
 mod io;
 
 mod python;

@@ -2,10 +2,9 @@
 //!
 //! - `catalog`: the demo kinds, their lessons, defaults, names and caps.
 //! - `Supervisor`: starts demos as child processes of threadtop and reports on them as
-//!   `LabEvent`s; used by the TUI runtime and by `headless`.
+//!   `LabEvent`s; used by the TUI runtime and by `threadtop demo` (`commands::demo`).
 //! - `worker`: what runs inside a demo child (`threadtop __workload ...`).
 //! - `measure`: cores in use, rates and results (pure).
-//! - `headless`: `threadtop demo KIND`.
 //! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
 //!   concurrency, the GIL), for `threadtop experiment` and the TUI.
@@ -14,7 +13,6 @@ use std::path::PathBuf;
 
 mod child;
 pub mod experiment;
-pub mod headless;
 pub mod measure;
 
 mod protocol;

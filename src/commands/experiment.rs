@@ -13,8 +13,8 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::{report, save, start};
 use crate::cli::{ExperimentCommand, ExperimentOutput};
+use crate::lab::experiment::{IoConfig, PythonConfig, ScalingConfig, report, save, start};
 use crate::lab::{python, self_exe};
 use crate::model::catalog;
 use crate::model::experiment::{
@@ -69,20 +69,20 @@ fn config_of(command: &ExperimentCommand) -> Result<Option<(ExperimentConfig, Ex
     let cores = catalog::logical_cores();
     Ok(Some(match command {
         ExperimentCommand::Scaling { step_seconds, repeats, max_workers, output } => {
-            let mut c = super::ScalingConfig::for_cores(cores);
+            let mut c = ScalingConfig::for_cores(cores);
             c.step = seconds("--step-seconds", *step_seconds, c.step)?;
             c.repeats = repeats.unwrap_or(c.repeats);
             c.max_workers = max_workers.unwrap_or(c.max_workers);
             (ExperimentConfig::Scaling(c), output.clone())
         }
         ExperimentCommand::Io { tasks, wait, output } => {
-            let mut c = super::IoConfig::default();
+            let mut c = IoConfig::default();
             c.tasks = tasks.unwrap_or(c.tasks);
             c.wait = seconds("--wait", *wait, c.wait)?;
             (ExperimentConfig::Io(c), output.clone())
         }
         ExperimentCommand::Python { workers, step_seconds, output } => {
-            let mut c = super::PythonConfig::for_cores(cores);
+            let mut c = PythonConfig::for_cores(cores);
             c.workers = workers.unwrap_or(c.workers);
             c.step = seconds("--step-seconds", *step_seconds, c.step)?;
             (ExperimentConfig::Python(c), output.clone())
@@ -104,7 +104,7 @@ fn show(file: &Path) -> ExitCode {
 
 fn print(text: &str) -> ExitCode {
     // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
-    if let Err(e) = crate::commands::write_out(text.as_bytes()) {
+    if let Err(e) = super::write_out(text.as_bytes()) {
         eprintln!("threadtop experiment: cannot print the result: {e}");
         return ExitCode::FAILURE;
     }

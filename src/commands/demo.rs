@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::{Supervisor, self_exe};
+use crate::lab::{Supervisor, python, self_exe};
 use crate::model::catalog;
 use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
 
@@ -51,7 +51,7 @@ fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<
     let spec = DemoSpec { kind, workers: workers.unwrap_or_else(|| catalog::default_workers(kind)), duration };
     catalog::check(&spec, 0)?;
     if kind.needs_python() {
-        super::python::interpreter()?;
+        python::interpreter()?;
     }
     Ok(spec)
 }
@@ -69,8 +69,8 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
     if spec.kind.needs_python() && !json {
         // Before the launch, so the question costs the demo nothing. Which Python, and whether
         // its GIL is on, decides what the demo shows.
-        match super::python::interpreter() {
-            Ok(interpreter) => match super::python::probe(&interpreter).await {
+        match python::interpreter() {
+            Ok(interpreter) => match python::probe(&interpreter).await {
                 Ok(info) if info.gil_enabled => {
                     eprintln!("python3: CPython {} ({}), GIL on", info.version, info.executable)
                 }
@@ -127,7 +127,7 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
     if let Some(result) = &result {
         let text = if json { serde_json::to_string(result).map(|t| t + "\n") } else { Ok(render_text(&spec, result)) };
         // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
-        let written = text.map_err(io::Error::other).and_then(|t| crate::commands::write_out(t.as_bytes()));
+        let written = text.map_err(io::Error::other).and_then(|t| super::write_out(t.as_bytes()));
         if let Err(e) = written {
             eprintln!("threadtop demo: cannot print the result: {e}");
             return ExitCode::FAILURE;

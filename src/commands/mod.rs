@@ -21,6 +21,9 @@ use crate::collect::system::identity;
 use crate::collect::{Sampler, SamplerConfig};
 use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
 
+pub mod demo;
+pub mod experiment;
+
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
 const THREADS_GAP: Duration = Duration::from_millis(500);
