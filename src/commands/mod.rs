@@ -23,6 +23,7 @@ use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
 
 pub mod demo;
 pub mod experiment;
+mod foreground;
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
