@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::experiment_report as report;
 use super::foreground::{self, Foreground};
 use crate::cli::{ExperimentCommand, ExperimentOutput};
-use crate::lab::experiment::{IoConfig, PythonConfig, ScalingConfig, report, save, start};
+use crate::lab::experiment::{IoConfig, PythonConfig, ScalingConfig, save, start};
 use crate::lab::{python, self_exe};
 use crate::model::catalog;
 use crate::model::experiment::{

@@ -23,6 +23,7 @@ use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
 
 pub mod demo;
 pub mod experiment;
+mod experiment_report;
 mod foreground;
 
 /// Two samples this far apart give `snapshot` a real CPU%.

@@ -23,7 +23,6 @@ use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
 mod io;
 
 mod python;
-pub mod report;
 pub mod save;
 mod scaling;
 
