@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 use super::measure::{Tally, build_result};
 use super::protocol::{REPORT_FD, Report};
+use super::worker::WorkloadArgs;
 use crate::collect::model::Pid;
 use crate::model::catalog;
 use crate::model::demo::{DemoId, DemoKind, DemoSpec, LabEvent};
@@ -424,15 +425,17 @@ fn spawn_worker(
     pipe_write: &OwnedFd,
     parent: rustix::process::Pid,
 ) -> io::Result<Worker> {
-    let threads_or_children = if spec.kind == DemoKind::CpuProcs { 1 } else { spec.workers };
+    let args = WorkloadArgs {
+        kind: spec.kind.name().to_owned(),
+        workers: Some(if spec.kind == DemoKind::CpuProcs { 1 } else { spec.workers }),
+        seconds: spec.duration.as_secs_f64(),
+        index,
+        report_fd: Some(REPORT_FD),
+    };
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg0("threadtop")
         .arg("__workload")
-        .arg(spec.kind.name())
-        .args(["--workers", &threads_or_children.to_string()])
-        .args(["--seconds", &spec.duration.as_secs_f64().to_string()])
-        .args(["--index", &index.to_string()])
-        .args(["--report-fd", &REPORT_FD.to_string()])
+        .args(args.to_args())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

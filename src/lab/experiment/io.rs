@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{Ctx, STEP_OVERHEAD, machine_here, now_rfc3339};
-use crate::lab::worker::IO_TASK;
+use crate::lab::worker::{IO_TASK, WorkloadArgs};
 use crate::model::catalog;
 use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, StepPlan};
 
@@ -240,9 +240,12 @@ async fn in_processes(n: u32, wait: Duration, index: usize, ctx: &mut Ctx) -> Re
 }
 
 fn spawn_task(exe: &std::path::Path, wait: Duration, index: u32) -> std::io::Result<tokio::process::Child> {
+    let task =
+        WorkloadArgs { kind: IO_TASK.to_owned(), workers: None, seconds: wait.as_secs_f64(), index, report_fd: None };
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg0("threadtop")
-        .args(["__workload", IO_TASK, "--seconds", &wait.as_secs_f64().to_string(), "--index", &index.to_string()])
+        .arg("__workload")
+        .args(task.to_args())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
