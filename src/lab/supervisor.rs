@@ -342,16 +342,6 @@ impl Supervisor {
         self.registry.lock().owner_of(pid)
     }
 
-    /// The PIDs of a running demo's processes (empty once it has ended).
-    pub fn pids_of(&self, id: DemoId) -> Vec<Pid> {
-        self.registry
-            .lock()
-            .demos
-            .get(&id)
-            .map(|t| t.children.iter().map(|(p, _)| *p).chain(t.others.iter().copied()).collect())
-            .unwrap_or_default()
-    }
-
     /// How many demos are running (launched and not yet reaped).
     pub fn running(&self) -> usize {
         self.registry.lock().demos.len()

@@ -15,8 +15,8 @@ use std::hint::black_box;
 use std::io::Write;
 use std::os::fd::FromRawFd;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -43,10 +43,10 @@ const POLL: Duration = Duration::from_millis(25);
 const WORKER_STACK: usize = 256 << 10;
 
 /// Set by the stop-signal handler and by the main thread when the demo ends; every worker
-/// thread checks it between operations.
-static STOP: AtomicBool = AtomicBool::new(false);
+/// thread checks it between operations. (An `Arc` because signal-hook's handler holds one.)
+static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 /// Set only by the signal handler, so the end can be told apart from a deadline.
-static SIGNALLED: AtomicBool = AtomicBool::new(false);
+static SIGNALLED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 
 /// The lock lock-threads take turns on, as CPython threads do on the GIL.
 static GIL: parking_lot::Mutex<()> = parking_lot::const_mutex(());
@@ -212,33 +212,21 @@ impl Options {
     }
 }
 
-extern "C" fn on_stop_signal(_signal: libc::c_int) {
-    SIGNALLED.store(true, Ordering::SeqCst);
-    STOP.store(true, Ordering::SeqCst);
-}
-
 /// TERM (the supervisor's stop, or a user's kill), INT and HUP end the demo cleanly, so that
-/// its last figures are reported and the zombie demo reaps its child.
+/// its last figures are reported and the zombie demo reaps its children. A handler that cannot
+/// be installed leaves the default action: the demo dies at once, which the supervisor, having
+/// sent the signal, expects.
 fn install_stop_handlers() {
-    let handler = on_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-        // SAFETY: the handler only stores to atomics, which is async-signal-safe, and it is a
-        // plain `extern "C" fn` that lives as long as the process.
-        unsafe {
-            libc::signal(signal, handler);
-        }
+        // SIGNALLED first: a worker that sees STOP must find the cause set.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&SIGNALLED));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&STOP));
     }
 }
 
 /// This process's CPU time (all its threads), in nanoseconds.
 fn process_cpu_ns() -> Option<u64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call, which only
-    // writes into it.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return None;
-    }
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     let secs = u64::try_from(ts.tv_sec).ok()?;
     let nanos = u64::try_from(ts.tv_nsec).ok()?;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
@@ -652,6 +640,21 @@ mod tests {
                     .unwrap();
             assert_eq!(line.args, args);
         }
+    }
+
+    #[test]
+    fn process_cpu_time_counts_this_process() {
+        let before = process_cpu_ns().unwrap();
+        let spun = Instant::now();
+        let mut x = 1;
+        while spun.elapsed() < Duration::from_millis(50) {
+            x = op_block(x, 1000);
+        }
+        black_box(x);
+        let after = process_cpu_ns().unwrap();
+        // 50 ms of wall clock spinning is at least some CPU time, even on a loaded machine.
+        assert!(after > before, "{before} -> {after}");
+        assert!(before > 0);
     }
 
     #[test]
