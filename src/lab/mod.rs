@@ -12,11 +12,14 @@
 use std::path::PathBuf;
 
 mod child;
+mod demo_task;
+mod ending;
 pub mod experiment;
 pub mod measure;
 
 mod protocol;
 pub mod python;
+mod registry;
 mod supervisor;
 pub mod worker;
 
