@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::ending::{Ending, GIVE_UP_AFTER, Step};
 use super::measure::{Tally, build_result};
 use super::protocol::Report;
-use super::registry::{Registry, signal_group};
+use super::registry::{Kill, Registry};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoSpec, LabEvent};
 
@@ -54,6 +54,7 @@ pub(super) struct DemoTask {
     pub(super) stop: oneshot::Receiver<()>,
     pub(super) events: mpsc::UnboundedSender<LabEvent>,
     pub(super) registry: Arc<Mutex<Registry>>,
+    pub(super) kill: Kill,
     pub(super) tally: Tally,
     pub(super) failure: Option<String>,
 }
@@ -168,7 +169,7 @@ impl DemoTask {
     fn signal(&self, signal: Signal) {
         for w in &self.workers {
             if matches!(w.exit, Exit::Running) {
-                signal_group(w.pid, signal);
+                self.kill.group_of(w.pid, signal);
             }
         }
     }
@@ -182,7 +183,7 @@ impl DemoTask {
             let status = match tokio::time::timeout(GIVE_UP_AFTER, w.child.wait()).await {
                 Ok(status) => status,
                 Err(_) => {
-                    signal_group(w.pid, Signal::KILL);
+                    self.kill.group_of(w.pid, Signal::KILL);
                     w.child.wait().await
                 }
             };

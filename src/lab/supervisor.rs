@@ -27,7 +27,7 @@ use super::demo_task::{DemoTask, Exit, Worker};
 use super::ending::GIVE_UP_AFTER;
 use super::measure::Tally;
 use super::protocol::{REPORT_FD, Report};
-use super::registry::{Registry, Tracked, signal_group};
+use super::registry::{Kill, Registry, Tracked};
 use super::worker::WorkloadArgs;
 use crate::collect::model::Pid;
 use crate::model::catalog;
@@ -49,6 +49,7 @@ pub struct Supervisor {
     next_id: DemoId,
     home: ThreadId,
     registry: Arc<Mutex<Registry>>,
+    kill: Kill,
     stops: HashMap<DemoId, oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -56,12 +57,17 @@ pub struct Supervisor {
 impl Supervisor {
     /// `exe` is threadtop's own binary (see `lab::self_exe`); events go to `events`.
     pub fn new(exe: PathBuf, events: mpsc::UnboundedSender<LabEvent>) -> Supervisor {
+        Supervisor::with_kill(exe, events, Kill::SYSTEM)
+    }
+
+    fn with_kill(exe: PathBuf, events: mpsc::UnboundedSender<LabEvent>, kill: Kill) -> Supervisor {
         Supervisor {
             exe,
             events,
             next_id: 1,
             home: thread::current().id(),
             registry: Arc::new(Mutex::new(Registry::default())),
+            kill,
             stops: HashMap::new(),
             tasks: Vec::new(),
         }
@@ -106,7 +112,7 @@ impl Supervisor {
                 Ok(w) => workers.push(w),
                 Err(e) => {
                     for w in &workers {
-                        signal_group(w.pid, Signal::KILL);
+                        self.kill.group_of(w.pid, Signal::KILL);
                     }
                     // Dropping the children lets tokio reap them in the background.
                     return Err(format!("cannot start {}: {e}", catalog::process_name(spec.kind, index)));
@@ -136,6 +142,7 @@ impl Supervisor {
             stop: stop_rx,
             events: self.events.clone(),
             registry: Arc::clone(&self.registry),
+            kill: self.kill,
             tally: Tally::default(),
             failure: None,
         };
@@ -172,7 +179,7 @@ impl Supervisor {
             }
         };
         if tokio::time::timeout(SHUTDOWN_WAIT, all).await.is_err() {
-            self.registry.lock().kill_everything();
+            self.registry.lock().kill_everything(self.kill);
             let rest = async {
                 for t in &mut tasks {
                     if !t.is_finished() {
@@ -199,7 +206,7 @@ impl Drop for Supervisor {
     fn drop(&mut self) {
         // By process group of each unreaped child, never by name. The tasks' children also
         // have kill_on_drop, for when the runtime drops the tasks.
-        self.registry.lock().kill_everything();
+        self.registry.lock().kill_everything(self.kill);
     }
 }
 
@@ -284,4 +291,32 @@ fn spawn_worker(
     let child = cmd.spawn()?;
     let pid = child.id().and_then(|p| Pid::try_from(p).ok()).ok_or_else(|| io::Error::other("the child has no PID"))?;
     Ok(Worker { pid, name: catalog::process_name(spec.kind, index), child, exit: Exit::Running })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::registry::tests::{RECORD, recorded};
+
+    #[test]
+    fn a_dropped_supervisor_kills_its_unreaped_children_by_group_only() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let lab = Supervisor::with_kill(PathBuf::from("/nonexistent"), tx, RECORD);
+        lab.registry
+            .lock()
+            .demos
+            .insert(1, Tracked { children: vec![(4242, false), (4243, true)], others: vec![4244] });
+        drop(lab);
+        assert_eq!(recorded(), [("group", 4242, Signal::KILL)]);
+    }
+
+    #[test]
+    fn a_supervisor_with_nothing_running_signals_nothing() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut lab = Supervisor::with_kill(PathBuf::from("/nonexistent"), tx, RECORD);
+        lab.stop(1);
+        lab.stop_all();
+        drop(lab);
+        assert_eq!(recorded(), []);
+    }
 }
