@@ -1,4 +1,5 @@
-//! The command line (clap derive). Parsing only: no I/O here.
+//! The command line (clap derive). Parsing only: no I/O here. Imports of ours only the hidden
+//! `__workload` command's flags, `lab::worker::WorkloadArgs`, which the worker owns and checks.
 
 use std::path::PathBuf;
 use std::time::Duration;

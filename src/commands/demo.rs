@@ -5,6 +5,8 @@
 //! for SIGTERM, 129 for SIGHUP) when a signal stopped it early, the result still printed;
 //! 1 when it failed; 2 for an unknown kind or a refused spec (a cap, or no python3 for the
 //! Python demos).
+//!
+//! Imports lab, model and `foreground`: never runtime, input, app or ui.
 
 use std::fmt::Write as _;
 use std::ops::ControlFlow;

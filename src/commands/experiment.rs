@@ -5,6 +5,8 @@
 //! Exit codes: 0 when it ran to its end; 128 + the signal number (130 for Ctrl-C) when a signal
 //! cancelled it, what was measured still printed; 1 when it failed; 2 for bad options, no
 //! python3 for the python experiment, or a file `show` cannot read.
+//!
+//! Imports cli, lab, model, `foreground` and `experiment_report`: never runtime, input, app or ui.
 
 use std::ops::ControlFlow;
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! What `threadtop demo` and `threadtop experiment` share: a current-thread runtime, a loop in
 //! the foreground in which INT, TERM and HUP stop the work (not threadtop, which then prints what
-//! was measured), and the exit code that says which signal it was (128 + its number).
+//! was measured), and the exit code that says which signal it was (128 + its number). Imports
+//! nothing of ours but `write_out`.
 
 use std::future::Future;
 use std::io;

@@ -1,5 +1,10 @@
-//! Non-interactive modes: `snapshot`, `threads`, `info`. Each samples through `collect`, prints
-//! once to stdout (text or JSON) and exits; no terminal, no tokio, no `app` or `ui`.
+//! The headless modes, which print to stdout and exit: `snapshot`, `threads` and `info` here
+//! (each samples through `collect` once, no terminal, no tokio), `demo` and `experiment` (one lab
+//! run in the foreground, through `foreground`).
+//!
+//! May import lab, collect, model, cli, and of the TUI only `app::table` (columns, sorting) and
+//! `ui::format` (figures, escaping), so that they print what the monitor shows: never runtime,
+//! input, or the rest of app and ui.
 //!
 //! Text output escapes control characters in names and command lines (`^[` for ESC) so that a
 //! process can't send escape sequences to the reader's terminal. A closed stdout pipe

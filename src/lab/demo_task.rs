@@ -1,5 +1,7 @@
 //! The tracking and reaping side of the lab: the tokio task that follows one demo from its launch
 //! to `LabEvent::Finished` (its reports, its deadline, its stop, its children's exits).
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::process::ExitStatus;
 use std::sync::Arc;

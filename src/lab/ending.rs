@@ -1,6 +1,6 @@
 //! How a demo ends, from the supervisor's side: left alone until its deadline (plus slack), then
 //! SIGTERM, then SIGKILL, then given up on. Pure: the clock is passed in, nothing is signalled
-//! here (`demo_task` does what `Ending::due` says).
+//! here (`demo_task` does what `Ending::due` says). Imports nothing of ours.
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,7 @@
 //! The lab's arithmetic: cores in use, rates, the running tally of what a demo's processes
-//! reported, and the result built from it. Pure functions and plain data, unit-tested; the app
-//! may use `cores_in_use` and `LiveRate` for the lab panel's live figures.
+//! reported, and the result built from it. Pure functions and plain data, unit-tested.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;

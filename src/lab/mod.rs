@@ -1,9 +1,14 @@
-//! Demo workloads: launch, track, stop and reap them. Knows nothing of the UI.
+//! The lab's engine: demo workloads launched, tracked, stopped and reaped, and the experiments
+//! that run them. The lab imports only `collect` and `model` of ours (its events and results are
+//! `model::demo` and `model::experiment` data): never app, ui, input, runtime, cli or commands,
+//! and it prints nothing for a CLI (`commands::demo` and `commands::experiment` do).
 //!
-//! - `catalog`: the demo kinds, their lessons, defaults, names and caps.
-//! - `Supervisor`: starts demos as child processes of threadtop and reports on them as
-//!   `LabEvent`s; used by the TUI runtime and by `threadtop demo` (`commands::demo`).
-//! - `worker`: what runs inside a demo child (`threadtop __workload ...`).
+//! - `Supervisor` (`supervisor`: the spawn side): starts demos as child processes of threadtop
+//!   and reports on them as `LabEvent`s; used by the TUI runtime and by `threadtop demo`.
+//! - `demo_task`: follows one demo to its end; `ending`: when to TERM, KILL, give up (pure);
+//!   `registry`: which processes the lab may signal, and the `Kill` it signals through.
+//! - `worker`: what runs inside a demo child (`threadtop __workload ...`, `WorkloadArgs`);
+//!   `protocol`: the report lines it writes; `child`: the PDEATHSIG rule for helper processes.
 //! - `measure`: cores in use, rates and results (pure).
 //! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O

@@ -2,6 +2,8 @@
 //! that their PID, and with it their process group's, cannot have been reused), by process
 //! group, and never PID 0, 1 or threadtop itself. Shared by the supervisor and its demo tasks,
 //! which signal only through a `Kill` they are given (tests give a recorder).
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! The supervisor: starts demos as child processes of threadtop (the spawn side: the report
 //! pipe, the worker's command line, PDEATHSIG), hands each to a `demo_task` that follows, stops
-//! and reaps it, and tells the app through `LabEvent`s. Knows nothing of the UI.
+//! and reaps it, and tells the app through `LabEvent`s. Imports only `collect` and `model`
+//! of ours: never app, ui, input, runtime, cli or commands.
 //!
 //! Safety rules it keeps: children are re-executions of threadtop's own binary with stdio on
 //! /dev/null, in their own process group, armed with `PR_SET_PDEATHSIG(SIGKILL)` (checked

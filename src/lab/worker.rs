@@ -1,5 +1,6 @@
 //! What runs inside a demo child process: `threadtop __workload KIND --workers N --seconds S
-//! [--index I] [--report-fd FD]` (clap parses it into `WorkloadArgs`). The process names itself `tt-...` before anything else, names
+//! [--index I] [--report-fd FD]`, as clap parses it into `WorkloadArgs` (which `cli` names; the
+//! worker may not import `cli`). The process names itself `tt-...` before anything else, names
 //! every thread it starts, does countable work until its deadline, a stop signal (TERM, INT,
 //! HUP) or the loss of its parent, and reports its progress on the report pipe. It never
 //! touches stdio: the supervisor points that at /dev/null.
@@ -7,7 +8,8 @@
 //! py-threads and py-procs exec a real python3 here instead (see `lab::python`), and the I/O
 //! experiment's tasks run here as `__workload io-task` (see `IO_TASK`).
 //!
-//! Knows nothing of the UI or of tokio: this is a plain std process.
+//! A plain std process, without tokio. Imports only `model` of ours: never app, ui, input,
+//! runtime, cli or commands.
 
 use std::ffi::CString;
 use std::fs::File;

@@ -5,6 +5,8 @@
 //!
 //! Each mode's wall time runs from just before its first task is started to the end of its last
 //! task (the thread's own clock after its wait; for a process, when it was reaped).
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
