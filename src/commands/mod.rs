@@ -495,6 +495,13 @@ mod tests {
     }
 
     #[test]
+    fn commands_import_the_lab_and_the_monitor_s_formats_only() {
+        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format"];
+        let found = crate::lab::imports::foreign("src/commands", &allowed);
+        assert!(found.is_empty(), "commands may not import these:\n{}", found.join("\n"));
+    }
+
+    #[test]
     fn json_has_exactly_the_keys() {
         let p = proc(1, 12.3456, 4096, "root", "init");
         let v: serde_json::Value = serde_json::from_str(&processes_json(&[&p])).unwrap();
