@@ -1,5 +1,7 @@
 //! Tests of the experiment data: plans, statistics, the results' JSON and their words.
 
+use std::time::Duration;
+
 use super::demo::DemoKind;
 use super::experiment::*;
 
