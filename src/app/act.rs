@@ -1,6 +1,7 @@
 //! Acting on processes like htop, but safely: tags, the signal menu and its confirmation,
 //! nice, affinity, follow, pause, the user picker, inspect views and mouse clicks. The app only
 //! decides; the runtime carries out the Effects (through `control`) and reports back.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,6 @@
 //! Messages into the app: user intents (`Command`, named so the keymap and config can bind them)
 //! and everything else that happened (`Action`).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! One cursor for every list: the process list, the threads table, the lab's catalogue and
 //! experiment picker, and every menu (sort, signal, affinity, user).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::action::Command;
 

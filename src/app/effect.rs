@@ -1,5 +1,6 @@
 //! What the app asks the runtime to do. The runtime carries each out and reports what came of it
 //! back as an `Action` (`Action::Outcome`, `Action::AffinityLoaded`, `Action::ShowText`).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::action::{Inspect, Target};
 use crate::collect::model::Pid;

@@ -1,4 +1,5 @@
 //! The key help the UI shows (help screen, function bar), made from the live keymap by `input`.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 /// One line of the help screen, made from the keymap.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The lab as the app sees it: the catalogue cursor, the knobs set before launching, and what
 //! each launched demo reported. Plain state; the lab module does the launching.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::cell::Cell;
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! The app's start-up choices, from the command line and the config file.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! What the app says when an effect has been carried out or a demo reports: every word of the
 //! status line about what happened comes from here.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::cursor::Menu;
 use crate::app::overlays::{AffinityEdit, TextView};

@@ -1,6 +1,7 @@
 //! What floats over a view and takes the keys first. Each overlay carries its own data (the
 //! signal chosen and its targets, the core checklist, the users offered, the text shown), so an
 //! open dialog without its data, or data without its dialog, cannot be written down.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::act::SIGNALS;
 use crate::app::action::Target;

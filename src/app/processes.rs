@@ -1,5 +1,6 @@
 //! The process list's keys: moving, opening a process's threads, search and filter prompts, tree,
 //! sort, all threads, kernel threads, the lab, stopping a demo.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::table::{self, COMMAND_SCROLL_STEP, Column};
 use crate::app::threads::ThreadsState;

@@ -1,4 +1,5 @@
 //! Typing into the search and filter prompts.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use crate::app::{App, Effect, Prompt, TextInput, View};
 

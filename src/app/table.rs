@@ -1,4 +1,6 @@
-//! Process table columns, sort orders and text matching. Pure functions over samples.
+//! Process table columns, sort orders and text matching, and the process list itself: its rows,
+//! filter, search and selection (by PID, not by row index). Pure functions over samples.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::cmp::Ordering;
 

@@ -1,5 +1,6 @@
 //! The threads view's state: the focused process's threads, sorted, with exited threads kept
 //! one interval and a short state history per thread. Pure.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 

@@ -1,4 +1,5 @@
 //! Which screen is showing (an overlay, which floats over it, is in overlays.rs).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 /// The main screens. The lab's carries which of its screens shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

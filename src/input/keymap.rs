@@ -1,5 +1,6 @@
 //! Key → Command per view. One table drives input, the help screen and the function bar, so
 //! what the help says is what the keys do.
+//! Part of `input`: imports `app` (and crossterm); no lab, ui, runtime or control.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 

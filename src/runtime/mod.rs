@@ -2,6 +2,7 @@
 //! sampler thread and the lab, handed to the generic `event_loop`. With `input`, the only room
 //! that touches crossterm. Writes no text a user reads on screen (the app does); its own words are
 //! start-up errors on stderr.
+//! Part of `runtime`: may import every room; nothing imports it but `main` (and tests).
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};

@@ -1,5 +1,6 @@
 //! Dialogs over the current view: the signal menu and its confirmation, the core checklist,
 //! the user picker and the text viewer (environment, open files, command line).
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -2,6 +2,7 @@
 //! measured: the scaling chart (throughput vs workers, one line per kind, the ideal linear line
 //! and the core count marked) with its table, or the I/O and Python bars. A pure function of
 //! `&ExperimentState`.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use std::time::Duration;
 

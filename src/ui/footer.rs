@@ -1,4 +1,5 @@
 //! The status line (prompt, messages, the monitor's own cost) and htop's function-key bar.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -1,4 +1,5 @@
 //! Number, size, time and text formatting for the screen. Pure.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use std::borrow::Cow;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! The help overlay (generated from the keymap, plus what each column means) and the F6 sort
 //! menu.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

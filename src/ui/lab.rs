@@ -1,6 +1,7 @@
 //! The lab: the catalogue of demos with their lessons and knobs, and the demos launched, live
 //! and finished, with what they measured. Text that does not fit is wrapped, then scrolled
 //! (PgDn/PgUp) with a line that says there is more, or elided with "…": never cut silently.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -1,5 +1,6 @@
 //! Drawing: a pure function of `&App` into a ratatui `Frame`. This file holds the layout and the
 //! overlay order only; each pane has its own file. Widgets never sort, filter or read /proc.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 pub mod dialogs;
 pub mod experiment;
