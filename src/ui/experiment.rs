@@ -326,8 +326,11 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             r.n,
             seq / th.max(1e-9)
         );
-        put(buf, area, area.x, y, &line, theme.dim);
-        y += 1;
+        // Wrapped, never cut: the figure is the point of the line.
+        for l in crate::ui::help::wrap_words(&line, area.width as usize) {
+            put(buf, area, area.x, y, &l, theme.dim);
+            y += 1;
+        }
     }
     if let (Some(th), Some(pr)) = (r.threads_s, r.processes_s) {
         let line = format!(
@@ -335,7 +338,10 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             r.n,
             ((pr - th) * 1000.0).max(0.0)
         );
-        put(buf, area, area.x, y, &line, theme.dim);
+        for l in crate::ui::help::wrap_words(&line, area.width as usize) {
+            put(buf, area, area.x, y, &l, theme.dim);
+            y += 1;
+        }
     }
 }
 
