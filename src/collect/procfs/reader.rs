@@ -348,4 +348,32 @@ mod tests {
         push_decimal(&mut v, -12);
         assert_eq!(v, b"0 2147483647 -12");
     }
+
+    /// A kept file reads the task it was opened for, not whatever has its number now; once that
+    /// task is gone, `read_kept` goes by path, which is how a reused PID is picked up. The new
+    /// process stands in for the PID's new owner (the path is what the number resolves to).
+    #[test]
+    fn kept_file_is_tied_to_its_task_and_reopens_by_path() {
+        let mut a = std::process::Command::new("sleep").arg("100").spawn().unwrap();
+        let mut b = std::process::Command::new("sleep").arg("100").spawn().unwrap();
+        let (pa, pb) = (a.id() as Pid, b.id() as Pid);
+        let mut r = ProcReader::new("/proc");
+        r.set_budget(FdBudget::new(8));
+        let mut kept = None;
+        assert_eq!(parse_stat(r.read_kept(&mut kept, Some(pa), None, "stat").unwrap()).unwrap().pid, pa);
+        assert!(kept.is_some());
+        // Asked for B's number, the kept file still reads A: it is A's.
+        assert_eq!(parse_stat(r.read_kept(&mut kept, Some(pb), None, "stat").unwrap()).unwrap().pid, pa);
+        a.kill().unwrap();
+        a.wait().unwrap();
+        // A is gone: its file fails (ESRCH), and the path now leads to the number's owner.
+        assert_eq!(parse_stat(r.read_kept(&mut kept, Some(pb), None, "stat").unwrap()).unwrap().pid, pb);
+        assert!(kept.is_some());
+        assert_eq!(r.budget().open(), 1);
+        b.kill().unwrap();
+        b.wait().unwrap();
+        assert!(r.read_kept(&mut kept, Some(pb), None, "stat").is_err());
+        assert!(kept.is_none());
+        assert_eq!(r.budget().open(), 0);
+    }
 }
