@@ -106,10 +106,6 @@ impl Sampler {
         &self.config
     }
 
-    pub fn set_interval(&mut self, interval: Duration) {
-        self.config.interval = interval;
-    }
-
     /// Returns whether it changed.
     pub fn set_all_threads(&mut self, on: bool) -> bool {
         let changed = self.config.all_threads != on;

@@ -18,7 +18,6 @@ use crate::collect::model::{Pid, Snapshot};
 /// Messages to the sampler thread.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Control {
-    Interval(Duration),
     /// Fill every process's threads (htop's `H`). Samples at once when it changes.
     AllThreads(bool),
     /// Read this process's threads in detail. Samples at once when it changes.
@@ -122,12 +121,10 @@ fn run(
 ) {
     let mut paused = false;
     let mut quick = true;
-    let mut last_start: Option<Instant> = None;
     let mut next = Instant::now();
     loop {
         let now = Instant::now();
         if !paused && now >= next {
-            last_start = Some(now);
             out.send_replace(Some(Arc::new(sampler.sample())));
             if test_panic.as_ref().is_some_and(TestPanic::due) {
                 panic!("test panic in sampler");
@@ -142,12 +139,6 @@ fn run(
         }
         let wait = if paused { Duration::from_secs(3600) } else { next.saturating_duration_since(now) };
         match ctl.recv_timeout(wait) {
-            Ok(Control::Interval(d)) => {
-                sampler.set_interval(d);
-                if !quick {
-                    next = last_start.map_or(now, |t| t + d);
-                }
-            }
             Ok(Control::AllThreads(on)) => {
                 if sampler.set_all_threads(on) {
                     (next, quick) = (now, true);
