@@ -25,6 +25,7 @@ use cache::{FocusState, PidMap, ProcEntry, TaskScratch};
 
 mod cache;
 mod focus;
+mod hook;
 mod tasks;
 mod thread;
 mod tick;

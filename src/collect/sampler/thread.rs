@@ -4,7 +4,6 @@
 //! crossterm.
 
 use std::io;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -12,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::hook::{TestPanic, panic_if_due};
 use super::{Sampler, SamplerConfig};
 use crate::collect::model::{Pid, Snapshot};
 
@@ -74,34 +74,7 @@ const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
 
 /// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
 pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
-    spawn_inner(config, test_panic_from_env())
-}
-
-/// Test hook (`THREADTOP_TEST_PANIC`): `sampler` panics the sampler thread after its first
-/// sample; `sampler-when:PATH` after the first sample taken once PATH exists, so a test can
-/// launch demos first and then see that a panic still takes them down.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum TestPanic {
-    AfterFirst,
-    WhenExists(PathBuf),
-}
-
-impl TestPanic {
-    fn due(&self) -> bool {
-        match self {
-            TestPanic::AfterFirst => true,
-            TestPanic::WhenExists(path) => path.exists(),
-        }
-    }
-}
-
-fn test_panic_from_env() -> Option<TestPanic> {
-    let v = std::env::var_os("THREADTOP_TEST_PANIC")?;
-    if v == "sampler" {
-        return Some(TestPanic::AfterFirst);
-    }
-    let path = v.to_str()?.strip_prefix("sampler-when:")?;
-    Some(TestPanic::WhenExists(PathBuf::from(path)))
+    spawn_inner(config, TestPanic::from_env())
 }
 
 pub(super) fn spawn_inner(config: SamplerConfig, test_panic: Option<TestPanic>) -> io::Result<SamplerHandle> {
@@ -126,9 +99,7 @@ fn run(
         let now = Instant::now();
         if !paused && now >= next {
             out.send_replace(Some(Arc::new(sampler.sample())));
-            if test_panic.as_ref().is_some_and(TestPanic::due) {
-                panic!("test panic in sampler");
-            }
+            panic_if_due(test_panic.as_ref());
             let interval = sampler.config().interval;
             let gap = if std::mem::take(&mut quick) { QUICK_FOLLOW_UP.min(interval) } else { interval };
             // On the fixed cadence, but when a sample takes longer than the interval (a huge

@@ -1,7 +1,8 @@
 //! The `tt-sampler` thread: its cadence, pause, focus and `Now` messages, stopping on drop, and
 //! the test panic hook.
 
-use super::super::thread::{TestPanic, spawn_inner};
+use super::super::hook::TestPanic;
+use super::super::thread::spawn_inner;
 use super::*;
 
 fn wait_for(rx: &mut SnapshotReceiver, what: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
