@@ -258,6 +258,12 @@ fn read_meta(
 }
 
 /// CPU time used by this whole process (all threads), for the monitor's own-cost figure.
+///
+/// libc's clock_gettime, not rustix's safe one: rustix looks the call up in the vDSO, and that
+/// lookup dies under valgrind (rustix#1559; a one-line program calling
+/// `rustix::time::clock_gettime(ClockId::ProcessCPUTime)` gets SIGSEGV under
+/// `valgrind --tool=callgrind` 3.19 here), which would end every sample under callgrind, the
+/// sampler's profiler (BENCHMARKS.md). rustix's call also asserts where this returns None.
 fn process_cpu_time() -> Option<Duration> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant.
