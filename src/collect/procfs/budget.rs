@@ -37,6 +37,20 @@ fn fd_reserve(soft: u64) -> u64 {
     512 + soft / 8
 }
 
+/// Overrides the `kept_files` setting when set to a number.
+pub const KEPT_FILES_ENV: &str = "THREADTOP_KEPT_FILES";
+
+/// The cap in force: the environment's number when it is one, else the setting.
+fn kept_cap(setting: usize, env: Option<&str>) -> usize {
+    env.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(setting)
+}
+
+/// `cap`, or fewer when the open-file limit `soft` leaves less room after the reserve.
+fn limit_under(cap: usize, soft: u64) -> usize {
+    let room = soft.saturating_sub(fd_reserve(soft));
+    usize::try_from(room).map_or(cap, |room| room.min(cap))
+}
+
 /// How many /proc files may stay open, shared by every kept file (which gives its slot back on
 /// drop). Shrinks when an open fails with EMFILE/ENFILE: kept files over the limit are then
 /// closed as they are next read.
@@ -51,18 +65,17 @@ impl FdBudget {
         Self { open: Arc::new(AtomicUsize::new(0)), limit: Arc::new(AtomicUsize::new(limit)) }
     }
 
-    /// The budget for this process: the raised soft limit minus a reserve, at most
-    /// MAX_KEPT_FILES, or at most `THREADTOP_KEPT_FILES` when set (0 keeps none: every read is
-    /// open-read-close, for a machine where the kernel memory matters more than the CPU).
-    pub fn for_this_process() -> Self {
-        let cap = std::env::var("THREADTOP_KEPT_FILES").ok().and_then(|v| v.trim().parse::<u64>().ok());
-        let cap = cap.unwrap_or(MAX_KEPT_FILES as u64);
+    /// The budget for this process: at most `kept_files` (the config file's `kept_files`, or
+    /// `THREADTOP_KEPT_FILES` when that is set to a number: the environment wins), and at most the
+    /// raised soft limit minus a reserve. 0 keeps none: every read is open-read-close, for a
+    /// machine where the kernel memory matters more than the CPU.
+    pub fn for_this_process(kept_files: usize) -> Self {
+        let cap = kept_cap(kept_files, std::env::var(KEPT_FILES_ENV).ok().as_deref());
         if cap == 0 {
+            // Nothing kept: no reason to raise the open-file limit either.
             return Self::new(0);
         }
-        let soft = raise_fd_limit();
-        let limit = soft.saturating_sub(fd_reserve(soft)).min(cap);
-        Self::new(usize::try_from(limit).unwrap_or(MAX_KEPT_FILES))
+        Self::new(limit_under(cap, raise_fd_limit()))
     }
 
     pub fn open(&self) -> usize {
@@ -104,5 +117,34 @@ pub struct KeptFile {
 impl Drop for KeptFile {
     fn drop(&mut self) {
         self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_wins_over_the_setting_when_it_is_a_number() {
+        assert_eq!(kept_cap(MAX_KEPT_FILES, None), MAX_KEPT_FILES);
+        assert_eq!(kept_cap(100, None), 100);
+        assert_eq!(kept_cap(0, None), 0);
+        assert_eq!(kept_cap(100, Some("0")), 0);
+        assert_eq!(kept_cap(0, Some(" 250\n")), 250);
+        // Not a number: the setting stands.
+        for bad in ["", "lots", "-1", "1e3"] {
+            assert_eq!(kept_cap(100, Some(bad)), 100, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_open_file_limit_bounds_the_cap() {
+        // 1,024 descriptors: 512 + 128 are kept in reserve, 384 left for /proc files.
+        assert_eq!(limit_under(MAX_KEPT_FILES, 1024), 384);
+        assert_eq!(limit_under(100, 1024), 100);
+        // 600: 512 + 75 in reserve, 13 left; 580: the reserve (584) is more than the limit.
+        assert_eq!(limit_under(100, 600), 13);
+        assert_eq!(limit_under(100, 580), 0);
+        assert_eq!(limit_under(MAX_KEPT_FILES, u64::MAX), MAX_KEPT_FILES);
     }
 }

@@ -14,7 +14,7 @@ mod parse;
 mod reader;
 mod stat;
 
-pub use budget::{FdBudget, KeptFile, MAX_KEPT_FILES, raise_fd_limit};
+pub use budget::{FdBudget, KEPT_FILES_ENV, KeptFile, MAX_KEPT_FILES, raise_fd_limit};
 pub use parse::{
     SchedStat, Statm, Status, cmdline_to_string, parse_i64, parse_schedstat, parse_statm, parse_status, parse_u64,
 };

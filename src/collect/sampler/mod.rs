@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::model::{Pid, Snapshot};
-use super::procfs::{FdBudget, KeptFile, ProcReader, clock_ticks_per_second, page_size};
+use super::procfs::{FdBudget, KeptFile, MAX_KEPT_FILES, ProcReader, clock_ticks_per_second, page_size};
 use super::system::SystemReader;
 use super::users::UserNames;
 use cache::{FocusState, PidMap, ProcEntry, TaskScratch};
@@ -45,6 +45,9 @@ pub struct SamplerConfig {
     /// Only these processes in `Snapshot::processes` (`-p`). Every process's stat is still read,
     /// so the header's counts stay true; `Some(empty)` is taken as no filter.
     pub pids: Option<Vec<Pid>>,
+    /// Most /proc files kept open between samples (the config file's `kept_files`; 0 keeps
+    /// none). `THREADTOP_KEPT_FILES` wins over it, and the open-file limit bounds it.
+    pub kept_files: usize,
 }
 
 impl Default for SamplerConfig {
@@ -55,6 +58,7 @@ impl Default for SamplerConfig {
             focus: None,
             proc_root: PathBuf::from("/proc"),
             pids: None,
+            kept_files: MAX_KEPT_FILES,
         }
     }
 }
@@ -83,7 +87,7 @@ pub struct Sampler {
 impl Sampler {
     pub fn new(config: SamplerConfig) -> Self {
         let mut reader = ProcReader::new(config.proc_root.clone());
-        reader.set_budget(FdBudget::for_this_process());
+        reader.set_budget(FdBudget::for_this_process(config.kept_files));
         Self {
             reader,
             config,

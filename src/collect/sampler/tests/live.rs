@@ -221,6 +221,25 @@ fn kept_file_of_an_exited_process_is_dropped() {
     assert!(s.kept_files().0 < open_before + 5);
 }
 
+/// `kept_files` (the config key, here 0) reaches the budget: nothing is kept open, and every
+/// task is still read.
+#[test]
+fn kept_files_setting_bounds_the_budget() {
+    // The environment variable wins over the setting, so it must not be set for this test.
+    let env = crate::collect::procfs::KEPT_FILES_ENV;
+    assert!(std::env::var_os(env).is_none(), "{env} is set: unset it to run this test");
+    let parked = Parked::start(3);
+    for kept_files in [0, 7] {
+        let mut s = Sampler::new(SamplerConfig { all_threads: true, kept_files, ..SamplerConfig::default() });
+        let snap = s.sample();
+        let seen = my_threads(&snap);
+        for t in parked.tids() {
+            assert!(seen.contains(&t), "thread {t} missing");
+        }
+        assert_eq!(s.kept_files(), (kept_files, kept_files));
+    }
+}
+
 /// With the budget spent, files are opened, read and closed as before: nothing is missing.
 #[test]
 fn a_small_fd_budget_reads_everything() {
