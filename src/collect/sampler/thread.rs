@@ -70,7 +70,7 @@ impl Drop for SamplerHandle {
 
 /// The second sample comes this soon after the first (and after a focus change), so CPU%
 /// becomes real quickly instead of after a whole interval.
-const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
+pub(super) const QUICK_FOLLOW_UP: Duration = Duration::from_millis(250);
 
 /// Starts the `tt-sampler` thread. It samples at once, again ~250 ms later, then every interval.
 pub fn spawn(config: SamplerConfig) -> io::Result<SamplerHandle> {
@@ -98,7 +98,8 @@ fn run(
     loop {
         let now = Instant::now();
         if !paused && now >= next {
-            out.send_replace(Some(Arc::new(sampler.sample())));
+            // The loop's own clock: a snapshot's `elapsed` is then exactly the gap kept here.
+            out.send_replace(Some(Arc::new(sampler.sample_at(now))));
             panic_if_due(test_panic.as_ref());
             let interval = sampler.config().interval;
             let gap = if std::mem::take(&mut quick) { QUICK_FOLLOW_UP.min(interval) } else { interval };

@@ -2,7 +2,7 @@
 //! the test panic hook.
 
 use super::super::hook::TestPanic;
-use super::super::thread::spawn_inner;
+use super::super::thread::{QUICK_FOLLOW_UP, spawn_inner};
 use super::*;
 
 fn wait_for(rx: &mut SnapshotReceiver, what: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
@@ -22,10 +22,12 @@ fn wait_for(rx: &mut SnapshotReceiver, what: impl Fn(&Snapshot) -> bool) -> Arc<
 fn thread_samples_at_once_then_quickly_and_on_focus() {
     let h = spawn(SamplerConfig { interval: Duration::from_secs(60), ..SamplerConfig::default() }).unwrap();
     let mut rx = h.snapshots();
-    wait_for(&mut rx, |s| s.seq == 1);
-    // The quick follow-up, long before the 60 s interval.
+    wait_for(&mut rx, |s| s.seq >= 1);
+    // The 60 s interval is far beyond `wait_for`'s 10 s, so a second sample that comes at all is
+    // the quick follow-up; and it comes no sooner than QUICK_FOLLOW_UP after the first.
     let second = wait_for(&mut rx, |s| s.seq >= 2);
-    assert!(second.elapsed < Duration::from_secs(30));
+    assert_eq!(second.seq, 2);
+    assert!(second.elapsed >= QUICK_FOLLOW_UP, "{:?}", second.elapsed);
     let me = std::process::id() as Pid;
     h.send(Control::Focus(Some(me)));
     let f = wait_for(&mut rx, |s| s.focus.is_some());
