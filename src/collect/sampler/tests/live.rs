@@ -325,10 +325,10 @@ fn pid_reuse_with_kept_file() {
     a.wait().unwrap();
     // Fork until the kernel hands out `pid` again; the child that gets it waits to be killed.
     // PIDs are handed out in a cycle up to pid_max, so one turn reaches `pid` unless another
-    // process took it first.
+    // process took it first; a second turn gives such a short-lived one time to go.
     let pid_max: u64 = fs::read_to_string("/proc/sys/kernel/pid_max").unwrap().trim().parse().unwrap();
     let mut reused = None;
-    for _ in 0..pid_max {
+    for _ in 0..2 * pid_max {
         // SAFETY: the child only calls async-signal-safe functions (pause, _exit).
         let child = unsafe { libc::fork() };
         if child == 0 {
@@ -347,7 +347,7 @@ fn pid_reuse_with_kept_file() {
         unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
     }
     // Not a pass when nothing could be checked.
-    let child = reused.unwrap_or_else(|| panic!("PID {pid} was not handed out again in {pid_max} forks"));
+    let child = reused.unwrap_or_else(|| panic!("PID {pid} was not handed out again in {} forks", 2 * pid_max));
     let snap = s.sample();
     unsafe {
         libc::kill(child, libc::SIGKILL);
