@@ -1,6 +1,6 @@
-//! The fd budget: how many /proc files may stay open at once, and the `KeptFile`s it pays for
-//! (each gives its slot back when dropped). Imports nothing of threadtop; no `app`, `ui`, `lab`,
-//! `model`, ratatui or crossterm.
+//! The fd budget: how many /proc files may stay open at once, and the `KeptFile`s it pays for (each
+//! gives its slot back when dropped). Imports nothing of threadtop; no `app`, `ui`, `lab`, the
+//! lab's data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicUsize, Ordering};

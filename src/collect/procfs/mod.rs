@@ -1,7 +1,8 @@
 //! Lean /proc reading for the sampler: the hand parsers of the hot files (`stat` in `stat`;
 //! `status`, `schedstat`, `statm`, `cmdline` in `parse`), the reader of the proc root with its
 //! kept-open files (`reader`) and the budget of descriptors they may use (`budget`). Part of
-//! `collect`: imports neither `app` nor `ui` nor `lab` nor `model`, and no ratatui or crossterm.
+//! `collect`: imports neither `app` nor `ui` nor `lab` nor the lab's data (`crate::model::{demo,
+//! experiment}`), and no ratatui or crossterm.
 //!
 //! Hand parsers, not the procfs crate, for these files: they are read once per task per sample,
 //! and ours allocate nothing and convert only the fields used. The crate serves the cold paths

@@ -1,6 +1,7 @@
 //! Parsers of the small /proc files the sampler reads besides `stat` (`status`, `schedstat`,
 //! `statm`, `cmdline`) and the integer parsers they share. Pure: bytes in, fields out, never a
-//! panic. Imports nothing of threadtop; no `app`, `ui`, `lab`, `model`, ratatui or crossterm.
+//! panic. Imports nothing of threadtop; no `app`, `ui`, `lab`, the lab's data
+//! (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 /// The few lines of `status` threadtop needs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `ProcReader`: reads files under the proc root through one kept fd of the root, one reused path
-//! and one reused buffer, and re-reads kept-open files with pread (`read_kept`). No parsing
-//! here (see `stat` and `parse`). Imports only `collect::model` and the budget next door; no
-//! `app`, `ui`, `lab`, `model`, ratatui or crossterm.
+//! and one reused buffer, and re-reads kept-open files with pread (`read_kept`). No parsing here
+//! (see `stat` and `parse`). Imports only `collect::model` and the budget next door; no `app`,
+//! `ui`, `lab`, the lab's data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::io;
 use std::mem::MaybeUninit;

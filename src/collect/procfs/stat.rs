@@ -1,7 +1,7 @@
-//! The `stat` line parser (`/proc/PID/stat`, `/proc/PID/task/TID/stat`): the hottest code of
-//! the sampler, run once per task per sample. Pure: bytes in, fields out, never a panic. Imports
+//! The `stat` line parser (`/proc/PID/stat`, `/proc/PID/task/TID/stat`): the hottest code of the
+//! sampler, run once per task per sample. Pure: bytes in, fields out, never a panic. Imports
 //! nothing of threadtop but `collect::model` and the integer parsers next door; no `app`, `ui`,
-//! `lab`, `model`, ratatui or crossterm.
+//! `lab`, the lab's data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use super::parse::{Fields, parse_i64, parse_u64};
 use crate::collect::model::Pid;

@@ -1,7 +1,8 @@
 //! What the sampler remembers between ticks: per process (start time, cmdline, user, previous
 //! ticks, kept files, its threads), per thread of the focused process, and the scratch reused by
-//! `tasks::refresh_tasks`; all keyed by PID with a one-multiply hash. Imports only `collect`'s
-//! own modules; no `app`, `ui`, `lab`, `model`, ratatui or crossterm.
+//! `tasks::refresh_tasks`; all keyed by PID with a one-multiply hash. Imports only `collect`'s own
+//! modules; no `app`, `ui`, `lab`, the lab's data (`crate::model::{demo, experiment}`), ratatui or
+//! crossterm.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

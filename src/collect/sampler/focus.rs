@@ -1,6 +1,6 @@
-//! The focused process: stat, status and schedstat of each of its threads, with rates, and
-//! what was last seen of it once it is gone. Imports only `collect`'s own modules; no `app`,
-//! `ui`, `lab`, `model`, ratatui or crossterm.
+//! The focused process: stat, status and schedstat of each of its threads, with rates, and what was
+//! last seen of it once it is gone. Imports only `collect`'s own modules; no `app`, `ui`, `lab`,
+//! the lab's data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::io;
 use std::time::Duration;

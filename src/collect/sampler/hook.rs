@@ -1,7 +1,7 @@
 //! The test hook `THREADTOP_TEST_PANIC`: `sampler` panics the sampler thread after its first
-//! sample; `sampler-when:PATH` after the first sample taken once PATH exists, so a test can
-//! launch demos first and then see that a panic still takes them down. Imports nothing of
-//! threadtop; no `app`, `ui`, `lab`, `crate::model`, ratatui or crossterm.
+//! sample; `sampler-when:PATH` after the first sample taken once PATH exists, so a test can launch
+//! demos first and then see that a panic still takes them down. Imports nothing of threadtop; no
+//! `app`, `ui`, `lab`, the lab's data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 //!
 //! Compiled only into what tests run, by `cfg(any(test, debug_assertions, feature = "test-hooks"))`.
 //! Not a feature alone: the pty tests (tests/torture_signals.rs, tests/e2e_tui.rs) start the

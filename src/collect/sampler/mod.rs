@@ -1,7 +1,8 @@
 //! The sampler: what to read per tick (`tick`), what it remembers between ticks (`cache`), the
 //! thread sets of a process (`tasks`), the focused process (`focus`), and the long-lived
 //! `tt-sampler` thread that publishes snapshots over a `watch` channel (`thread`). Part of
-//! `collect`: imports neither `app` nor `ui` nor `lab` nor `model`, and no ratatui or crossterm.
+//! `collect`: imports neither `app` nor `ui` nor `lab` nor the lab's data (`crate::model::{demo,
+//! experiment}`), and no ratatui or crossterm.
 //!
 //! Per tick: one `stat` read per process, and one `statm` per listed userland process (RES and
 //! SHR; kernel threads have no memory of their own); one `task/TID/stat` per thread only in

@@ -1,6 +1,6 @@
-//! The threads of one process, kept from tick to tick: `task/` is listed again only when the
-//! thread set may have changed. Imports only `collect`'s own modules; no `app`, `ui`, `lab`,
-//! `model`, ratatui or crossterm.
+//! The threads of one process, kept from tick to tick: `task/` is listed again only when the thread
+//! set may have changed. Imports only `collect`'s own modules; no `app`, `ui`, `lab`, the lab's
+//! data (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::io;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The `tt-sampler` thread: samples on a fixed cadence, obeys `Control` messages, and publishes
 //! each snapshot over a `watch` channel (a stale one is replaced, never queued). Imports only
-//! `collect`'s own modules and tokio's `watch`; no `app`, `ui`, `lab`, `model`, ratatui or
-//! crossterm.
+//! `collect`'s own modules and tokio's `watch`; no `app`, `ui`, `lab`, the lab's data
+//! (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::io;
 use std::sync::Arc;

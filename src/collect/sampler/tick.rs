@@ -1,6 +1,6 @@
 //! One sample: what is read per tick for every process (`Sampler::sample_at`), and the rows made
-//! from it. Imports only `collect`'s own modules; no `app`, `ui`, `lab`, `model`, ratatui or
-//! crossterm.
+//! from it. Imports only `collect`'s own modules; no `app`, `ui`, `lab`, the lab's data
+//! (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
