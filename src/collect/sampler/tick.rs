@@ -15,7 +15,8 @@ use crate::collect::rates;
 use crate::collect::users::UserNames;
 
 impl Sampler {
-    /// `sample` with the wall clock given, so tests can fix the elapsed time.
+    /// `sample` at the wall-clock time given: the thread passes its loop's clock (so `elapsed` is
+    /// the gap it kept), tests a time of their choosing.
     pub(super) fn sample_at(&mut self, now: Instant) -> Snapshot {
         let started = Instant::now();
         let elapsed = self.last_at.map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
