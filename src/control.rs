@@ -413,19 +413,6 @@ mod tests {
         assert_eq!(open_files(&fake.0, 21).unwrap_err(), "the process has gone");
     }
 
-    /// The rule of this module's first lines, checked: of threadtop it uses only `collect`.
-    #[test]
-    fn control_imports_only_collect() {
-        let src = include_str!("control.rs");
-        let code = &src[..src.find("#[cfg(test)]").unwrap()];
-        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-            for (at, _) in line.match_indices("crate::") {
-                assert!(line[at..].starts_with("crate::collect::"), "{line}");
-            }
-            assert!(!line.contains("ratatui") && !line.contains("crossterm"), "{line}");
-        }
-    }
-
     #[test]
     fn own_start_time_reads() {
         let me = std::process::id() as Pid;
