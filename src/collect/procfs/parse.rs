@@ -12,9 +12,9 @@ pub struct Status {
     pub nonvoluntary_ctxt_switches: Option<u64>,
 }
 
-/// Hand-parses `status`: scanning three line prefixes is ~3x cheaper than procfs's HashMap of
-/// every line. `Name:` can't forge a line start: the kernel escapes `\n` in it. None when none of
-/// the three lines is there.
+/// Hand-parses `status`: scanning three line prefixes is 23-29x cheaper than the procfs crate's
+/// parse, a HashMap of every line (see `procfs`'s first lines). `Name:` can't forge a line start:
+/// the kernel escapes `\n` in it. None when none of the three lines is there.
 pub fn parse_status(buf: &[u8]) -> Option<Status> {
     let mut st = Status::default();
     for line in buf.split(|&b| b == b'\n') {
