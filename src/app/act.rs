@@ -7,23 +7,11 @@ use std::collections::HashSet;
 
 use crate::app::action::{Inspect, Target};
 use crate::app::cursor::Menu;
+pub use crate::app::overlays::SIGNALS;
 use crate::app::overlays::{PendingSignal, TextView};
 use crate::app::table::{Column, ThreadColumn};
 use crate::app::{App, Command, Effect, Overlay, RowId, View};
 use crate::collect::model::Pid;
-
-/// The signals the menu offers, htop's common ones with their numbers.
-pub const SIGNALS: &[(&str, i32)] = &[
-    ("TERM", libc::SIGTERM),
-    ("KILL", libc::SIGKILL),
-    ("INT", libc::SIGINT),
-    ("HUP", libc::SIGHUP),
-    ("QUIT", libc::SIGQUIT),
-    ("STOP", libc::SIGSTOP),
-    ("CONT", libc::SIGCONT),
-    ("USR1", libc::SIGUSR1),
-    ("USR2", libc::SIGUSR2),
-];
 
 /// Where things were drawn, so a mouse click can be resolved (written by the UI).
 #[derive(Clone, Debug, Default, PartialEq)]

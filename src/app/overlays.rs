@@ -3,12 +3,24 @@
 //! open dialog without its data, or data without its dialog, cannot be written down.
 //! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
-use crate::app::act::SIGNALS;
 use crate::app::action::Target;
 use crate::app::cursor::Menu;
 use crate::app::table::{Column, ThreadColumn};
 use crate::app::{App, Command, Effect, View};
 use crate::collect::model::Pid;
+
+/// The signals the menu offers, htop's common ones with their numbers.
+pub const SIGNALS: &[(&str, i32)] = &[
+    ("TERM", libc::SIGTERM),
+    ("KILL", libc::SIGKILL),
+    ("INT", libc::SIGINT),
+    ("HUP", libc::SIGHUP),
+    ("QUIT", libc::SIGQUIT),
+    ("STOP", libc::SIGSTOP),
+    ("CONT", libc::SIGCONT),
+    ("USR1", libc::SIGUSR1),
+    ("USR2", libc::SIGUSR2),
+];
 
 /// A signal chosen and waiting for the user's yes.
 #[derive(Clone, Debug, PartialEq)]

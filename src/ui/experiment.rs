@@ -15,8 +15,8 @@ use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, LegendPosi
 
 use crate::app::experiment::{ExperimentState, ExperimentStatus};
 use crate::model::experiment::{ExperimentResult, IoResult, PythonResult, ScalingResult};
+use crate::ui::format::{elide, wrap};
 use crate::ui::format::{fmt_rate, sanitize};
-use crate::ui::lab::{elide, wrap};
 use crate::ui::{Theme, cell, put};
 
 /// Draws `state` into `area`, which it clears first. Safe at any size. `running` names the lab's
@@ -327,10 +327,7 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             seq / th.max(1e-9)
         );
         // Wrapped, never cut: the figure is the point of the line.
-        for l in crate::ui::help::wrap_words(&line, area.width as usize) {
-            put(buf, area, area.x, y, &l, theme.dim);
-            y += 1;
-        }
+        y = put_wrapped(buf, area, y, &line, theme.dim);
     }
     if let (Some(th), Some(pr)) = (r.threads_s, r.processes_s) {
         let line = format!(
@@ -338,10 +335,7 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             r.n,
             ((pr - th) * 1000.0).max(0.0)
         );
-        for l in crate::ui::help::wrap_words(&line, area.width as usize) {
-            put(buf, area, area.x, y, &l, theme.dim);
-            y += 1;
-        }
+        put_wrapped(buf, area, y, &line, theme.dim);
     }
 }
 

@@ -12,6 +12,7 @@ use crate::app::LabScreen;
 use crate::app::lab::{CatalogEntry, DemoEntry, DemoStatus, LabState, LessonView};
 use crate::model::catalog;
 use crate::model::experiment::ExperimentKind;
+use crate::ui::format::{elide, wrap};
 use crate::ui::{Theme, cell, fill_line, put};
 
 /// The catalogue list's width when the lesson sits beside it.
@@ -369,59 +370,6 @@ fn first_fitting(texts: &[&str], width: u16) -> String {
         .find(|t| t.chars().count() <= w)
         .map(|t| (*t).to_owned())
         .unwrap_or_else(|| elide(texts.last().copied().unwrap_or(""), w))
-}
-
-/// `s` in at most `width` characters: cut with "…" at its end when it is longer.
-pub fn elide(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    out
-}
-
-/// `text` as lines of at most `width` characters, broken between words; a word longer than a
-/// line is broken inside. Empty for a width of 0.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    if width == 0 {
-        return lines;
-    }
-    let mut line = String::new();
-    let mut len = 0usize;
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        while !word.is_empty() {
-            let room = if len == 0 { width } else { width.saturating_sub(len + 1) };
-            if word.len() <= room {
-                if len > 0 {
-                    line.push(' ');
-                    len += 1;
-                }
-                line.extend(word.iter());
-                len += word.len();
-                break;
-            }
-            if len > 0 {
-                lines.push(std::mem::take(&mut line));
-                len = 0;
-                continue;
-            }
-            // Longer than a whole line: as much as fits, the rest on the next.
-            let rest = word.split_off(width);
-            lines.push(word.iter().collect());
-            word = rest;
-        }
-    }
-    if len > 0 {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]

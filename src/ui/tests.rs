@@ -389,7 +389,7 @@ fn help_uses_the_width_it_has() {
     app.update(Action::Cmd(Command::Help));
     let text = screen(&render(&app, 160, 50)).join("\n");
     // The longest key description is whole on one line at 160 columns.
-    assert!(text.contains("list: open the process's threads · lab: launch the selected demo  [all]"), "{text}");
+    assert!(text.contains("list: open the process's threads · lab: launch the selected demo [all]"), "{text}");
     let narrow = screen(&render(&app, 60, 50)).join("\n");
     assert!(narrow.contains("F switches"), "{narrow}");
 }
