@@ -282,7 +282,7 @@ impl App {
             }
         };
         if list.tree {
-            for line in tree::build(&snap.processes, &include, list.sort, &list.collapsed) {
+            for line in tree::build(&snap.processes, &include, |a, b| compare(a, b, list.sort), &list.collapsed) {
                 let p = &snap.processes[line.index];
                 rows.push(Row {
                     id: RowId { pid: p.pid, tid: None },

@@ -1,9 +1,9 @@
 //! The parent/child tree: orders processes depth-first with guide lines. Pure.
 //! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use crate::app::table::{SortSpec, compare};
 use crate::collect::model::{Pid, ProcessSample};
 
 /// One line of the tree: which process, how deep, and the guide drawn before its command.
@@ -20,7 +20,13 @@ pub struct TreeLine {
 /// Orders `include` (indices into `procs`) as a tree. A process whose parent is not included
 /// (PID 1, kthreadd, orphans, or a parent hidden by a filter) becomes a root. Siblings follow
 /// `sort`. Children of a collapsed PID are left out. Never loops, whatever the ppid data says.
-pub fn build(procs: &[ProcessSample], include: &[usize], sort: SortSpec, collapsed: &HashSet<Pid>) -> Vec<TreeLine> {
+/// Siblings are ordered by `order` (the list's sort column).
+pub fn build(
+    procs: &[ProcessSample],
+    include: &[usize],
+    order: impl Fn(&ProcessSample, &ProcessSample) -> Ordering,
+    collapsed: &HashSet<Pid>,
+) -> Vec<TreeLine> {
     let by_pid: HashMap<Pid, usize> = include.iter().map(|&i| (procs[i].pid, i)).collect();
     let mut children: HashMap<Pid, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
@@ -32,7 +38,7 @@ pub fn build(procs: &[ProcessSample], include: &[usize], sort: SortSpec, collaps
             roots.push(i);
         }
     }
-    let by = |a: &usize, b: &usize| compare(&procs[*a], &procs[*b], sort);
+    let by = |a: &usize, b: &usize| order(&procs[*a], &procs[*b]);
     roots.sort_by(by);
     for list in children.values_mut() {
         list.sort_by(by);
@@ -97,7 +103,7 @@ pub fn build(procs: &[ProcessSample], include: &[usize], sort: SortSpec, collaps
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::table::Column;
+    use crate::app::table::{Column, SortSpec, compare};
 
     fn p(pid: Pid, ppid: Pid) -> ProcessSample {
         ProcessSample { pid, ppid, name: format!("p{pid}"), cmdline: format!("p{pid}").into(), ..Default::default() }
@@ -105,7 +111,7 @@ mod tests {
 
     fn lines(procs: &[ProcessSample], collapsed: &HashSet<Pid>) -> Vec<(Pid, String)> {
         let include: Vec<usize> = (0..procs.len()).collect();
-        build(procs, &include, SortSpec::by(Column::Pid), collapsed)
+        build(procs, &include, |a, b| compare(a, b, SortSpec::by(Column::Pid)), collapsed)
             .into_iter()
             .map(|l| (procs[l.index].pid, l.prefix))
             .collect()
@@ -157,7 +163,7 @@ mod tests {
         procs[1].cpu_percent = 1.0;
         procs[2].cpu_percent = 50.0;
         let include = vec![0, 1, 2];
-        let got: Vec<Pid> = build(&procs, &include, SortSpec::by(Column::Cpu), &HashSet::new())
+        let got: Vec<Pid> = build(&procs, &include, |a, b| compare(a, b, SortSpec::by(Column::Cpu)), &HashSet::new())
             .iter()
             .map(|l| procs[l.index].pid)
             .collect();
