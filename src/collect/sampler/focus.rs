@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::Sampler;
 use super::cache::FocusTask;
+use super::tasks::thread_from_stat;
 use super::tasks::{refresh_tasks, thread_cpu};
-use super::tick::thread_from_stat;
 use crate::collect::model::{FocusSample, Pid, ProcessSample, ThreadDetail};
 use crate::collect::procfs::{ProcReader, is_gone, parse_schedstat, parse_stat, parse_status};
 use crate::collect::rates;

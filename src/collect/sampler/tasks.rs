@@ -6,9 +6,8 @@ use std::io;
 use std::time::Duration;
 
 use super::cache::{TaskEntry, TaskScratch, TaskSlot};
-use super::tick::thread_from_stat;
 use crate::collect::model::{Pid, ThreadSample};
-use crate::collect::procfs::{ProcReader, parse_stat};
+use crate::collect::procfs::{ProcReader, Stat, parse_stat};
 use crate::collect::rates;
 
 /// Reads every thread of `pid` into `tasks` (its threads from the last call, in listing order,
@@ -101,4 +100,18 @@ pub(super) fn read_threads(
 /// One thread can't use more than one core; tick rounding can make it look like it did.
 pub(super) fn thread_cpu(prev: u64, cur: u64, hz: u64, elapsed: Duration) -> f32 {
     rates::cpu_percent(prev, cur, hz, elapsed).min(100.0)
+}
+
+/// A thread's row from its stat line.
+pub(super) fn thread_from_stat(st: &Stat<'_>, hz: u64, cpu_percent: f32) -> ThreadSample {
+    ThreadSample {
+        tid: st.pid,
+        name: st.comm_lossy(),
+        state: char::from(st.state),
+        cpu_percent,
+        cpu_time_ms: rates::ticks_to_ms(st.cpu_ticks(), hz),
+        last_cpu: st.processor,
+        nice: st.nice,
+        priority: st.priority,
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::Sampler;
 use super::cache::ProcEntry;
 use super::tasks::read_threads;
-use crate::collect::model::{Pid, ProcessSample, SamplerStats, Snapshot, SystemSample, ThreadSample};
+use crate::collect::model::{Pid, ProcessSample, SamplerStats, Snapshot, SystemSample};
 use crate::collect::procfs::{KeptFile, ProcReader, Stat, cmdline_to_string, parse_stat, parse_statm};
 use crate::collect::rates;
 use crate::collect::users::UserNames;
@@ -225,19 +225,6 @@ fn process_from_stat(
         last_cpu: st.processor,
         kernel_thread,
         threads: Vec::new(),
-    }
-}
-
-pub(super) fn thread_from_stat(st: &Stat<'_>, hz: u64, cpu_percent: f32) -> ThreadSample {
-    ThreadSample {
-        tid: st.pid,
-        name: st.comm_lossy(),
-        state: char::from(st.state),
-        cpu_percent,
-        cpu_time_ms: rates::ticks_to_ms(st.cpu_ticks(), hz),
-        last_cpu: st.processor,
-        nice: st.nice,
-        priority: st.priority,
     }
 }
 
