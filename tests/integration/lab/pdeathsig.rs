@@ -2,8 +2,8 @@
 //! headless (`threadtop demo KIND`) or from the TUI (d, Enter), and it is PDEATHSIG that kills
 //! them. This test process makes itself a child subreaper, so the orphans are reparented to it
 //! and it can read how each one ended: SIGKILL from PDEATHSIG, not the worker's own, slower
-//! lost-parent check (which exits 0). A separate test binary, since the subreaper attribute is
-//! process-wide.
+//! lost-parent check (which exits 0). The subreaper attribute is process-wide, so each case runs
+//! in a process of its own: this test binary again, as `support::helper` (`in_a_subreaper`).
 //!
 //! "Dies" means dead: gone, or a zombie waiting for its new parent to reap it. Without a
 //! subreaper that parent is PID 1, and how soon PID 1 reaps is PID 1's business: systemd does at
@@ -12,13 +12,11 @@
 //! The Python kinds need python3 (or `THREADTOP_PYTHON`): without it these tests fail, unless
 //! `THREADTOP_SKIP_PYTHON=1` says to leave them out.
 
-mod common;
-mod lab_support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use lab_support::*;
+use crate::support::helper::command;
+use crate::support::*;
 use rustix::process::{Pid as RPid, WaitOptions, getpid, set_child_subreaper, waitpid};
 
 /// The most a demo process may outlive threadtop's SIGKILL.
@@ -83,25 +81,6 @@ fn reap_orphans(pids: &[i32], timeout: Duration) -> BTreeMap<i32, Result<i32, i3
     ended
 }
 
-/// Whether the Python kinds are to be tested: python3 is there, or the user said to skip them.
-/// Panics when python3 is missing and nobody said so: a silent skip would pass on any machine.
-fn python_wanted() -> bool {
-    if std::env::var("THREADTOP_SKIP_PYTHON").is_ok_and(|v| v == "1") {
-        eprintln!("THREADTOP_SKIP_PYTHON=1: the Python kinds are not tested");
-        return false;
-    }
-    let found = match std::env::var_os("THREADTOP_PYTHON").filter(|v| !v.is_empty()) {
-        Some(p) => std::path::Path::new(&p).is_file() || on_path(&p),
-        None => on_path(std::ffi::OsStr::new("python3")),
-    };
-    assert!(found, "python3 is not on PATH: install it, or set THREADTOP_SKIP_PYTHON=1 to leave these kinds out");
-    true
-}
-
-fn on_path(name: &std::ffi::OsStr) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(name).is_file()))
-}
-
 /// The processes seen under the root that are alive now (not the python3 probe, say, which has
 /// come and gone): call it just before the SIGKILL.
 fn alive_now(obs: &Observer) -> Vec<&Seen> {
@@ -135,7 +114,6 @@ fn check_all_die(what: &str, at_kill: &[&Seen], root: Pid, killed: Instant) -> D
 }
 
 fn sigkill_kills_every_process_of(kind: &str, n: u32, expect: &[&str]) {
-    set_child_subreaper(Some(getpid())).expect("become a child subreaper");
     let n_text = n.to_string();
     let mut child = spawn_demo(&[kind, "-n", &n_text, "--seconds", "30"]);
     let root = child.id() as i32;
@@ -153,57 +131,93 @@ fn sigkill_kills_every_process_of(kind: &str, n: u32, expect: &[&str]) {
     check_all_die(kind, &at_kill, root, killed);
 }
 
+/// Runs one case (`in_a_subreaper`) in a child subreaper process; fails with its output if the
+/// case failed there.
+fn in_its_own_process(case: &str) {
+    let out = command("pdeathsig", &format!("pdeathsig-{case}"))
+        .env("THREADTOP_PDEATHSIG_CASE", case)
+        .output()
+        .expect("run the case in a process of its own");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{case}: {}\n{stderr}\n{}", out.status, String::from_utf8_lossy(&out.stdout));
+    // The helper test ran (not filtered out) and reached the case's end.
+    assert!(stderr.contains(&format!("pdeathsig case {case}: done")), "{case} did not run:\n{stderr}");
+}
+
+/// The body of `support::helper` for THREADTOP_TORTURE_HELPER=pdeathsig: one case, in this
+/// process made a child subreaper.
+pub fn in_a_subreaper() {
+    set_child_subreaper(Some(getpid())).expect("become a child subreaper");
+    let case = std::env::var("THREADTOP_PDEATHSIG_CASE").unwrap_or_default();
+    match case.as_str() {
+        "cpu-procs" => sigkill_kills_every_process_of("cpu-procs", 2, &["tt-cpu-proc-0", "tt-cpu-proc-1"]),
+        "cpu-threads" => sigkill_kills_every_process_of("cpu-threads", 2, &["tt-cpu-threads"]),
+        "io-threads" => sigkill_kills_every_process_of("io-threads", 8, &["tt-io-threads"]),
+        "lock-threads" => sigkill_kills_every_process_of("lock-threads", 4, &["tt-lock-threads"]),
+        "zombie" => sigkill_kills_every_process_of("zombie", 1, &["tt-zombie-par", "tt-zombie"]),
+        // The largest K, so that it is still creating when the SIGKILL comes.
+        "spawn-cost" => {
+            sigkill_kills_every_process_of("spawn-cost", threadtop::model::catalog::MAX_SPAWN_K, &["tt-spawn-cost"])
+        }
+        "py-threads" => sigkill_kills_every_process_of("py-threads", 2, &["tt-py-threads"]),
+        "py-procs" => sigkill_kills_every_process_of("py-procs", 2, &["tt-py-procs", "tt-py-proc-0", "tt-py-proc-1"]),
+        "tui" => sigkill_of_the_tui(),
+        other => panic!("no pdeathsig case {other:?}"),
+    }
+    eprintln!("pdeathsig case {case}: done");
+}
+
 #[test]
 fn sigkill_of_threadtop_kills_cpu_procs() {
     let _serial = serial();
-    sigkill_kills_every_process_of("cpu-procs", 2, &["tt-cpu-proc-0", "tt-cpu-proc-1"]);
+    in_its_own_process("cpu-procs");
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_cpu_threads() {
     let _serial = serial();
-    sigkill_kills_every_process_of("cpu-threads", 2, &["tt-cpu-threads"]);
+    in_its_own_process("cpu-threads");
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_io_threads() {
     let _serial = serial();
-    sigkill_kills_every_process_of("io-threads", 8, &["tt-io-threads"]);
+    in_its_own_process("io-threads");
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_lock_threads() {
     let _serial = serial();
-    sigkill_kills_every_process_of("lock-threads", 4, &["tt-lock-threads"]);
+    in_its_own_process("lock-threads");
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_the_zombie_parent() {
     let _serial = serial();
-    sigkill_kills_every_process_of("zombie", 1, &["tt-zombie-par", "tt-zombie"]);
+    in_its_own_process("zombie");
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_spawn_cost_midway() {
     let _serial = serial();
-    // The largest K, so that it is still creating when the SIGKILL comes.
-    let k = threadtop::model::catalog::MAX_SPAWN_K;
-    sigkill_kills_every_process_of("spawn-cost", k, &["tt-spawn-cost"]);
+    in_its_own_process("spawn-cost");
 }
 
+/// The Python kinds need python3 (or `THREADTOP_PYTHON`): without it these fail, unless
+/// `THREADTOP_SKIP_PYTHON=1` says to leave them out.
 #[test]
 fn sigkill_of_threadtop_kills_py_threads() {
     let _serial = serial();
-    if python_wanted() {
-        sigkill_kills_every_process_of("py-threads", 2, &["tt-py-threads"]);
+    if python_wanted(false) {
+        in_its_own_process("py-threads");
     }
 }
 
 #[test]
 fn sigkill_of_threadtop_kills_py_procs_and_their_children() {
     let _serial = serial();
-    if python_wanted() {
-        sigkill_kills_every_process_of("py-procs", 2, &["tt-py-procs", "tt-py-proc-0", "tt-py-proc-1"]);
+    if python_wanted(false) {
+        in_its_own_process("py-procs");
     }
 }
 
@@ -212,8 +226,11 @@ fn sigkill_of_threadtop_kills_py_procs_and_their_children() {
 #[test]
 fn sigkill_of_the_tui_kills_the_demo_it_launched() {
     let _serial = serial();
-    set_child_subreaper(Some(getpid())).expect("become a child subreaper");
-    let mut tui = common::Tui::start(&["--interval", "500ms"], &[], 120, 40);
+    in_its_own_process("tui");
+}
+
+fn sigkill_of_the_tui() {
+    let mut tui = Tui::start(&["--interval", "500ms"], &[], 120, 40);
     let root = tui.pid();
     tui.wait_for("COMMAND", Duration::from_secs(15));
     tui.send(b"d");

@@ -2,14 +2,11 @@
 //! one wait; its task processes are named, children of threadtop, and gone afterwards; results
 //! are saved and shown again; Ctrl-C cancels. Also `experiment show` on bad files.
 
-mod experiment_support;
-mod lab_support;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use experiment_support::{run_watched, spawn};
-use lab_support::{Observer, identities, output, serial, survivors_after, wait_with_timeout};
+use crate::support::{Observer, identities, output, serial, survivors_after, wait_with_timeout};
+use crate::support::{run_watched, spawn};
 use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {

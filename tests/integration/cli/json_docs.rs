@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_threadtop");
-const DOC: &str = include_str!("../docs/JSON.md");
+const DOC: &str = include_str!("../../../docs/JSON.md");
 
 fn json_of(args: &[&str]) -> Value {
     let out = Command::new(BIN)

@@ -1,10 +1,8 @@
 //! End-to-end: the lab driven by keys in a pseudo-terminal, and nothing left behind.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Tui, wait_no_demos};
+use crate::support::{Demos, Tui, serial};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -24,20 +22,20 @@ fn launch_cpu_threads(tui: &mut Tui) {
 
 #[test]
 fn launch_watch_stop_and_nothing_is_left() {
+    let _serial = serial();
     let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    let demos = Demos::watch(tui.pid());
     launch_cpu_threads(&mut tui);
-    let me = tui.pid();
-    assert!(!common::live_demo_processes_of(me).is_empty(), "the demo runs as a child of threadtop");
-    // x in the threads view stops the demo that owns it.
+    assert!(!demos.alive().is_empty(), "the demo runs as a child of threadtop");
+    // x in the threads view stops the demo that owns it: this launch's own result comes in
+    // ("stopping demo #1" shows the moment x is pressed, before anything has stopped).
     tui.send(b"x");
-    // "stopping demo #1", then, once its result is in, "cpu-threads #1 stopped: ..." (which can
-    // replace the first before a screen is read).
     assert!(
-        tui.wait_until(T, |s| s.contains("stopping demo #1") || s.contains("cpu-threads #1 stopped: ")),
+        tui.wait_until(T, |s| s.contains("cpu-threads #1 stopped: ")),
         "x did not stop the demo; screen:\n{}",
         tui.screen()
     );
-    let left = wait_no_demos(me, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "left behind after x: {left:?}");
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());
@@ -46,24 +44,27 @@ fn launch_watch_stop_and_nothing_is_left() {
 
 #[test]
 fn quitting_stops_every_demo() {
+    let _serial = serial();
     let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    let demos = Demos::watch(tui.pid());
     launch_cpu_threads(&mut tui);
-    let me = tui.pid();
     // A second demo of another kind, from the threads view.
     tui.send(b"d");
     tui.send(b"\x1b[B"); // Down: io-threads
     tui.send(b"\r");
     tui.wait_selected("tt-io-threads", T);
-    assert!(common::live_demo_processes_of(me).len() >= 2);
+    assert!(demos.alive().len() >= 2, "{:?}", demos.alive());
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());
-    let left = wait_no_demos(me, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "left behind after q: {left:?}");
 }
 
 #[test]
 fn sigkill_of_threadtop_leaves_no_demo() {
+    let _serial = serial();
     let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    let demos = Demos::watch(tui.pid());
     launch_cpu_threads(&mut tui);
     let me = tui.pid();
     tui.send(b"d");
@@ -72,25 +73,21 @@ fn sigkill_of_threadtop_leaves_no_demo() {
     }
     tui.send(b"\r");
     tui.wait_selected("tt-cpu-proc-0", T);
-    let before = common::live_demo_processes_of(me);
+    let before = demos.alive();
     assert!(before.len() >= 2, "{before:?}");
     unsafe { libc::kill(me, libc::SIGKILL) };
     let _ = tui.wait_exit(T);
-    // Orphans are re-parented: look for any of the PIDs we saw.
-    let end = std::time::Instant::now() + Duration::from_secs(5);
-    let alive = |pid: i32| !matches!(common::proc_state(pid), None | Some('Z') | Some('X'));
-    while before.iter().any(|(p, _)| alive(*p)) && std::time::Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let survivors: Vec<_> = before.iter().filter(|(p, _)| alive(*p)).collect();
+    // Orphans are re-parented; each is known by PID and start time.
+    let survivors = demos.left_after(Duration::from_secs(5));
     assert!(survivors.is_empty(), "survived SIGKILL of threadtop: {survivors:?}");
 }
 
 #[test]
 fn an_experiment_runs_from_the_lab_and_esc_cancels_one() {
+    let _serial = serial();
     let mut tui = Tui::start(&[], &[], 140, 45);
+    let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
-    let me = tui.pid();
     tui.send(b"d");
     tui.send(b"e");
     tui.wait_for("Lab experiments", T);
@@ -104,10 +101,10 @@ fn an_experiment_runs_from_the_lab_and_esc_cancels_one() {
     tui.wait_for("Lab experiments", T);
     tui.send(b"\r");
     tui.wait_for("Experiment: scaling", T);
-    assert!(tui.wait_until(T, |_| !common::live_demo_processes_of(me).is_empty()), "its demos run");
+    assert!(tui.wait_until(T, |_| !demos.alive().is_empty()), "its demos run");
     tui.send(b"\x1b");
     tui.wait_for("cancelled", T);
-    let left = wait_no_demos(me, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "left after cancel: {left:?}");
     tui.send(b"q");
     assert!(tui.wait_exit(T).success());

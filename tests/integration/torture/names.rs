@@ -6,8 +6,6 @@
 //! the raw bytes threadtop wrote are searched for them. `snapshot --json` stays valid JSON and
 //! holds the names; `snapshot`'s text escapes them.
 
-mod common;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -16,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{BIN, Scratch, Tui, has_panic_text, serial, table_rows};
+use crate::support::{BIN, Scratch, Tui, has_panic_text, serial, table_rows};
 
 const T: Duration = Duration::from_secs(20);
 

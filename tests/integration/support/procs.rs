@@ -1,36 +1,29 @@
-//! Shared by the lab tests: watches a process's descendants in /proc, independently of what
-//! threadtop reports, and checks that demo processes are gone.
-
-#![allow(dead_code)]
+//! /proc, read independently of what threadtop reports: one parser of /proc/PID/stat, a
+//! process's descendants watched over time (`Observer`), and the demo processes a test started,
+//! known by PID and start time so that nobody else's process counts as this test's leftover.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 pub type Pid = i32;
-
-/// CPU-heavy tests take this, so that they never overlap on a 2-core machine.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 pub fn cores() -> u32 {
     std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
 }
 
 /// USER_HZ: the unit of utime/stime in /proc.
-pub fn clk_tck() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
+pub fn clock_ticks_per_sec() -> u64 {
+    // SAFETY: sysconf with a constant name has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(hz).unwrap_or(100).max(1)
+}
+
+fn clk_tck() -> f64 {
+    clock_ticks_per_sec() as f64
 }
 
 /// What /proc/PID/stat says, or None if the process is gone.
@@ -44,14 +37,37 @@ pub struct Stat {
 }
 
 pub fn stat(pid: Pid) -> Option<Stat> {
-    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    // Lossy: a process may name itself with any bytes, and the fields after the name are ASCII.
+    parse_stat(&String::from_utf8_lossy(&fs::read(format!("/proc/{pid}/stat")).ok()?))
+}
+
+/// The kernel's one-letter state of a PID, None when it is gone.
+pub fn proc_state(pid: Pid) -> Option<char> {
+    stat(pid).map(|s| s.state)
+}
+
+/// utime + stime of a process in clock ticks.
+pub fn cpu_ticks(pid: Pid) -> Option<u64> {
+    stat(pid).map(|s| s.ticks)
+}
+
+/// Alive: there, not a zombie (its reaping is its parent's business).
+pub fn alive(pid: Pid) -> bool {
+    !matches!(proc_state(pid), None | Some('Z') | Some('X'))
+}
+
+/// A `Name:\tvalue` line of /proc/PID/status, as a number (e.g. `VmRSS` in KiB, `Threads`).
+pub fn status_number(pid: Pid, key: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))?;
+    line[key.len() + 1..].split_whitespace().next()?.parse().ok()
 }
 
 fn parse_stat(text: &str) -> Option<Stat> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
-    let comm = text[open + 1..close].to_owned();
-    let rest: Vec<&str> = text[close + 2..].split(' ').collect();
+    let comm = text.get(open + 1..close)?.to_owned();
+    let rest: Vec<&str> = text.get(close + 2..)?.split(' ').collect();
     // rest[0] is field 3 (state); utime is field 14, stime 15, starttime 22.
     let field = |n: usize| rest.get(n - 3).copied();
     Some(Stat {
@@ -133,6 +149,16 @@ impl Observer {
 
     /// One look at /proc: every descendant of the root, with its threads' names.
     pub fn poll(&mut self) {
+        self.look(true);
+    }
+
+    /// One look at the descendants without their threads: cheaper, for a watcher that only needs
+    /// who they are.
+    pub fn poll_family_only(&mut self) {
+        self.look(false);
+    }
+
+    fn look(&mut self, with_threads: bool) {
         let stats: Vec<(Pid, Stat)> = all_pids().into_iter().filter_map(|p| stat(p).map(|s| (p, s))).collect();
         let mut family: BTreeSet<Pid> = BTreeSet::from([self.root]);
         loop {
@@ -170,7 +196,7 @@ impl Observer {
             entry.states.insert(s.state);
             if s.state != 'Z' {
                 entry.last_ticks = entry.last_ticks.max(s.ticks);
-                for (name, t) in threads(*pid) {
+                for (name, t) in threads(*pid).into_iter().filter(|_| with_threads) {
                     let seen = entry.thread_ticks.entry(name.clone()).or_default();
                     *seen = (*seen).max(t);
                     entry.threads.insert(name);
@@ -234,13 +260,15 @@ pub struct Load {
 }
 
 impl Load {
-    /// The spec's bar, 0.8 × min(N, cores), taken on the cores other processes left free:
-    /// on an idle machine it is exactly the spec's; when parallel builds take CPU, a demo
-    /// cannot get what they used.
-    pub fn bar(&self, workers: u32) -> f64 {
-        let free = (f64::from(cores()) - self.others).max(0.25);
-        0.8 * f64::from(workers).min(free)
+    /// Cores the rest of the machine left free during the run.
+    pub fn free(&self) -> f64 {
+        (f64::from(cores()) - self.others).max(0.0)
     }
+}
+
+/// The spec's bar for N spinning workers: 0.8 × min(N, cores), whatever else the machine runs.
+pub fn spec_bar(workers: u32) -> f64 {
+    0.8 * f64::from(workers.min(cores()))
 }
 
 /// Whether the process seen is gone: no /proc entry, a zombie (its reaping is its parent's
@@ -272,59 +300,104 @@ pub fn identities(obs: &Observer) -> Vec<(Pid, u64, String)> {
     obs.seen.values().map(|s| (s.pid, s.starttime, s.comm.clone())).collect()
 }
 
-/// `threadtop demo ARGS...` with stdout and stderr captured.
-pub fn spawn_demo(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_threadtop"))
-        .arg("demo")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("threadtop demo starts")
+/// Every `tt-*` demo process descending from one root (a threadtop this test started), as
+/// (PID, start time, name): this test's and nobody else's, even after the root is gone and
+/// its orphans are re-parented. A thread looks at /proc every 20 ms from `watch` until drop, so
+/// a demo that lives only between two looks of the test is still counted.
+pub struct Demos {
+    root: Pid,
+    seen: Arc<Mutex<BTreeMap<(Pid, u64), String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Waits for the child, killing it after `timeout`.
-pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let end = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
+impl Demos {
+    pub fn watch(root: Pid) -> Demos {
+        let seen: Arc<Mutex<BTreeMap<(Pid, u64), String>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, st) = (seen.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut obs = Observer::new(root);
+            while !st.load(Ordering::Relaxed) {
+                obs.poll_family_only();
+                let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
+                for d in obs.seen.values().filter(|d| d.comm.starts_with("tt-")) {
+                    s.entry((d.pid, d.starttime)).or_insert_with(|| d.comm.clone());
+                }
+                drop(s);
+                sleep(Duration::from_millis(20));
+            }
+        });
+        let demos = Demos { root, seen, stop, thread: Some(thread) };
+        demos.look();
+        demos
+    }
+
+    /// One look now, from this thread, so that what a test just saw on screen is counted.
+    fn look(&self) {
+        let mut obs = Observer::new(self.root);
+        obs.poll_family_only();
+        let mut s = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        for d in obs.seen.values().filter(|d| d.comm.starts_with("tt-")) {
+            s.entry((d.pid, d.starttime)).or_insert_with(|| d.comm.clone());
         }
-        if Instant::now() >= end {
-            let _ = child.kill();
-            panic!("threadtop demo did not end within {timeout:?}");
-        }
-        sleep(Duration::from_millis(20));
+    }
+
+    /// The demo processes of this root alive now: (PID, name).
+    pub fn alive(&self) -> Vec<(Pid, String)> {
+        self.look();
+        let s = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter().filter(|((pid, start), _)| !is_gone(*pid, *start)).map(|((pid, _), n)| (*pid, n.clone())).collect()
+    }
+
+    /// Every demo process seen so far, alive or not: (PID, start time, name).
+    pub fn seen(&self) -> Vec<(Pid, u64, String)> {
+        self.look();
+        let s = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter().map(|((pid, start), n)| (*pid, *start, n.clone())).collect()
+    }
+
+    /// Waits up to `timeout` until every demo process seen is gone; what is left otherwise.
+    pub fn left_after(&self, timeout: Duration) -> Vec<String> {
+        survivors_after(&self.seen(), timeout)
     }
 }
 
-/// The output of a finished child.
-pub fn output(child: Child) -> (String, String) {
-    let out = child.wait_with_output().expect("output");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+impl Drop for Demos {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
-/// Runs a demo to its end while watching it: the observer, exit status, stdout and stderr.
-pub fn observe_demo(args: &[&str], timeout: Duration) -> (Observer, std::process::ExitStatus, String, String) {
-    let mut child = spawn_demo(args);
-    let mut obs = Observer::new(child.id() as Pid);
-    let end = Instant::now() + timeout;
-    let status = loop {
-        obs.poll();
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
+/// Runs `run` (which returns what it measured and the cores the rest of the machine left free
+/// meanwhile) until at least `need` cores were free, up to `attempts` times: a bar on CPU use is
+/// never lowered to fit a busy machine. When the machine stays too busy the test fails, unless
+/// `THREADTOP_SKIP_BUSY=1` says to leave the bar out (then None).
+pub fn with_free_cores<T>(what: &str, need: f64, attempts: u32, mut run: impl FnMut() -> (T, f64)) -> Option<T> {
+    let mut frees = Vec::new();
+    for _ in 0..attempts.max(1) {
+        let (out, free) = run();
+        if free >= need {
+            return Some(out);
         }
-        if Instant::now() >= end {
-            let _ = child.kill();
-            panic!("threadtop demo {args:?} did not end within {timeout:?}");
-        }
-        sleep(Duration::from_millis(50));
-    };
-    let (stdout, stderr) = output(child);
-    (obs, status, stdout, stderr)
+        frees.push(format!("{free:.2}"));
+    }
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    if crate::support::opted_out("THREADTOP_SKIP_BUSY") {
+        eprintln!("{what}: NOT JUDGED: {} cores free in {} runs, {need:.2} needed", frees.join(", "), frees.len());
+        return None;
+    }
+    panic!(
+        "{what}: the machine was too busy to judge it: cores free in {} runs {}, {need:.2} needed (load {}); run it \
+         on a quieter machine, or set THREADTOP_SKIP_BUSY=1 to leave this bar out",
+        frees.len(),
+        frees.join(", "),
+        load.trim()
+    );
 }
-
 #[cfg(test)]
 mod tests {
     #[test]

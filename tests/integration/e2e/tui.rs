@@ -1,69 +1,13 @@
 //! End-to-end: the real binary in a pseudo-terminal. What a user sees and how it exits.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{Tui, proc_state};
+use crate::support::{HelperProc, Tui, proc_state, serial, shared};
 
 const T: Duration = Duration::from_secs(10);
-
-/// Run by the tests as a child process (`--exact helper_bigmem --ignored`): holds 256 MiB
-/// resident and sleeps, so it sorts first by memory and last by CPU.
-#[test]
-#[ignore]
-fn helper_bigmem() {
-    if std::env::var("THREADTOP_TEST_HELPER").as_deref() != Ok("bigmem") {
-        return;
-    }
-    let mut v = vec![0u8; 256 << 20];
-    for i in (0..v.len()).step_by(4096) {
-        v[i] = 1;
-    }
-    std::hint::black_box(&v);
-    std::thread::sleep(Duration::from_secs(60));
-}
-
-struct Helper(std::process::Child);
-
-impl Helper {
-    /// `tag` goes on the command line (as a harmless `--skip` filter) so a search finds this one.
-    fn bigmem(tag: &str) -> Helper {
-        let child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "helper_bigmem", "--ignored", "--nocapture", "--skip", tag])
-            .env("THREADTOP_TEST_HELPER", "bigmem")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let pid = child.id() as i32;
-        // Wait until the memory is resident.
-        for _ in 0..200 {
-            let rss = std::fs::read_to_string(format!("/proc/{pid}/statm"))
-                .ok()
-                .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-                .unwrap_or(0);
-            if rss * 4096 > 200 << 20 {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Helper(child)
-    }
-    fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Threads of this test process named probe-0..probe-4; probe-0 spins.
 struct Probes {
@@ -114,6 +58,7 @@ fn first_row_pid(tui: &Tui) -> Option<i32> {
 
 #[test]
 fn starts_shows_real_processes_and_quits_cleanly() {
+    let _shared = shared();
     let me = std::process::id().to_string();
     let mut tui = Tui::start(&["-p", &me], &[], 160, 40);
     tui.wait_for("COMMAND", T);
@@ -129,7 +74,9 @@ fn starts_shows_real_processes_and_quits_cleanly() {
 
 #[test]
 fn p_and_m_reorder_the_list() {
-    let big = Helper::bigmem("order-probe");
+    // A spinning thread of this process must out-rank everything it is compared with.
+    let _serial = serial();
+    let big = HelperProc::bigmem("order-probe");
     let _probes = Probes::start();
     let me = std::process::id();
     let pids = format!("{me},{}", big.pid());
@@ -153,8 +100,9 @@ fn p_and_m_reorder_the_list() {
 
 #[test]
 fn search_finds_a_process_the_test_started() {
+    let _shared = shared();
     let tag = format!("search-probe-{}", std::process::id());
-    let big = Helper::bigmem(&tag);
+    let big = HelperProc::bigmem(&tag);
     let mut tui = Tui::start(&[], &[], 160, 40);
     tui.wait_for("COMMAND", T);
     tui.send(b"/");
@@ -170,6 +118,7 @@ fn search_finds_a_process_the_test_started() {
 
 #[test]
 fn threads_view_shows_thread_names_and_back_keeps_selection() {
+    let _shared = shared();
     let _probes = Probes::start();
     let me = std::process::id().to_string();
     let mut tui = Tui::start(&["-p", &me, "--interval", "300ms"], &[], 160, 45);
@@ -191,6 +140,7 @@ fn threads_view_shows_thread_names_and_back_keeps_selection() {
 
 #[test]
 fn threads_of_starts_in_the_threads_view() {
+    let _shared = shared();
     let _probes = Probes::start();
     let me = std::process::id().to_string();
     let mut tui = Tui::start(&["--threads-of", &me], &[], 160, 45);
@@ -202,6 +152,7 @@ fn threads_of_starts_in_the_threads_view() {
 
 #[test]
 fn sigterm_sighup_sigint_exit_zero_with_terminal_restored() {
+    let _shared = shared();
     for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
         let mut tui = Tui::start(&[], &[], 100, 30);
         tui.wait_for("COMMAND", T);
@@ -214,6 +165,7 @@ fn sigterm_sighup_sigint_exit_zero_with_terminal_restored() {
 
 #[test]
 fn ctrl_c_and_f10_quit() {
+    let _shared = shared();
     for keys in [&b"\x03"[..], &b"\x1b[21~"[..]] {
         let mut tui = Tui::start(&[], &[], 100, 30);
         tui.wait_for("COMMAND", T);
@@ -225,15 +177,17 @@ fn ctrl_c_and_f10_quit() {
 
 #[test]
 fn panic_in_sampler_thread_restores_terminal_and_exits_nonzero() {
+    let _shared = shared();
     let mut tui = Tui::start(&[], &[("THREADTOP_TEST_PANIC", "sampler")], 100, 30);
     let st = tui.wait_exit(T);
-    assert!(!st.success(), "{st:?}");
+    assert_eq!(st.exit_code(), 101, "a panic exits 101: {st:?}");
     assert!(tui.terminal_restored());
     assert!(tui.screen().contains("test panic in sampler"), "message visible:\n{}", tui.screen());
 }
 
 #[test]
 fn tiny_terminal_and_resizes_do_not_break_it() {
+    let _shared = shared();
     let mut tui = Tui::start(&[], &[], 20, 5);
     tui.wait_for("PID", T);
     for (c, r) in [(1, 1), (2, 2), (5, 3), (300, 100), (40, 10), (120, 40)] {
@@ -248,7 +202,7 @@ fn tiny_terminal_and_resizes_do_not_break_it() {
 
 #[test]
 fn not_a_terminal_points_at_snapshot_and_exits_2() {
-    let out = Command::new(common::BIN).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(crate::support::BIN).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("threadtop snapshot"), "{err}");
@@ -256,18 +210,18 @@ fn not_a_terminal_points_at_snapshot_and_exits_2() {
 
 #[test]
 fn bad_flags_are_refused_clearly() {
-    let out = Command::new(common::BIN).args(["--interval", "10ms"]).output().unwrap();
+    let out = Command::new(crate::support::BIN).args(["--interval", "10ms"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("100ms"));
-    let out = Command::new(common::BIN).args(["-d", "0"]).stdin(Stdio::null()).output().unwrap();
+    let out = Command::new(crate::support::BIN).args(["-d", "0"]).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(common::BIN).args(["--bogus"]).output().unwrap();
+    let out = Command::new(crate::support::BIN).args(["--bogus"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn unknown_sort_column_lists_the_valid_ones() {
-    let out = Command::new(common::BIN).args(["-s", "BOGUS"]).output().unwrap();
+    let out = Command::new(crate::support::BIN).args(["-s", "BOGUS"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown sort column 'BOGUS'") && err.contains("CPU"), "{err}");
@@ -299,6 +253,7 @@ fn signal_by_keys(readonly: bool) -> (std::process::Child, Tui) {
 
 #[test]
 fn tag_kill_term_confirm_ends_the_process() {
+    let _shared = shared();
     let (mut child, mut tui) = signal_by_keys(false);
     let end = std::time::Instant::now() + T;
     let mut gone = false;
@@ -316,6 +271,7 @@ fn tag_kill_term_confirm_ends_the_process() {
 
 #[test]
 fn readonly_leaves_the_process_alone() {
+    let _shared = shared();
     let (mut child, mut tui) = signal_by_keys(true);
     std::thread::sleep(Duration::from_millis(300));
     assert!(child.try_wait().unwrap().is_none(), "still alive");
@@ -327,6 +283,7 @@ fn readonly_leaves_the_process_alone() {
 
 #[test]
 fn a_remapped_key_drives_the_action_and_shows_in_help() {
+    let _shared = shared();
     let dir = std::env::temp_dir().join(format!("threadtop-e2e-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = dir.join("config.toml");

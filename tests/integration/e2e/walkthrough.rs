@@ -1,11 +1,9 @@
 //! README's "A walk through the lab", steps 1 to 3, typed literally in a real terminal, with the
 //! result read from /proc (each worker's Cpus_allowed_list) and from the screen.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Tui, wait_no_demos};
+use crate::support::{Demos, Tui};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -48,19 +46,19 @@ fn cores_in_use(screen: &str) -> Option<f64> {
 }
 
 /// The demo process of this threadtop with that name (not another test's).
-fn pid_of(root: i32, name: &str) -> Option<i32> {
-    common::live_demo_processes_of(root).into_iter().find(|(_, n)| n == name).map(|(p, _)| p)
+fn pid_of(demos: &Demos, name: &str) -> Option<i32> {
+    demos.alive().into_iter().find(|(_, n)| n == name).map(|(p, _)| p)
 }
 
 #[test]
 fn readme_walk_through_steps_1_to_3_pin_the_whole_process() {
-    let _serial = common::serial();
+    let _serial = crate::support::serial();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if cores < 2 {
         panic!("the walk-through unticks one core and needs two; this machine has {cores}");
     }
     let mut tui = Tui::start(&["--interval", "500ms"], &[], 160, 45);
-    let me = tui.pid();
+    let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
 
     // 1. `d`, `+` twice, Enter: tt-cpu-threads selected.
@@ -70,7 +68,7 @@ fn readme_walk_through_steps_1_to_3_pin_the_whole_process() {
     tui.send(b"+");
     tui.send(b"\r");
     tui.wait_selected("tt-cpu-threads", T);
-    let pid = pid_of(me, "tt-cpu-threads").expect("tt-cpu-threads runs");
+    let pid = pid_of(&demos, "tt-cpu-threads").expect("tt-cpu-threads runs");
     assert!(tui.wait_until(T, |_| workers(pid).len() == cores + 2), "N = cores + 2 workers: {:?}", workers(pid));
 
     // 2. Enter: its threads.
@@ -108,7 +106,7 @@ fn readme_walk_through_steps_1_to_3_pin_the_whole_process() {
     // `x` stops the demo; nothing is left.
     tui.send(b"x");
     tui.wait_for("cpu-threads #1 stopped", T);
-    let left = wait_no_demos(me, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "left behind: {left:?}");
     tui.send(b"q");
     assert_eq!(tui.wait_exit(T).exit_code(), 0);

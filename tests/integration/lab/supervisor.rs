@@ -2,12 +2,10 @@
 //! concurrent-demo cap, stop and shutdown, a worker killed behind its back, Drop, and the
 //! thread rule. Every process it starts is checked gone afterwards in /proc.
 
-mod lab_support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use lab_support::*;
+use crate::support::*;
 use threadtop::lab::Supervisor;
 use threadtop::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 use tokio::sync::mpsc::UnboundedReceiver;

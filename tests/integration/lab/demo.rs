@@ -5,12 +5,10 @@
 //!
 //! The CPU-heavy tests take one lock (`serial`) so they never overlap on a 2-core machine.
 
-mod lab_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use lab_support::*;
+use crate::support::*;
 use serde_json::Value;
 
 const RUN: &str = "2.5";
@@ -90,19 +88,24 @@ fn threads_named(seen: &Seen, prefix: &str, n: u32) {
 fn cpu_threads_use_min_n_cores() {
     let _serial = serial();
     let n = cores().min(4);
-    let run = run_demo("cpu-threads", n);
+    let bar = spec_bar(n);
+    let judged = with_free_cores("cpu-threads", bar + 0.1, 3, || {
+        let run = run_demo("cpu-threads", n);
+        let procs = run.obs.named("tt-");
+        assert_eq!(procs.len(), 1, "one process: {procs:?}");
+        assert_eq!(procs[0].comm, "tt-cpu-threads");
+        threads_named(procs[0], "cpu", n);
+        let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
+        let free = load.free();
+        ((run, load), free)
+    });
+    let Some((run, load)) = judged else { return };
     let procs = run.obs.named("tt-");
-    assert_eq!(procs.len(), 1, "one process: {procs:?}");
-    assert_eq!(procs[0].comm, "tt-cpu-threads");
-    threads_named(procs[0], "cpu", n);
     // Every spinner runs; how evenly depends on what else the machine runs (the scheduler owes
     // no fairness across cores), so only a loose share is asked of them. lock-threads' fair
     // lock is where an even share is the point, and it is checked strictly there.
     threads_take_turns(procs[0], "cpu", n, 0.15);
-
-    let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
-    let bar = load.bar(n);
     eprintln!("cpu-threads N={n}: reported {reported:.2}, /proc {load:?}, bar {bar:.2}");
     assert!(load.demo >= bar, "/proc: {load:?} below {bar:.2}");
     assert!(reported >= bar, "reported {reported:.2} below {bar:.2}");
@@ -113,18 +116,22 @@ fn cpu_threads_use_min_n_cores() {
 fn cpu_procs_use_min_n_cores() {
     let _serial = serial();
     let n = cores().min(4);
-    let run = run_demo("cpu-procs", n);
-    let names: BTreeSet<String> = run.obs.named("tt-").iter().map(|s| s.comm.clone()).collect();
-    let expected: BTreeSet<String> = (0..n).map(|i| format!("tt-cpu-proc-{i}")).collect();
-    assert_eq!(names, expected);
-    for p in run.obs.named("tt-") {
-        // One thread each, the main one, under the process's own name.
-        assert_eq!(p.threads, BTreeSet::from([p.comm.clone()]), "{p:?}");
-    }
-
-    let load = run.obs.cores_over_run(n as usize, Duration::from_millis(300)).expect("enough samples");
+    let bar = spec_bar(n);
+    let judged = with_free_cores("cpu-procs", bar + 0.1, 3, || {
+        let run = run_demo("cpu-procs", n);
+        let names: BTreeSet<String> = run.obs.named("tt-").iter().map(|s| s.comm.clone()).collect();
+        let expected: BTreeSet<String> = (0..n).map(|i| format!("tt-cpu-proc-{i}")).collect();
+        assert_eq!(names, expected);
+        for p in run.obs.named("tt-") {
+            // One thread each, the main one, under the process's own name.
+            assert_eq!(p.threads, BTreeSet::from([p.comm.clone()]), "{p:?}");
+        }
+        let load = run.obs.cores_over_run(n as usize, Duration::from_millis(300)).expect("enough samples");
+        let free = load.free();
+        ((run, load), free)
+    });
+    let Some((run, load)) = judged else { return };
     let reported = run.json["cores_used"].as_f64().unwrap();
-    let bar = load.bar(n);
     eprintln!("cpu-procs N={n}: reported {reported:.2}, /proc {load:?}, bar {bar:.2}");
     assert!(load.demo >= bar, "/proc: {load:?} below {bar:.2}");
     assert!(reported >= bar, "reported {reported:.2} below {bar:.2}");
@@ -145,10 +152,20 @@ fn lock_threads_stay_near_one_core() {
     let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
     let reported = run.json["cores_used"].as_f64().unwrap();
     eprintln!("lock-threads N=4: reported {reported:.2}, /proc {load:?}");
+    // At most one core's worth however free the machine is: the lock lets one thread at a time.
     assert!(load.demo <= 1.3, "/proc: {load:?}");
     assert!(reported <= 1.3, "reported {reported:.2}");
-    // It does compute: about one core's worth unless the machine is busy.
-    assert!(reported >= load.bar(1).min(0.5), "reported {reported:.2}");
+    // It does compute: the holder spins, so the demo gets what is free, up to one core. A busy
+    // machine makes that less; the fixed bar is then judged on a quieter run.
+    let judged = with_free_cores("lock-threads", 0.6, 3, || {
+        let run = run_demo("lock-threads", 4);
+        let load = run.obs.cores_over_run(1, Duration::from_millis(300)).expect("enough samples");
+        let free = load.free();
+        (run.json["cores_used"].as_f64().unwrap(), free)
+    });
+    if let Some(reported) = judged {
+        assert!(reported >= 0.5, "reported {reported:.2} cores, below the bar of 0.5");
+    }
     cpu_seconds_agree("lock-threads", &run);
 }
 

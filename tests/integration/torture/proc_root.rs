@@ -6,13 +6,11 @@
 //! (as it does for a process that vanished between listing and reading), and never crashes;
 //! `snapshot --json` and `threads` stay valid.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{BIN, Scratch, Tui, has_panic_text, proc_state, serial, table_rows};
+use crate::support::{BIN, Scratch, Tui, has_panic_text, proc_state, serial, table_rows};
 
 const T: Duration = Duration::from_secs(20);
 

@@ -5,19 +5,11 @@
 //!
 //! `TORTURE_TASK_PROCS` / `TORTURE_TASK_THREADS` change the population (default 100 × 200).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{HelperProc, Tui, clock_ticks_per_sec, cpu_ticks, env_count, has_panic_text, serial, table_rows};
+use crate::support::{HelperProc, Tui, clock_ticks_per_sec, cpu_ticks, env_count, has_panic_text, serial, table_rows};
 
 const T: Duration = Duration::from_secs(60);
-
-#[test]
-#[ignore]
-fn helper() {
-    common::run_helper();
-}
 
 /// The thread count of the header's `Tasks: N, M thr, ...` line.
 fn header_threads(screen: &str) -> Option<u64> {

@@ -7,19 +7,11 @@
 //! `TORTURE_CHURN_SECS` sets the churn time (default 10 s in `cargo test`; the figure is
 //! 20 s: `TORTURE_CHURN_SECS=20 cargo test --release --test torture_churn -- --nocapture`).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, proc_state, serial};
+use crate::support::{HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, proc_state, serial};
 
 const T: Duration = Duration::from_secs(20);
-
-#[test]
-#[ignore]
-fn helper() {
-    common::run_helper();
-}
 
 /// Watches the screen for `dur`; returns how many times it changed. Fails on a panic or exit.
 fn watch(tui: &mut Tui, dur: Duration, phase: &str) -> u32 {

@@ -11,22 +11,14 @@
 //! threadtop shows every thread) raises the peak for a while, which is printed but not judged.
 //! threadtop must also stay alive, quit cleanly and leave no demo behind.
 
-mod common;
-
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{
-    HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, proc_state, status_number, wait_no_demos,
+use crate::support::{
+    Demos, HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, proc_state, status_number,
 };
 
 const T: Duration = Duration::from_secs(30);
-
-#[test]
-#[ignore]
-fn helper() {
-    common::run_helper();
-}
 
 /// Catalogue order and a name each kind shows once started.
 const KINDS: [(&str, &str); 6] = [
@@ -163,6 +155,7 @@ fn soak() {
         &[("TORTURE_CHURN_RATE", "300"), ("THREADTOP_TORTURE_OUT", out.to_str().unwrap())],
     );
     let tui = Tui::start(&["--interval", "100ms"], &[], 160, 45);
+    let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
     let pid = tui.pid();
     let mut soak =
@@ -215,7 +208,7 @@ fn soak() {
     let st = soak.tui.wait_exit(T);
     assert!(st.success(), "{st:?}");
     assert!(soak.tui.terminal_restored());
-    let left = wait_no_demos(pid, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "demos left: {left:?}");
 
     let base = curve.iter().find(|(t, _)| *t >= warmup).map(|(_, r)| *r).unwrap_or(0);

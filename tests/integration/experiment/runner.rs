@@ -2,12 +2,10 @@
 //! runtime, events in order into `ExperimentState`, cancel through the handle (or by dropping
 //! it), and no child left when the last event arrives.
 
-mod lab_support;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lab_support::{Observer, identities, serial, survivors_after};
+use crate::support::{Observer, identities, serial, survivors_after};
 use threadtop::app::experiment::{ExperimentState, ExperimentStatus};
 use threadtop::lab::experiment::{
     self, ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, ScalingConfig,

@@ -5,14 +5,12 @@
 //! process's environment is refused with a message, its threads view works, and threadtop
 //! quits cleanly.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{BIN, Scratch, Tui, has_panic_text, serial, status_number, table_rows};
+use crate::support::{BIN, Scratch, Tui, has_panic_text, serial, status_number, table_rows};
 
 const T: Duration = Duration::from_secs(20);
 const NOBODY: u32 = 65534;

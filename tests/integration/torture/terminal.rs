@@ -3,11 +3,9 @@
 //! next key promptly and quits on `q`. The seed of the random sizes and keys is printed
 //! (`TORTURE_SEED=N` repeats a run).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Rng, Tui, has_panic_text, proc_state, seed, serial, table_rows};
+use crate::support::{Rng, Tui, has_panic_text, proc_state, seed, serial, table_rows};
 
 const T: Duration = Duration::from_secs(30);
 

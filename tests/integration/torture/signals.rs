@@ -8,11 +8,9 @@
 //!
 //! A demo counts as gone when its PID is gone, a zombie, or now another process (start time).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Scratch, Tui, env_count, live_demo_processes_of, serial};
+use crate::support::{Demos, Scratch, Tui, env_count, serial};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -25,31 +23,6 @@ const KINDS: [(&str, &str); 6] = [
     ("zombie", "tt-zombie-par"),
     ("spawn-cost", "tt-spawn-cost"),
 ];
-
-/// Start time (field 22) of a PID, to tell a demo from a later process that reused its PID.
-fn start_ticks(pid: i32) -> Option<u64> {
-    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(&stat[close + 2..]).ok()?;
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Demo {
-    pid: i32,
-    comm: String,
-    start: Option<u64>,
-}
-
-impl Demo {
-    fn alive(&self) -> bool {
-        !matches!(common::proc_state(self.pid), None | Some('Z') | Some('X')) && start_ticks(self.pid) == self.start
-    }
-}
-
-fn demos_of(root: i32) -> Vec<Demo> {
-    live_demo_processes_of(root).into_iter().map(|(pid, comm)| Demo { pid, start: start_ticks(pid), comm }).collect()
-}
 
 /// Launches catalogue entry `index` by keys: `d`, Home, Down × index, Enter; waits until the
 /// process list selects it.
@@ -70,36 +43,25 @@ fn launch(tui: &mut Tui, index: usize) {
     tui.wait_selected(shown, T);
 }
 
-/// Waits until none of `demos` is alive; returns the survivors.
-fn survivors(demos: &[Demo], timeout: Duration) -> Vec<Demo> {
-    let end = Instant::now() + timeout;
-    loop {
-        let left: Vec<Demo> = demos.iter().filter(|d| d.alive()).cloned().collect();
-        if left.is_empty() || Instant::now() > end {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn term_int_hup_exit_zero_and_stop_every_demo() {
     let _serial = serial();
     for (sig, name) in [(libc::SIGTERM, "TERM"), (libc::SIGINT, "INT"), (libc::SIGHUP, "HUP")] {
         let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+        let demos = Demos::watch(tui.pid());
         tui.wait_for("COMMAND", T);
         for i in [0, 3, 4] {
             launch(&mut tui, i);
         }
-        let demos = demos_of(tui.pid());
-        assert!(demos.len() >= 4, "SIG{name}: demos running: {demos:?}");
+        let running = demos.alive();
+        assert!(running.len() >= 4, "SIG{name}: demos running: {running:?}");
         unsafe { libc::kill(tui.pid(), sig) };
         let st = tui.wait_exit(T);
         assert!(st.success(), "SIG{name}: {st:?}");
         assert!(tui.terminal_restored(), "SIG{name}: terminal restored");
-        let left = survivors(&demos, T);
+        let left = demos.left_after(T);
         assert!(left.is_empty(), "SIG{name}: demos left: {left:?}");
-        eprintln!("signals: SIG{name} with {} demo processes: exit 0, terminal restored, none left", demos.len());
+        eprintln!("signals: SIG{name} with {} demo processes: exit 0, terminal restored, none left", running.len());
     }
 }
 
@@ -110,46 +72,43 @@ fn sampler_panic_restores_terminal_and_takes_the_demos() {
     let trigger = scratch.path("now");
     let env = format!("sampler-when:{}", trigger.display());
     let mut tui = Tui::start(&["--interval", "300ms"], &[("THREADTOP_TEST_PANIC", &env)], 160, 45);
+    let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
     for i in [0, 1, 3, 4] {
         launch(&mut tui, i);
     }
-    let demos = demos_of(tui.pid());
-    assert!(demos.len() >= 5, "demos running: {demos:?}");
+    let running = demos.alive();
+    assert!(running.len() >= 5, "demos running: {running:?}");
     std::fs::write(&trigger, b"").unwrap();
     let st = tui.wait_exit(T);
-    assert!(!st.success(), "a panic exits non-zero: {st:?}");
+    // A panic on any thread exits 101, as a panic in main does.
+    assert_eq!(st.exit_code(), 101, "a panic exits 101: {st:?}");
     assert!(tui.terminal_restored(), "terminal restored after the panic");
     assert!(tui.screen().contains("test panic in sampler"), "message visible:\n{}", tui.screen());
-    let left = survivors(&demos, T);
+    let left = demos.left_after(T);
     assert!(left.is_empty(), "demos left after the panic: {left:?}");
-    eprintln!("signals: sampler panic with {} demo processes: {st:?}, terminal restored, none left", demos.len());
+    eprintln!("signals: sampler panic with {} demo processes: {st:?}, terminal restored, none left", running.len());
 }
 
 /// One SIGKILL trial: all six kinds launched, then SIGKILL; returns (demo processes seen,
 /// survivors, whether spawn-cost was still running at the kill).
-fn sigkill_trial() -> (usize, Vec<Demo>, bool) {
+fn sigkill_trial() -> (usize, Vec<String>, bool) {
     let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
+    // Everything the demos start (a zombie's child, spawn-cost's children) counts too.
+    let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
     for i in 0..KINDS.len() {
         launch(&mut tui, i);
     }
     let root = tui.pid();
-    let demos = demos_of(root);
-    let kinds_up = KINDS[..5].iter().all(|(_, shown)| demos.iter().any(|d| d.comm == *shown));
-    assert!(kinds_up, "the first five kinds run: {demos:?}");
-    let spawn_cost = demos.iter().any(|d| d.comm == "tt-spawn-cost");
+    let running = demos.alive();
+    let kinds_up = KINDS[..5].iter().all(|(_, shown)| running.iter().any(|(_, comm)| comm == shown));
+    assert!(kinds_up, "the first five kinds run: {running:?}");
+    let spawn_cost = running.iter().any(|(_, comm)| comm == "tt-spawn-cost");
     unsafe { libc::kill(root, libc::SIGKILL) };
     let _ = tui.wait_exit(T);
-    // Anything the demos started since (a zombie's child, spawn-cost's children) counts too.
-    let mut all = demos.clone();
-    for d in demos_of(root) {
-        if !all.contains(&d) {
-            all.push(d);
-        }
-    }
-    let left = survivors(&all, Duration::from_secs(5));
-    (all.len(), left, spawn_cost)
+    let left = demos.left_after(Duration::from_secs(5));
+    (demos.seen().len(), left, spawn_cost)
 }
 
 fn sigkill_trials(n: u64) {

@@ -2,17 +2,16 @@
 //! against /proc (names, cores in use), `threadtop experiment python`, the multiprocessing
 //! children dying with threadtop, and the message when python3 is missing.
 //!
-//! The GIL bars are skipped, with a message, where python3 is missing or free-threaded. The
-//! CPU-heavy tests take one lock (`serial`) so they never overlap on a 2-core machine.
-
-mod experiment_support;
-mod lab_support;
+//! They need python3 (a GIL build): without it they fail, unless `THREADTOP_SKIP_PYTHON=1` says
+//! to leave them out (.ci/run installs it). A bar on cores used is never lowered on a busy
+//! machine: the run is repeated, then fails unless `THREADTOP_SKIP_BUSY=1`. The CPU-heavy tests
+//! take the one lock (`serial`) so they never overlap on a 2-core machine.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use experiment_support::{python_with_gil, run_watched, spawn};
-use lab_support::{Observer, Seen, cores, identities, serial, survivors_after};
+use crate::support::{Observer, Seen, cores, identities, serial, survivors_after, with_free_cores};
+use crate::support::{python_wanted, run_watched, spawn};
 use serde_json::Value;
 
 const RUN: &str = "2.5";
@@ -22,19 +21,10 @@ fn n() -> u32 {
     cores().clamp(2, 4)
 }
 
-fn skip(why: &str) -> bool {
-    eprintln!("SKIPPED: {why}");
-    true
-}
+/// py-procs' bar: 1.5 cores (two workers on two free cores, less the interpreters' start-up).
+const PROCS_BAR: f64 = 1.5;
 
-fn gil_or_skip() -> bool {
-    match python_with_gil() {
-        Ok(()) => false,
-        Err(why) => skip(&why),
-    }
-}
-
-fn demo(kind: &str, n: u32) -> (experiment_support::Ran, Value) {
+fn demo(kind: &str, n: u32) -> (crate::support::Ran, Value) {
     let n = n.to_string();
     let ran = run_watched(&["demo", kind, "-n", &n, "--seconds", RUN, "--json"], &[], Duration::from_secs(30));
     assert!(ran.status.success(), "{kind}: {}\nstderr: {}", ran.status, ran.stderr);
@@ -44,8 +34,9 @@ fn demo(kind: &str, n: u32) -> (experiment_support::Ran, Value) {
     assert_eq!(json["kind"], kind);
     assert_eq!(json["stopped_early"], false);
     let wall = json["wall_seconds"].as_f64().unwrap();
-    // The interpreter's start-up comes on top of the run.
-    assert!((2.4..4.0).contains(&wall), "{kind} ran {wall} s");
+    // At least as long as asked; how long the interpreter's start-up adds (pyenv's shim is a
+    // shell script) is the machine's business, and the timeout bounds it.
+    assert!(wall >= 2.4, "{kind} ran {wall} s");
     assert!(json["ops"].as_u64().unwrap() > 0, "{json}");
     let pids: BTreeSet<i32> = json["pids"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap() as i32).collect();
     // The demo's own processes; a wrapper script on PATH (pyenv's shim is one) runs helpers of
@@ -58,7 +49,7 @@ fn demo(kind: &str, n: u32) -> (experiment_support::Ran, Value) {
 #[test]
 fn py_threads_take_turns_on_the_gil() {
     let _serial = serial();
-    if gil_or_skip() {
+    if !python_wanted(true) {
         return;
     }
     let n = n();
@@ -79,11 +70,18 @@ fn py_threads_take_turns_on_the_gil() {
 #[test]
 fn py_procs_use_several_cores() {
     let _serial = serial();
-    if gil_or_skip() {
+    if !python_wanted(true) {
         return;
     }
     let n = n();
-    let (ran, json) = demo("py-procs", n);
+    let judged = with_free_cores("py-procs", PROCS_BAR + 0.1, 3, || {
+        let (ran, json) = demo("py-procs", n);
+        // N workers and their parent alive.
+        let load = ran.obs.cores_over_run(n as usize + 1, Duration::from_millis(500)).expect("enough samples");
+        let free = load.free();
+        ((ran, json, load), free)
+    });
+    let Some((ran, json, load)) = judged else { return };
     let names: BTreeSet<String> = ran.obs.named("tt-").iter().map(|s| s.comm.clone()).collect();
     let mut expected: BTreeSet<String> = (0..n).map(|i| format!("tt-py-proc-{i}")).collect();
     expected.insert("tt-py-procs".to_owned());
@@ -92,22 +90,9 @@ fn py_procs_use_several_cores() {
     for child in ran.obs.named("tt-py-proc-") {
         assert_eq!(child.ppid, parent, "{child:?}");
     }
-    // N workers and their parent alive.
-    let load = ran.obs.cores_over_run(n as usize + 1, Duration::from_millis(500)).expect("enough samples");
     let reported = json["cores_used"].as_f64().unwrap();
-    if cores() < 2 {
-        skip("1 logical core: processes cannot use more than one");
-        return;
-    }
-    // ≥ 1.5 cores on an idle machine with ≥ 2 cores; on a shared machine, scaled by the cores
-    // the rest of the machine left free during the run (measured from /proc/stat).
-    let free = f64::from(cores()) - load.others;
-    let bar = 0.75 * free.min(2.0);
+    let bar = PROCS_BAR;
     eprintln!("py-procs N={n}: reported {reported:.2}, /proc {load:?}, bar {bar:.2}");
-    if free < 1.4 {
-        skip(&format!("the machine was too busy ({free:.2} cores free) to judge py-procs"));
-        return;
-    }
     assert!(reported >= bar, "py-procs used {reported:.2} cores (bar {bar:.2})");
     assert!(load.demo >= bar, "/proc: {load:?} below {bar:.2}");
 }
@@ -115,18 +100,23 @@ fn py_procs_use_several_cores() {
 #[test]
 fn experiment_python_shows_the_gil() {
     let _serial = serial();
-    if gil_or_skip() {
+    if !python_wanted(true) {
         return;
     }
     let n = n().to_string();
-    let ran = run_watched(
-        &["experiment", "python", "--json", "-n", &n, "--step-seconds", "1.5"],
-        &[],
-        Duration::from_secs(30),
-    );
-    assert!(ran.status.success(), "{}\n{}", ran.status, ran.stderr);
-    let json: Value =
-        serde_json::from_str(ran.stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", ran.stdout));
+    let run = || {
+        let ran = run_watched(
+            &["experiment", "python", "--json", "-n", &n, "--step-seconds", "1.5"],
+            &[],
+            Duration::from_secs(30),
+        );
+        assert!(ran.status.success(), "{}\n{}", ran.status, ran.stderr);
+        let json: Value =
+            serde_json::from_str(ran.stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", ran.stdout));
+        let free = f64::from(cores()) - json["processes"]["other_cores"].as_f64().unwrap_or(f64::from(cores()));
+        (json, free)
+    };
+    let Some(json) = with_free_cores("experiment python", PROCS_BAR + 0.1, 3, run) else { return };
     eprintln!("{json:#}");
     assert_eq!(json["experiment"], "python");
     assert_eq!(json["gil_enabled"], true);
@@ -138,21 +128,15 @@ fn experiment_python_shows_the_gil() {
     let t = threads["cores_used"].as_f64().unwrap();
     let p = procs["cores_used"].as_f64().unwrap();
     assert!(t <= 1.3, "py-threads used {t:.2} cores");
-    if cores() >= 2 {
-        let free = f64::from(cores()) - procs["other_cores"].as_f64().unwrap();
-        let bar = 0.75 * free.min(2.0);
-        if free >= 1.4 {
-            assert!(p >= bar, "py-procs used {p:.2} cores (bar {bar:.2}, {free:.2} free)");
-        } else {
-            skip(&format!("the machine was too busy ({free:.2} cores free) to judge py-procs"));
-        }
-    }
+    assert!(p >= PROCS_BAR, "py-procs used {p:.2} cores (bar {PROCS_BAR:.2})");
+    // The lesson: processes beat the GIL.
+    assert!(p > t + 0.3, "py-procs ({p:.2}) should use clearly more cores than py-threads ({t:.2})");
 }
 
 #[test]
 fn sigkill_of_threadtop_takes_the_multiprocessing_children_along() {
     let _serial = serial();
-    if gil_or_skip() {
+    if !python_wanted(true) {
         return;
     }
     let mut child = spawn(&["demo", "py-procs", "-n", "2", "--seconds", "30", "--json"], &[]);

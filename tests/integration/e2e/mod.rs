@@ -1,0 +1,3 @@
+mod lab;
+mod tui;
+mod walkthrough;
