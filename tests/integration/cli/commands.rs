@@ -65,7 +65,7 @@ fn snapshot_json_lists_this_test_with_its_parent() {
     assert!(mine["rss_bytes"].as_u64().unwrap() > 0);
     assert!(mine["threads"].as_u64().unwrap() >= 1);
     assert!(!mine["user"].as_str().unwrap().is_empty());
-    assert!(mine["cmdline"].as_str().unwrap().contains("cli_commands"));
+    assert!(mine["cmdline"].as_str().unwrap().contains("integration"));
     // Sorted by CPU% by default, highest first.
     let cpu: Vec<f64> = rows.iter().map(|r| r["cpu_percent"].as_f64().unwrap()).collect();
     assert!(cpu.windows(2).all(|w| w[0] >= w[1]));
@@ -212,7 +212,7 @@ fn threads_json_of_this_process() {
         let after = tids_of_self();
 
         assert_eq!(v["pid"], i64::from(me));
-        assert!(v["cmdline"].as_str().unwrap().contains("cli_commands"));
+        assert!(v["cmdline"].as_str().unwrap().contains("integration"));
         let listed: BTreeSet<i64> =
             v["threads"].as_array().unwrap().iter().map(|t| t["tid"].as_i64().unwrap()).collect();
         // Exactly the tasks in /proc/self/task, allowing for harness threads that came or went

@@ -29,9 +29,13 @@ fn io_sequential_takes_n_waits_threads_and_processes_one() {
     assert_eq!(json["wait_seconds"], 0.2);
     let secs = |k: &str| json[k].as_f64().unwrap_or_else(|| panic!("{k} missing: {json}"));
     let (seq, threads, procs) = (secs("sequential_s"), secs("threads_s"), secs("processes_s"));
-    assert!(seq >= 0.75, "sequential {seq} s for 4 × 0.2 s");
-    assert!((0.19..=0.5).contains(&threads), "threads {threads} s");
-    assert!((0.19..=0.5).contains(&procs), "processes {procs} s");
+    // No mode waits less than its waits take; the parallel modes overlap the four waits, so
+    // sequential >> threaded ≈ processes (4× ideally; 2× leaves room for a loaded machine's
+    // process start-up). How long each took on this machine is a bench's business.
+    assert!(seq >= 0.8 - 0.01, "sequential {seq} s for 4 × 0.2 s");
+    assert!(threads >= 0.19 && procs >= 0.19, "threads {threads} s, processes {procs} s: less than one wait");
+    assert!(seq >= 2.0 * threads, "sequential {seq} s is not ≫ threads {threads} s");
+    assert!(seq >= 2.0 * procs, "sequential {seq} s is not ≫ processes {procs} s");
     // The process mode's tasks: 4 children of threadtop, each named.
     let tasks: Vec<_> = ran.obs.named("tt-io-task-");
     let mut names: Vec<&str> = tasks.iter().map(|s| s.comm.as_str()).collect();

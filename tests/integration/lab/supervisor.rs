@@ -99,7 +99,8 @@ fn a_demo_reports_progress_and_ends_at_its_deadline() {
         assert!(rates.len() >= 3 && median > 0.0, "live rates {rates:?}");
         assert!(rates.iter().all(|r| (r / median - 1.0).abs() < 0.3), "live rates jump: {rates:?}");
         assert!(!result.stopped_early);
-        assert!((1.9..3.0).contains(&result.wall_seconds), "{result:?}");
+        // At least what was asked (2 s), and it ended by itself, not at the test's timeout.
+        assert!(result.wall_seconds >= 1.9 && result.wall_seconds < 2.0 * 2.0, "{result:?}");
         assert!(result.ops >= progress.last().unwrap().0);
         assert_eq!(result.pids, pids);
         assert_eq!(lab.running(), 0);
@@ -145,13 +146,14 @@ fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
         let (result, failed) = finished(&mut rx, ids[0]).await;
         assert_eq!(failed, None);
         assert!(result.stopped_early);
-        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        // Stopped, not run out: far sooner than the 30 s it was launched for.
+        assert!(t.elapsed() < Duration::from_secs(30) / 4, "{:?}", t.elapsed());
         assert_eq!(lab.running(), 7);
         assert!(survivors_after(&seen[..1], Duration::from_secs(1)).is_empty());
 
         let t = Instant::now();
         lab.shutdown().await;
-        assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+        assert!(t.elapsed() < Duration::from_secs(30) / 4, "seven demos of 30 s stopped: {:?}", t.elapsed());
         assert_eq!(lab.running(), 0);
         let mut finished_ids = Vec::new();
         while let Ok(event) = rx.try_recv() {

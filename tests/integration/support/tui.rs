@@ -26,6 +26,7 @@ pub struct Tui {
     pub parser: Arc<Mutex<vt100::Parser>>,
     reader: Option<JoinHandle<()>>,
     watches: Arc<Mutex<Vec<Watch>>>,
+    spawned: Instant,
     /// Every byte threadtop wrote, when started with `start_program(.., capture: true)`.
     raw: Option<Arc<Mutex<Vec<u8>>>>,
 }
@@ -55,6 +56,7 @@ impl Tui {
         for (k, v) in envs {
             cmd.env(k, v);
         }
+        let spawned = Instant::now();
         let child = pair.slave.spawn_command(cmd).expect("spawn threadtop in a pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -64,7 +66,9 @@ impl Tui {
         let p = parser.clone();
         let raw = capture.then(|| Arc::new(Mutex::new(Vec::new())));
         let r = raw.clone();
-        let watches: Arc<Mutex<Vec<Watch>>> = Arc::default();
+        // Watch 0: the first frame that shows the table (its header row).
+        let first_table = Watch { test: Box::new(|s: &str| s.contains("PID") && s.contains("COMMAND")), at: None };
+        let watches = Arc::new(Mutex::new(vec![first_table]));
         let w = watches.clone();
         let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 16384];
@@ -89,7 +93,7 @@ impl Tui {
                 }
             }
         });
-        Tui { child, master: pair.master, writer, parser, reader: Some(reader), watches, raw }
+        Tui { child, master: pair.master, writer, parser, reader: Some(reader), watches, spawned, raw }
     }
 
     /// Everything written to the terminal so far (empty unless started with `capture`).
@@ -127,6 +131,12 @@ impl Tui {
             std::thread::sleep(Duration::from_millis(25));
         }
         f(&self.screen())
+    }
+
+    /// From spawning threadtop to the first frame that showed the table, timed in the reader
+    /// thread; None while no such frame has come.
+    pub fn first_table_frame(&self) -> Option<Duration> {
+        self.watches.lock().unwrap()[0].at.map(|at| at.saturating_duration_since(self.spawned))
     }
 
     /// Runs `act` (e.g. send a key) and returns how long after it the screen first showed what

@@ -71,13 +71,16 @@ fn churn_at_fastest_refresh() {
          in {elapsed:.1?} ({rate:.0}/s) and made {threads} threads ({thread_rate:.0}/s); screen changed \
          {c1} / {c2} / {c3} times (threads view / list / all threads)"
     );
-    assert!(rate >= 200.0, "the helper reached only {rate:.0} processes/s");
-    // The header's clock and the churning table change several times a second; on a loaded
-    // machine at least about once a second is still expected.
-    let expect = |d: f64| ((secs.as_secs_f64() * d) as u32 / 2).max(2);
-    assert!(c1 >= expect(0.4), "threads view refreshed only {c1} times");
-    assert!(c2 >= expect(0.4), "process list refreshed only {c2} times");
-    assert!(c3 >= expect(0.2) / 2, "all-threads list refreshed only {c3} times");
+    // Churn that means something at a 100 ms refresh: processes born and gone between two
+    // refreshes, every refresh. How fast this machine forks is not threadtop's business.
+    let refreshes = elapsed.as_secs_f64() / 0.1;
+    assert!(reaped as f64 >= refreshes, "the helper reaped {reaped} processes in {refreshes:.0} refreshes");
+    // Each phase keeps refreshing: at least one new screen a second (the refresh is 10 a second;
+    // the header's clock and the churning table change on each).
+    let expect = |d: f64| ((secs.as_secs_f64() * d) as u32).max(2);
+    assert!(c1 >= expect(0.4), "threads view refreshed only {c1} times in {:.1} s", secs.as_secs_f64() * 0.4);
+    assert!(c2 >= expect(0.4), "process list refreshed only {c2} times in {:.1} s", secs.as_secs_f64() * 0.4);
+    assert!(c3 >= expect(0.2), "all-threads list refreshed only {c3} times in {:.1} s", secs.as_secs_f64() * 0.2);
 
     assert!(proc_state(tui.pid()).is_some(), "threadtop alive");
     tui.send(b"q");

@@ -37,7 +37,22 @@ struct Soak {
     tuned: [bool; 6],
     launched: u32,
     failed_launches: u32,
+    /// The highest demo number of a spawn-cost result seen so far.
+    last_spawn_cost: u32,
     tag: String,
+}
+
+/// The demo numbers N of `KIND #N finished: thread ...` results on screen.
+fn finished_ids(screen: &str, kind: &str) -> Vec<u32> {
+    let head = format!("{kind} #");
+    screen
+        .match_indices(&head)
+        .filter_map(|(i, _)| {
+            let rest = &screen[i + head.len()..];
+            let (n, after) = rest.split_once(' ')?;
+            after.starts_with("finished: thread").then(|| n.trim_end_matches(':').parse().ok())?
+        })
+        .collect()
 }
 
 impl Soak {
@@ -101,14 +116,18 @@ impl Soak {
             self.tui.send(b"\x1b");
             return;
         }
-        self.tui.send(b"\r");
         // spawn-cost runs once and can be over before a sample lists it (4 of 10 launches in a
-        // soak on a quiet machine): then the status line says what it measured.
-        let finished = format!("{kind} #");
+        // soak on a quiet machine): then the status line says what it measured. Only this
+        // launch's own result counts: a number above every spawn-cost result seen before.
+        let before = finished_ids(&self.tui.screen(), kind).into_iter().max().unwrap_or(0).max(self.last_spawn_cost);
+        self.tui.send(b"\r");
         if self.tui.wait_until(T, |s| {
             self.tui.selected_row().is_some_and(|r| r.contains(shown))
-                || (kind == "spawn-cost" && s.lines().any(|l| l.contains(&finished) && l.contains("finished: thread")))
+                || (kind == "spawn-cost" && finished_ids(s, kind).into_iter().any(|n| n > before))
         }) {
+            if kind == "spawn-cost" {
+                self.last_spawn_cost = finished_ids(&self.tui.screen(), kind).into_iter().max().unwrap_or(before);
+            }
             self.launched += 1;
         } else {
             self.failed_launches += 1;
@@ -158,8 +177,16 @@ fn soak() {
     let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
     let pid = tui.pid();
-    let mut soak =
-        Soak { tui, all_threads: false, tree: false, tuned: [false; 6], launched: 0, failed_launches: 0, tag };
+    let mut soak = Soak {
+        tui,
+        all_threads: false,
+        tree: false,
+        tuned: [false; 6],
+        launched: 0,
+        failed_launches: 0,
+        last_spawn_cost: 0,
+        tag,
+    };
 
     let start = Instant::now();
     let (mut next_sample, mut next_demo, mut next_view) = (start, start + Duration::from_secs(5), start);
