@@ -7,6 +7,7 @@ mod cli;
 mod control;
 mod e2e;
 mod experiment;
+mod in_process;
 mod lab;
 mod support;
 mod torture;
