@@ -1,3 +1,4 @@
 mod lab;
+mod promises;
 mod tui;
 mod walkthrough;

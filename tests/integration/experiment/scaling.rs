@@ -167,8 +167,22 @@ fn ctrl_c_cancels_prints_what_was_measured_and_leaves_nothing() {
 #[test]
 fn text_output_has_the_table_and_the_summary() {
     let _serial = serial();
+    let scratch = crate::support::Scratch::new("scaling-show");
+    let file = scratch.path("scaling.json");
+    let file_arg = file.to_string_lossy().into_owned();
     let ran = run_watched(
-        &["experiment", "scaling", "--step-seconds", "0.2", "--repeats", "1", "--max-workers", "1"],
+        &[
+            "experiment",
+            "scaling",
+            "--step-seconds",
+            "0.2",
+            "--repeats",
+            "1",
+            "--max-workers",
+            "1",
+            "--save",
+            &file_arg,
+        ],
         &[],
         Duration::from_secs(30),
     );
@@ -180,6 +194,13 @@ fn text_output_has_the_table_and_the_summary() {
     }
     // Progress goes to stderr, one line per step.
     assert!(ran.stderr.contains("[1/3] cpu-threads × 1 (run 1/1)"), "{}", ran.stderr);
+    // `experiment show` prints the saved scaling result as it was printed when it ran.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop"))
+        .args(["experiment", "show", &file_arg])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), ran.stdout, "experiment show of a scaling result");
 }
 
 #[test]

@@ -104,9 +104,12 @@ fn experiment_python_shows_the_gil() {
         return;
     }
     let n = n().to_string();
+    let scratch = crate::support::Scratch::new("python-show");
+    let file = scratch.path("python.json");
+    let file_arg = file.to_string_lossy().into_owned();
     let run = || {
         let ran = run_watched(
-            &["experiment", "python", "--json", "-n", &n, "--step-seconds", "1.5"],
+            &["experiment", "python", "--json", "-n", &n, "--step-seconds", "1.5", "--save", &file_arg],
             &[],
             Duration::from_secs(30),
         );
@@ -116,7 +119,9 @@ fn experiment_python_shows_the_gil() {
         let free = f64::from(cores()) - json["processes"]["other_cores"].as_f64().unwrap_or(f64::from(cores()));
         (json, free)
     };
-    let Some(json) = with_free_cores("experiment python", PROCS_BAR + 0.1, 3, run) else { return };
+    let judged = with_free_cores("experiment python", PROCS_BAR + 0.1, 3, run);
+    // What the last run saved, judged or not: its shape and `experiment show` of it.
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     eprintln!("{json:#}");
     assert_eq!(json["experiment"], "python");
     assert_eq!(json["gil_enabled"], true);
@@ -128,9 +133,26 @@ fn experiment_python_shows_the_gil() {
     let t = threads["cores_used"].as_f64().unwrap();
     let p = procs["cores_used"].as_f64().unwrap();
     assert!(t <= 1.3, "py-threads used {t:.2} cores");
-    assert!(p >= PROCS_BAR, "py-procs used {p:.2} cores (bar {PROCS_BAR:.2})");
-    // The lesson: processes beat the GIL.
-    assert!(p > t + 0.3, "py-procs ({p:.2}) should use clearly more cores than py-threads ({t:.2})");
+
+    // `experiment show` prints the saved python result: both kinds, with their figures.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadtop"))
+        .args(["experiment", "show", &file_arg])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    for needle in ["py-threads", "py-procs", &format!("{t:.2}"), &format!("{p:.2}")] {
+        assert!(shown.contains(needle), "{needle:?} missing in experiment show:\n{shown}");
+    }
+
+    // The bar, on a run where the machine left the cores free.
+    if let Some(json) = judged {
+        let t = json["threads"]["cores_used"].as_f64().unwrap();
+        let p = json["processes"]["cores_used"].as_f64().unwrap();
+        assert!(p >= PROCS_BAR, "py-procs used {p:.2} cores (bar {PROCS_BAR:.2})");
+        // The lesson: processes beat the GIL.
+        assert!(p > t + 0.3, "py-procs ({p:.2}) should use clearly more cores than py-threads ({t:.2})");
+    }
 }
 
 #[test]
