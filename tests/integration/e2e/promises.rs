@@ -208,13 +208,17 @@ fn snapshot_shows_a_busy_process_with_its_cpu() {
         })
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let me = std::process::id().to_string();
     let out = Command::new(BIN).args(["snapshot", "--json"]).output().unwrap();
     stop.store(true, Ordering::Relaxed);
     let _ = spinner.join();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mine = rows.as_array().unwrap().iter().find(|r| r["pid"].to_string() == me).expect("this process listed");
+    let mine = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["pid"] == i64::from(std::process::id()))
+        .expect("this process listed");
     let cpu = mine["cpu_percent"].as_f64().unwrap();
     // One thread spinning: a good share of one core over snapshot's sampling window.
     assert!(cpu > 20.0, "a spinning thread shows CPU% {cpu} in the snapshot");
