@@ -142,6 +142,10 @@ fn in_its_own_process(case: &str) {
     assert!(out.status.success(), "{case}: {}\n{stderr}\n{}", out.status, String::from_utf8_lossy(&out.stdout));
     // The helper test ran (not filtered out) and reached the case's end.
     assert!(stderr.contains(&format!("pdeathsig case {case}: done")), "{case} did not run:\n{stderr}");
+    // What it measured, for `--nocapture` (libtest shows it only then, or on failure).
+    for line in stderr.lines().filter(|l| l.contains("after the SIGKILL")) {
+        eprintln!("{line}");
+    }
 }
 
 /// The body of `support::helper` for THREADTOP_TORTURE_HELPER=pdeathsig: one case, in this

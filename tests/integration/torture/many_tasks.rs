@@ -65,7 +65,8 @@ fn twenty_thousand_threads() {
     let first_frame = tui.first_table_frame().expect("the table was on screen");
     let counted =
         tui.time_until(T, move |s| header_threads(s).is_some_and(|n| n >= total) && table_rows(s).len() > 3, |_| {});
-    assert!(counted.is_some(), "the header counts the {total} threads and the table fills:\n{}", tui.screen());
+    let counted = counted
+        .unwrap_or_else(|| panic!("the header counts the {total} threads and the table fills:\n{}", tui.screen()));
 
     // Keys respond: a search prompt opens and finds a helper.
     tui.send(b"/");
@@ -80,7 +81,7 @@ fn twenty_thousand_threads() {
 
     // H: every thread as a row; the helpers' parked threads show by name.
     let h_latency = tui.time_until(T, shows_park_thread, |t| t.send(b"H"));
-    assert!(h_latency.is_some(), "H shows the parked threads as rows:\n{}", tui.screen());
+    let h_latency = h_latency.unwrap_or_else(|| panic!("H shows the parked threads as rows:\n{}", tui.screen()));
     // Still answering keys in H mode: PageDown moves the selection off the row it was on.
     let before = tui.selected_row();
     tui.send(b"\x1b[6~");
