@@ -92,6 +92,16 @@ fn as_nobody() {
     let secs = format!("{}", 3000 + std::process::id() % 1000);
     let mut sleeper = Sleeper(Command::new("sleep").arg(&secs).stdout(Stdio::null()).spawn().unwrap());
     let target = sleeper.0.id();
+    // And one of nobody's own, with a variable in its environment that threadtop may read.
+    let secs_own = format!("{}", 5000 + std::process::id() % 1000);
+    let _own = Sleeper(
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i", "TT_NOBODY_MARK=seen-by-nobody"])
+            .args(["sleep", &secs_own])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let uid = format!("--reuid={NOBODY}");
     let gid = format!("--regid={NOBODY}");
     let args = ["--clear-groups", &uid, &gid, "--", bin, "--interval", "300ms"];
@@ -164,6 +174,17 @@ fn as_nobody() {
         "the thread's rates are readable:\n{}",
         tui.screen()
     );
+    tui.send(b"\x1b");
+    tui.wait_for("COMMAND", T);
+
+    // `e` on a process of its own user: the environment is shown (the non-root case).
+    tui.send(b"\x1b");
+    tui.send(b"/");
+    tui.send(format!("sleep {secs_own}").as_bytes());
+    tui.send(b"\r");
+    tui.wait_selected(&format!("sleep {secs_own}"), T);
+    tui.send(b"e");
+    tui.wait_for("TT_NOBODY_MARK=seen-by-nobody", T);
     tui.send(b"\x1b");
     tui.wait_for("COMMAND", T);
 
