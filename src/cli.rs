@@ -1,9 +1,13 @@
-//! The command line (clap derive). Parsing only: no I/O here.
+//! The command line (clap derive). Parsing only: no I/O here. Imports of ours only the hidden
+//! `__workload` command's flags, `lab::worker::WorkloadArgs`, which the worker owns and checks.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+// The worker owns its flags (it alone checks them); the lab may not import this module.
+pub use crate::lab::worker::WorkloadArgs;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -145,10 +149,7 @@ pub enum Command {
     },
     /// Inside a demo child process (not for users)
     #[command(name = "__workload", hide = true)]
-    Workload {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Workload(WorkloadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,6 +306,26 @@ mod tests {
         let o = parse(&["threadtop", "experiment", "io", "--save", "/tmp/x.json"]);
         assert_eq!(o.save, Some(Some(PathBuf::from("/tmp/x.json"))));
         assert!(Cli::try_parse_from(["threadtop", "experiment"]).is_err());
+    }
+
+    #[test]
+    fn the_hidden_workload_command_parses_what_the_lab_writes() {
+        let args = WorkloadArgs {
+            kind: "cpu-threads".to_owned(),
+            workers: Some(4),
+            seconds: 2.5,
+            index: 0,
+            report_fd: Some(3),
+        };
+        let line = ["threadtop".to_owned(), "__workload".to_owned()].into_iter().chain(args.to_args());
+        match Cli::try_parse_from(line).unwrap().command {
+            Some(Command::Workload(parsed)) => assert_eq!(parsed, args),
+            other => panic!("{other:?}"),
+        }
+        // A bad flag is clap's usage error, before the worker starts.
+        assert!(
+            Cli::try_parse_from(["threadtop", "__workload", "cpu-threads", "--seconds", "1", "--colour", "x"]).is_err()
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use toml::Spanned;
 use crate::app::Command;
 use crate::app::table::{Column, SortSpec, column_names};
 use crate::cli::{MIN_INTERVAL, parse_any_duration};
+use crate::collect::procfs::MAX_KEPT_FILES;
 use crate::input::keymap::{Key, Keymap, Scope};
 
 /// The defaults, fully commented: what `--print-config` prints.
@@ -35,6 +36,8 @@ pub struct Config {
     pub mouse: bool,
     pub columns: Vec<Column>,
     pub keymap: Keymap,
+    /// Most /proc files kept open between samples; 0 keeps none (`THREADTOP_KEPT_FILES` wins).
+    pub kept_files: usize,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -52,6 +55,7 @@ impl Default for Config {
             mouse: true,
             columns: Column::ALL.to_vec(),
             keymap: Keymap::defaults(),
+            kept_files: MAX_KEPT_FILES,
             source: None,
             warning: None,
         }
@@ -92,6 +96,7 @@ struct RawConfig {
     columns: Option<Spanned<Vec<Spanned<String>>>>,
     keys_preset: Option<Spanned<String>>,
     keys: Option<RawKeys>,
+    kept_files: Option<Spanned<toml::Value>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -208,6 +213,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             return Err(err(list.span().start, "columns: list at least one column".into()));
         }
         cfg.columns = cols;
+    }
+    if let Some(v) = raw.kept_files {
+        let n = v.get_ref().as_integer().and_then(|n| usize::try_from(n).ok());
+        cfg.kept_files = n.ok_or_else(|| {
+            err(
+                v.span().start,
+                format!("kept_files {} is not a count of files; use 0 or more (0 keeps none)", v.get_ref()),
+            )
+        })?;
     }
     if let Some(v) = raw.keys_preset {
         match v.get_ref().as_str() {
@@ -340,11 +354,25 @@ mod tests {
             ("[keys.nowhere]\n", "cfg.toml:1:7: unknown field `nowhere`"),
             ("keys_preset = \"emacs\"\n", "cfg.toml:1:15: unknown keys_preset 'emacs'"),
             ("tree = \n", "cfg.toml:1:8:"),
+            (
+                "\nkept_files = -1\n",
+                "cfg.toml:2:14: kept_files -1 is not a count of files; use 0 or more (0 keeps none)",
+            ),
+            ("kept_files = \"lots\"\n", "cfg.toml:1:14: kept_files \"lots\" is not a count of files"),
+            ("kept_files = 1.5\n", "cfg.toml:1:14: kept_files 1.5 is not a count of files"),
         ];
         for (text, want) in cases {
             let got = parse_str(text).unwrap_err().to_string();
             assert!(got.contains(want), "for {text:?}\n got: {got}\nwant: {want}");
         }
+    }
+
+    #[test]
+    fn kept_files_is_a_number_and_zero_keeps_none() {
+        assert_eq!(Config::default().kept_files, MAX_KEPT_FILES);
+        assert_eq!(parse_str("kept_files = 0\n").unwrap().kept_files, 0);
+        assert_eq!(parse_str("kept_files = 2048\n").unwrap().kept_files, 2048);
+        assert_eq!(parse_str("kept_files = 100_000\n").unwrap().kept_files, 100_000);
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! Acting on processes the user chose: signals through pidfds after a start-time check (a
 //! reused PID is never hit), nice per thread, CPU affinity, and reading `environ` and `fd/` for
 //! the inspect views. Nothing here panics on a vanished process or EPERM: every call returns
-//! what happened in words for the status line.
+//! what happened in words for the status line. Imports only `collect` (its `stat` parser); no
+//! `app`, `ui`, `lab`, `crate::model`, ratatui or crossterm.
+//!
+//! The inspect views are cold paths (one read per key press), so the open files and the socket
+//! tables come from the procfs crate's typed parsers rather than hand parsers of our own.
 
 use std::fmt;
 use std::fs;
 use std::io;
 use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use procfs::process::{FDTarget, Process};
+use procfs::{ProcError, net::TcpState};
 use rustix::process::{Pid as RPid, PidfdFlags, Signal};
 
 use crate::collect::model::Pid;
+use crate::collect::procfs::parse_stat;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignalOutcome {
@@ -34,13 +41,11 @@ impl fmt::Display for SignalOutcome {
     }
 }
 
-/// Reads starttime (field 22) of /proc/PID/stat; None when the process is gone or unreadable.
+/// Reads starttime (field 22) of /proc/PID/stat; None when the process is gone or unreadable,
+/// or its stat is not a whole line naming this PID.
 pub fn start_ticks(proc_root: &Path, pid: Pid) -> Option<u64> {
     let stat = fs::read(proc_root.join(pid.to_string()).join("stat")).ok()?;
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
-    // After the comm: state is field 3, so starttime (22) is the 20th token.
-    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+    parse_stat(&stat).filter(|st| st.pid == pid).map(|st| st.starttime)
 }
 
 fn errno_text(e: &io::Error, what: &str) -> String {
@@ -187,7 +192,9 @@ fn read_err(e: &io::Error, what: &Path) -> String {
     }
 }
 
-/// The environment of a process, one `NAME=value` per line.
+/// The environment of a process, one `NAME=value` per line, in the process's own order. Not the
+/// procfs crate's `environ`: it returns a map, which loses that order, a name set twice and an
+/// entry without `=`.
 pub fn environ(proc_root: &Path, pid: Pid) -> Result<Vec<String>, String> {
     let path = proc_root.join(pid.to_string()).join("environ");
     let bytes = fs::read(&path).map_err(|e| read_err(&e, &path))?;
@@ -196,113 +203,214 @@ pub fn environ(proc_root: &Path, pid: Pid) -> Result<Vec<String>, String> {
 
 /// Open files and sockets of a process from /proc/PID/fd, sockets named from /proc/PID/net.
 pub fn open_files(proc_root: &Path, pid: Pid) -> Result<Vec<String>, String> {
-    let base: PathBuf = proc_root.join(pid.to_string());
-    let fd_dir = base.join("fd");
-    let dir = fs::read_dir(&fd_dir).map_err(|e| read_err(&e, &fd_dir))?;
-    let mut fds: Vec<(i32, String)> = dir
-        .flatten()
-        .filter_map(|e| {
-            let n: i32 = e.file_name().to_str()?.parse().ok()?;
-            let target = fs::read_link(e.path()).ok()?;
-            Some((n, target.to_string_lossy().into_owned()))
-        })
-        .collect();
+    let fd_dir = proc_root.join(pid.to_string()).join("fd");
+    let fail = |e: ProcError| proc_err(e, &fd_dir);
+    let process = Process::new_with_root(proc_root.join(pid.to_string())).map_err(fail)?;
+    // An fd closed while the directory is read is skipped by the iterator, as `ls` would.
+    let mut fds: Vec<(i32, FDTarget)> =
+        process.fd().map_err(fail)?.flatten().map(|info| (info.fd, info.target)).collect();
     fds.sort_unstable_by_key(|(n, _)| *n);
-    let sockets = socket_table(&base);
+    let sockets = socket_table(&process);
     Ok(fds
         .into_iter()
         .map(|(n, target)| {
-            let desc = target
-                .strip_prefix("socket:[")
-                .and_then(|s| s.strip_suffix(']'))
-                .and_then(|ino| sockets.iter().find(|(i, _)| i == ino))
-                .map(|(_, d)| format!("{target}  {d}"))
-                .unwrap_or(target);
-            format!("{n:>5}  {desc}")
+            let text = link_text(&target);
+            match target {
+                FDTarget::Socket(inode) => match sockets.iter().find(|(i, _)| *i == inode) {
+                    Some((_, desc)) => format!("{n:>5}  {text}  {desc}"),
+                    None => format!("{n:>5}  {text}"),
+                },
+                _ => format!("{n:>5}  {text}"),
+            }
         })
         .collect())
 }
 
-/// Socket inode → description, from the process's network namespace.
-fn socket_table(base: &Path) -> Vec<(String, String)> {
+/// The fd's link as the kernel wrote it (`socket:[123]`, `/dev/null`): what `ls -l` shows.
+fn link_text(target: &FDTarget) -> String {
+    match target {
+        FDTarget::Path(p) => p.to_string_lossy().into_owned(),
+        FDTarget::Socket(inode) => format!("socket:[{inode}]"),
+        FDTarget::Net(inode) => format!("net:[{inode}]"),
+        FDTarget::Pipe(inode) => format!("pipe:[{inode}]"),
+        FDTarget::AnonInode(what) => format!("anon_inode:{what}"),
+        FDTarget::MemFD(name) => format!("/memfd:{name}"),
+        FDTarget::Other(kind, inode) => format!("{kind}:[{inode}]"),
+        FDTarget::Unknown(kind, rest) => format!("{kind}:{rest}"),
+    }
+}
+
+fn proc_err(e: ProcError, what: &Path) -> String {
+    match e {
+        ProcError::PermissionDenied(_) => format!("permission denied reading {}", what.display()),
+        ProcError::NotFound(_) => "the process has gone".into(),
+        ProcError::Io(e, _) => read_err(&e, what),
+        other => format!("cannot read {}: {other}", what.display()),
+    }
+}
+
+/// Socket inode -> description, from the process's network namespace. A table that can't be
+/// read or parsed names none of its sockets; their fds still show.
+fn socket_table(process: &Process) -> Vec<(u64, String)> {
     let mut out = Vec::new();
-    for (file, proto) in [("tcp", "TCP"), ("tcp6", "TCP6"), ("udp", "UDP"), ("udp6", "UDP6")] {
-        let Ok(text) = fs::read_to_string(base.join("net").join(file)) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 10 {
-                continue;
-            }
-            let state = if proto.starts_with("TCP") { tcp_state(f[3]) } else { "" };
-            out.push((
-                f[9].to_string(),
-                format!("{proto} {} -> {} {state}", addr(f[1]), addr(f[2])).trim_end().to_string(),
-            ));
+    for (proto, table) in [("TCP", process.tcp()), ("TCP6", process.tcp6())] {
+        for e in table.into_iter().flatten() {
+            let desc = format!("{proto} {} -> {} {}", e.local_address, e.remote_address, tcp_state(&e.state));
+            out.push((e.inode, desc));
         }
     }
-    if let Ok(text) = fs::read_to_string(base.join("net").join("unix")) {
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() >= 7 {
-                let path = f.get(7).copied().unwrap_or("(unnamed)");
-                out.push((f[6].to_string(), format!("UNIX {path}")));
-            }
+    for (proto, table) in [("UDP", process.udp()), ("UDP6", process.udp6())] {
+        for e in table.into_iter().flatten() {
+            out.push((e.inode, format!("{proto} {} -> {}", e.local_address, e.remote_address)));
         }
+    }
+    for e in process.unix().into_iter().flatten() {
+        let path = e.path.as_deref().map_or_else(|| "(unnamed)".into(), |p| p.to_string_lossy());
+        out.push((e.inode, format!("UNIX {path}")));
     }
     out
 }
 
-fn tcp_state(hex: &str) -> &'static str {
-    match hex {
-        "01" => "ESTABLISHED",
-        "02" => "SYN_SENT",
-        "03" => "SYN_RECV",
-        "04" => "FIN_WAIT1",
-        "05" => "FIN_WAIT2",
-        "06" => "TIME_WAIT",
-        "07" => "CLOSE",
-        "08" => "CLOSE_WAIT",
-        "09" => "LAST_ACK",
-        "0A" => "LISTEN",
-        "0B" => "CLOSING",
-        _ => "",
+/// The kernel's names for TCP states (include/net/tcp_states.h), as `ss` prints them.
+fn tcp_state(state: &TcpState) -> &'static str {
+    match state {
+        TcpState::Established => "ESTABLISHED",
+        TcpState::SynSent => "SYN_SENT",
+        TcpState::SynRecv => "SYN_RECV",
+        TcpState::FinWait1 => "FIN_WAIT1",
+        TcpState::FinWait2 => "FIN_WAIT2",
+        TcpState::TimeWait => "TIME_WAIT",
+        TcpState::Close => "CLOSE",
+        TcpState::CloseWait => "CLOSE_WAIT",
+        TcpState::LastAck => "LAST_ACK",
+        TcpState::Listen => "LISTEN",
+        TcpState::Closing => "CLOSING",
+        TcpState::NewSynRecv => "NEW_SYN_RECV",
     }
-}
-
-/// `0100007F:1F90` → `127.0.0.1:8080`; IPv6 shown as hex groups.
-fn addr(s: &str) -> String {
-    let Some((ip, port)) = s.split_once(':') else {
-        return s.to_string();
-    };
-    let port = u16::from_str_radix(port, 16).map(|p| p.to_string()).unwrap_or_else(|_| port.to_string());
-    if ip.len() == 8 {
-        if let Ok(v) = u32::from_str_radix(ip, 16) {
-            let b = v.to_le_bytes();
-            return format!("{}.{}.{}.{}:{port}", b[0], b[1], b[2], b[3]);
-        }
-    } else if ip.len() == 32 {
-        let mut bytes = [0u8; 16];
-        for (i, chunk) in ip.as_bytes().chunks(8).enumerate() {
-            if let Some(v) = std::str::from_utf8(chunk).ok().and_then(|c| u32::from_str_radix(c, 16).ok()) {
-                bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-            }
-        }
-        return format!("[{}]:{port}", std::net::Ipv6Addr::from(bytes));
-    }
-    format!("{ip}:{port}")
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
+    /// A proc tree in a temp dir, removed on drop.
+    struct FakeProc(PathBuf);
+
+    impl FakeProc {
+        fn new(name: &str) -> Self {
+            let root = std::env::temp_dir().join(format!("threadtop-control-{}-{name}", std::process::id()));
+            let _ = fs::remove_dir_all(&root);
+            fs::create_dir_all(&root).unwrap();
+            Self(root)
+        }
+
+        fn write(&self, rel: &str, text: &str) {
+            let p = self.0.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+
+        fn link(&self, rel: &str, target: &str) {
+            let p = self.0.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, p).unwrap();
+        }
+    }
+
+    impl Drop for FakeProc {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A stat line as the kernel writes it, with `starttime` (field 22) set.
+    fn stat_line(pid: Pid, comm: &str, starttime: u64) -> String {
+        format!(
+            "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194304 100 0 0 0 7 3 0 0 20 0 1 0 {starttime} 10485760 256 \
+             18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        )
+    }
+
     #[test]
-    fn addresses_decode() {
-        assert_eq!(addr("0100007F:1F90"), "127.0.0.1:8080");
-        assert_eq!(addr("00000000:0000"), "0.0.0.0:0");
-        assert_eq!(addr("00000000000000000000000001000000:0016"), "[::1]:22");
+    fn start_time_is_field_22_of_the_pids_own_stat() {
+        let fake = FakeProc::new("start");
+        fake.write("10/stat", &stat_line(10, "a) (b c", 4242));
+        assert_eq!(start_ticks(&fake.0, 10), Some(4242));
+        // A stat naming another PID is not this process's (a corrupt or fake tree).
+        fake.write("11/stat", &stat_line(12, "liar", 77));
+        assert_eq!(start_ticks(&fake.0, 11), None);
+        // Cut short or garbage: unknown, never a wrong number.
+        fake.write("13/stat", &stat_line(13, "cut", 99)[..60]);
+        assert_eq!(start_ticks(&fake.0, 13), None);
+        fake.write("14/stat", "garbage");
+        assert_eq!(start_ticks(&fake.0, 14), None);
+        assert_eq!(start_ticks(&fake.0, 15), None);
+    }
+
+    /// The `l` view's lines: fd number, link target, and for a socket what the net tables say.
+    #[test]
+    fn open_files_name_sockets_from_the_net_tables() {
+        let fake = FakeProc::new("fds");
+        let links = [
+            ("0", "/dev/pts/3"),
+            ("1", "pipe:[901]"),
+            ("2", "anon_inode:[eventfd]"),
+            ("3", "socket:[111]"),
+            ("4", "socket:[222]"),
+            ("5", "socket:[333]"),
+            ("6", "socket:[444]"),
+            ("7", "socket:[555]"),
+            ("12", "/memfd:buf (deleted)"),
+            ("10", "socket:[999]"),
+            ("11", "/home/u/file with spaces"),
+        ];
+        for (fd, target) in links {
+            fake.link(&format!("20/fd/{fd}"), target);
+        }
+        let head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        fake.write(
+            "20/net/tcp",
+            &format!(
+                "{head}   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 111 1 0000000000000000 100 0 0 10 0\n\
+                 \x20  1: 0100007F:1F90 0100007F:D431 01 00000000:00000000 00:00000000 00000000  1000        0 222 1 0000000000000000 20 4 30 10 -1\n"
+            ),
+        );
+        fake.write(
+            "20/net/tcp6",
+            &format!(
+                "{head}   0: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0000000000000000 100 0 0 10 0\n"
+            ),
+        );
+        fake.write(
+            "20/net/udp",
+            &format!(
+                "{head}  7: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 444 2 0000000000000000 0\n"
+            ),
+        );
+        fake.write(
+            "20/net/unix",
+            "Num       RefCount Protocol Flags    Type St Inode Path\n\
+             0000000000000000: 00000002 00000000 00010000 0001 01 555 /run/user/1000/bus\n\
+             0000000000000000: 00000003 00000000 00000000 0001 03 556\n",
+        );
+        let lines = open_files(&fake.0, 20).unwrap();
+        let want = [
+            "    0  /dev/pts/3",
+            "    1  pipe:[901]",
+            "    2  anon_inode:[eventfd]",
+            "    3  socket:[111]  TCP 127.0.0.1:8080 -> 0.0.0.0:0 LISTEN",
+            "    4  socket:[222]  TCP 127.0.0.1:8080 -> 127.0.0.1:54321 ESTABLISHED",
+            "    5  socket:[333]  TCP6 [::1]:22 -> [::]:0 LISTEN",
+            "    6  socket:[444]  UDP 0.0.0.0:5353 -> 0.0.0.0:0",
+            "    7  socket:[555]  UNIX /run/user/1000/bus",
+            "   10  socket:[999]",
+            "   11  /home/u/file with spaces",
+            "   12  /memfd:buf (deleted)",
+        ];
+        assert_eq!(lines, want);
+        assert_eq!(open_files(&fake.0, 21).unwrap_err(), "the process has gone");
     }
 
     #[test]

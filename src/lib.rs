@@ -15,3 +15,6 @@ pub mod lab;
 pub mod model;
 pub mod runtime;
 pub mod ui;
+
+#[cfg(test)]
+mod rooms;

@@ -10,7 +10,7 @@ use threadtop::commands::write_stdout;
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
     // Demo children are threadtop itself: they must start fast and never read the user's config.
-    if let Some(Command::Workload { ref args }) = cli.command {
+    if let Some(Command::Workload(ref args)) = cli.command {
         return threadtop::lab::worker::main(args);
     }
     // A bad flag is reported before anything else (the config file, the monitor's terminal
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Workload { .. }) => ExitCode::FAILURE,
+        Some(Command::Workload(_)) => ExitCode::FAILURE,
         Some(Command::Completions { shell }) => {
             // Into memory first: `generate` panics on a write error, a closed pipe included.
             let mut script = Vec::new();
@@ -55,9 +55,9 @@ fn main() -> ExitCode {
             write_stdout(&page)
         }
         Some(Command::Demo { ref kind, workers, seconds, json }) => {
-            threadtop::lab::headless::run(kind, workers, seconds, json)
+            threadtop::commands::demo::run(kind, workers, seconds, json)
         }
-        Some(Command::Experiment { ref which }) => threadtop::lab::experiment::cli::main(which),
+        Some(Command::Experiment { ref which }) => threadtop::commands::experiment::main(which),
         Some(Command::Snapshot { json, ref sort, limit }) => {
             threadtop::commands::snapshot(&cli, json, sort.as_deref(), limit)
         }

@@ -1,55 +1,17 @@
 //! Acting on processes like htop, but safely: tags, the signal menu and its confirmation,
 //! nice, affinity, follow, pause, the user picker, inspect views and mouse clicks. The app only
 //! decides; the runtime carries out the Effects (through `control`) and reports back.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::HashSet;
 
 use crate::app::action::{Inspect, Target};
+use crate::app::cursor::Menu;
+pub use crate::app::overlays::SIGNALS;
+use crate::app::overlays::{PendingSignal, TextView};
 use crate::app::table::{Column, ThreadColumn};
 use crate::app::{App, Command, Effect, Overlay, RowId, View};
 use crate::collect::model::Pid;
-
-/// The signals the menu offers, htop's common ones with their numbers.
-pub const SIGNALS: &[(&str, i32)] = &[
-    ("TERM", libc::SIGTERM),
-    ("KILL", libc::SIGKILL),
-    ("INT", libc::SIGINT),
-    ("HUP", libc::SIGHUP),
-    ("QUIT", libc::SIGQUIT),
-    ("STOP", libc::SIGSTOP),
-    ("CONT", libc::SIGCONT),
-    ("USR1", libc::SIGUSR1),
-    ("USR2", libc::SIGUSR2),
-];
-
-/// A signal chosen and waiting for the user's yes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingSignal {
-    pub targets: Vec<Target>,
-    /// Index into SIGNALS, set when the menu closes.
-    pub signal: usize,
-    /// Chosen from the threads view: the signal still goes to the whole process.
-    pub from_thread: Option<Pid>,
-}
-
-/// The core checklist being edited.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AffinityEdit {
-    pub pid: Pid,
-    /// The thread being edited; None: the whole process (every thread).
-    pub tid: Option<Pid>,
-    pub allowed: Vec<bool>,
-    /// Opened from the threads view on this thread: `a` in the dialog switches between the whole
-    /// process and this thread only.
-    pub thread: Option<Pid>,
-}
-
-/// Text shown in a scrollable overlay.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TextView {
-    pub title: String,
-    pub lines: Vec<String>,
-}
 
 /// Where things were drawn, so a mouse click can be resolved (written by the UI).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,7 +89,7 @@ impl App {
                 let t = self.threads.as_ref()?;
                 t.process_exited.then(|| format!("process {} exited: nothing to act on (Esc goes back)", t.pid))
             }
-            View::Lab => None,
+            View::Lab(_) => None,
             View::Processes => {
                 self.list.vanished.map(|pid| format!("process {pid} exited: move the cursor to choose another"))
             }
@@ -156,8 +118,8 @@ impl App {
                         View::Threads => self.threads.as_ref().and_then(|t| t.selected_tid),
                         _ => None,
                     };
-                    self.pending_signal = Some(PendingSignal { targets, signal: 0, from_thread });
-                    self.overlay = Some(Overlay::SignalMenu { cursor: 0 });
+                    let pending = PendingSignal { targets, signal: 0, from_thread };
+                    self.overlay = Some(Overlay::SignalMenu(Menu::default(), pending));
                 }
                 Vec::new()
             }
@@ -246,8 +208,7 @@ impl App {
                 users.sort();
                 users.insert(0, String::new());
                 let cursor = self.list.user.as_ref().and_then(|u| users.iter().position(|x| x == u)).unwrap_or(0);
-                self.user_choices = users;
-                self.overlay = Some(Overlay::UserMenu { cursor });
+                self.overlay = Some(Overlay::UserMenu(Menu::at(cursor), users));
                 Vec::new()
             }
             Command::Environment | Command::OpenFiles => {
@@ -269,8 +230,8 @@ impl App {
                     } else {
                         vec![p.cmdline.to_string()]
                     };
-                    self.text_view = Some(TextView { title: format!("Command line of PID {}", p.pid), lines });
-                    self.overlay = Some(Overlay::Text { scroll: 0 });
+                    let text = TextView { title: format!("Command line of PID {}", p.pid), lines };
+                    self.overlay = Some(Overlay::Text { scroll: 0, text });
                 }
                 Vec::new()
             }
@@ -292,127 +253,6 @@ impl App {
             }
         }
         out
-    }
-
-    /// Keys while an acting overlay is open. Returns None for overlays handled elsewhere.
-    pub(crate) fn on_act_overlay(&mut self, overlay: Overlay, cmd: Command) -> Option<Vec<Effect>> {
-        // Quit works from every dialog (q, F10, Ctrl-C), as it does from help and the sort menu.
-        if cmd == Command::Quit && !matches!(overlay, Overlay::Help { .. } | Overlay::SortMenu { .. }) {
-            self.quit = true;
-            return Some(Vec::new());
-        }
-        let mut effects = Vec::new();
-        match overlay {
-            Overlay::SignalMenu { cursor } => match cmd {
-                Command::Up => self.overlay = Some(Overlay::SignalMenu { cursor: cursor.saturating_sub(1) }),
-                Command::Down => {
-                    self.overlay = Some(Overlay::SignalMenu { cursor: (cursor + 1).min(SIGNALS.len() - 1) })
-                }
-                Command::Home => self.overlay = Some(Overlay::SignalMenu { cursor: 0 }),
-                Command::End => self.overlay = Some(Overlay::SignalMenu { cursor: SIGNALS.len() - 1 }),
-                Command::Enter => {
-                    if let Some(p) = self.pending_signal.as_mut() {
-                        p.signal = cursor;
-                        self.overlay = Some(Overlay::Confirm);
-                    } else {
-                        self.overlay = None;
-                    }
-                }
-                Command::Back | Command::No | Command::Kill => {
-                    self.overlay = None;
-                    self.pending_signal = None;
-                }
-                _ => {}
-            },
-            Overlay::Confirm => match cmd {
-                Command::Yes | Command::Enter => {
-                    self.overlay = None;
-                    if let Some(p) = self.pending_signal.take() {
-                        effects.push(Effect::Signal { targets: p.targets, sig: SIGNALS[p.signal].1 });
-                    }
-                }
-                Command::No | Command::Back => {
-                    self.overlay = None;
-                    self.pending_signal = None;
-                    self.say("cancelled: nothing sent", false);
-                }
-                _ => {}
-            },
-            Overlay::Affinity { cursor } => {
-                let n = self.affinity_edit.as_ref().map(|a| a.allowed.len()).unwrap_or(0);
-                match cmd {
-                    Command::Up => self.overlay = Some(Overlay::Affinity { cursor: cursor.saturating_sub(1) }),
-                    Command::Down => {
-                        self.overlay = Some(Overlay::Affinity { cursor: (cursor + 1).min(n.saturating_sub(1)) })
-                    }
-                    Command::Home => self.overlay = Some(Overlay::Affinity { cursor: 0 }),
-                    Command::End => self.overlay = Some(Overlay::Affinity { cursor: n.saturating_sub(1) }),
-                    Command::Tag => {
-                        if let Some(flag) = self.affinity_edit.as_mut().and_then(|a| a.allowed.get_mut(cursor)) {
-                            *flag = !*flag;
-                        }
-                    }
-                    Command::Enter => {
-                        self.overlay = None;
-                        if let Some(a) = self.affinity_edit.take() {
-                            if a.allowed.iter().any(|&b| b) {
-                                effects.push(Effect::SetAffinity { pid: a.pid, tid: a.tid, allowed: a.allowed });
-                            } else {
-                                self.say("affinity unchanged: choose at least one core", true);
-                            }
-                        }
-                    }
-                    Command::Back | Command::No => {
-                        self.overlay = None;
-                        self.affinity_edit = None;
-                    }
-                    Command::Affinity => {
-                        // Switch between the whole process and the thread it was opened on,
-                        // reading that target's current cores afresh.
-                        if let Some(a) = self.affinity_edit.as_ref()
-                            && let Some(thread) = a.thread
-                        {
-                            let tid = if a.tid.is_some() { None } else { Some(thread) };
-                            effects.push(Effect::LoadAffinity { pid: a.pid, tid, cores: a.allowed.len() });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Overlay::UserMenu { cursor } => {
-                let n = self.user_choices.len();
-                match cmd {
-                    Command::Up => self.overlay = Some(Overlay::UserMenu { cursor: cursor.saturating_sub(1) }),
-                    Command::Down => {
-                        self.overlay = Some(Overlay::UserMenu { cursor: (cursor + 1).min(n.saturating_sub(1)) })
-                    }
-                    Command::Home => self.overlay = Some(Overlay::UserMenu { cursor: 0 }),
-                    Command::End => self.overlay = Some(Overlay::UserMenu { cursor: n.saturating_sub(1) }),
-                    Command::Enter => {
-                        self.overlay = None;
-                        let u = self.user_choices.get(cursor).cloned().unwrap_or_default();
-                        self.list.user = if u.is_empty() { None } else { Some(u) };
-                        self.rebuild_rows();
-                    }
-                    Command::Back | Command::No => self.overlay = None,
-                    _ => {}
-                }
-            }
-            Overlay::Text { scroll } => match cmd {
-                Command::Down => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(1) }),
-                Command::Up => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(1) }),
-                Command::PageDown => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_add(10) }),
-                Command::PageUp => self.overlay = Some(Overlay::Text { scroll: scroll.saturating_sub(10) }),
-                Command::Home => self.overlay = Some(Overlay::Text { scroll: 0 }),
-                Command::Back | Command::Enter | Command::No => {
-                    self.overlay = None;
-                    self.text_view = None;
-                }
-                _ => {}
-            },
-            Overlay::Help { .. } | Overlay::SortMenu { .. } => return None,
-        }
-        Some(effects)
     }
 
     /// A mouse click: a column title sorts by it (again inverts), a row selects it.
@@ -446,7 +286,7 @@ impl App {
                         }
                     }
                 }
-                View::Lab => {}
+                View::Lab(_) => {}
             }
             return;
         }
@@ -467,7 +307,7 @@ impl App {
                     t.select(i);
                 }
             }
-            View::Lab => {
+            View::Lab(_) => {
                 if r < self.lab.catalog.len() {
                     self.lab.cursor = r;
                 }

@@ -1,5 +1,6 @@
 //! Messages into the app: user intents (`Command`, named so the keymap and config can bind them)
 //! and everything else that happened (`Action`).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,176 +9,113 @@ use crate::collect::model::{Pid, Snapshot};
 use crate::model::demo::LabEvent;
 use crate::model::experiment::ExperimentEvent;
 
-/// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Command {
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Enter,
-    Back,
-    Search,
-    SearchNext,
-    Filter,
-    ToggleTree,
-    Collapse,
-    Expand,
-    SortMenu,
-    SortNext,
-    SortPrev,
-    SortCpu,
-    SortMem,
-    SortTime,
-    SortPid,
-    InvertSort,
-    ToggleThreads,
-    ToggleKernel,
-    OpenLab,
-    StopDemo,
-    StopAllDemos,
-    Increase,
-    Decrease,
-    Left,
-    Right,
-    Help,
-    Quit,
-    Kill,
-    NiceDown,
-    NiceUp,
-    Tag,
-    TagChildren,
-    UntagAll,
-    ToggleFollow,
-    Pause,
-    UserMenu,
-    Affinity,
-    Environment,
-    OpenFiles,
-    FullCommand,
-    Yes,
-    No,
-    CpuGraph,
-    Experiments,
-    Save,
+/// Declares every command once: its variant, its name in config files, its help text, its default
+/// keys ("scope:key", scopes as in the config file: all, list, threads, lab) and, for the function
+/// bar, its place there and its label per scope. Everything else (the list of names, the help
+/// screen, the bar, the default keymap, docs/KEYS.md, the config file's list) is derived.
+macro_rules! commands {
+    ($( $variant:ident $name:literal $help:literal [$($key:literal),*] $(bar $pos:literal [$($bar:literal),*])? ;)*) => {
+        /// A user intent that a key can be bound to. The name (`as_str`) is what the config file uses.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Command {
+            $($variant),*
+        }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant),*];
+
+            /// The command's name in config files and the help screen.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $name),*
+                }
+            }
+
+            /// What it does, for the help screen.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $help),*
+                }
+            }
+
+            /// Its default keys, "scope:key".
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self {
+                    $(Command::$variant => &[$($key),*]),*
+                }
+            }
+
+            /// Its place in the function bar and its label there per scope ("list:Threads");
+            /// None when it is not in the bar.
+            pub fn bar(self) -> Option<(u8, &'static [&'static str])> {
+                match self {
+                    $(Command::$variant => commands!(@bar $($pos [$($bar),*])?)),*
+                }
+            }
+        }
+    };
+    (@bar) => { None };
+    (@bar $pos:literal [$($bar:literal),*]) => { Some(($pos, &[$($bar),*])) };
+}
+
+// htop's keys first, our own where htop has none.
+commands! {
+    Up "up" "move up" ["all:Up"];
+    Down "down" "move down" ["all:Down", "list:j", "threads:j"];
+    PageUp "page_up" "page up" ["all:PgUp"];
+    PageDown "page_down" "page down" ["all:PgDn"];
+    Home "home" "first row" ["all:Home"];
+    End "end" "last row" ["all:End"];
+    Enter "enter" "list: open the process's threads · lab: launch the selected demo" ["all:Enter"] bar 8 ["list:Threads", "lab:Launch"];
+    Back "back" "back / close / clear the filter" ["all:Esc", "all:Backspace", "threads:Left"] bar 9 ["threads:Back", "lab:Back"];
+    Search "search" "incremental search, started afresh (name and command; n repeats the last)" ["list:/", "list:F3", "threads:/", "threads:F3"] bar 1 ["list:Search", "threads:Search"];
+    SearchNext "search_next" "next search match" ["list:n", "threads:n"];
+    Filter "filter" "filter: show only matching rows (Esc clears)" ["list:\\", "list:F4"] bar 2 ["list:Filter"];
+    ToggleTree "toggle_tree" "tree view on/off" ["list:t", "list:F5"] bar 3 ["list:Tree"];
+    Collapse "collapse" "tree: collapse the selected branch" ["list:-"];
+    Expand "expand" "tree: expand the selected branch" ["list:+", "list:="];
+    SortMenu "sort_menu" "choose the sort column" ["list:F6", "threads:F6"] bar 4 ["list:SortBy", "threads:SortBy"];
+    SortNext "sort_next" "sort by the next column" ["list:>", "list:.", "threads:>", "threads:."];
+    SortPrev "sort_prev" "sort by the previous column" ["list:<", "list:,", "threads:<", "threads:,"];
+    SortCpu "sort_cpu" "sort by CPU%" ["list:P", "threads:P"];
+    SortMem "sort_mem" "sort by memory" ["list:M", "threads:M"];
+    SortTime "sort_time" "sort by CPU time" ["list:T", "threads:T"];
+    SortPid "sort_pid" "sort by PID / TID" ["list:N", "threads:N"];
+    InvertSort "invert_sort" "invert the sort order" ["list:I", "threads:I"];
+    ToggleThreads "toggle_threads" "show every userland thread as a row, under its process (sorted within it)" ["list:H"];
+    ToggleKernel "toggle_kernel_threads" "show kernel threads" ["list:K"];
+    OpenLab "open_lab" "open / close the lab (demo workloads)" ["all:d"] bar 17 ["list:Lab", "threads:Lab"];
+    StopDemo "stop_demo" "stop the demo that owns the selected row" ["all:x"] bar 14 ["lab:Stop"];
+    StopAllDemos "stop_all_demos" "stop every running demo" ["all:X"];
+    Increase "increase" "lab: more workers" ["lab:+", "lab:="] bar 10 ["lab:More"];
+    Decrease "decrease" "lab: fewer workers" ["lab:-"] bar 11 ["lab:Fewer"];
+    Left "left" "list: scroll COMMAND back left (then clear the filter) · lab: shorter duration" ["list:Left", "lab:Left"] bar 12 ["lab:Shorter"];
+    Right "right" "list: scroll a long COMMAND sideways, as htop · lab: longer duration" ["list:Right", "lab:Right"] bar 13 ["lab:Longer"];
+    Help "help" "this help" ["all:?", "all:F1"] bar 0 ["all:Help"];
+    Quit "quit" "quit (stops every demo)" ["all:q", "all:F10", "all:Ctrl-c"] bar 18 ["all:Quit"];
+    Kill "kill" "send a signal (tagged processes, else the selected one)" ["list:k", "list:F9", "threads:k", "threads:F9"] bar 7 ["list:Kill", "threads:Kill"];
+    NiceDown "nice_down" "raise priority: nice - 1 (list: every thread; threads view: this thread)" ["list:]", "list:F7", "threads:]", "threads:F7"] bar 5 ["list:Nice-", "threads:Nice-"];
+    NiceUp "nice_up" "lower priority: nice + 1" ["list:[", "list:F8", "threads:[", "threads:F8"] bar 6 ["list:Nice+", "threads:Nice+"];
+    Tag "tag" "tag / untag the process and move down (affinity: toggle the core)" ["all:Space"];
+    TagChildren "tag_children" "tag the process and all its descendants" ["list:c"];
+    UntagAll "untag_all" "untag all" ["list:U"];
+    ToggleFollow "toggle_follow" "follow the selected process (default; htop keeps the row) / keep the cursor's row as htop" ["list:F"];
+    Pause "pause" "pause / resume the display" ["list:Z", "list:z", "threads:Z", "threads:z"];
+    UserMenu "user_menu" "show only one user's processes" ["list:u"];
+    Affinity "affinity" "CPU affinity of the whole process (threads view: a again in the dialog: this thread only)" ["list:a", "threads:a"];
+    Environment "environment" "the process's environment" ["list:e", "threads:e"];
+    OpenFiles "open_files" "open files and sockets" ["list:l", "threads:l"];
+    FullCommand "full_command" "the whole command line" ["list:w", "threads:w"];
+    Yes "yes" "confirm" [];
+    No "no" "cancel" [];
+    CpuGraph "cpu_graph" "CPU history graph (list) / CPU sparkline (threads view)" ["list:v", "threads:v"];
+    Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
+    Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
 }
 
 impl Command {
-    pub const ALL: [Command; 51] = [
-        Command::Up,
-        Command::Down,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Home,
-        Command::End,
-        Command::Enter,
-        Command::Back,
-        Command::Search,
-        Command::SearchNext,
-        Command::Filter,
-        Command::ToggleTree,
-        Command::Collapse,
-        Command::Expand,
-        Command::SortMenu,
-        Command::SortNext,
-        Command::SortPrev,
-        Command::SortCpu,
-        Command::SortMem,
-        Command::SortTime,
-        Command::SortPid,
-        Command::InvertSort,
-        Command::ToggleThreads,
-        Command::ToggleKernel,
-        Command::OpenLab,
-        Command::StopDemo,
-        Command::StopAllDemos,
-        Command::Increase,
-        Command::Decrease,
-        Command::Left,
-        Command::Right,
-        Command::Help,
-        Command::Quit,
-        Command::Kill,
-        Command::NiceDown,
-        Command::NiceUp,
-        Command::Tag,
-        Command::TagChildren,
-        Command::UntagAll,
-        Command::ToggleFollow,
-        Command::Pause,
-        Command::UserMenu,
-        Command::Affinity,
-        Command::Environment,
-        Command::OpenFiles,
-        Command::FullCommand,
-        Command::Yes,
-        Command::No,
-        Command::CpuGraph,
-        Command::Experiments,
-        Command::Save,
-    ];
-
-    /// The action's name in config files and the help screen.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::PageUp => "page_up",
-            Command::PageDown => "page_down",
-            Command::Home => "home",
-            Command::End => "end",
-            Command::Enter => "enter",
-            Command::Back => "back",
-            Command::Search => "search",
-            Command::SearchNext => "search_next",
-            Command::Filter => "filter",
-            Command::ToggleTree => "toggle_tree",
-            Command::Collapse => "collapse",
-            Command::Expand => "expand",
-            Command::SortMenu => "sort_menu",
-            Command::SortNext => "sort_next",
-            Command::SortPrev => "sort_prev",
-            Command::SortCpu => "sort_cpu",
-            Command::SortMem => "sort_mem",
-            Command::SortTime => "sort_time",
-            Command::SortPid => "sort_pid",
-            Command::InvertSort => "invert_sort",
-            Command::ToggleThreads => "toggle_threads",
-            Command::ToggleKernel => "toggle_kernel_threads",
-            Command::OpenLab => "open_lab",
-            Command::StopDemo => "stop_demo",
-            Command::StopAllDemos => "stop_all_demos",
-            Command::Increase => "increase",
-            Command::Decrease => "decrease",
-            Command::Left => "left",
-            Command::Right => "right",
-            Command::Help => "help",
-            Command::Quit => "quit",
-            Command::Kill => "kill",
-            Command::NiceDown => "nice_down",
-            Command::NiceUp => "nice_up",
-            Command::Tag => "tag",
-            Command::TagChildren => "tag_children",
-            Command::UntagAll => "untag_all",
-            Command::ToggleFollow => "toggle_follow",
-            Command::Pause => "pause",
-            Command::UserMenu => "user_menu",
-            Command::Affinity => "affinity",
-            Command::Environment => "environment",
-            Command::OpenFiles => "open_files",
-            Command::FullCommand => "full_command",
-            Command::Yes => "yes",
-            Command::No => "no",
-            Command::CpuGraph => "cpu_graph",
-            Command::Experiments => "experiments",
-            Command::Save => "save",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.as_str() == name)
+        Command::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 }
 

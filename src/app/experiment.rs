@@ -1,6 +1,7 @@
 //! A running or finished experiment as the app sees it: the plan, how far it got, about how
 //! long is left, what it measured so far, and how it ended. Plain state fed by
 //! `ExperimentEvent`s; `lab::experiment` does the running. No I/O, no clock.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::time::Duration;
 

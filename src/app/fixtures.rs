@@ -1,4 +1,5 @@
 //! Fixture snapshots built in code, for unit and render tests.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,11 +1,15 @@
 //! The lab as the app sees it: the catalogue cursor, the knobs set before launching, and what
 //! each launched demo reported. Plain state; the lab module does the launching.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::cell::Cell;
 use std::time::Duration;
 
+use crate::app::experiment::ExperimentState;
+use crate::app::{App, Command, Effect, LabScreen, View};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
+use crate::model::experiment::ExperimentKind;
 
 /// Defaults and limits for one catalogue entry, given by the runtime from the lab's catalogue.
 #[derive(Clone, Debug, PartialEq)]
@@ -219,6 +223,142 @@ impl LabState {
                 None => break,
             }
         }
+    }
+}
+
+impl App {
+    /// Which of the lab's screens shows (the catalogue outside the lab).
+    pub fn lab_screen(&self) -> LabScreen {
+        match self.view {
+            View::Lab(screen) => screen,
+            _ => LabScreen::Catalog,
+        }
+    }
+
+    /// The lab opens on the experiment while one runs, else on the catalogue.
+    pub(crate) fn lab_opens_on(&self) -> LabScreen {
+        match &self.experiment {
+            Some(e) if e.running() => LabScreen::Experiment,
+            _ => LabScreen::Catalog,
+        }
+    }
+
+    pub(crate) fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
+        match self.lab_screen() {
+            LabScreen::Picker { cursor } => return self.on_experiment_picker(cursor, cmd),
+            LabScreen::Experiment => return self.on_experiment(cmd),
+            LabScreen::Catalog => {}
+        }
+        if cmd == Command::Experiments {
+            self.view = View::Lab(match &self.experiment {
+                Some(e) if e.running() => LabScreen::Experiment,
+                _ => LabScreen::Picker { cursor: 0 },
+            });
+            return Vec::new();
+        }
+        let n = self.lab.catalog.len();
+        match cmd {
+            Command::Up => self.lab.cursor = self.lab.cursor.saturating_sub(1),
+            Command::Down => self.lab.cursor = (self.lab.cursor + 1).min(n.saturating_sub(1)),
+            Command::Home => self.lab.cursor = 0,
+            Command::End => self.lab.cursor = n.saturating_sub(1),
+            Command::Increase | Command::Decrease => {
+                if let Some(msg) = self.lab.adjust_workers(cmd == Command::Increase) {
+                    self.say(msg, true);
+                }
+            }
+            Command::Right => self.lab.adjust_seconds(true),
+            Command::Left => self.lab.adjust_seconds(false),
+            Command::PageDown | Command::PageUp => self.lab.scroll_lesson(cmd == Command::PageDown),
+            Command::Enter => {
+                if self.options.readonly {
+                    self.say("read-only mode: the lab does not launch demos", true);
+                    return Vec::new();
+                }
+                if let Some(spec) = self.lab.spec_at_cursor() {
+                    self.lab.select_next_started = true;
+                    self.view = View::Processes;
+                    self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
+                    return vec![Effect::Launch(spec)];
+                }
+            }
+            Command::StopDemo => {
+                // In the lab, `x` stops the newest running demo of the kind under the cursor.
+                let kind = self.lab.selected_entry().map(|e| e.kind);
+                let id = self.lab.demos.iter().rev().find(|d| d.running() && Some(d.spec.kind) == kind).map(|d| d.id);
+                match id {
+                    Some(id) => {
+                        self.say(format!("stopping demo #{id}"), false);
+                        return vec![Effect::StopDemo(id)];
+                    }
+                    None => self.say("no running demo of this kind", false),
+                }
+            }
+            Command::Back | Command::OpenLab => {
+                self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn on_experiment_picker(&mut self, cursor: usize, cmd: Command) -> Vec<Effect> {
+        let n = ExperimentKind::ALL.len();
+        match cmd {
+            Command::Up => self.view = View::Lab(LabScreen::Picker { cursor: cursor.saturating_sub(1) }),
+            Command::Down => self.view = View::Lab(LabScreen::Picker { cursor: (cursor + 1).min(n - 1) }),
+            Command::Enter => {
+                if self.options.readonly {
+                    self.say("read-only mode: the lab does not launch experiments", true);
+                    return Vec::new();
+                }
+                let kind = ExperimentKind::ALL[cursor.min(n - 1)];
+                if self.lab.running_count() > 0 {
+                    let names = self.lab.running_names();
+                    let what = if names.len() == 1 { "is running: it takes" } else { "are running: they take" };
+                    self.say(
+                        format!("{} {what} cores from the experiment · X stops all demos", names.join(", ")),
+                        true,
+                    );
+                }
+                self.experiment = Some(ExperimentState::new(kind));
+                self.view = View::Lab(LabScreen::Experiment);
+                return vec![Effect::StartExperiment(kind)];
+            }
+            Command::Back | Command::Experiments => {
+                self.view =
+                    View::Lab(if self.experiment.is_some() { LabScreen::Experiment } else { LabScreen::Catalog });
+                if cmd == Command::Back {
+                    self.view = View::Lab(LabScreen::Catalog);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn on_experiment(&mut self, cmd: Command) -> Vec<Effect> {
+        let running = self.experiment.as_ref().is_some_and(|e| e.running());
+        match cmd {
+            Command::Back => {
+                if running {
+                    if let Some(e) = self.experiment.as_mut() {
+                        e.request_cancel();
+                    }
+                    self.say("cancelling the experiment: its processes are being stopped", false);
+                    return vec![Effect::CancelExperiment];
+                }
+                self.view = View::Lab(LabScreen::Catalog);
+            }
+            Command::Experiments if !running => self.view = View::Lab(LabScreen::Picker { cursor: 0 }),
+            Command::Save => match self.experiment.as_ref().and_then(|e| e.result()) {
+                Some(r) if !running => return vec![Effect::SaveExperiment(Box::new(r.clone()))],
+                _ => self.say("nothing to save yet: the experiment has not finished", true),
+            },
+            Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
+            _ => {}
+        }
+        Vec::new()
     }
 }
 

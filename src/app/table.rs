@@ -1,8 +1,16 @@
-//! Process table columns, sort orders and text matching. Pure functions over samples.
+//! Process table columns, sort orders and text matching, and the process list itself: its rows,
+//! filter, search and selection (by PID, not by row index). Pure functions over samples.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::cmp::Ordering;
 
 use crate::collect::model::{ProcessSample, ThreadDetail, ThreadSample};
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::app::{App, tree};
+use crate::collect::model::Pid;
 
 /// The process table's columns, in htop's default order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -130,6 +138,243 @@ impl Column {
 /// The valid names for `-s`, for error messages.
 pub fn column_names() -> String {
     Column::ALL.iter().map(|c| c.title().trim_end_matches(['%', '+'])).collect::<Vec<_>>().join(", ")
+}
+
+/// Identifies a row of the process list across refreshes: a process, or one of its threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RowId {
+    pub pid: Pid,
+    pub tid: Option<Pid>,
+}
+/// One visible row of the process list (indices into the current snapshot).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub id: RowId,
+    pub process: usize,
+    /// Set for a thread row (all-threads mode): index into that process's `threads`.
+    pub thread: Option<usize>,
+    /// Tree guides (or the indent of a thread row) drawn before the command.
+    pub prefix: String,
+    pub collapsed: bool,
+}
+/// Scroll position of a table; the UI writes back what it drew (interior mutability keeps
+/// drawing a function of `&App`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scroll {
+    pub offset: Cell<usize>,
+    /// Rows of the table body at the last draw: the page size for PgUp/PgDn.
+    pub height: Cell<usize>,
+}
+impl Scroll {
+    /// The first row to draw so that `selected` is visible, remembered for the next draw.
+    pub fn offset_for(&self, selected: usize, len: usize, height: usize) -> usize {
+        self.height.set(height);
+        let mut off = self.offset.get();
+        if height == 0 {
+            return off.min(selected);
+        }
+        if selected < off {
+            off = selected;
+        } else if selected >= off + height {
+            off = selected + 1 - height;
+        }
+        off = off.min(len.saturating_sub(height));
+        self.offset.set(off);
+        off
+    }
+
+    pub(crate) fn page(&self) -> usize {
+        self.height.get().max(1)
+    }
+}
+/// The process list's settings and derived rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessList {
+    pub sort: SortSpec,
+    pub tree: bool,
+    pub collapsed: HashSet<Pid>,
+    pub show_kernel: bool,
+    pub show_threads: bool,
+    pub filter: String,
+    pub search: String,
+    pub pids: Option<HashSet<Pid>>,
+    pub user: Option<String>,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    pub selected_id: Option<RowId>,
+    /// A PID to select as soon as it appears (a demo just launched).
+    pub pending_select: Option<Pid>,
+    pub scroll: Scroll,
+    /// Tagged processes: PID -> start time (clock ticks), so a tag never passes to a later
+    /// process that reuses the PID. A tag is dropped when its process exits.
+    pub tagged: HashMap<Pid, u64>,
+    /// The selected process exited and the cursor moved to another row by itself: acting keys
+    /// refuse (naming this PID) until the user moves the cursor.
+    pub vanished: Option<Pid>,
+    /// Columns the COMMAND column is scrolled sideways (Left/Right), as in htop.
+    pub command_scroll: usize,
+    /// htop's follow: the selection stays on its PID (true) or on its row position (false).
+    pub follow: bool,
+}
+/// Columns one Left/Right moves the COMMAND column.
+pub const COMMAND_SCROLL_STEP: usize = 8;
+
+impl App {
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.list.rows.get(self.list.selected)
+    }
+
+    /// The PID of the selected process-list row (a thread row gives its process).
+    pub fn selected_pid(&self) -> Option<Pid> {
+        self.selected_row().map(|r| r.id.pid)
+    }
+
+    /// The process of the selected row, as in the current snapshot.
+    pub fn selected_process(&self) -> Option<&crate::collect::model::ProcessSample> {
+        self.selected_row().and_then(|r| self.snapshot.processes.get(r.process))
+    }
+
+    /// Tags whose process exited (or whose PID now names a later process) go.
+    pub(crate) fn drop_gone_tags(&mut self) {
+        if self.list.tagged.is_empty() {
+            return;
+        }
+        let alive: HashMap<Pid, u64> = self.snapshot.processes.iter().map(|p| (p.pid, p.start_ticks)).collect();
+        self.list.tagged.retain(|pid, start| alive.get(pid) == Some(start));
+    }
+
+    /// Recomputes the visible rows and puts the selection back on the same PID (follow mode);
+    /// if that process is gone, on the row that took its place.
+    pub fn rebuild_rows(&mut self) {
+        let snap = Arc::clone(&self.snapshot);
+        let list = &mut self.list;
+        let filter = list.filter.to_lowercase();
+        let include: Vec<usize> = snap
+            .processes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| list.show_kernel || !p.kernel_thread)
+            .filter(|(_, p)| list.pids.as_ref().is_none_or(|set| set.contains(&p.pid)))
+            .filter(|(_, p)| list.user.as_ref().is_none_or(|u| *p.user == **u))
+            .filter(|(_, p)| matches_process(p, &filter))
+            .map(|(i, _)| i)
+            .collect();
+
+        let mut rows = Vec::with_capacity(include.len());
+        let push_threads = |rows: &mut Vec<Row>, i: usize, indent: &str| {
+            let p = &snap.processes[i];
+            if !list.show_threads {
+                return;
+            }
+            // Grouped under their process (a thread row never loses its process), in the
+            // list's sort order within it.
+            let mut order: Vec<usize> = (0..p.threads.len()).filter(|&k| p.threads[k].tid != p.pid).collect();
+            order.sort_by(|&a, &b| compare_thread_rows(&p.threads[a], &p.threads[b], list.sort));
+            for k in order {
+                let t = &p.threads[k];
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: Some(t.tid) },
+                    process: i,
+                    thread: Some(k),
+                    prefix: format!("{indent}· "),
+                    collapsed: false,
+                });
+            }
+        };
+        if list.tree {
+            for line in tree::build(&snap.processes, &include, list.sort, &list.collapsed) {
+                let p = &snap.processes[line.index];
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: None },
+                    process: line.index,
+                    thread: None,
+                    prefix: line.prefix.clone(),
+                    collapsed: line.collapsed,
+                });
+                // Under a `├─` the branch goes on (│); under a `└─` it has ended (space).
+                let indent: String = line.prefix.replace('├', "│").replace('└', " ").replace(['─', '+'], " ");
+                push_threads(&mut rows, line.index, &indent);
+            }
+        } else {
+            let mut order = include;
+            order.sort_by(|&a, &b| compare(&snap.processes[a], &snap.processes[b], list.sort));
+            for i in order {
+                let p = &snap.processes[i];
+                rows.push(Row {
+                    id: RowId { pid: p.pid, tid: None },
+                    process: i,
+                    thread: None,
+                    prefix: String::new(),
+                    collapsed: false,
+                });
+                push_threads(&mut rows, i, "");
+            }
+        }
+
+        let previous = list.selected;
+        list.rows = rows;
+        if let Some(pid) = list.pending_select
+            && let Some(i) = list.rows.iter().position(|r| r.id.pid == pid && r.id.tid.is_none())
+        {
+            list.pending_select = None;
+            list.vanished = None;
+            list.selected = i;
+        } else if !list.follow {
+            list.selected = previous.min(list.rows.len().saturating_sub(1));
+        } else if let Some(i) = list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id == id)) {
+            list.selected = i;
+        } else if let Some(i) =
+            list.selected_id.and_then(|id| list.rows.iter().position(|r| r.id.pid == id.pid && r.id.tid.is_none()))
+        {
+            // A thread row went away (all-threads mode off, or the thread exited): its process.
+            list.selected = i;
+        } else {
+            list.selected = previous.min(list.rows.len().saturating_sub(1));
+        }
+        list.selected_id = list.rows.get(list.selected).map(|r| r.id);
+    }
+
+    pub(crate) fn select_row(&mut self, i: usize) {
+        let list = &mut self.list;
+        if list.rows.is_empty() {
+            list.selected = 0;
+            list.selected_id = None;
+            return;
+        }
+        list.selected = i.min(list.rows.len() - 1);
+        list.selected_id = Some(list.rows[list.selected].id);
+        list.pending_select = None;
+        list.vanished = None;
+    }
+
+    pub(crate) fn set_sort(&mut self, column: Column) {
+        self.list.sort = SortSpec::by(column);
+        self.rebuild_rows();
+    }
+
+    /// Moves to the first row at or after `from` (wrapping) whose name or command matches.
+    pub(crate) fn search_from(&mut self, from: usize) {
+        let needle = self.list.search.to_lowercase();
+        if needle.is_empty() || self.list.rows.is_empty() {
+            return;
+        }
+        let n = self.list.rows.len();
+        let snap = &self.snapshot;
+        let hit = (0..n).map(|k| (from + k) % n).find(|&i| {
+            let row = &self.list.rows[i];
+            let Some(p) = snap.processes.get(row.process) else {
+                return false;
+            };
+            match row.thread.and_then(|k| p.threads.get(k)) {
+                Some(t) => contains_ci(&t.name, &needle),
+                None => matches_process(p, &needle),
+            }
+        });
+        match hit {
+            Some(i) => self.select_row(i),
+            None => self.say(format!("no process matches '{}'", self.list.search), true),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The threads view's state: the focused process's threads, sorted, with exited threads kept
 //! one interval and a short state history per thread. Pure.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::app::Scroll;
 use crate::app::table::{ThreadColumn, ThreadSort, compare_threads, contains_ci};
+use crate::app::{App, Command, Effect, Overlay, Prompt, View, cursor};
 use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDetail};
 
 /// Samples of state history kept per thread.
@@ -172,5 +174,66 @@ impl ThreadsState {
             }
         }
         map
+    }
+}
+
+impl App {
+    pub(crate) fn on_threads(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(t) = self.threads.as_mut() else {
+            self.view = View::Processes;
+            return vec![Effect::Focus(None)];
+        };
+        let page = t.scroll.page();
+        if let Some(i) = cursor::step(t.selected, t.rows.len(), page, cmd) {
+            t.select(i);
+            return Vec::new();
+        }
+        match cmd {
+            Command::Back | Command::Left => {
+                self.view = View::Processes;
+                self.threads = None;
+                return vec![Effect::Focus(None)];
+            }
+            Command::Search => {
+                t.search.clear();
+                self.prompt = Some(Prompt::Search);
+            }
+            Command::SearchNext => {
+                if t.search.is_empty() {
+                    self.prompt = Some(Prompt::Search);
+                } else {
+                    let from = t.selected + 1;
+                    if !t.search_from(from) {
+                        let s = t.search.clone();
+                        self.say(format!("no thread matches '{s}'"), true);
+                    }
+                }
+            }
+            Command::SortMenu => {
+                let cursor = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
+                self.overlay = Some(Overlay::SortMenu(crate::app::cursor::Menu::at(cursor)));
+            }
+            Command::SortNext | Command::SortPrev => {
+                let n = ThreadColumn::ALL.len();
+                let i = ThreadColumn::ALL.iter().position(|&c| c == t.sort.column).unwrap_or(0);
+                let j = if cmd == Command::SortNext { (i + 1) % n } else { (i + n - 1) % n };
+                t.set_sort(ThreadColumn::ALL[j]);
+            }
+            Command::SortCpu => t.set_sort(ThreadColumn::Cpu),
+            Command::SortTime => t.set_sort(ThreadColumn::Time),
+            Command::SortPid => t.set_sort(ThreadColumn::Tid),
+            Command::SortMem => self.say("threads share one address space: no per-thread memory", false),
+            Command::InvertSort => {
+                t.sort.descending = !t.sort.descending;
+                t.rebuild();
+            }
+            Command::OpenLab => self.view = View::Lab(self.lab_opens_on()),
+            Command::StopDemo => {
+                let pid = t.pid;
+                return self.stop_demo_of(Some(pid));
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 }

@@ -1,4 +1,5 @@
 //! The parent/child tree: orders processes depth-first with guide lines. Pure.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::{HashMap, HashSet};
 

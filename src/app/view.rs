@@ -1,19 +1,23 @@
-//! Which screen is showing, and what floats over it.
+//! Which screen is showing (an overlay, which floats over it, is in overlays.rs).
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
-/// The main screens.
+/// The main screens. The lab's carries which of its screens shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Processes,
     Threads,
-    Lab,
+    Lab(LabScreen),
 }
 
 impl View {
+    /// The lab as it opens: its catalogue of demos.
+    pub const LAB: View = View::Lab(LabScreen::Catalog);
+
     pub fn name(self) -> &'static str {
         match self {
             View::Processes => "process list",
             View::Threads => "threads view",
-            View::Lab => "lab",
+            View::Lab(_) => "lab",
         }
     }
 }
@@ -25,32 +29,13 @@ pub enum Prompt {
     Filter,
 }
 
-/// Something drawn over the current view that takes the keys first.
+/// What the lab view shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    Help {
-        scroll: u16,
-    },
-    /// F6: pick the sort column; the cursor is an index into the view's columns.
-    SortMenu {
-        cursor: usize,
-    },
-    /// `k`/F9: pick a signal (index into `act::SIGNALS`).
-    SignalMenu {
-        cursor: usize,
-    },
-    /// Confirm sending the pending signal.
-    Confirm,
-    /// `a`: the core checklist of `App::affinity_edit`.
-    Affinity {
-        cursor: usize,
-    },
-    /// `u`: pick a user (index into `App::user_choices`).
-    UserMenu {
-        cursor: usize,
-    },
-    /// `e`, `l`, `w`: the text of `App::text_view`.
-    Text {
-        scroll: u16,
-    },
+pub enum LabScreen {
+    /// The demos and the demo panel.
+    Catalog,
+    /// `e`: pick an experiment.
+    Picker { cursor: usize },
+    /// The experiment running or last run.
+    Experiment,
 }

@@ -1,5 +1,6 @@
 //! Plain data produced by the sampler: no UI types, no I/O. Everything the app and the
-//! non-interactive commands know about the machine arrives as one of these.
+//! non-interactive commands know about the machine arrives as one of these. Imports only
+//! `crate::model::Pid` (no `app`, `ui`, `lab`, nor the lab's data), and no ratatui or crossterm.
 
 use std::sync::Arc;
 use std::time::Duration;

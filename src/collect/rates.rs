@@ -1,5 +1,6 @@
-//! Counter deltas to rates: CPU%, switches/s, WAIT%, cores in use. Pure functions, no I/O. Part of
-//! `collect`: imports neither `app` nor `ui`.
+//! Counter deltas to rates: CPU%, switches/s, WAIT%, cores in use. Pure functions, no I/O. Imports
+//! nothing of threadtop: no `app`, `ui`, `lab`, the lab's data (`crate::model::{demo,
+//! experiment}`), ratatui or crossterm.
 //!
 //! Every function treats a counter that went down (a reused PID or TID, a reset) as "no rate"
 //! rather than a negative one, and a zero elapsed time as "no rate" rather than a division by 0.

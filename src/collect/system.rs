@@ -1,6 +1,7 @@
-//! System-wide figures: per-CPU times from `/proc/stat` (hand-parsed, under the proc root),
-//! memory, swap, load and uptime from sysinfo, and the machine's identity read once. Part of
-//! `collect`: imports neither `app` nor `ui`.
+//! System-wide figures: per-CPU times from `/proc/stat` (hand-parsed, under the proc root), memory,
+//! swap, load and uptime from sysinfo, and the machine's identity read once. Imports only
+//! `collect`'s own modules: no `app`, `ui`, `lab`, the lab's data (`crate::model::{demo,
+//! experiment}`), ratatui or crossterm.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

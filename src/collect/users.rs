@@ -1,5 +1,6 @@
-//! uid → user name, cached: the passwd list is read on first need and again at most every 30 s
-//! when an unknown uid shows up. Part of `collect`: imports neither `app` nor `ui`.
+//! uid → user name, cached: the passwd list is read on first need and again at most every 30 s when
+//! an unknown uid shows up. Imports nothing of threadtop: no `app`, `ui`, `lab`, the lab's data
+//! (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 use std::collections::HashMap;
 use std::sync::Arc;

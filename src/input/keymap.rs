@@ -1,5 +1,6 @@
 //! Key → Command per view. One table drives input, the help screen and the function bar, so
 //! what the help says is what the keys do.
+//! Part of `input`: imports `app` (and crossterm); no lab, ui, runtime or control.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -15,13 +16,24 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope's name in the config file (`[keys.list]`) and the command table.
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Some(match name {
+            "all" => Scope::All,
+            "list" => Scope::Processes,
+            "threads" => Scope::Threads,
+            "lab" => Scope::Lab,
+            _ => return None,
+        })
+    }
+
     fn covers(self, view: View) -> bool {
         matches!(
             (self, view),
             (Scope::All, _)
                 | (Scope::Processes, View::Processes)
                 | (Scope::Threads, View::Threads)
-                | (Scope::Lab, View::Lab)
+                | (Scope::Lab, View::Lab(_))
         )
     }
 
@@ -139,116 +151,30 @@ pub struct Binding {
     pub command: Command,
 }
 
-/// What each command does, for the help screen.
-pub fn describe(cmd: Command) -> &'static str {
-    match cmd {
-        Command::Up => "move up",
-        Command::Down => "move down",
-        Command::PageUp => "page up",
-        Command::PageDown => "page down",
-        Command::Home => "first row",
-        Command::End => "last row",
-        Command::Enter => "list: open the process's threads · lab: launch the selected demo",
-        Command::Back => "back / close / clear the filter",
-        Command::Search => "incremental search, started afresh (name and command; n repeats the last)",
-        Command::SearchNext => "next search match",
-        Command::Filter => "filter: show only matching rows (Esc clears)",
-        Command::ToggleTree => "tree view on/off",
-        Command::Collapse => "tree: collapse the selected branch",
-        Command::Expand => "tree: expand the selected branch",
-        Command::SortMenu => "choose the sort column",
-        Command::SortNext => "sort by the next column",
-        Command::SortPrev => "sort by the previous column",
-        Command::SortCpu => "sort by CPU%",
-        Command::SortMem => "sort by memory",
-        Command::SortTime => "sort by CPU time",
-        Command::SortPid => "sort by PID / TID",
-        Command::InvertSort => "invert the sort order",
-        Command::ToggleThreads => "show every userland thread as a row, under its process (sorted within it)",
-        Command::ToggleKernel => "show kernel threads",
-        Command::OpenLab => "open / close the lab (demo workloads)",
-        Command::StopDemo => "stop the demo that owns the selected row",
-        Command::StopAllDemos => "stop every running demo",
-        Command::Increase => "lab: more workers",
-        Command::Decrease => "lab: fewer workers",
-        Command::Left => "list: scroll COMMAND back left (then clear the filter) · lab: shorter duration",
-        Command::Right => "list: scroll a long COMMAND sideways, as htop · lab: longer duration",
-        Command::Help => "this help",
-        Command::Quit => "quit (stops every demo)",
-        Command::Kill => "send a signal (tagged processes, else the selected one)",
-        Command::NiceDown => "raise priority: nice - 1 (list: every thread; threads view: this thread)",
-        Command::NiceUp => "lower priority: nice + 1",
-        Command::Tag => "tag / untag the process and move down (affinity: toggle the core)",
-        Command::TagChildren => "tag the process and all its descendants",
-        Command::UntagAll => "untag all",
-        Command::ToggleFollow => {
-            "follow the selected process (default; htop keeps the row) / keep the cursor's row as htop"
-        }
-        Command::Pause => "pause / resume the display",
-        Command::UserMenu => "show only one user's processes",
-        Command::Affinity => {
-            "CPU affinity of the whole process (threads view: a again in the dialog: this thread only)"
-        }
-        Command::Environment => "the process's environment",
-        Command::OpenFiles => "open files and sockets",
-        Command::FullCommand => "the whole command line",
-        Command::CpuGraph => "CPU history graph (list) / CPU sparkline (threads view)",
-        Command::Experiments => "lab: experiments (scaling, I/O, Python's GIL) measured as curves",
-        Command::Save => "lab: save the experiment's result as JSON",
-        Command::Yes => "confirm",
-        Command::No => "cancel",
+impl Binding {
+    /// A default key as the command table writes it: "scope:key" ("list:F3", "all:Ctrl-c").
+    fn parse(spec: &str, command: Command) -> Option<Binding> {
+        let (scope, key) = spec.split_once(':')?;
+        Some(Binding { key: Key::parse(key)?, scope: Scope::from_name(scope)?, command })
     }
 }
 
-/// The short label of a command in the function bar, if it has one there.
+/// The short label of a command in the function bar of a view, if it has one there (from the
+/// command table in app::action).
 fn bar_label(cmd: Command, view: View) -> Option<&'static str> {
-    Some(match (cmd, view) {
-        (Command::Help, _) => "Help",
-        (Command::Search, View::Processes | View::Threads) => "Search",
-        (Command::Filter, View::Processes) => "Filter",
-        (Command::ToggleTree, View::Processes) => "Tree",
-        (Command::SortMenu, View::Processes | View::Threads) => "SortBy",
-        (Command::Enter, View::Processes) => "Threads",
-        (Command::Enter, View::Lab) => "Launch",
-        (Command::Back, View::Threads | View::Lab) => "Back",
-        (Command::Increase, View::Lab) => "More",
-        (Command::Decrease, View::Lab) => "Fewer",
-        (Command::Left, View::Lab) => "Shorter",
-        (Command::Right, View::Lab) => "Longer",
-        (Command::StopDemo, View::Lab) => "Stop",
-        (Command::Experiments, View::Lab) => "Experiments",
-        (Command::Save, View::Lab) => "Save",
-        (Command::OpenLab, View::Processes | View::Threads) => "Lab",
-        (Command::Kill, View::Processes | View::Threads) => "Kill",
-        (Command::NiceDown, View::Processes | View::Threads) => "Nice-",
-        (Command::NiceUp, View::Processes | View::Threads) => "Nice+",
-        (Command::Quit, _) => "Quit",
-        _ => return None,
+    let (_, labels) = cmd.bar()?;
+    labels.iter().find_map(|l| {
+        let (scope, label) = l.split_once(':')?;
+        Scope::from_name(scope).filter(|s| s.covers(view)).map(|_| label)
     })
 }
 
-/// The order of the function bar, per view.
-const BAR: [Command; 19] = [
-    Command::Help,
-    Command::Search,
-    Command::Filter,
-    Command::ToggleTree,
-    Command::SortMenu,
-    Command::NiceDown,
-    Command::NiceUp,
-    Command::Kill,
-    Command::Enter,
-    Command::Back,
-    Command::Increase,
-    Command::Decrease,
-    Command::Left,
-    Command::Right,
-    Command::StopDemo,
-    Command::Experiments,
-    Command::Save,
-    Command::OpenLab,
-    Command::Quit,
-];
+/// The function bar's commands in their order.
+fn bar_order() -> Vec<Command> {
+    let mut cmds: Vec<(u8, Command)> = Command::ALL.iter().filter_map(|&c| c.bar().map(|(pos, _)| (pos, c))).collect();
+    cmds.sort_by_key(|&(pos, _)| pos);
+    cmds.into_iter().map(|(_, c)| c).collect()
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keymap {
@@ -262,109 +188,14 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// htop's keys first, our own where htop has none. Keep ../shared/design/KEYS.md in step.
+    /// The default keys of every command, from the command table in app::action. A default that
+    /// does not parse is left out (a unit test holds that none is).
     pub fn defaults() -> Keymap {
-        use Command as C;
-        use KeyCode as K;
-        use Scope::*;
-        let table: &[(Key, Scope, Command)] = &[
-            (Key::plain(K::Up), All, C::Up),
-            (Key::plain(K::Down), All, C::Down),
-            (Key::ch('j'), Processes, C::Down),
-            (Key::ch('j'), Threads, C::Down),
-            (Key::plain(K::PageUp), All, C::PageUp),
-            (Key::plain(K::PageDown), All, C::PageDown),
-            (Key::plain(K::Home), All, C::Home),
-            (Key::plain(K::End), All, C::End),
-            (Key::plain(K::Enter), All, C::Enter),
-            (Key::plain(K::Esc), All, C::Back),
-            (Key::plain(K::Backspace), All, C::Back),
-            (Key::plain(K::Left), Processes, C::Left),
-            (Key::plain(K::Right), Processes, C::Right),
-            (Key::plain(K::Left), Threads, C::Back),
-            (Key::ch('/'), Processes, C::Search),
-            (Key::plain(K::F(3)), Processes, C::Search),
-            (Key::ch('n'), Processes, C::SearchNext),
-            (Key::ch('/'), Threads, C::Search),
-            (Key::plain(K::F(3)), Threads, C::Search),
-            (Key::ch('n'), Threads, C::SearchNext),
-            (Key::ch('\\'), Processes, C::Filter),
-            (Key::plain(K::F(4)), Processes, C::Filter),
-            (Key::ch('t'), Processes, C::ToggleTree),
-            (Key::plain(K::F(5)), Processes, C::ToggleTree),
-            (Key::ch('-'), Processes, C::Collapse),
-            (Key::ch('+'), Processes, C::Expand),
-            (Key::ch('='), Processes, C::Expand),
-            (Key::plain(K::F(6)), Processes, C::SortMenu),
-            (Key::plain(K::F(6)), Threads, C::SortMenu),
-            (Key::ch('>'), Processes, C::SortNext),
-            (Key::ch('.'), Processes, C::SortNext),
-            (Key::ch('<'), Processes, C::SortPrev),
-            (Key::ch(','), Processes, C::SortPrev),
-            (Key::ch('>'), Threads, C::SortNext),
-            (Key::ch('.'), Threads, C::SortNext),
-            (Key::ch('<'), Threads, C::SortPrev),
-            (Key::ch(','), Threads, C::SortPrev),
-            (Key::ch('P'), Processes, C::SortCpu),
-            (Key::ch('M'), Processes, C::SortMem),
-            (Key::ch('T'), Processes, C::SortTime),
-            (Key::ch('N'), Processes, C::SortPid),
-            (Key::ch('I'), Processes, C::InvertSort),
-            (Key::ch('P'), Threads, C::SortCpu),
-            (Key::ch('M'), Threads, C::SortMem),
-            (Key::ch('T'), Threads, C::SortTime),
-            (Key::ch('N'), Threads, C::SortPid),
-            (Key::ch('I'), Threads, C::InvertSort),
-            (Key::ch('H'), Processes, C::ToggleThreads),
-            (Key::ch('K'), Processes, C::ToggleKernel),
-            (Key::ch('d'), All, C::OpenLab),
-            (Key::ch('x'), All, C::StopDemo),
-            (Key::ch('X'), All, C::StopAllDemos),
-            (Key::ch('+'), Lab, C::Increase),
-            (Key::ch('='), Lab, C::Increase),
-            (Key::ch('-'), Lab, C::Decrease),
-            (Key::plain(K::Right), Lab, C::Right),
-            (Key::plain(K::Left), Lab, C::Left),
-            (Key::ch('?'), All, C::Help),
-            (Key::plain(K::F(1)), All, C::Help),
-            (Key::ch('k'), Processes, C::Kill),
-            (Key::plain(K::F(9)), Processes, C::Kill),
-            (Key::ch('k'), Threads, C::Kill),
-            (Key::plain(K::F(9)), Threads, C::Kill),
-            (Key::ch(']'), Processes, C::NiceDown),
-            (Key::plain(K::F(7)), Processes, C::NiceDown),
-            (Key::ch('['), Processes, C::NiceUp),
-            (Key::plain(K::F(8)), Processes, C::NiceUp),
-            (Key::ch(']'), Threads, C::NiceDown),
-            (Key::plain(K::F(7)), Threads, C::NiceDown),
-            (Key::ch('['), Threads, C::NiceUp),
-            (Key::plain(K::F(8)), Threads, C::NiceUp),
-            (Key::ch(' '), All, C::Tag),
-            (Key::ch('c'), Processes, C::TagChildren),
-            (Key::ch('U'), Processes, C::UntagAll),
-            (Key::ch('F'), Processes, C::ToggleFollow),
-            (Key::ch('Z'), Processes, C::Pause),
-            (Key::ch('z'), Processes, C::Pause),
-            (Key::ch('Z'), Threads, C::Pause),
-            (Key::ch('z'), Threads, C::Pause),
-            (Key::ch('u'), Processes, C::UserMenu),
-            (Key::ch('a'), Processes, C::Affinity),
-            (Key::ch('a'), Threads, C::Affinity),
-            (Key::ch('e'), Processes, C::Environment),
-            (Key::ch('e'), Threads, C::Environment),
-            (Key::ch('l'), Processes, C::OpenFiles),
-            (Key::ch('l'), Threads, C::OpenFiles),
-            (Key::ch('w'), Processes, C::FullCommand),
-            (Key::ch('w'), Threads, C::FullCommand),
-            (Key::ch('e'), Lab, C::Experiments),
-            (Key::ch('s'), Lab, C::Save),
-            (Key::ch('v'), Processes, C::CpuGraph),
-            (Key::ch('v'), Threads, C::CpuGraph),
-            (Key::ch('q'), All, C::Quit),
-            (Key::plain(K::F(10)), All, C::Quit),
-            (Key::ctrl('c'), All, C::Quit),
-        ];
-        Keymap { bindings: table.iter().map(|&(key, scope, command)| Binding { key, scope, command }).collect() }
+        let bindings = Command::ALL
+            .iter()
+            .flat_map(|&command| command.default_keys().iter().filter_map(move |spec| Binding::parse(spec, command)))
+            .collect();
+        Keymap { bindings }
     }
 
     /// Binds `key` in `scope` to `command`, replacing what it did there; None unbinds it.
@@ -398,23 +229,28 @@ impl Keymap {
                 .collect();
             let keys = keys.join(" ");
             // Merge the same keys doing the same thing in several views into one line.
-            if let Some(e) = entries.iter_mut().find(|e| e.keys == keys && e.what == describe(b.command)) {
+            if let Some(e) = entries.iter_mut().find(|e| e.keys == keys && e.what == b.command.describe()) {
                 e.views = format!("{}, {}", e.views, b.scope.label());
                 continue;
             }
-            entries.push(HelpEntry { keys, what: describe(b.command).to_string(), views: b.scope.label().to_string() });
+            entries.push(HelpEntry {
+                keys,
+                what: b.command.describe().to_string(),
+                views: b.scope.label().to_string(),
+            });
         }
         KeyHelp {
             entries,
             bar_processes: self.bar(View::Processes),
             bar_threads: self.bar(View::Threads),
-            bar_lab: self.bar(View::Lab),
+            bar_lab: self.bar(View::LAB),
         }
     }
 
     fn bar(&self, view: View) -> Vec<BarEntry> {
-        BAR.iter()
-            .filter_map(|&cmd| {
+        bar_order()
+            .into_iter()
+            .filter_map(|cmd| {
                 let label = bar_label(cmd, view)?;
                 let keys: Vec<Key> = self
                     .bindings
@@ -434,10 +270,10 @@ impl Keymap {
 /// repository's docs/KEYS.md, checked by a test so it never drifts from the code.
 pub fn markdown_table(keymap: &Keymap) -> String {
     let mut out = String::from(
-        "# Default keys\n\nGenerated from the keymap in `src/input/keymap.rs` (a test keeps this file in step).\n\n\
+        "# Default keys\n\nGenerated from the command table in `src/app/action.rs` (a test keeps this file in step).\n\n\
          | action | what it does | all views | process list | threads view | lab |\n|---|---|---|---|---|---|\n",
     );
-    for cmd in Command::ALL {
+    for &cmd in Command::ALL {
         let keys = |scope: Scope| {
             let k: Vec<String> = keymap
                 .bindings
@@ -451,7 +287,7 @@ pub fn markdown_table(keymap: &Keymap) -> String {
         if cells.iter().all(|c| c == "-") {
             continue;
         }
-        out.push_str(&format!("| {} | {} | {} |\n", cmd.as_str(), describe(cmd), cells.join(" | ")));
+        out.push_str(&format!("| {} | {} | {} |\n", cmd.as_str(), cmd.describe(), cells.join(" | ")));
     }
     out
 }
@@ -476,7 +312,7 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
             _ => None,
         };
     }
-    if app.overlay == Some(Overlay::Confirm) {
+    if matches!(app.overlay, Some(Overlay::Confirm(_))) {
         match key.code {
             KeyCode::Char('y' | 'Y') => return Some(Action::Cmd(Command::Yes)),
             KeyCode::Char('n' | 'N') => return Some(Action::Cmd(Command::No)),
@@ -490,6 +326,33 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn every_default_key_of_the_command_table_parses() {
+        let specs: usize = Command::ALL.iter().map(|c| c.default_keys().len()).sum();
+        assert_eq!(Keymap::defaults().bindings.len(), specs, "a \"scope:key\" in app::action does not parse");
+        for &c in Command::ALL {
+            if let Some((_, labels)) = c.bar() {
+                for l in labels {
+                    let scope = l.split_once(':').and_then(|(s, _)| Scope::from_name(s));
+                    assert!(scope.is_some(), "{c:?}: bar label {l}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_config_file_lists_every_action_name() {
+        let text = include_str!("../../assets/config.toml");
+        let start = text.find("# Actions: ").expect("an Actions list in assets/config.toml");
+        let listed: Vec<&str> = text[start + "# Actions: ".len()..]
+            .lines()
+            .take_while(|l| !l.starts_with("# The help screen"))
+            .flat_map(|l| l.trim_start_matches('#').split_whitespace())
+            .collect();
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, names, "assets/config.toml's list of actions is not the command table's");
+    }
 
     #[test]
     fn no_key_is_bound_twice_in_one_view() {
@@ -507,10 +370,10 @@ mod tests {
         assert_eq!(km.lookup(View::Processes, Key::plain(KeyCode::F(5))), Some(Command::ToggleTree));
         assert_eq!(km.lookup(View::Processes, Key::ch('\\')), Some(Command::Filter));
         assert_eq!(km.lookup(View::Processes, Key::ctrl('c')), Some(Command::Quit));
-        assert_eq!(km.lookup(View::Lab, Key::ch('+')), Some(Command::Increase));
+        assert_eq!(km.lookup(View::LAB, Key::ch('+')), Some(Command::Increase));
         assert_eq!(km.lookup(View::Processes, Key::ch('+')), Some(Command::Expand));
         assert_eq!(km.lookup(View::Threads, Key::plain(KeyCode::Left)), Some(Command::Back));
-        assert_eq!(km.lookup(View::Lab, Key::plain(KeyCode::Left)), Some(Command::Left));
+        assert_eq!(km.lookup(View::LAB, Key::plain(KeyCode::Left)), Some(Command::Left));
         // `k` is htop's kill: not a movement key.
         assert_ne!(km.lookup(View::Processes, Key::ch('k')), Some(Command::Up));
     }
@@ -556,7 +419,7 @@ mod tests {
         let mut km = Keymap::defaults();
         let help = km.help();
         for b in &km.bindings {
-            assert!(help.entries.iter().any(|e| e.what == describe(b.command)), "{:?}", b.command);
+            assert!(help.entries.iter().any(|e| e.what == b.command.describe()), "{:?}", b.command);
         }
         assert!(help.bar_processes.iter().any(|b| b.key == "F5" && b.label == "Tree"));
         assert!(help.bar_processes.iter().any(|b| b.key == "F10" && b.label == "Quit"));
@@ -567,7 +430,7 @@ mod tests {
         assert_eq!(km.lookup(View::Processes, Key::ch('Q')), Some(Command::Quit));
         assert_eq!(km.lookup(View::Processes, Key::ch('q')), None);
         let help = km.help();
-        let quit = help.entries.iter().find(|e| e.what == describe(Command::Quit)).unwrap();
+        let quit = help.entries.iter().find(|e| e.what == Command::Quit.describe()).unwrap();
         assert!(quit.keys.contains('Q') && !quit.keys.starts_with('q'), "{}", quit.keys);
     }
 }

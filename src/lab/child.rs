@@ -1,5 +1,5 @@
 //! Helper processes that are not demos (the python probe, the I/O experiment's tasks) follow
-//! the demos' rule: they die with threadtop.
+//! the demos' rule: they die with threadtop. Imports nothing of ours.
 
 use std::io;
 

@@ -1,6 +1,7 @@
 //! The lab's arithmetic: cores in use, rates, the running tally of what a demo's processes
-//! reported, and the result built from it. Pure functions and plain data, unit-tested; the app
-//! may use `cores_in_use` and `LiveRate` for the lab panel's live figures.
+//! reported, and the result built from it. Pure functions and plain data, unit-tested.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
@@ -292,17 +293,14 @@ mod tests {
     }
 
     /// What the lab panel reads, refresh by refresh: the supervisor's tick forwards the tally
-    /// every 250 ms (when it changed) and the app shows the event's rate.
+    /// every 250 ms (when it changed), and the panel shows the last rate an event carried (the
+    /// app keeps it until a new one comes: `app::lab`, which the lab may not import).
     fn panel_readings(mut reports: Vec<(u64, Report)>, until_ms: u64) -> Vec<f64> {
-        use crate::app::lab::LabState;
-        use crate::model::demo::DemoKind;
         reports.sort_by_key(|(t, _)| *t);
-        let spec = DemoSpec { kind: DemoKind::IoThreads, workers: 8, duration: ms(60_000) };
-        let mut lab = LabState::new(Vec::new());
-        lab.apply(LabEvent::Started { id: 1, spec, pids: vec![42] });
         let mut tally = Tally::default();
         let mut queue = reports.into_iter().peekable();
         let mut last_sent = None;
+        let mut shown = 0.0;
         let mut readings = Vec::new();
         for tick in (250..=until_ms).step_by(250) {
             while let Some((t, r)) = queue.next_if(|(t, _)| *t <= tick) {
@@ -312,8 +310,10 @@ mod tests {
                 continue;
             }
             last_sent = Some(tally.ops());
-            lab.apply(tally.progress_event(1, ms(tick)));
-            readings.push(lab.demos[0].ops_rate);
+            if let LabEvent::Progress { ops_per_sec: Some(rate), .. } = tally.progress_event(1, ms(tick)) {
+                shown = rate;
+            }
+            readings.push(shown);
         }
         readings
     }

@@ -1,11 +1,15 @@
-//! Demo workloads: launch, track, stop and reap them. Knows nothing of the UI.
+//! The lab's engine: demo workloads launched, tracked, stopped and reaped, and the experiments
+//! that run them. The lab imports only `collect` and `model` of ours (its events and results are
+//! `model::demo` and `model::experiment` data): never app, ui, input, runtime, cli or commands,
+//! and it prints nothing for a CLI (`commands::demo` and `commands::experiment` do).
 //!
-//! - `catalog`: the demo kinds, their lessons, defaults, names and caps.
-//! - `Supervisor`: starts demos as child processes of threadtop and reports on them as
-//!   `LabEvent`s; used by the TUI runtime and by `headless`.
-//! - `worker`: what runs inside a demo child (`threadtop __workload ...`).
+//! - `Supervisor` (`supervisor`: the spawn side): starts demos as child processes of threadtop
+//!   and reports on them as `LabEvent`s; used by the TUI runtime and by `threadtop demo`.
+//! - `demo_task`: follows one demo to its end; `ending`: when to TERM, KILL, give up (pure);
+//!   `registry`: which processes the lab may signal, and the `Kill` it signals through.
+//! - `worker`: what runs inside a demo child (`threadtop __workload ...`, `WorkloadArgs`);
+//!   `protocol`: the report lines it writes; `child`: the PDEATHSIG rule for helper processes.
 //! - `measure`: cores in use, rates and results (pure).
-//! - `headless`: `threadtop demo KIND`.
 //! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
 //!   concurrency, the GIL), for `threadtop experiment` and the TUI.
@@ -13,12 +17,14 @@
 use std::path::PathBuf;
 
 mod child;
+mod demo_task;
+mod ending;
 pub mod experiment;
-pub mod headless;
 pub mod measure;
 
 mod protocol;
 pub mod python;
+mod registry;
 mod supervisor;
 pub mod worker;
 
@@ -33,4 +39,68 @@ pub fn self_exe() -> PathBuf {
         return proc_exe;
     }
     std::env::current_exe().unwrap_or(proc_exe)
+}
+
+/// The room rules, checked by reading the source: which of our modules a room names.
+#[cfg(test)]
+pub(crate) mod imports {
+    use std::path::{Path, PathBuf};
+
+    /// Split, so that this file's own code does not name a path.
+    const PREFIX: &str = concat!("crate", "::");
+
+    /// Each `crate::` path in the code (not the comments) of the `.rs` files under `dir` (relative
+    /// to the crate) that starts with none of `allowed` ("collect", "app::table"), as
+    /// "file:line: path". A grouped `crate::{...}` is refused too: it hides what it names.
+    pub(crate) fn foreign(dir: &str, allowed: &[&str]) -> Vec<String> {
+        let mut files = Vec::new();
+        rs_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
+        assert!(!files.is_empty(), "no .rs file under {dir}");
+        let mut found = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for (at, _) in code.match_indices(PREFIX) {
+                    let path: String = code[at + PREFIX.len()..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '{')
+                        .collect();
+                    let ok = allowed.iter().any(|a| path == *a || path.starts_with(&format!("{a}::")));
+                    if !ok {
+                        found.push(format!("{}:{}: {PREFIX}{path}", file.display(), n + 1));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rs_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_lab_imports_only_collect_and_model() {
+        let found = foreign("src/lab", &["lab", "collect", "model"]);
+        assert!(found.is_empty(), "the lab may not import these:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn the_check_sees_what_the_code_imports() {
+        // Without `model` allowed, the lab's real imports of it must show, with file and line.
+        let found = foreign("src/lab", &["lab", "collect"]);
+        assert!(
+            found.iter().any(|f| f.contains("worker.rs:") && f.ends_with(&format!("{PREFIX}model::catalog"))),
+            "{found:?}"
+        );
+        assert!(found.iter().all(|f| f.contains(&format!("{PREFIX}model::"))), "{found:?}");
+    }
 }

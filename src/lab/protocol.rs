@@ -1,6 +1,8 @@
 //! The progress lines a demo process writes to its supervisor through the report pipe (fd 3 in
 //! the child), one line per message, each far below PIPE_BUF so that lines written by several
 //! processes sharing one pipe never interleave. Figures are cumulative per process.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::fmt;
 

@@ -1,6 +1,7 @@
 //! Real CPython, for the py-threads and py-procs demos and the python experiment: the script
 //! threadtop ships (embedded, so the binary works from anywhere), finding the interpreter, and
-//! asking it what it is (version, and whether its GIL is on). Knows nothing of the UI.
+//! asking it what it is (version, and whether its GIL is on). Imports only `model` of ours:
+//! never app, ui, input, runtime, cli or commands.
 //!
 //! The script runs as `python3 -c SCRIPT KIND --workers N --seconds S --index I --report-fd 3`,
 //! exec'd by the demo's `__workload` process: the supervisor's pre_exec armed

@@ -1,6 +1,7 @@
-//! The supervisor: starts demos as child processes of threadtop, follows what they report,
-//! enforces their deadlines, stops and reaps them, and tells the app through `LabEvent`s.
-//! Knows nothing of the UI.
+//! The supervisor: starts demos as child processes of threadtop (the spawn side: the report
+//! pipe, the worker's command line, PDEATHSIG), hands each to a `demo_task` that follows, stops
+//! and reaps it, and tells the app through `LabEvent`s. Imports only `collect` and `model`
+//! of ours: never app, ui, input, runtime, cli or commands.
 //!
 //! Safety rules it keeps: children are re-executions of threadtop's own binary with stdio on
 //! /dev/null, in their own process group, armed with `PR_SET_PDEATHSIG(SIGKILL)` (checked
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, PipeReader};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -23,174 +24,22 @@ use rustix::process::Signal;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::measure::{Tally, build_result};
+use super::demo_task::{DemoTask, Exit, Worker};
+use super::ending::GIVE_UP_AFTER;
+use super::measure::Tally;
 use super::protocol::{REPORT_FD, Report};
+use super::registry::{Kill, Registry, Tracked};
+use super::worker::WorkloadArgs;
 use crate::collect::model::Pid;
 use crate::model::catalog;
 use crate::model::demo::{DemoId, DemoKind, DemoSpec, LabEvent};
 
-/// How long after its duration a demo may take to end by itself before it is sent SIGTERM.
-/// Covers exec and start-up on a loaded machine: the worker counts its duration from its own
-/// start.
-pub(crate) const DEADLINE_SLACK: Duration = Duration::from_secs(2);
-/// How long a demo has to end cleanly after SIGTERM before SIGKILL.
-pub(crate) const KILL_AFTER: Duration = Duration::from_millis(500);
-/// How long to wait for the report pipe to close after SIGKILL before giving up on it.
-pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(2);
-/// The beat of progress events and of the check for processes that died early.
-const TICK: Duration = Duration::from_millis(250);
 /// The most `shutdown` waits for demos to stop before it kills what is left.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 /// Demo processes get these file descriptors at least, so that the move to `REPORT_FD` in the
 /// child never has the pipe sitting on stdio or on fd 3 itself.
 const PIPE_FD_MIN: i32 = 10;
-
-/// Where a demo is in its ending, from the supervisor's side. Pure: the clock is passed in.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Ending {
-    phase: Phase,
-    stopped_early: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Phase {
-    /// Left alone until `term_at` (its deadline plus slack, or now if stopped).
-    Running {
-        term_at: Instant,
-    },
-    /// SIGTERM sent; SIGKILL at `kill_at`.
-    Terminating {
-        kill_at: Instant,
-    },
-    /// SIGKILL sent; stop waiting for its report pipe at `give_up_at`.
-    Killed {
-        give_up_at: Instant,
-    },
-    GivenUp,
-}
-
-/// What the supervisor must do now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Step {
-    Term,
-    Kill,
-    GiveUp,
-}
-
-impl Ending {
-    pub fn new(started: Instant, duration: Duration) -> Ending {
-        Ending { phase: Phase::Running { term_at: started + duration + DEADLINE_SLACK }, stopped_early: false }
-    }
-
-    /// A stop before the deadline: SIGTERM at once. Later stops change nothing.
-    pub fn stop(&mut self, now: Instant) {
-        if let Phase::Running { term_at } = self.phase
-            && now < term_at
-        {
-            self.phase = Phase::Running { term_at: now };
-            self.stopped_early = true;
-        }
-    }
-
-    /// The step due at `now`, if any; each step is returned once.
-    pub fn due(&mut self, now: Instant) -> Option<Step> {
-        match self.phase {
-            Phase::Running { term_at } if now >= term_at => {
-                self.phase = Phase::Terminating { kill_at: now + KILL_AFTER };
-                Some(Step::Term)
-            }
-            Phase::Terminating { kill_at } if now >= kill_at => {
-                self.phase = Phase::Killed { give_up_at: now + GIVE_UP_AFTER };
-                Some(Step::Kill)
-            }
-            Phase::Killed { give_up_at } if now >= give_up_at => {
-                self.phase = Phase::GivenUp;
-                Some(Step::GiveUp)
-            }
-            _ => None,
-        }
-    }
-
-    /// When `due` has something next.
-    pub fn next_wake(&self) -> Option<Instant> {
-        match self.phase {
-            Phase::Running { term_at } => Some(term_at),
-            Phase::Terminating { kill_at } => Some(kill_at),
-            Phase::Killed { give_up_at } => Some(give_up_at),
-            Phase::GivenUp => None,
-        }
-    }
-
-    /// Whether the supervisor has signalled the demo: deaths by signal are expected then.
-    pub fn signalled(&self) -> bool {
-        !matches!(self.phase, Phase::Running { .. })
-    }
-
-    pub fn stopped_early(&self) -> bool {
-        self.stopped_early
-    }
-}
-
-/// What the supervisor and its tasks share: the live demos' processes.
-#[derive(Debug, Default)]
-struct Registry {
-    demos: HashMap<DemoId, Tracked>,
-}
-
-#[derive(Debug, Default)]
-struct Tracked {
-    /// Direct children, and whether each has been reaped.
-    children: Vec<(Pid, bool)>,
-    /// Processes the children started (zombie children): for `owner_of` only.
-    others: Vec<Pid>,
-}
-
-impl Registry {
-    fn owner_of(&self, pid: Pid) -> Option<DemoId> {
-        self.demos.iter().find_map(|(id, t)| {
-            let own = t.children.iter().any(|(p, _)| *p == pid) || t.others.contains(&pid);
-            own.then_some(*id)
-        })
-    }
-
-    fn mark_reaped(&mut self, id: DemoId, pid: Pid) {
-        if let Some(t) = self.demos.get_mut(&id) {
-            for (p, reaped) in &mut t.children {
-                if *p == pid {
-                    *reaped = true;
-                }
-            }
-        }
-    }
-
-    fn kill_everything(&self) {
-        for t in self.demos.values() {
-            for (pid, reaped) in &t.children {
-                if !reaped {
-                    signal_group(*pid, Signal::KILL);
-                }
-            }
-        }
-    }
-}
-
-/// Sends `signal` to the process group led by our child `pid`, which also reaches anything it
-/// forked. Never to PID 0 or 1 or ourselves: `kill(-1)` would address every process.
-fn signal_group(pid: Pid, signal: Signal) {
-    if pid <= 1 {
-        return;
-    }
-    let Some(target) = rustix::process::Pid::from_raw(pid) else {
-        return;
-    };
-    if target == rustix::process::getpid() {
-        return;
-    }
-    if rustix::process::kill_process_group(target, signal).is_err() {
-        let _ = rustix::process::kill_process(target, signal);
-    }
-}
 
 /// Launches, tracks, stops and reaps demos. Create it, and call `launch`, on the thread that
 /// lives as long as threadtop (the main thread), inside a tokio runtime (current-thread: its
@@ -201,6 +50,7 @@ pub struct Supervisor {
     next_id: DemoId,
     home: ThreadId,
     registry: Arc<Mutex<Registry>>,
+    kill: Kill,
     stops: HashMap<DemoId, oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -208,12 +58,17 @@ pub struct Supervisor {
 impl Supervisor {
     /// `exe` is threadtop's own binary (see `lab::self_exe`); events go to `events`.
     pub fn new(exe: PathBuf, events: mpsc::UnboundedSender<LabEvent>) -> Supervisor {
+        Supervisor::with_kill(exe, events, Kill::SYSTEM)
+    }
+
+    fn with_kill(exe: PathBuf, events: mpsc::UnboundedSender<LabEvent>, kill: Kill) -> Supervisor {
         Supervisor {
             exe,
             events,
             next_id: 1,
             home: thread::current().id(),
             registry: Arc::new(Mutex::new(Registry::default())),
+            kill,
             stops: HashMap::new(),
             tasks: Vec::new(),
         }
@@ -258,7 +113,7 @@ impl Supervisor {
                 Ok(w) => workers.push(w),
                 Err(e) => {
                     for w in &workers {
-                        signal_group(w.pid, Signal::KILL);
+                        self.kill.group_of(w.pid, Signal::KILL);
                     }
                     // Dropping the children lets tokio reap them in the background.
                     return Err(format!("cannot start {}: {e}", catalog::process_name(spec.kind, index)));
@@ -288,6 +143,7 @@ impl Supervisor {
             stop: stop_rx,
             events: self.events.clone(),
             registry: Arc::clone(&self.registry),
+            kill: self.kill,
             tally: Tally::default(),
             failure: None,
         };
@@ -324,7 +180,7 @@ impl Supervisor {
             }
         };
         if tokio::time::timeout(SHUTDOWN_WAIT, all).await.is_err() {
-            self.registry.lock().kill_everything();
+            self.registry.lock().kill_everything(self.kill);
             let rest = async {
                 for t in &mut tasks {
                     if !t.is_finished() {
@@ -341,16 +197,6 @@ impl Supervisor {
         self.registry.lock().owner_of(pid)
     }
 
-    /// The PIDs of a running demo's processes (empty once it has ended).
-    pub fn pids_of(&self, id: DemoId) -> Vec<Pid> {
-        self.registry
-            .lock()
-            .demos
-            .get(&id)
-            .map(|t| t.children.iter().map(|(p, _)| *p).chain(t.others.iter().copied()).collect())
-            .unwrap_or_default()
-    }
-
     /// How many demos are running (launched and not yet reaped).
     pub fn running(&self) -> usize {
         self.registry.lock().demos.len()
@@ -361,7 +207,7 @@ impl Drop for Supervisor {
     fn drop(&mut self) {
         // By process group of each unreaped child, never by name. The tasks' children also
         // have kill_on_drop, for when the runtime drops the tasks.
-        self.registry.lock().kill_everything();
+        self.registry.lock().kill_everything(self.kill);
     }
 }
 
@@ -401,22 +247,6 @@ fn spawn_report_reader(read: PipeReader, tx: mpsc::UnboundedSender<(Instant, Rep
     Ok(())
 }
 
-/// One direct child of threadtop running `__workload`.
-struct Worker {
-    pid: Pid,
-    name: String,
-    child: tokio::process::Child,
-    exit: Exit,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Exit {
-    Running,
-    Exited(ExitStatus),
-    /// Reaped, but its status could not be read.
-    Lost,
-}
-
 fn spawn_worker(
     exe: &std::path::Path,
     spec: &DemoSpec,
@@ -424,15 +254,17 @@ fn spawn_worker(
     pipe_write: &OwnedFd,
     parent: rustix::process::Pid,
 ) -> io::Result<Worker> {
-    let threads_or_children = if spec.kind == DemoKind::CpuProcs { 1 } else { spec.workers };
+    let args = WorkloadArgs {
+        kind: spec.kind.name().to_owned(),
+        workers: Some(if spec.kind == DemoKind::CpuProcs { 1 } else { spec.workers }),
+        seconds: spec.duration.as_secs_f64(),
+        index,
+        report_fd: Some(REPORT_FD),
+    };
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg0("threadtop")
         .arg("__workload")
-        .arg(spec.kind.name())
-        .args(["--workers", &threads_or_children.to_string()])
-        .args(["--seconds", &spec.duration.as_secs_f64().to_string()])
-        .args(["--index", &index.to_string()])
-        .args(["--report-fd", &REPORT_FD.to_string()])
+        .args(args.to_args())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -462,261 +294,30 @@ fn spawn_worker(
     Ok(Worker { pid, name: catalog::process_name(spec.kind, index), child, exit: Exit::Running })
 }
 
-fn describe_exit(name: &str, status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("{name} exited with status {code}"),
-        (None, Some(sig)) => format!("{name} was killed by signal {sig}"),
-        _ => format!("{name} ended: {status}"),
-    }
-}
-
-/// The tokio task that follows one demo from launch to `Finished`.
-struct DemoTask {
-    id: DemoId,
-    spec: DemoSpec,
-    started: Instant,
-    workers: Vec<Worker>,
-    reports: mpsc::UnboundedReceiver<(Instant, Report)>,
-    stop: oneshot::Receiver<()>,
-    events: mpsc::UnboundedSender<LabEvent>,
-    registry: Arc<Mutex<Registry>>,
-    tally: Tally,
-    failure: Option<String>,
-}
-
-impl DemoTask {
-    async fn run(mut self) {
-        let mut ending = Ending::new(self.started, self.spec.duration);
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut stop_pending = true;
-        let mut last_sent = None;
-        let mut pipe_closed_at = None;
-
-        while pipe_closed_at.is_none() {
-            let wake = ending.next_wake();
-            tokio::select! {
-                report = self.reports.recv() => match report {
-                    Some((at, report)) => self.apply(report, at, &mut ending),
-                    None => pipe_closed_at = Some(Instant::now()),
-                },
-                // A dropped sender (the supervisor is gone) stops the demo as well.
-                _ = &mut self.stop, if stop_pending => {
-                    stop_pending = false;
-                    ending.stop(Instant::now());
-                }
-                () = sleep_until(wake) => {}
-                _ = tick.tick() => {
-                    self.check_exits(&mut ending);
-                    self.send_progress(&mut last_sent);
-                }
-            }
-            match ending.due(Instant::now()) {
-                Some(Step::Term) => self.signal(Signal::TERM),
-                Some(Step::Kill) => self.signal(Signal::KILL),
-                Some(Step::GiveUp) => break,
-                None => {}
-            }
-        }
-        let ended = pipe_closed_at.unwrap_or_else(Instant::now);
-        // Whatever is still queued was written before the pipe closed.
-        while let Ok((at, report)) = self.reports.try_recv() {
-            self.apply(report, at, &mut ending);
-        }
-        self.reap_all(&ending).await;
-
-        let tracked = self.registry.lock().demos.remove(&self.id);
-        let mut pids: Vec<Pid> = self.workers.iter().map(|w| w.pid).collect();
-        pids.extend(tracked.map(|t| t.others).unwrap_or_default());
-        for pid in &self.tally.others {
-            if !pids.contains(pid) {
-                pids.push(*pid);
-            }
-        }
-        let stopped_early = ending.stopped_early() || self.tally.ended_early();
-        let result =
-            build_result(&self.spec, ended.saturating_duration_since(self.started), &self.tally, pids, stopped_early);
-        if let Some(reason) = self.failure.take() {
-            let _ = self.events.send(LabEvent::Failed { id: self.id, reason });
-        }
-        let _ = self.events.send(LabEvent::Finished { id: self.id, result });
-    }
-
-    fn apply(&mut self, report: Report, at: Instant, ending: &mut Ending) {
-        if let Report::Child { pid, .. } = &report
-            && let Some(t) = self.registry.lock().demos.get_mut(&self.id)
-            && !t.others.contains(pid)
-        {
-            t.others.push(*pid);
-        }
-        let had_error = self.tally.error.is_some();
-        self.tally.apply(report, at.saturating_duration_since(self.started));
-        if !had_error && let Some(e) = &self.tally.error {
-            self.failure.get_or_insert_with(|| e.clone());
-            ending.stop(Instant::now());
-        }
-    }
-
-    /// Reaps children that have exited; one dying unasked fails the demo and stops the rest.
-    fn check_exits(&mut self, ending: &mut Ending) {
-        for w in &mut self.workers {
-            if !matches!(w.exit, Exit::Running) {
-                continue;
-            }
-            let exit = match w.child.try_wait() {
-                Ok(None) => continue,
-                Ok(Some(status)) => Exit::Exited(status),
-                Err(_) => Exit::Lost,
-            };
-            // No await between the reaping above and this mark: on a current-thread runtime
-            // nothing can signal the reaped PID in between.
-            self.registry.lock().mark_reaped(self.id, w.pid);
-            w.exit = exit;
-            if !ending.signalled()
-                && let Exit::Exited(status) = exit
-                && !status.success()
-            {
-                self.failure.get_or_insert_with(|| describe_exit(&w.name, status));
-                ending.stop(Instant::now());
-            }
-        }
-    }
-
-    fn send_progress(&self, last_sent: &mut Option<(u64, Duration)>) {
-        let now = (self.tally.ops(), self.tally.cpu());
-        if *last_sent == Some(now) {
-            return;
-        }
-        *last_sent = Some(now);
-        let _ = self.events.send(self.tally.progress_event(self.id, self.started.elapsed()));
-    }
-
-    fn signal(&self, signal: Signal) {
-        for w in &self.workers {
-            if matches!(w.exit, Exit::Running) {
-                signal_group(w.pid, signal);
-            }
-        }
-    }
-
-    /// Waits for every child; the pipe has closed, so they are exiting or gone.
-    async fn reap_all(&mut self, ending: &Ending) {
-        for w in &mut self.workers {
-            if !matches!(w.exit, Exit::Running) {
-                continue;
-            }
-            let status = match tokio::time::timeout(GIVE_UP_AFTER, w.child.wait()).await {
-                Ok(status) => status,
-                Err(_) => {
-                    signal_group(w.pid, Signal::KILL);
-                    w.child.wait().await
-                }
-            };
-            self.registry.lock().mark_reaped(self.id, w.pid);
-            w.exit = match status {
-                Ok(s) => Exit::Exited(s),
-                Err(_) => Exit::Lost,
-            };
-            if !ending.signalled()
-                && let Ok(s) = status
-                && !s.success()
-            {
-                self.failure.get_or_insert_with(|| describe_exit(&w.name, s));
-            }
-        }
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-        None => std::future::pending().await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::registry::tests::{RECORD, recorded};
 
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
+    #[test]
+    fn a_dropped_supervisor_kills_its_unreaped_children_by_group_only() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let lab = Supervisor::with_kill(PathBuf::from("/nonexistent"), tx, RECORD);
+        lab.registry
+            .lock()
+            .demos
+            .insert(1, Tracked { children: vec![(4242, false), (4243, true)], others: vec![4244] });
+        drop(lab);
+        assert_eq!(recorded(), [("group", 4242, Signal::KILL)]);
     }
 
     #[test]
-    fn a_demo_is_left_alone_until_its_deadline_and_slack() {
-        let t0 = Instant::now();
-        let mut e = Ending::new(t0, ms(2000));
-        assert_eq!(e.next_wake(), Some(t0 + ms(2000) + DEADLINE_SLACK));
-        assert_eq!(e.due(t0 + ms(1999)), None);
-        assert_eq!(e.due(t0 + ms(2000) + DEADLINE_SLACK - ms(1)), None);
-        assert!(!e.signalled());
-        let t = t0 + ms(2000) + DEADLINE_SLACK;
-        assert_eq!(e.due(t), Some(Step::Term));
-        assert!(e.signalled());
-        // Reaching the deadline is not stopping early.
-        assert!(!e.stopped_early());
-        assert_eq!(e.due(t), None);
-        assert_eq!(e.due(t + KILL_AFTER - ms(1)), None);
-        assert_eq!(e.due(t + KILL_AFTER), Some(Step::Kill));
-        assert_eq!(e.due(t + KILL_AFTER), None);
-        assert_eq!(e.due(t + KILL_AFTER + GIVE_UP_AFTER), Some(Step::GiveUp));
-        assert_eq!(e.next_wake(), None);
-        assert_eq!(e.due(t + Duration::from_secs(3600)), None);
-    }
-
-    #[test]
-    fn a_stop_terms_at_once_then_kills() {
-        let t0 = Instant::now();
-        let mut e = Ending::new(t0, ms(60_000));
-        let t = t0 + ms(1500);
-        e.stop(t);
-        assert!(e.stopped_early());
-        assert_eq!(e.next_wake(), Some(t));
-        assert_eq!(e.due(t), Some(Step::Term));
-        // A second stop neither restarts the ending nor delays the kill.
-        e.stop(t + ms(100));
-        assert_eq!(e.due(t + KILL_AFTER), Some(Step::Kill));
-    }
-
-    #[test]
-    fn a_stop_after_the_deadline_is_not_early() {
-        let t0 = Instant::now();
-        let mut e = Ending::new(t0, ms(1000));
-        let late = t0 + ms(1000) + DEADLINE_SLACK + ms(1);
-        e.stop(late);
-        assert!(!e.stopped_early());
-        assert_eq!(e.due(late), Some(Step::Term));
-    }
-
-    #[test]
-    fn registry_owner_and_kill_targets() {
-        let mut r = Registry::default();
-        r.demos.insert(1, Tracked { children: vec![(100, false), (101, false)], others: vec![] });
-        r.demos.insert(2, Tracked { children: vec![(200, false)], others: vec![201] });
-        assert_eq!(r.owner_of(101), Some(1));
-        assert_eq!(r.owner_of(201), Some(2));
-        assert_eq!(r.owner_of(300), None);
-        r.mark_reaped(1, 101);
-        assert_eq!(r.demos[&1].children, vec![(100, false), (101, true)]);
-        // A reaped child still belongs to its demo until the demo ends.
-        assert_eq!(r.owner_of(101), Some(1));
-    }
-
-    #[test]
-    fn signal_group_never_addresses_everyone() {
-        // These would be kill(0)/kill(-1)/our own group: each must be a no-op, and the test
-        // surviving proves it.
-        signal_group(0, Signal::TERM);
-        signal_group(1, Signal::CONT);
-        signal_group(-1, Signal::CONT);
-        signal_group(rustix::process::getpid().as_raw_pid(), Signal::CONT);
-    }
-
-    #[test]
-    fn exits_are_described() {
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(describe_exit("tt-cpu-proc-1", ExitStatus::from_raw(9)), "tt-cpu-proc-1 was killed by signal 9");
-        assert_eq!(describe_exit("tt-zombie-par", ExitStatus::from_raw(1 << 8)), "tt-zombie-par exited with status 1");
+    fn a_supervisor_with_nothing_running_signals_nothing() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut lab = Supervisor::with_kill(PathBuf::from("/nonexistent"), tx, RECORD);
+        lab.stop(1);
+        lab.stop_all();
+        drop(lab);
+        assert_eq!(recorded(), []);
     }
 }

@@ -1,5 +1,6 @@
 //! What runs inside a demo child process: `threadtop __workload KIND --workers N --seconds S
-//! [--index I] [--report-fd FD]`. The process names itself `tt-...` before anything else, names
+//! [--index I] [--report-fd FD]`, as clap parses it into `WorkloadArgs` (which `cli` names; the
+//! worker may not import `cli`). The process names itself `tt-...` before anything else, names
 //! every thread it starts, does countable work until its deadline, a stop signal (TERM, INT,
 //! HUP) or the loss of its parent, and reports its progress on the report pipe. It never
 //! touches stdio: the supervisor points that at /dev/null.
@@ -7,7 +8,8 @@
 //! py-threads and py-procs exec a real python3 here instead (see `lab::python`), and the I/O
 //! experiment's tasks run here as `__workload io-task` (see `IO_TASK`).
 //!
-//! Knows nothing of the UI or of tokio: this is a plain std process.
+//! A plain std process, without tokio. Imports only `model` of ours: never app, ui, input,
+//! runtime, cli or commands.
 
 use std::ffi::CString;
 use std::fs::File;
@@ -15,8 +17,8 @@ use std::hint::black_box;
 use std::io::Write;
 use std::os::fd::FromRawFd;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -43,10 +45,10 @@ const POLL: Duration = Duration::from_millis(25);
 const WORKER_STACK: usize = 256 << 10;
 
 /// Set by the stop-signal handler and by the main thread when the demo ends; every worker
-/// thread checks it between operations.
-static STOP: AtomicBool = AtomicBool::new(false);
+/// thread checks it between operations. (An `Arc` because signal-hook's handler holds one.)
+static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 /// Set only by the signal handler, so the end can be told apart from a deadline.
-static SIGNALLED: AtomicBool = AtomicBool::new(false);
+static SIGNALLED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 
 /// The lock lock-threads take turns on, as CPython threads do on the GIL.
 static GIL: parking_lot::Mutex<()> = parking_lot::const_mutex(());
@@ -54,14 +56,50 @@ static GIL: parking_lot::Mutex<()> = parking_lot::const_mutex(());
 /// The first argument of an I/O experiment task: `__workload io-task --seconds S --index I`.
 pub const IO_TASK: &str = "io-task";
 
-/// The `__workload` entry point (`main.rs` passes every argument after `__workload`).
-pub fn main(args: &[String]) -> ExitCode {
-    if let Some((first, rest)) = args.split_first()
-        && first == IO_TASK
-    {
-        return io_task(rest);
+/// The `__workload` arguments, as clap parses them (threadtop's command line names this
+/// struct: `cli::Command::Workload`): `KIND --workers N --seconds S [--index I] [--report-fd FD]`
+/// for a demo process, `io-task --seconds S --index I` for a task of the I/O experiment. They
+/// are checked by the worker (`Options::check`): only it knows what each kind accepts.
+#[derive(Clone, Debug, PartialEq, clap::Args)]
+pub struct WorkloadArgs {
+    /// A demo kind, or `io-task`
+    pub kind: String,
+    /// Threads or children of this one process
+    #[arg(long)]
+    pub workers: Option<u32>,
+    /// How long it runs
+    #[arg(long)]
+    pub seconds: f64,
+    /// Which of the demo's processes this is (cpu-procs has several)
+    #[arg(long, default_value_t = 0)]
+    pub index: u32,
+    /// Where to write the reports (fd 3, which the supervisor set up)
+    #[arg(long = "report-fd")]
+    pub report_fd: Option<i32>,
+}
+
+impl WorkloadArgs {
+    /// The arguments after `__workload` that clap parses back into `self`.
+    pub(crate) fn to_args(&self) -> Vec<String> {
+        let mut args = vec![self.kind.clone()];
+        if let Some(workers) = self.workers {
+            args.extend(["--workers".to_owned(), workers.to_string()]);
+        }
+        // f64's Display is the shortest text that parses back to the same value.
+        args.extend(["--seconds".to_owned(), self.seconds.to_string(), "--index".to_owned(), self.index.to_string()]);
+        if let Some(fd) = self.report_fd {
+            args.extend(["--report-fd".to_owned(), fd.to_string()]);
+        }
+        args
     }
-    let opts = match Options::parse(args) {
+}
+
+/// The `__workload` entry point (`main.rs` passes what clap parsed).
+pub fn main(args: &WorkloadArgs) -> ExitCode {
+    if args.kind == IO_TASK {
+        return io_task(args);
+    }
+    let opts = match Options::check(args) {
         Ok(opts) => opts,
         Err(e) => {
             eprintln!("threadtop __workload: {e}");
@@ -131,18 +169,13 @@ fn exec_python(opts: &Options) -> ExitCode {
 /// One task of the I/O experiment's process mode: names itself, waits, exits. Its parent (the
 /// experiment) armed PR_SET_PDEATHSIG and pointed stdio at /dev/null; a stop signal's default
 /// action ends it.
-fn io_task(args: &[String]) -> ExitCode {
-    let parsed = match args {
-        [s, secs, i, index] if s == "--seconds" && i == "--index" => {
-            secs.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()).zip(index.parse::<u32>().ok())
-        }
-        _ => None,
-    };
-    let Some((wait, index)) = parsed.filter(|(wait, _)| *wait <= catalog::MAX_DURATION) else {
-        eprintln!("threadtop __workload {IO_TASK}: expected --seconds S --index I, got {args:?}");
+fn io_task(args: &WorkloadArgs) -> ExitCode {
+    let wait = Duration::try_from_secs_f64(args.seconds).ok().filter(|wait| *wait <= catalog::MAX_DURATION);
+    let (Some(wait), None, None) = (wait, args.workers, args.report_fd) else {
+        eprintln!("threadtop __workload {IO_TASK}: expected --seconds S (at most 600) --index I only, got {args:?}");
         return ExitCode::from(2);
     };
-    if let Ok(name) = CString::new(format!("tt-io-task-{index}")) {
+    if let Ok(name) = CString::new(format!("tt-io-task-{}", args.index)) {
         let _ = rustix::thread::set_name(&name);
     }
     thread::sleep(wait);
@@ -160,76 +193,42 @@ struct Options {
 }
 
 impl Options {
-    fn parse(args: &[String]) -> Result<Options, String> {
-        let (kind, mut rest) = match args.split_first() {
-            Some((k, rest)) => (k, rest),
-            None => return Err("missing the demo kind".to_owned()),
-        };
-        let kind = DemoKind::from_name(kind).ok_or_else(|| format!("unknown kind '{kind}'"))?;
-        let mut workers = None;
-        let mut seconds = None;
-        let mut index = 0;
-        let mut report_fd = None;
-        while let [flag, value, tail @ ..] = rest {
-            let bad = |what: &str| format!("{flag} {value}: {what}");
-            match flag.as_str() {
-                "--workers" => workers = Some(value.parse::<u32>().map_err(|e| bad(&e.to_string()))?),
-                "--seconds" => seconds = Some(value.parse::<f64>().map_err(|e| bad(&e.to_string()))?),
-                "--index" => index = value.parse::<u32>().map_err(|e| bad(&e.to_string()))?,
-                "--report-fd" => {
-                    let fd = value.parse::<i32>().map_err(|e| bad(&e.to_string()))?;
-                    if fd < REPORT_FD {
-                        return Err(bad("the report fd must not be stdio"));
-                    }
-                    report_fd = Some(fd);
-                }
-                _ => return Err(format!("unknown option {flag}")),
-            }
-            rest = tail;
-        }
-        if let [extra, ..] = rest {
-            return Err(format!("{extra} needs a value"));
-        }
-        let workers = workers.ok_or("missing --workers")?;
+    /// What clap parsed, checked against the demo's caps.
+    fn check(args: &WorkloadArgs) -> Result<Options, String> {
+        let kind = DemoKind::from_name(&args.kind).ok_or_else(|| format!("unknown kind '{}'", args.kind))?;
+        let workers = args.workers.ok_or("missing --workers")?;
         if !catalog::workers_range(kind).contains(&workers) {
             return Err(format!("--workers {workers} is outside {:?}", catalog::workers_range(kind)));
         }
-        let seconds = seconds.ok_or("missing --seconds")?;
+        let seconds = args.seconds;
         let duration = Duration::try_from_secs_f64(seconds)
             .ok()
             .filter(|d| !d.is_zero() && *d <= catalog::MAX_DURATION)
             .ok_or_else(|| format!("--seconds {seconds} is not in (0, 600]"))?;
-        Ok(Options { kind, workers, duration, index, report_fd })
+        if let Some(fd) = args.report_fd
+            && fd < REPORT_FD
+        {
+            return Err(format!("--report-fd {fd}: the report fd must not be stdio"));
+        }
+        Ok(Options { kind, workers, duration, index: args.index, report_fd: args.report_fd })
     }
 }
 
-extern "C" fn on_stop_signal(_signal: libc::c_int) {
-    SIGNALLED.store(true, Ordering::SeqCst);
-    STOP.store(true, Ordering::SeqCst);
-}
-
 /// TERM (the supervisor's stop, or a user's kill), INT and HUP end the demo cleanly, so that
-/// its last figures are reported and the zombie demo reaps its child.
+/// its last figures are reported and the zombie demo reaps its children. A handler that cannot
+/// be installed leaves the default action: the demo dies at once, which the supervisor, having
+/// sent the signal, expects.
 fn install_stop_handlers() {
-    let handler = on_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-        // SAFETY: the handler only stores to atomics, which is async-signal-safe, and it is a
-        // plain `extern "C" fn` that lives as long as the process.
-        unsafe {
-            libc::signal(signal, handler);
-        }
+        // SIGNALLED first: a worker that sees STOP must find the cause set.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&SIGNALLED));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&STOP));
     }
 }
 
 /// This process's CPU time (all its threads), in nanoseconds.
 fn process_cpu_ns() -> Option<u64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call, which only
-    // writes into it.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return None;
-    }
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     let secs = u64::try_from(ts.tv_sec).ok()?;
     let nanos = u64::try_from(ts.tv_nsec).ok()?;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
@@ -572,13 +571,22 @@ fn time_spawns(run: &mut Run, k: u32) -> Result<(u64, EndCause), String> {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_owned).collect()
+    /// The worker's own half of threadtop's command line, as clap parses it.
+    #[derive(clap::Parser)]
+    struct Line {
+        #[command(flatten)]
+        args: WorkloadArgs,
+    }
+
+    fn parse(s: &str) -> Result<Options, String> {
+        let line = <Line as clap::Parser>::try_parse_from(std::iter::once("__workload").chain(s.split_whitespace()))
+            .map_err(|e| e.to_string())?;
+        Options::check(&line.args)
     }
 
     #[test]
     fn options_parse() {
-        let o = Options::parse(&args("cpu-procs --workers 1 --seconds 2.5 --index 3 --report-fd 3")).unwrap();
+        let o = parse("cpu-procs --workers 1 --seconds 2.5 --index 3 --report-fd 3").unwrap();
         assert_eq!(
             o,
             Options {
@@ -589,7 +597,7 @@ mod tests {
                 report_fd: Some(3),
             }
         );
-        let o = Options::parse(&args("zombie --seconds 1 --workers 2")).unwrap();
+        let o = parse("zombie --seconds 1 --workers 2").unwrap();
         assert_eq!(o.report_fd, None);
         assert_eq!(o.index, 0);
     }
@@ -611,9 +619,44 @@ mod tests {
             "cpu-threads --workers 1 --seconds 1 --report-fd 1",
             "cpu-threads --workers 1 --seconds 1 --colour blue",
             "cpu-threads --workers 1 --seconds",
+            "cpu-threads --workers 1 --seconds 1 extra",
         ] {
-            assert!(Options::parse(&args(bad)).is_err(), "{bad:?}");
+            assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn what_the_supervisor_writes_parses_back() {
+        for args in [
+            WorkloadArgs {
+                kind: "cpu-procs".to_owned(),
+                workers: Some(1),
+                seconds: 0.1 + 0.2,
+                index: 7,
+                report_fd: Some(REPORT_FD),
+            },
+            WorkloadArgs { kind: IO_TASK.to_owned(), workers: None, seconds: 1.0 / 3.0, index: 2, report_fd: None },
+        ] {
+            let line =
+                <Line as clap::Parser>::try_parse_from(std::iter::once("__workload".to_owned()).chain(args.to_args()))
+                    .unwrap();
+            assert_eq!(line.args, args);
+        }
+    }
+
+    #[test]
+    fn process_cpu_time_counts_this_process() {
+        let before = process_cpu_ns().unwrap();
+        let spun = Instant::now();
+        let mut x = 1;
+        while spun.elapsed() < Duration::from_millis(50) {
+            x = op_block(x, 1000);
+        }
+        black_box(x);
+        let after = process_cpu_ns().unwrap();
+        // 50 ms of wall clock spinning is at least some CPU time, even on a loaded machine.
+        assert!(after > before, "{before} -> {after}");
+        assert!(before > 0);
     }
 
     #[test]

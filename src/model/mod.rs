@@ -8,3 +8,6 @@ pub mod experiment;
 
 /// A process or thread id, as the kernel gives it.
 pub type Pid = i32;
+
+#[cfg(test)]
+mod experiment_tests;

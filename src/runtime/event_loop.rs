@@ -3,6 +3,7 @@
 //! `run` drives it with crossterm, the sampler thread and the supervisor. It turns events into
 //! Actions, gives them to the app, carries out the Effects and gives each outcome back to the
 //! app as an Action through the same queue. It writes no text a user reads: the app does.
+//! Part of `runtime`: may import every room; nothing imports it but `main` (and tests).
 
 use std::collections::VecDeque;
 use std::future::Future;

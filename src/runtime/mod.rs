@@ -2,6 +2,7 @@
 //! sampler thread and the lab, handed to the generic `event_loop`. With `input`, the only room
 //! that touches crossterm. Writes no text a user reads on screen (the app does); its own words are
 //! start-up errors on stderr.
+//! Part of `runtime`: may import every room; nothing imports it but `main` (and tests).
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
@@ -112,6 +113,7 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
         focus: options.threads_of,
         proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
         pids: None,
+        kept_files: config.kept_files,
     };
     let sampler = sampler::spawn(sampler_config).context("starting the sampler thread")?;
     let theme = if cli.no_color || config.theme == ThemeName::Mono { Theme::mono() } else { Theme::from_env() };

@@ -2,6 +2,7 @@
 //! live sampler today, a recording tomorrow, a script in tests) and the lab (the live supervisor
 //! and experiment runner, or a stand-in). The live implementations are here; the scripted ones
 //! are in `testing`.
+//! Part of `runtime`: may import every room; nothing imports it but `main` (and tests).
 
 use std::future::Future;
 use std::path::PathBuf;

@@ -9,6 +9,7 @@
 //! h.keys("P");                     // runs the loop until idle
 //! assert!(h.screen().contains("CPU%"));
 //! ```
+//! Part of `runtime`: may import every room; nothing imports it but `main` (and tests).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Dialogs over the current view: the signal menu and its confirmation, the core checklist,
 //! the user picker and the text viewer (environment, open files, command line).
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::act::SIGNALS;
-use crate::app::{App, View};
+use crate::app::{AffinityEdit, App, PendingSignal, TextView, View};
 use crate::collect::model::Pid;
 use crate::ui::Theme;
 use crate::ui::format::sanitize;
@@ -30,10 +31,7 @@ fn boxed(buf: &mut Buffer, r: Rect, title: &str, lines: Vec<Line>, theme: &Theme
         .render(r, buf);
 }
 
-fn targets_text(app: &App) -> String {
-    let Some(p) = app.pending_signal.as_ref() else {
-        return String::new();
-    };
+fn targets_text(p: &PendingSignal) -> String {
     let mut s: Vec<String> =
         p.targets.iter().take(5).map(|t| format!("PID {} {}", t.pid, sanitize(&t.command))).collect();
     if p.targets.len() > 5 {
@@ -42,7 +40,7 @@ fn targets_text(app: &App) -> String {
     s.join("; ")
 }
 
-pub fn render_signal_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+pub fn render_signal_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize, p: &PendingSignal) {
     let mut lines: Vec<Line> = Vec::new();
     if app.view == View::Threads {
         lines.push(Line::styled("signals are process-wide: all its threads get it", theme.dim));
@@ -51,7 +49,7 @@ pub fn render_signal_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme
         let style = if i == cursor { theme.selected } else { theme.text };
         lines.push(Line::styled(format!(" {num:>2} SIG{name:<24}"), style));
     }
-    let n = app.pending_signal.as_ref().map(|p| p.targets.len()).unwrap_or(0);
+    let n = p.targets.len();
     let (w, title) = signal_menu_title(n, area.width);
     let h = lines.len() as u16 + 2;
     boxed(buf, centered(area, w, h), &title, lines, theme, 0);
@@ -72,14 +70,11 @@ fn signal_menu_title(targets: usize, screen_w: u16) -> (u16, String) {
     }
 }
 
-pub fn render_confirm(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
-    let Some(p) = app.pending_signal.as_ref() else {
-        return;
-    };
+pub fn render_confirm(buf: &mut Buffer, area: Rect, theme: &Theme, p: &PendingSignal) {
     let (name, num) = SIGNALS.get(p.signal).copied().unwrap_or(("?", 0));
     let mut lines = vec![
         Line::styled(format!("Send SIG{name} ({num}) to:"), theme.value),
-        Line::styled(targets_text(app), theme.text),
+        Line::styled(targets_text(p), theme.text),
     ];
     if let Some(tid) = p.from_thread {
         lines.push(Line::styled(format!("(chosen from thread {tid}: the whole process receives it)"), theme.dim));
@@ -89,10 +84,7 @@ pub fn render_confirm(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     boxed(buf, centered(area, 70, 8), " Confirm ", lines, theme, 0);
 }
 
-pub fn render_affinity(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
-    let Some(a) = app.affinity_edit.as_ref() else {
-        return;
-    };
+pub fn render_affinity(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize, a: &AffinityEdit) {
     let who = match a.tid {
         Some(t) => format!("thread {t} of PID {}", a.pid),
         None => format!("PID {} (all its threads)", a.pid),
@@ -157,10 +149,9 @@ fn affinity_hint(app: &App, pid: Pid, tid: Option<Pid>, ticked: usize) -> Option
     }
 }
 
-pub fn render_user_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, cursor: usize) {
+pub fn render_user_menu(buf: &mut Buffer, area: Rect, theme: &Theme, cursor: usize, users: &[String]) {
     let first = cursor.saturating_sub(15);
-    let lines: Vec<Line> = app
-        .user_choices
+    let lines: Vec<Line> = users
         .iter()
         .enumerate()
         .skip(first)
@@ -175,10 +166,7 @@ pub fn render_user_menu(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, 
     boxed(buf, centered(area, 34, h), " Show user ", lines, theme, 0);
 }
 
-pub fn render_text(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u16) {
-    let Some(t) = app.text_view.as_ref() else {
-        return;
-    };
+pub fn render_text(buf: &mut Buffer, area: Rect, theme: &Theme, scroll: u16, t: &TextView) {
     let lines: Vec<Line> = if t.lines.is_empty() {
         vec![Line::styled("(empty)", theme.dim)]
     } else {
@@ -198,7 +186,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::app::act::AffinityEdit;
+    use crate::app::AffinityEdit;
     use crate::app::fixtures::{focus_worker, snapshot};
     use crate::app::lab::LabState;
     use crate::app::{Action, Command, Options, Overlay};
@@ -216,9 +204,9 @@ mod tests {
         let theme = Theme::colored();
         term.draw(|f| {
             let area = f.area();
-            match app.overlay {
-                Some(Overlay::Affinity { cursor }) => render_affinity(f.buffer_mut(), area, app, &theme, cursor),
-                Some(Overlay::SignalMenu { cursor }) => render_signal_menu(f.buffer_mut(), area, app, &theme, cursor),
+            match &app.overlay {
+                Some(Overlay::Affinity(m, a)) => render_affinity(f.buffer_mut(), area, app, &theme, m.cursor, a),
+                Some(Overlay::SignalMenu(m, p)) => render_signal_menu(f.buffer_mut(), area, app, &theme, m.cursor, p),
                 _ => {}
             }
         })
@@ -247,8 +235,8 @@ mod tests {
 
     /// The checklist for `pid` (`tid` for one thread) with `ticked` of the 2 cores ticked.
     fn affinity(app: &mut App, pid: Pid, tid: Option<Pid>, ticked: &[bool]) {
-        app.affinity_edit = Some(AffinityEdit { pid, tid, allowed: ticked.to_vec(), thread: None });
-        app.overlay = Some(Overlay::Affinity { cursor: 0 });
+        let edit = AffinityEdit { pid, tid, allowed: ticked.to_vec(), thread: None };
+        app.overlay = Some(Overlay::Affinity(Default::default(), edit));
     }
 
     #[test]

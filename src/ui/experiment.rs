@@ -2,6 +2,7 @@
 //! measured: the scaling chart (throughput vs workers, one line per kind, the ideal linear line
 //! and the core count marked) with its table, or the I/O and Python bars. A pure function of
 //! `&ExperimentState`.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use std::time::Duration;
 
@@ -14,8 +15,8 @@ use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, LegendPosi
 
 use crate::app::experiment::{ExperimentState, ExperimentStatus};
 use crate::model::experiment::{ExperimentResult, IoResult, PythonResult, ScalingResult};
+use crate::ui::format::{elide, wrap};
 use crate::ui::format::{fmt_rate, sanitize};
-use crate::ui::lab::{elide, wrap};
 use crate::ui::{Theme, cell, put};
 
 /// Draws `state` into `area`, which it clears first. Safe at any size. `running` names the lab's
@@ -325,8 +326,8 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             r.n,
             seq / th.max(1e-9)
         );
-        put(buf, area, area.x, y, &line, theme.dim);
-        y += 1;
+        // Wrapped, never cut: the figure is the point of the line.
+        y = put_wrapped(buf, area, y, &line, theme.dim);
     }
     if let (Some(th), Some(pr)) = (r.threads_s, r.processes_s) {
         let line = format!(
@@ -334,7 +335,7 @@ fn render_io(buf: &mut Buffer, area: Rect, r: &IoResult, theme: &Theme) {
             r.n,
             ((pr - th) * 1000.0).max(0.0)
         );
-        put(buf, area, area.x, y, &line, theme.dim);
+        put_wrapped(buf, area, y, &line, theme.dim);
     }
 }
 

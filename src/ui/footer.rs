@@ -1,4 +1,5 @@
 //! The status line (prompt, messages, the monitor's own cost) and htop's function-key bar.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -98,24 +99,24 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let entries = match app.view {
         View::Processes => &app.help.bar_processes,
         View::Threads => &app.help.bar_threads,
-        View::Lab => &app.help.bar_lab,
+        View::Lab(_) => &app.help.bar_lab,
     };
     fill_line(buf, area, area.y, theme.bar_label);
     let mut x = area.x;
     // The lab's screens share one view: show each only the keys that do something there.
-    let wanted: &[&str] = match (app.view, app.lab_screen) {
-        (View::Lab, LabScreen::Catalog) => {
+    let wanted: &[&str] = match (app.view, app.lab_screen()) {
+        (View::Lab(_), LabScreen::Catalog) => {
             &["Help", "Launch", "Back", "More", "Fewer", "Shorter", "Longer", "Stop", "Experiments", "Quit"]
         }
-        (View::Lab, LabScreen::Picker { .. }) => &["Help", "Launch", "Back", "Quit"],
-        (View::Lab, LabScreen::Experiment) => &["Help", "Back", "Save", "Experiments", "Quit"],
+        (View::Lab(_), LabScreen::Picker { .. }) => &["Help", "Launch", "Back", "Quit"],
+        (View::Lab(_), LabScreen::Experiment) => &["Help", "Back", "Save", "Experiments", "Quit"],
         _ => &[],
     };
     let mut shown: Vec<(String, String)> = entries
         .iter()
         .filter(|e| wanted.is_empty() || wanted.contains(&e.label.as_str()))
         .map(|e| {
-            let label = match (e.label.as_str(), app.lab_screen) {
+            let label = match (e.label.as_str(), app.lab_screen()) {
                 ("Launch", LabScreen::Picker { .. }) => "Run",
                 ("Back", LabScreen::Experiment) if app.experiment.as_ref().is_some_and(|x| x.running()) => "Cancel",
                 (l, _) => l,

@@ -1,4 +1,5 @@
 //! Number, size, time and text formatting for the screen. Pure.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -109,6 +110,59 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 
 fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` in at most `width` characters: cut with "…" at its end when it is longer.
+pub fn elide(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// `text` as lines of at most `width` characters, broken between words; a word longer than a
+/// line is broken inside. Empty for a width of 0.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    if width == 0 {
+        return lines;
+    }
+    let mut line = String::new();
+    let mut len = 0usize;
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while !word.is_empty() {
+            let room = if len == 0 { width } else { width.saturating_sub(len + 1) };
+            if word.len() <= room {
+                if len > 0 {
+                    line.push(' ');
+                    len += 1;
+                }
+                line.extend(word.iter());
+                len += word.len();
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+                continue;
+            }
+            // Longer than a whole line: as much as fits, the rest on the next.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if len > 0 {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]

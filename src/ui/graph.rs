@@ -1,5 +1,6 @@
 //! `v`: CPU history as a chart (total and per core) above the process list, and the focused
 //! process's cores in use as a sparkline in the threads view.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -1,5 +1,6 @@
 //! The header: one meter per logical CPU (user / nice / system / irq / steal), memory and swap,
 //! tasks, load, uptime, and one line of machine identity.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

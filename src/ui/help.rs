@@ -1,5 +1,6 @@
 //! The help overlay (generated from the keymap, plus what each column means) and the F6 sort
 //! menu.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,6 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use crate::app::table::{Column, ThreadColumn};
 use crate::app::{App, View};
 use crate::ui::Theme;
+use crate::ui::format::wrap;
 
 /// One line per column: what it means and where it comes from.
 pub const COLUMN_HELP: &[(&str, &str)] = &[
@@ -40,42 +42,6 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// Said once at the top of help: the one habit where threadtop differs from htop on purpose.
 pub const FOLLOW_NOTE: &str = "The cursor follows its process as the list re-sorts (htop keeps the row, and its users ask for this: htop#142, #237, #1143). F switches to htop's fixed row. When the selected process exits, acting keys wait until you move the cursor.";
 
-/// Splits `text` into lines of at most `width` characters, at spaces where it can.
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_string();
-        loop {
-            let used = line.chars().count();
-            let need = word.chars().count() + usize::from(used > 0);
-            if used + need <= width {
-                if used > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if used > 0 {
-                out.push(std::mem::take(&mut line));
-                continue;
-            }
-            // A word longer than a line: cut it, the rest goes on the next line.
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            out.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u16) {
     // The width there is (a margin of 2 each side), up to what the longest line needs.
     let r = centered(area, area.width.saturating_sub(4).min(160), area.height.saturating_sub(2).max(3));
@@ -87,7 +53,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u1
     let key_w = if inner >= 70 { 22 } else { (inner / 3).max(1) };
     let text_w = inner.saturating_sub(key_w + 1).max(10);
     let mut lines: Vec<Line> = Vec::new();
-    for l in wrap_words(FOLLOW_NOTE, inner) {
+    for l in wrap(FOLLOW_NOTE, inner) {
         lines.push(Line::styled(l, theme.dim));
     }
     lines.push(Line::styled("Keys (from the live keymap)", theme.title));
@@ -96,7 +62,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, scroll: u1
             Some(v) => format!("{text}  [{v}]"),
             None => text.to_string(),
         };
-        for (i, l) in wrap_words(&full, text_w).into_iter().enumerate() {
+        for (i, l) in wrap(&full, text_w).into_iter().enumerate() {
             let k = if i == 0 { key } else { "" };
             let k: String = k.chars().take(key_w).collect();
             lines.push(Line::from(vec![

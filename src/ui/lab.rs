@@ -1,6 +1,7 @@
 //! The lab: the catalogue of demos with their lessons and knobs, and the demos launched, live
 //! and finished, with what they measured. Text that does not fit is wrapped, then scrolled
 //! (PgDn/PgUp) with a line that says there is more, or elided with "…": never cut silently.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,6 +12,7 @@ use crate::app::LabScreen;
 use crate::app::lab::{CatalogEntry, DemoEntry, DemoStatus, LabState, LessonView};
 use crate::model::catalog;
 use crate::model::experiment::ExperimentKind;
+use crate::ui::format::{elide, wrap};
 use crate::ui::{Theme, cell, fill_line, put};
 
 /// The catalogue list's width when the lesson sits beside it.
@@ -22,7 +24,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    match (app.lab_screen, app.experiment.as_ref()) {
+    match (app.lab_screen(), app.experiment.as_ref()) {
         (LabScreen::Picker { cursor }, _) => return render_picker(buf, area, app, theme, cursor),
         (LabScreen::Experiment, Some(state)) => {
             crate::ui::experiment::render(buf, area, state, theme, &app.lab.running_names());
@@ -370,59 +372,6 @@ fn first_fitting(texts: &[&str], width: u16) -> String {
         .unwrap_or_else(|| elide(texts.last().copied().unwrap_or(""), w))
 }
 
-/// `s` in at most `width` characters: cut with "…" at its end when it is longer.
-pub fn elide(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    out
-}
-
-/// `text` as lines of at most `width` characters, broken between words; a word longer than a
-/// line is broken inside. Empty for a width of 0.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    if width == 0 {
-        return lines;
-    }
-    let mut line = String::new();
-    let mut len = 0usize;
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        while !word.is_empty() {
-            let room = if len == 0 { width } else { width.saturating_sub(len + 1) };
-            if word.len() <= room {
-                if len > 0 {
-                    line.push(' ');
-                    len += 1;
-                }
-                line.extend(word.iter());
-                len += word.len();
-                break;
-            }
-            if len > 0 {
-                lines.push(std::mem::take(&mut line));
-                len = 0;
-                continue;
-            }
-            // Longer than a whole line: as much as fits, the rest on the next.
-            let rest = word.split_off(width);
-            lines.push(word.iter().collect());
-            word = rest;
-        }
-    }
-    if len > 0 {
-        lines.push(line);
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -461,7 +410,7 @@ mod tests {
         let mut app = App::new(Options::default(), Keymap::defaults().help(), LabState::new(real_catalog()));
         app.update(Action::Sample(Arc::new(snapshot(1))));
         app.update(Action::Cmd(Command::OpenLab));
-        assert_eq!(app.view, View::Lab);
+        assert!(matches!(app.view, View::Lab(_)));
         app
     }
 
@@ -496,7 +445,7 @@ mod tests {
                 spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
             },
         }));
-        app.view = View::Lab;
+        app.view = View::LAB;
         app
     }
 

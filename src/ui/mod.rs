@@ -1,5 +1,6 @@
 //! Drawing: a pure function of `&App` into a ratatui `Frame`. This file holds the layout and the
 //! overlay order only; each pane has its own file. Widgets never sort, filter or read /proc.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 pub mod dialogs;
 pub mod experiment;
@@ -42,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             processes::render(buf, rest, app, theme);
         }
         View::Threads => threads::render(buf, body, app, theme),
-        View::Lab => lab::render(buf, body, app, theme),
+        View::Lab(_) => lab::render(buf, body, app, theme),
     }
     if let Some(r) = status {
         footer::render_status(buf, r, app, theme);
@@ -50,14 +51,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(r) = bar {
         footer::render_bar(buf, r, app, theme);
     }
-    match app.overlay {
-        Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, scroll),
-        Some(Overlay::SortMenu { cursor }) => help::render_sort_menu(buf, area, app, theme, cursor),
-        Some(Overlay::SignalMenu { cursor }) => dialogs::render_signal_menu(buf, area, app, theme, cursor),
-        Some(Overlay::Confirm) => dialogs::render_confirm(buf, area, app, theme),
-        Some(Overlay::Affinity { cursor }) => dialogs::render_affinity(buf, area, app, theme, cursor),
-        Some(Overlay::UserMenu { cursor }) => dialogs::render_user_menu(buf, area, app, theme, cursor),
-        Some(Overlay::Text { scroll }) => dialogs::render_text(buf, area, app, theme, scroll),
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => help::render(buf, area, app, theme, *scroll),
+        Some(Overlay::SortMenu(m)) => help::render_sort_menu(buf, area, app, theme, m.cursor),
+        Some(Overlay::SignalMenu(m, p)) => dialogs::render_signal_menu(buf, area, app, theme, m.cursor, p),
+        Some(Overlay::Confirm(p)) => dialogs::render_confirm(buf, area, theme, p),
+        Some(Overlay::Affinity(m, a)) => dialogs::render_affinity(buf, area, app, theme, m.cursor, a),
+        Some(Overlay::UserMenu(m, users)) => dialogs::render_user_menu(buf, area, theme, m.cursor, users),
+        Some(Overlay::Text { scroll, text }) => dialogs::render_text(buf, area, theme, *scroll, text),
         None => {}
     }
 }

@@ -1,4 +1,5 @@
 //! The process table: htop's columns, the sorted one marked, only the visible rows drawn.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -119,7 +119,7 @@ fn lab_100x30() {
             spawn: Some(crate::model::demo::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
         },
     }));
-    app.view = crate::app::View::Lab;
+    app.view = crate::app::View::LAB;
     insta::assert_snapshot!(render(&app, 100, 30).backend());
 }
 
@@ -134,7 +134,7 @@ fn help_overlay_lists_keys() {
 fn every_size_draws_without_panic() {
     let apps = [app(), threads_app(), {
         let mut a = app();
-        a.view = crate::app::View::Lab;
+        a.view = crate::app::View::LAB;
         a
     }];
     for a in &apps {
@@ -389,7 +389,7 @@ fn help_uses_the_width_it_has() {
     app.update(Action::Cmd(Command::Help));
     let text = screen(&render(&app, 160, 50)).join("\n");
     // The longest key description is whole on one line at 160 columns.
-    assert!(text.contains("list: open the process's threads · lab: launch the selected demo  [all]"), "{text}");
+    assert!(text.contains("list: open the process's threads · lab: launch the selected demo [all]"), "{text}");
     let narrow = screen(&render(&app, 60, 50)).join("\n");
     assert!(narrow.contains("F switches"), "{narrow}");
 }

@@ -1,5 +1,6 @@
 //! One Theme passed by reference to every pane. `NO_COLOR` gives a theme with no colour at
 //! all, where structure is carried by bold, reverse and dim.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::style::{Color, Modifier, Style};
 

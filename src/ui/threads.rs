@@ -1,5 +1,6 @@
 //! The threads view: a summary of the process, the core map, the thread table with each
 //! thread's state history, and a legend for the columns a learner won't know.
+//! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -5,6 +5,8 @@
 //!
 //! Each mode's wall time runs from just before its first task is started to the end of its last
 //! task (the thread's own clock after its wait; for a process, when it was reaped).
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{Ctx, STEP_OVERHEAD, machine_here, now_rfc3339};
-use crate::lab::worker::IO_TASK;
+use crate::lab::worker::{IO_TASK, WorkloadArgs};
 use crate::model::catalog;
 use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, StepPlan};
 
@@ -240,9 +242,12 @@ async fn in_processes(n: u32, wait: Duration, index: usize, ctx: &mut Ctx) -> Re
 }
 
 fn spawn_task(exe: &std::path::Path, wait: Duration, index: u32) -> std::io::Result<tokio::process::Child> {
+    let task =
+        WorkloadArgs { kind: IO_TASK.to_owned(), workers: None, seconds: wait.as_secs_f64(), index, report_fd: None };
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg0("threadtop")
-        .args(["__workload", IO_TASK, "--seconds", &wait.as_secs_f64().to_string(), "--index", &index.to_string()])
+        .arg("__workload")
+        .args(task.to_args())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -1,6 +1,8 @@
 //! The python experiment: py-threads, then py-procs, N workers each, on the python3 found on
 //! PATH (or `$THREADTOP_PYTHON`); reports each one's cores in use and throughput, and whether
 //! the interpreter has its GIL on.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::time::Instant;
 

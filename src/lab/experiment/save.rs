@@ -1,6 +1,8 @@
 //! Keeping results: where they go by default (`$XDG_DATA_HOME/threadtop/`, else
 //! `~/.local/share/threadtop/`), how the file is named (experiment and time), writing and
 //! reading them back.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
 //! The scaling experiment: each demo kind at 1, 2, 4, ... workers for a fixed time, repeated,
 //! through one supervisor. Runs go in rounds (every point once, then every point again), so a
 //! burst of load from elsewhere spreads over the points instead of spoiling one of them.
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 
 use std::time::Instant;
 

@@ -1,5 +1,5 @@
 //! Experiment results for people: tables and ASCII bars, as printed by `threadtop experiment`
-//! and `threadtop experiment show`. Pure: a result in, text out.
+//! and `threadtop experiment show`. Pure: a result in, text out. Imports only `model` of ours.
 
 use std::fmt::Write as _;
 

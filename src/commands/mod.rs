@@ -1,5 +1,10 @@
-//! Non-interactive modes: `snapshot`, `threads`, `info`. Each samples through `collect`, prints
-//! once to stdout (text or JSON) and exits; no terminal, no tokio, no `app` or `ui`.
+//! The headless modes, which print to stdout and exit: `snapshot`, `threads` and `info` here
+//! (each samples through `collect` once, no terminal, no tokio), `demo` and `experiment` (one lab
+//! run in the foreground, through `foreground`).
+//!
+//! May import lab, collect, model, cli, and of the TUI only `app::table` (columns, sorting) and
+//! `ui::format` (figures, escaping), so that they print what the monitor shows: never runtime,
+//! input, or the rest of app and ui.
 //!
 //! Text output escapes control characters in names and command lines (`^[` for ESC) so that a
 //! process can't send escape sequences to the reader's terminal. A closed stdout pipe
@@ -20,6 +25,11 @@ use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDet
 use crate::collect::system::identity;
 use crate::collect::{Sampler, SamplerConfig};
 use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
+
+pub mod demo;
+pub mod experiment;
+mod experiment_report;
+mod foreground;
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
@@ -482,6 +492,13 @@ mod tests {
     fn fit_cuts_with_a_plus() {
         assert_eq!(fit("root", 9), "root");
         assert_eq!(fit("averylongusername", 9), "averylon+");
+    }
+
+    #[test]
+    fn commands_import_the_lab_and_the_monitor_s_formats_only() {
+        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format"];
+        let found = crate::lab::imports::foreign("src/commands", &allowed);
+        assert!(found.is_empty(), "commands may not import these:\n{}", found.join("\n"));
     }
 
     #[test]

@@ -5,36 +5,34 @@
 //! for SIGTERM, 129 for SIGHUP) when a signal stopped it early, the result still printed;
 //! 1 when it failed; 2 for an unknown kind or a refused spec (a cap, or no python3 for the
 //! Python demos).
+//!
+//! Imports lab, model and `foreground`: never runtime, input, app or ui.
 
 use std::fmt::Write as _;
-use std::io;
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::{Supervisor, self_exe};
+use super::foreground::{self, Foreground};
+use crate::lab::{Supervisor, python, self_exe};
 use crate::model::catalog;
 use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
+
+/// The start of every message on stderr.
+const MODE: &str = "threadtop demo";
 
 /// Runs one demo; `main.rs` calls this for `threadtop demo`.
 pub fn run(kind: &str, workers: Option<u32>, seconds: Option<f64>, json: bool) -> ExitCode {
     let spec = match parse_spec(kind, workers, seconds) {
         Ok(spec) => spec,
         Err(message) => {
-            eprintln!("threadtop demo: {message}");
+            eprintln!("{MODE}: {message}");
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("threadtop demo: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run_in_foreground(spec, json))
+    foreground::block_on(MODE, run_in_foreground(spec, json))
 }
 
 /// The spec the command line asks for, checked against the caps.
@@ -51,26 +49,24 @@ fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<
     let spec = DemoSpec { kind, workers: workers.unwrap_or_else(|| catalog::default_workers(kind)), duration };
     catalog::check(&spec, 0)?;
     if kind.needs_python() {
-        super::python::interpreter()?;
+        python::interpreter()?;
     }
     Ok(spec)
 }
 
 async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
-    // Handlers first: a Ctrl-C from here on stops the demo rather than killing threadtop.
-    let signals = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
-    let (mut sigint, mut sigterm, mut sighup) = match signals {
-        (Ok(i), Ok(t), Ok(h)) => (i, t, h),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            eprintln!("threadtop demo: cannot handle signals: {e}");
+    let mut fg = match Foreground::install() {
+        Ok(fg) => fg,
+        Err(e) => {
+            eprintln!("{MODE}: cannot handle signals: {e}");
             return ExitCode::FAILURE;
         }
     };
     if spec.kind.needs_python() && !json {
         // Before the launch, so the question costs the demo nothing. Which Python, and whether
         // its GIL is on, decides what the demo shows.
-        match super::python::interpreter() {
-            Ok(interpreter) => match super::python::probe(&interpreter).await {
+        match python::interpreter() {
+            Ok(interpreter) => match python::probe(&interpreter).await {
                 Ok(info) if info.gil_enabled => {
                     eprintln!("python3: CPython {} ({}), GIL on", info.version, info.executable)
                 }
@@ -78,9 +74,9 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
                     "python3: CPython {} ({}) is free-threaded, its GIL is off: its threads can use several cores",
                     info.version, info.executable
                 ),
-                Err(e) => eprintln!("threadtop demo: {e}"),
+                Err(e) => eprintln!("{MODE}: {e}"),
             },
-            Err(e) => eprintln!("threadtop demo: {e}"),
+            Err(e) => eprintln!("{MODE}: {e}"),
         }
     }
     let (tx, mut events) = mpsc::unbounded_channel();
@@ -88,7 +84,7 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
     let id = match lab.launch(spec.clone()) {
         Ok(id) => id,
         Err(reason) => {
-            eprintln!("threadtop demo: {reason}");
+            eprintln!("{MODE}: {reason}");
             return ExitCode::FAILURE;
         }
     };
@@ -96,55 +92,51 @@ async fn run_in_foreground(spec: DemoSpec, json: bool) -> ExitCode {
         eprintln!("{}", banner(&spec));
     }
 
-    let mut interrupted: Option<i32> = None;
     let mut failure = None;
-    let result = loop {
-        tokio::select! {
-            event = events.recv() => match event {
-                Some(LabEvent::Finished { id: done, result }) if done == id => break Some(result),
+    let result = fg
+        .run(
+            &mut events,
+            |event| match event {
+                Some(LabEvent::Finished { id: done, result }) if done == id => ControlFlow::Break(Some(result)),
                 Some(LabEvent::Failed { id: failed, reason }) if failed == id => {
                     failure = Some(reason);
+                    ControlFlow::Continue(())
                 }
-                Some(_) => {}
-                None => break None,
+                Some(_) => ControlFlow::Continue(()),
+                None => ControlFlow::Break(None),
             },
-            _ = sigint.recv() => {
-                interrupted.get_or_insert(libc::SIGINT);
-                lab.stop(id);
-            }
-            _ = sigterm.recv() => {
-                interrupted.get_or_insert(libc::SIGTERM);
-                lab.stop(id);
-            }
-            _ = sighup.recv() => {
-                interrupted.get_or_insert(libc::SIGHUP);
-                lab.stop(id);
-            }
-        }
-    };
+            // Every signal asks again; the supervisor's stop is idempotent.
+            |_| lab.stop(id),
+        )
+        .await;
     lab.shutdown().await;
 
     if let Some(result) = &result {
-        let text = if json { serde_json::to_string(result).map(|t| t + "\n") } else { Ok(render_text(&spec, result)) };
-        // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
-        let written = text.map_err(io::Error::other).and_then(|t| crate::commands::write_out(t.as_bytes()));
-        if let Err(e) = written {
-            eprintln!("threadtop demo: cannot print the result: {e}");
-            return ExitCode::FAILURE;
+        let text = if json {
+            serde_json::to_string(result).map(|t| t + "\n").map_err(|e| e.to_string())
+        } else {
+            Ok(render_text(&spec, result))
+        };
+        let printed = match text {
+            Ok(text) => foreground::print_result(MODE, &text),
+            Err(e) => {
+                eprintln!("{MODE}: cannot print the result: {e}");
+                ExitCode::FAILURE
+            }
+        };
+        if printed != ExitCode::SUCCESS {
+            return printed;
         }
     }
     if let Some(reason) = &failure {
-        eprintln!("threadtop demo: {} failed: {reason}", spec.kind);
+        eprintln!("{MODE}: {} failed: {reason}", spec.kind);
         return ExitCode::FAILURE;
     }
     if result.is_none() {
-        eprintln!("threadtop demo: the demo ended without a result");
+        eprintln!("{MODE}: the demo ended without a result");
         return ExitCode::FAILURE;
     }
-    match interrupted {
-        Some(sig) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX)),
-        None => ExitCode::SUCCESS,
-    }
+    fg.exit_code(ExitCode::SUCCESS)
 }
 
 fn banner(spec: &DemoSpec) -> String {

@@ -5,16 +5,20 @@
 //! Exit codes: 0 when it ran to its end; 128 + the signal number (130 for Ctrl-C) when a signal
 //! cancelled it, what was measured still printed; 1 when it failed; 2 for bad options, no
 //! python3 for the python experiment, or a file `show` cannot read.
+//!
+//! Imports cli, lab, model, `foreground` and `experiment_report`: never runtime, input, app or ui.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::{report, save, start};
+use super::experiment_report as report;
+use super::foreground::{self, Foreground};
 use crate::cli::{ExperimentCommand, ExperimentOutput};
+use crate::lab::experiment::{IoConfig, PythonConfig, ScalingConfig, save, start};
 use crate::lab::{python, self_exe};
 use crate::model::catalog;
 use crate::model::experiment::{
@@ -45,14 +49,7 @@ pub fn main(command: &ExperimentCommand) -> ExitCode {
         eprintln!("threadtop experiment python: {message}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("threadtop experiment: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(foreground(config, output))
+    foreground::block_on("threadtop experiment", run_in_foreground(config, output))
 }
 
 fn seconds(flag: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
@@ -69,20 +66,20 @@ fn config_of(command: &ExperimentCommand) -> Result<Option<(ExperimentConfig, Ex
     let cores = catalog::logical_cores();
     Ok(Some(match command {
         ExperimentCommand::Scaling { step_seconds, repeats, max_workers, output } => {
-            let mut c = super::ScalingConfig::for_cores(cores);
+            let mut c = ScalingConfig::for_cores(cores);
             c.step = seconds("--step-seconds", *step_seconds, c.step)?;
             c.repeats = repeats.unwrap_or(c.repeats);
             c.max_workers = max_workers.unwrap_or(c.max_workers);
             (ExperimentConfig::Scaling(c), output.clone())
         }
         ExperimentCommand::Io { tasks, wait, output } => {
-            let mut c = super::IoConfig::default();
+            let mut c = IoConfig::default();
             c.tasks = tasks.unwrap_or(c.tasks);
             c.wait = seconds("--wait", *wait, c.wait)?;
             (ExperimentConfig::Io(c), output.clone())
         }
         ExperimentCommand::Python { workers, step_seconds, output } => {
-            let mut c = super::PythonConfig::for_cores(cores);
+            let mut c = PythonConfig::for_cores(cores);
             c.workers = workers.unwrap_or(c.workers);
             c.step = seconds("--step-seconds", *step_seconds, c.step)?;
             (ExperimentConfig::Python(c), output.clone())
@@ -103,12 +100,7 @@ fn show(file: &Path) -> ExitCode {
 }
 
 fn print(text: &str) -> ExitCode {
-    // A closed stdout (`| head -0`) ends quietly (write_out); other write errors are reported.
-    if let Err(e) = crate::commands::write_out(text.as_bytes()) {
-        eprintln!("threadtop experiment: cannot print the result: {e}");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    foreground::print_result("threadtop experiment", text)
 }
 
 fn fmt_duration(d: Duration) -> String {
@@ -122,13 +114,11 @@ enum End {
     Failed(String, Option<ExperimentResult>),
 }
 
-async fn foreground(config: ExperimentConfig, output: ExperimentOutput) -> ExitCode {
+async fn run_in_foreground(config: ExperimentConfig, output: ExperimentOutput) -> ExitCode {
     let name = config.kind().name();
-    // Handlers first: a Ctrl-C from here on cancels the experiment rather than killing us.
-    let signals = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
-    let (mut sigint, mut sigterm, mut sighup) = match signals {
-        (Ok(i), Ok(t), Ok(h)) => (i, t, h),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+    let mut fg = match Foreground::install() {
+        Ok(fg) => fg,
+        Err(e) => {
             eprintln!("threadtop experiment: cannot handle signals: {e}");
             return ExitCode::FAILURE;
         }
@@ -138,54 +128,50 @@ async fn foreground(config: ExperimentConfig, output: ExperimentOutput) -> ExitC
     let handle = start(config, self_exe(), tx);
     let mut plan: Vec<StepPlan> = Vec::new();
     let mut took = Duration::ZERO;
-    let mut interrupted: Option<i32> = None;
-    let end = loop {
-        let mut stop = |sig: i32| {
-            if interrupted.is_none() && talk {
-                eprintln!("threadtop experiment {name}: stopping; what was measured so far follows");
+    let on_event = |event| {
+        match event {
+            Some(ExperimentEvent::Planned { steps, .. }) => {
+                if talk {
+                    let total: Duration = steps.iter().map(|s| s.expected).sum();
+                    eprintln!(
+                        "threadtop experiment {name}: {} step(s), about {}; Ctrl-C stops it and prints what was measured",
+                        steps.len(),
+                        fmt_duration(total)
+                    );
+                }
+                plan = steps;
             }
-            interrupted.get_or_insert(sig);
-            handle.cancel();
-        };
-        tokio::select! {
-            event = events.recv() => match event {
-                Some(ExperimentEvent::Planned { steps, .. }) => {
-                    if talk {
-                        let total: Duration = steps.iter().map(|s| s.expected).sum();
-                        eprintln!(
-                            "threadtop experiment {name}: {} step(s), about {}; Ctrl-C stops it and prints what was measured",
-                            steps.len(),
-                            fmt_duration(total)
-                        );
-                    }
-                    plan = steps;
+            Some(ExperimentEvent::StepDone { index, took: t, summary, .. }) => {
+                took += t;
+                if talk {
+                    let label = plan.get(index).map_or("", |s| s.label.as_str());
+                    let left = time_left(&plan, index + 1, took, Duration::ZERO);
+                    eprintln!(
+                        "[{:>w$}/{}] {label}: {summary} ({:.2} s; about {} left)",
+                        index + 1,
+                        plan.len(),
+                        t.as_secs_f64(),
+                        fmt_duration(left),
+                        w = plan.len().to_string().len()
+                    );
                 }
-                Some(ExperimentEvent::StepDone { index, took: t, summary, .. }) => {
-                    took += t;
-                    if talk {
-                        let label = plan.get(index).map_or("", |s| s.label.as_str());
-                        let left = time_left(&plan, index + 1, took, Duration::ZERO);
-                        eprintln!(
-                            "[{:>w$}/{}] {label}: {summary} ({:.2} s; about {} left)",
-                            index + 1,
-                            plan.len(),
-                            t.as_secs_f64(),
-                            fmt_duration(left),
-                            w = plan.len().to_string().len()
-                        );
-                    }
-                }
-                Some(ExperimentEvent::StepStarted { .. } | ExperimentEvent::StepProgress { .. }) => {}
-                Some(ExperimentEvent::Finished { result }) => break End::Finished(result),
-                Some(ExperimentEvent::Cancelled { result }) => break End::Cancelled(result),
-                Some(ExperimentEvent::Failed { reason, result }) => break End::Failed(reason, result),
-                None => break End::Failed("the experiment ended without a result".to_owned(), None),
-            },
-            _ = sigint.recv() => stop(libc::SIGINT),
-            _ = sigterm.recv() => stop(libc::SIGTERM),
-            _ = sighup.recv() => stop(libc::SIGHUP),
+            }
+            Some(ExperimentEvent::StepStarted { .. } | ExperimentEvent::StepProgress { .. }) => {}
+            Some(ExperimentEvent::Finished { result }) => return ControlFlow::Break(End::Finished(result)),
+            Some(ExperimentEvent::Cancelled { result }) => return ControlFlow::Break(End::Cancelled(result)),
+            Some(ExperimentEvent::Failed { reason, result }) => return ControlFlow::Break(End::Failed(reason, result)),
+            None => return ControlFlow::Break(End::Failed("the experiment ended without a result".to_owned(), None)),
         }
+        ControlFlow::Continue(())
     };
+    let on_signal = |first| {
+        if first && talk {
+            eprintln!("threadtop experiment {name}: stopping; what was measured so far follows");
+        }
+        // Idempotent: a second signal only asks again.
+        handle.cancel();
+    };
+    let end = fg.run(&mut events, on_event, on_signal).await;
     // Its children are reaped before its last event; this only lets the task finish.
     handle.wait().await;
 
@@ -215,8 +201,5 @@ async fn foreground(config: ExperimentConfig, output: ExperimentOutput) -> ExitC
         eprintln!("threadtop experiment {name} failed: {reason}");
         return ExitCode::FAILURE;
     }
-    match interrupted {
-        Some(sig) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX)),
-        None => code,
-    }
+    fg.exit_code(code)
 }

@@ -1,15 +1,17 @@
 //! Experiments: a question answered with a curve, measured on this machine. Each runs demos (or
-//! plain waits) step by step and reports `ExperimentEvent`s; knows nothing of the UI.
+//! plain waits) step by step and reports `ExperimentEvent`s (`model::experiment` data).
+//! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
+//! or commands.
 //!
 //! - `scaling`: cpu-threads, lock-threads and cpu-procs at 1, 2, 4, ... workers, repeated.
 //! - `io`: N waits run sequentially, in N threads, in N processes.
 //! - `python`: py-threads vs py-procs on a real CPython.
 //!
-//! Used by `threadtop experiment` (`cli`) and by the TUI: `start` spawns the runner as a task of
-//! the current-thread tokio runtime, `ExperimentHandle::cancel` stops it, and every child it
-//! started is reaped before its last event (`Finished`, `Cancelled` or `Failed`). Demos run
-//! through a `Supervisor` of the experiment's own, so they keep every rule of the lab's
-//! (PDEATHSIG, own process group, stdio on /dev/null, deadlines, caps).
+//! Used by `threadtop experiment` (`commands::experiment`) and by the TUI: `start` spawns the
+//! runner as a task of the current-thread tokio runtime, `ExperimentHandle::cancel` stops it, and
+//! every child it started is reaped before its last event (`Finished`, `Cancelled` or
+//! `Failed`). Demos run through a `Supervisor` of the experiment's own, so they keep every rule
+//! of the lab's (PDEATHSIG, own process group, stdio on /dev/null, deadlines, caps).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,11 +22,9 @@ use tokio::task::JoinHandle;
 use super::Supervisor;
 use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
 
-pub mod cli;
 mod io;
 
 mod python;
-pub mod report;
 pub mod save;
 mod scaling;
 
