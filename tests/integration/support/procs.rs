@@ -302,7 +302,7 @@ pub fn identities(obs: &Observer) -> Vec<(Pid, u64, String)> {
 
 /// Every `tt-*` demo process descending from one root (a threadtop this test started), as
 /// (PID, start time, name): this test's and nobody else's, even after the root is gone and
-/// its orphans are re-parented. A thread looks at /proc every 20 ms from `watch` until drop, so
+/// its orphans are re-parented. A thread looks at /proc every 50 ms from `watch` until drop, so
 /// a demo that lives only between two looks of the test is still counted.
 pub struct Demos {
     root: Pid,
@@ -325,7 +325,9 @@ impl Demos {
                     s.entry((d.pid, d.starttime)).or_insert_with(|| d.comm.clone());
                 }
                 drop(s);
-                sleep(Duration::from_millis(20));
+                // Light enough beside the CPU a test measures; a demo process that lives less
+                // than this between two looks (a spawn-cost child) is not one that could linger.
+                sleep(Duration::from_millis(50));
             }
         });
         let demos = Demos { root, seen, stop, thread: Some(thread) };
@@ -400,6 +402,35 @@ pub fn with_free_cores<T>(what: &str, need: f64, attempts: u32, mut run: impl Fn
 }
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The leftover check can fail: a `tt-*` process of the watched root that outlives it is
+    /// reported, and nothing else on the machine is.
+    #[test]
+    fn demos_reports_an_orphan_of_its_root_and_nothing_else() {
+        let dir = crate::support::Scratch::new("demos-orphan");
+        let fake = dir.path("tt-fake-demo");
+        std::os::unix::fs::symlink("/bin/sleep", &fake).unwrap();
+        let script = format!("{} 30 & wait", fake.display());
+        let mut root = std::process::Command::new("sh").args(["-c", &script]).spawn().unwrap();
+        let demos = Demos::watch(root.id() as Pid);
+        let end = Instant::now() + Duration::from_secs(10);
+        while demos.alive().is_empty() && Instant::now() < end {
+            sleep(Duration::from_millis(20));
+        }
+        let alive = demos.alive();
+        assert_eq!(alive.len(), 1, "the fake demo is seen: {alive:?}");
+        root.kill().unwrap();
+        root.wait().unwrap();
+        let left = demos.left_after(Duration::from_millis(300));
+        let orphan = alive[0].0;
+        // SAFETY: a PID this test started, killed once.
+        unsafe { libc::kill(orphan, libc::SIGKILL) };
+        assert_eq!(left.len(), 1, "the orphan outlived its root: {left:?}");
+        assert!(left[0].contains("tt-fake-demo"), "{left:?}");
+        assert!(demos.left_after(Duration::from_secs(5)).is_empty(), "gone once killed");
+    }
+
     #[test]
     fn stat_with_spaces_and_parens_in_comm() {
         let s = super::parse_stat("42 (a) b (c)) S 7 42 42 0 -1 4194560 1 0 0 0 5 6 0 0 20 0 1 0 999 0 0").unwrap();
