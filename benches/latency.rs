@@ -1,7 +1,7 @@
 //! Responsiveness of the real binary in a pseudo-terminal (200x50), at a task population this
 //! bench creates itself:
 //!
-//! - first frame: from spawning threadtop to its first frame on screen, and to the first frame
+//! - first frame: from spawning threadtop to its first frame showing the table, and to the first frame
 //!   that shows the first sample (the header's `Tasks:` count is no longer 0);
 //! - keys while sampling: all-threads mode (`H`) is turned on, so each sample reads every
 //!   thread; then `?` (help on, help off) is sent at moments when the `tt-sampler` thread is busy
@@ -34,6 +34,8 @@ struct Seen {
     at: Instant,
     tasks: u64,
     help: bool,
+    /// The process table is drawn (its header row): a frame a user can read, not a first byte.
+    table: bool,
 }
 
 fn main() {
@@ -82,11 +84,12 @@ fn main() {
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(0);
             let help = screen.contains(HELP_TITLE);
-            log.lock().unwrap().push(Seen { at, tasks, help });
+            let table = screen.contains("PID") && screen.contains("COMMAND");
+            log.lock().unwrap().push(Seen { at, tasks, help, table });
         }
     });
 
-    let first = wait_seen(&seen, t0, Duration::from_secs(10), |_| true).expect("no frame within 10 s");
+    let first = wait_seen(&seen, t0, Duration::from_secs(10), |s| s.table).expect("no table within 10 s");
     let data = wait_seen(&seen, t0, Duration::from_secs(10), |s| s.tasks > 0).expect("no sample within 10 s");
     println!(
         "first frame: {:.1} ms after spawn; first frame with the first sample: {:.1} ms",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak test (issue 7, scenario 8). Not part of `cargo test`: it takes SOAK_MINUTES (default 30).
 #
-# Runs tests/torture_soak.rs (`soak`, an ignored test) in release mode: threadtop at 100 ms
+# Runs tests/integration/torture/soak.rs (`torture::soak::soak`, an ignored test) in release mode: threadtop at 100 ms
 # refresh in a pseudo-terminal for the whole time, while a helper forks and reaps 300
 # processes/s and churns threads, a demo of each kind is launched by keys in turn (one every
 # 30 s, 20 s each), and the view cycles every minute (list, threads view of the churning
@@ -27,10 +27,10 @@ log="${SOAK_CSV%.csv}.log"
 mkdir -p "$(dirname "$SOAK_CSV")"
 limit=$(awk -v m="$SOAK_MINUTES" 'BEGIN { printf "%d", m * 60 + 600 }')
 
-cargo test --release --test torture_soak --no-run
+cargo test --release --test integration --no-run
 set +e
 timeout --kill-after=30 "$limit" \
-  cargo test --release --test torture_soak -- --ignored --exact soak --nocapture 2>&1 | tee "$log"
+  cargo test --release --test integration -- --ignored --exact torture::soak::soak --nocapture 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

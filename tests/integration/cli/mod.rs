@@ -1,0 +1,4 @@
+mod commands;
+mod config;
+mod json_docs;
+mod pipe;

@@ -1,0 +1,4 @@
+mod lab;
+mod promises;
+mod tui;
+mod walkthrough;

@@ -1,0 +1,3 @@
+mod io;
+mod runner;
+mod scaling;

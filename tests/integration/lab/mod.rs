@@ -1,0 +1,4 @@
+mod demo;
+pub mod pdeathsig;
+mod python;
+mod supervisor;

@@ -1,0 +1,9 @@
+mod churn;
+mod fuzz;
+mod many_tasks;
+mod names;
+mod nobody;
+mod proc_root;
+mod signals;
+mod soak;
+mod terminal;
