@@ -8,6 +8,9 @@
 //! cargo bench --bench draw -- 1000x20              # chosen populations (processes x threads)
 //! ```
 
+// A bench's set-up that fails is the bench failing: it may unwrap.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

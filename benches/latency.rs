@@ -14,6 +14,9 @@
 //! cargo bench --bench latency -- 200x20 --keys 60      # another population
 //! ```
 
+// A bench's set-up that fails is the bench failing: it may unwrap.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::sync::{Arc, Mutex};

@@ -33,21 +33,22 @@ pub fn run_tui(cli: &Cli, config: Config) -> ExitCode {
     let options = match options_from_cli(cli, &config) {
         Ok(o) => o,
         Err(msg) => {
-            eprintln!("threadtop: {msg}");
+            say(&format!("threadtop: {msg}"));
             return ExitCode::from(2);
         }
     };
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!(
-            "threadtop: the monitor needs a terminal on stdin and stdout.\n\
-             For a one-shot table use `threadtop snapshot` (or `threadtop snapshot --json`)."
-        );
+        say("threadtop: the monitor needs a terminal on stdin and stdout.\n\
+             For a one-shot table use `threadtop snapshot` (or `threadtop snapshot --json`).");
         return ExitCode::from(2);
     }
     match run(cli, options, config) {
         Ok(()) => ExitCode::SUCCESS,
+        // A terminal that went away (window closed, ssh dropped) fails the next read or draw:
+        // that is a hang-up, which ends threadtop as SIGHUP does, not an error to report.
+        Err(_) if terminal_gone() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("threadtop: {e:#}");
+            say(&format!("threadtop: {e:#}"));
             ExitCode::FAILURE
         }
     }
@@ -118,8 +119,11 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     let sampler = sampler::spawn(sampler_config).context("starting the sampler thread")?;
     let theme = if cli.no_color || config.theme == ThemeName::Mono { Theme::mono() } else { Theme::from_env() };
 
+    // std's own hook, from before ratatui's: ratatui's calls `restore`, which eprintln!s (and so
+    // panics inside the hook, an abort) when the terminal has gone away.
+    let std_hook = std::panic::take_hook();
     let mut terminal = ratatui::try_init().context("opening the terminal")?;
-    install_panic_hook();
+    install_panic_hook(std_hook);
     spawn_hangup_watchdog();
     let mouse = !cli.no_mouse && config.mouse;
     if mouse {
@@ -151,7 +155,11 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
-    ratatui::restore();
+    // Nothing on the way out may panic on a terminal that has gone away (EIO): no eprintln!,
+    // and the Terminal is not dropped, since its Drop eprintln!s when showing the cursor fails.
+    let _ = terminal.show_cursor();
+    std::mem::forget(terminal);
+    let _ = ratatui::try_restore();
     show_cursor();
     drop(sampler);
     result
@@ -159,11 +167,12 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
 
 /// A panic on any thread restores the terminal, shows the cursor and exits non-zero with its
 /// message visible. Demo children die with us through PR_SET_PDEATHSIG.
-fn install_panic_hook() {
-    let ratatui_hook = std::panic::take_hook();
+fn install_panic_hook(std_hook: Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>) {
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
-        ratatui_hook(info);
+        let _ = ratatui::try_restore();
+        // std's hook writes the message and ignores a failed write.
+        std_hook(info);
         show_cursor();
         std::process::exit(101);
     }));
@@ -227,6 +236,20 @@ impl futures_util::Stream for TerminalInput {
         unstick_input();
         self.0.poll_next_unpin(cx)
     }
+}
+
+/// Whether the terminal on stdin has hung up.
+fn terminal_gone() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let stdin = std::io::stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::empty())];
+    let now = Timespec { tv_sec: 0, tv_nsec: 0 };
+    poll(&mut fds, Some(&now)).is_ok() && fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL)
+}
+
+/// A line on stderr; a stderr that has gone away (a closed terminal) is not a reason to panic.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 fn show_cursor() {

@@ -3,6 +3,9 @@
 //! measurements, torture scenarios) take `support::serial()`; light ones in a real terminal take
 //! `support::shared()`; pure command-line tests take nothing and run beside anything.
 
+// A test's set-up that fails is the test failing: the support code may unwrap.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod control;
 mod e2e;

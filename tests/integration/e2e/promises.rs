@@ -114,10 +114,6 @@ fn dash_m_leaves_the_mouse_to_the_terminal() {
 /// The terminal goes away (its window closed): the pty's master side is closed with nothing
 /// else holding it. threadtop exits, by SIGHUP or by its hang-up watchdog, cleanly.
 #[test]
-#[ignore = "fails today: threadtop dies of SIGABRT when its terminal goes away. ratatui's Terminal \
-            drop eprintln!s 'Failed to show the cursor' to the dead tty (EIO), which panics; the \
-            panic hook's ratatui::restore eprintln!s again and the panic in the hook aborts. The fix \
-            is in src/runtime (try_restore, no eprintln! on the way out); then drop this ignore"]
 fn threadtop_exits_when_its_terminal_goes_away() {
     let _shared = shared();
     let pair = native_pty_system().openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
