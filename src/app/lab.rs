@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use crate::app::experiment::ExperimentState;
-use crate::app::{App, Command, Effect, LabScreen, View};
+use crate::app::{App, Command, Effect, LabScreen, View, cursor};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
 use crate::model::experiment::ExperimentKind;
@@ -258,10 +258,12 @@ impl App {
         }
         let n = self.lab.catalog.len();
         match cmd {
-            Command::Up => self.lab.cursor = self.lab.cursor.saturating_sub(1),
-            Command::Down => self.lab.cursor = (self.lab.cursor + 1).min(n.saturating_sub(1)),
-            Command::Home => self.lab.cursor = 0,
-            Command::End => self.lab.cursor = n.saturating_sub(1),
+            // PgUp/PgDn scroll the lesson here, not the list.
+            Command::Up | Command::Down | Command::Home | Command::End => {
+                if let Some(i) = cursor::step(self.lab.cursor, n, 1, cmd) {
+                    self.lab.cursor = i;
+                }
+            }
             Command::Increase | Command::Decrease => {
                 if let Some(msg) = self.lab.adjust_workers(cmd == Command::Increase) {
                     self.say(msg, true);
@@ -305,8 +307,11 @@ impl App {
     pub(crate) fn on_experiment_picker(&mut self, cursor: usize, cmd: Command) -> Vec<Effect> {
         let n = ExperimentKind::ALL.len();
         match cmd {
-            Command::Up => self.view = View::Lab(LabScreen::Picker { cursor: cursor.saturating_sub(1) }),
-            Command::Down => self.view = View::Lab(LabScreen::Picker { cursor: (cursor + 1).min(n - 1) }),
+            Command::Up | Command::Down | Command::Home | Command::End => {
+                if let Some(cursor) = cursor::step(cursor, n, n, cmd) {
+                    self.view = View::Lab(LabScreen::Picker { cursor });
+                }
+            }
             Command::Enter => {
                 if self.options.readonly {
                     self.say("read-only mode: the lab does not launch experiments", true);
