@@ -47,8 +47,11 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             c.title().to_string()
         };
         if c == Column::Command && list.command_scroll > 0 {
-            // Say that the text is scrolled, and how to bring it back.
-            title.push_str(&format!(" ◀ {} columns scrolled (Left)", list.command_scroll));
+            // Say that the text is scrolled, and how to bring it back; shorter where narrow.
+            let long = format!(" ◀ {} columns scrolled (Left)", list.command_scroll);
+            let short = format!(" ◀{}", list.command_scroll);
+            let fits = title.chars().count() + long.chars().count() <= w as usize;
+            title.push_str(if fits { &long } else { &short });
         }
         x = put(buf, area, x, area.y, &cell(&title, w as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);

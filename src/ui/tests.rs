@@ -435,3 +435,12 @@ fn the_affinity_dialog_from_the_threads_view_says_what_a_switches_to() {
     assert!(text.contains("PID 300 (all its threads)"), "{text}");
     assert!(text.contains("a: only the thread under the cursor"), "{text}");
 }
+
+#[test]
+fn a_scrolled_command_title_fits_a_narrow_screen() {
+    let mut app = app();
+    app.update(Action::Cmd(Command::Right));
+    app.update(Action::Cmd(Command::Right));
+    let header = screen(&render(&app, 80, 24)).into_iter().find(|l| l.contains("PID")).unwrap_or_default();
+    assert!(header.trim_end().ends_with("COMMAND ◀16"), "{header}");
+}
