@@ -80,7 +80,7 @@ fn snapshot(seq: u64, procs: usize, threads: usize) -> Snapshot {
                 ppid: 1,
                 start_ticks: 1000,
                 start_time: 1_700_000_000,
-                name: format!("proc-{i}"),
+                name: format!("proc-{i}").into(),
                 cmdline: format!("/usr/bin/proc-{i} --serve --port {}", 8000 + i).into(),
                 uid: Some(1000),
                 user: "bench".into(),

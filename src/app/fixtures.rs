@@ -12,7 +12,7 @@ pub fn process(pid: Pid, ppid: Pid, name: &str, cpu: f32, rss_mib: u64) -> Proce
         ppid,
         start_ticks: 1000 + pid as u64,
         start_time: 1_700_000_000,
-        name: name.to_string(),
+        name: name.into(),
         cmdline: format!("/usr/bin/{name} --flag").into(),
         uid: Some(0),
         user: "root".into(),

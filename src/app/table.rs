@@ -427,7 +427,7 @@ pub fn display_command(p: &ProcessSample) -> std::borrow::Cow<'_, str> {
     }
     let argv0 = p.cmdline.split(' ').next().unwrap_or("");
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
-    if p.name.is_empty() || base.starts_with(p.name.as_str()) || p.cmdline.contains(p.name.as_str()) {
+    if p.name.is_empty() || base.starts_with(&*p.name) || p.cmdline.contains(&*p.name) {
         std::borrow::Cow::Borrowed(&p.cmdline)
     } else {
         std::borrow::Cow::Owned(format!("{} ▸ {}", p.name, p.cmdline))

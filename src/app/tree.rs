@@ -106,7 +106,13 @@ mod tests {
     use crate::app::table::{Column, SortSpec, compare};
 
     fn p(pid: Pid, ppid: Pid) -> ProcessSample {
-        ProcessSample { pid, ppid, name: format!("p{pid}"), cmdline: format!("p{pid}").into(), ..Default::default() }
+        ProcessSample {
+            pid,
+            ppid,
+            name: format!("p{pid}").into(),
+            cmdline: format!("p{pid}").into(),
+            ..Default::default()
+        }
     }
 
     fn lines(procs: &[ProcessSample], collapsed: &HashSet<Pid>) -> Vec<(Pid, String)> {

@@ -89,7 +89,7 @@ pub struct ProcessSample {
     pub start_ticks: u64,
     /// Start time as seconds since the Unix epoch.
     pub start_time: u64,
-    pub name: String,
+    pub name: Arc<str>,
     /// Arguments joined by spaces; empty for kernel threads and zombies.
     pub cmdline: Arc<str>,
     pub uid: Option<u32>,

@@ -334,7 +334,7 @@ struct ThreadsJson<'a> {
 }
 
 fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
-    let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (p.name.as_str(), &*p.cmdline));
+    let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (&*p.name, &*p.cmdline));
     to_json(&ThreadsJson {
         pid: f.pid,
         name,
@@ -428,7 +428,7 @@ mod tests {
             virt_bytes: rss * 2,
             user: Arc::from(user),
             cmdline: Arc::from(cmd),
-            name: cmd.to_string(),
+            name: cmd.into(),
             num_threads: pid as u32 % 5,
             cpu_time_ms: u64::from(pid as u32) * 10,
             state: 'S',

@@ -39,7 +39,7 @@ pub(super) struct ProcEntry {
     /// cmdline and user have been read (only for listed or focused processes).
     pub(super) meta: bool,
     /// The comm the cmdline was read under: a new comm means exec (or a rename), so re-read.
-    pub(super) name: String,
+    pub(super) name: Arc<str>,
     pub(super) cmdline: Arc<str>,
     pub(super) uid: Option<u32>,
     pub(super) user: Arc<str>,
@@ -58,7 +58,7 @@ impl ProcEntry {
         Self {
             start_ticks,
             meta: false,
-            name: String::new(),
+            name: empty.clone(),
             cmdline: empty.clone(),
             uid: None,
             user: empty.clone(),

@@ -64,7 +64,14 @@ impl Sampler {
                 // A stat whose PID is not its directory's is corrupt (the kernel writes the same
                 // number in both): left out, or it would show as a second row for another process.
                 Ok(buf) => parse_stat(buf).filter(|st| st.pid == pid).map(|st| {
-                    let p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
+                    let mut p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
+                    // The name this process had last sample, shared, unless it changed: one
+                    // string per process, not one per process per snapshot.
+                    let cached = self.procs.get(&pid).filter(|e| e.start_ticks == st.starttime).map(|e| &e.name);
+                    p.name = match cached {
+                        Some(n) if n.as_bytes() == st.comm => n.clone(),
+                        _ => Arc::from(st.comm_lossy()),
+                    };
                     (p, st.cpu_ticks())
                 }),
                 Err(_) => None,
@@ -208,7 +215,7 @@ fn process_from_stat(
         ppid: st.ppid,
         start_ticks: st.starttime,
         start_time: boot_time.saturating_add(st.starttime / hz),
-        name: st.comm_lossy(),
+        name: empty.clone(),
         cmdline: empty.clone(),
         uid: None,
         user: empty.clone(),

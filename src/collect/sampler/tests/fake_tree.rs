@@ -37,7 +37,7 @@ fn cpu_percent_from_advanced_ticks() {
     assert_eq!(find(&second, 200).cpu_percent, 0.0);
     assert_eq!(p.cpu_time_ms, (70.0 / hz() * 1000.0) as u64);
     assert_eq!(&*p.cmdline, "/usr/bin/worker --fast");
-    assert_eq!(p.name, "worker");
+    assert_eq!(&*p.name, "worker");
     assert_eq!(p.state, 'S');
     assert_eq!(p.ppid, 1);
     assert_eq!(p.num_threads, 3);
@@ -99,7 +99,7 @@ fn a_stat_naming_another_pid_is_left_out() {
     s.set_focus(Some(100));
     let snap = s.sample();
     assert_eq!(snap.processes.len(), 1, "{:?}", snap.processes);
-    assert_eq!(find(&snap, 100).name, "real");
+    assert_eq!(&*find(&snap, 100).name, "real");
     assert_eq!(find(&snap, 100).threads.len(), 1);
     assert_eq!(snap.focus.as_ref().unwrap().threads.len(), 1);
     assert_eq!(snap.stats.vanished, 3);
@@ -142,7 +142,7 @@ fn cmdline_is_cached_until_comm_changes() {
     fake.process(&st, b"sleep\x0010\0");
     let snap = s.sample();
     let p = find(&snap, 100);
-    assert_eq!((p.name.as_str(), &*p.cmdline), ("sleep", "sleep 10"));
+    assert_eq!((&*p.name, &*p.cmdline), ("sleep", "sleep 10"));
 }
 
 #[test]
@@ -168,12 +168,12 @@ fn kernel_threads_listed_without_cmdline() {
     let w = find(&snap, 30);
     assert!(w.kernel_thread);
     assert_eq!(&*w.cmdline, "");
-    assert_eq!(w.name, "kworker/0:1-events");
+    assert_eq!(&*w.name, "kworker/0:1-events");
     assert_eq!(w.state, 'I');
     assert_eq!(&*w.user, "root");
     assert!(w.threads.is_empty(), "kernel threads have no thread rows");
     let u = find(&snap, 400);
-    assert_eq!(u.name, "user proc");
+    assert_eq!(&*u.name, "user proc");
     assert_eq!(&*u.cmdline, "", "a zombie-like empty cmdline stays empty");
     assert_eq!((snap.system.processes, snap.system.threads, snap.system.kernel_threads), (1, 2, 2));
 }
