@@ -19,9 +19,11 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let right_w = right.chars().count() as u16;
     // A message (a demo's measurement, an error) comes first: the monitor's own cost only takes
     // the room the message leaves.
-    let message_w = match (app.prompt, &app.status) {
-        (None, Some(s)) if !app.paused => s.text.chars().count() as u16,
-        (None, None) if !app.paused => idle_parts(app).join(" · ").chars().count() as u16,
+    // The modes in force, when there is no prompt or message: made once, measured and drawn.
+    let idle = (app.prompt.is_none() && app.status.is_none() && !app.paused).then(|| idle_parts(app).join(" · "));
+    let message_w = match (app.prompt, &app.status, &idle) {
+        (None, Some(s), _) if !app.paused => s.text.chars().count() as u16,
+        (_, _, Some(text)) => text.chars().count() as u16,
         _ => 30,
     };
     // Two spaces at least between the two, so they never read as one.
@@ -49,8 +51,8 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 put(buf, left_area, area.x, y, "PAUSED: the display is frozen (Z resumes)", theme.error);
             } else if let Some(s) = &app.status {
                 put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });
-            } else {
-                put(buf, left_area, area.x, y, &idle_parts(app).join(" · "), theme.status);
+            } else if let Some(text) = &idle {
+                put(buf, left_area, area.x, y, text, theme.status);
             }
         }
     }
