@@ -59,7 +59,11 @@ impl Sampler {
 
         let live = self.reader.is_live();
         for &pid in &pid_list {
-            let mut kept = self.procs.get_mut(&pid).and_then(|e| e.stat.take());
+            // One lookup for what last sample left: the kept stat file and the name, shared.
+            let (mut kept, cached_name) = match self.procs.get_mut(&pid) {
+                Some(e) => (e.stat.take(), Some((e.start_ticks, e.name.clone()))),
+                None => (None, None),
+            };
             let parsed = match self.reader.read_kept(&mut kept, Some(pid), None, "stat") {
                 // A stat whose PID is not its directory's is corrupt (the kernel writes the same
                 // number in both): left out, or it would show as a second row for another process.
@@ -67,9 +71,8 @@ impl Sampler {
                     let mut p = process_from_stat(&st, hz, self.page_size, boot_time, mem_total, &self.empty);
                     // The name this process had last sample, shared, unless it changed: one
                     // string per process, not one per process per snapshot.
-                    let cached = self.procs.get(&pid).filter(|e| e.start_ticks == st.starttime).map(|e| &e.name);
-                    p.name = match cached {
-                        Some(n) if n.as_bytes() == st.comm => n.clone(),
+                    p.name = match cached_name {
+                        Some((start, n)) if start == st.starttime && n.as_bytes() == st.comm => n,
                         _ => Arc::from(st.comm_lossy()),
                     };
                     (p, st.cpu_ticks())

@@ -133,10 +133,13 @@ fn cmdline_is_cached_until_comm_changes() {
     let st = St::new(100, "bash");
     fake.process(&st, b"bash\0");
     let mut s = fake.sampler();
-    s.sample();
-    // argv rewritten in place, comm unchanged: the cached cmdline stays (one read per process).
+    let first = s.sample();
+    // argv rewritten in place, comm unchanged: the cached cmdline stays (one read per process),
+    // and the name is the same string as last sample's, not a new one.
     fake.write("100/cmdline", b"bash\0-rewritten\0");
-    assert_eq!(&*find(&s.sample(), 100).cmdline, "bash");
+    let second = s.sample();
+    assert_eq!(&*find(&second, 100).cmdline, "bash");
+    assert!(std::sync::Arc::ptr_eq(&find(&first, 100).name, &find(&second, 100).name));
     // exec: comm changes, so cmdline is read again.
     let st = St::new(100, "sleep");
     fake.process(&st, b"sleep\x0010\0");
