@@ -262,6 +262,15 @@ fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
     assert!(app.status.as_ref().is_some_and(|s| s.text == "cpu-threads #4 stopped: 1.96 cores · 2000 ops/s"));
 }
 
+/// Sorted by PID, the cursor on the worker (PID 300), as a user would get there.
+fn select_worker(app: &mut App) {
+    cmd(app, Command::SortPid);
+    cmd(app, Command::Home);
+    cmd(app, Command::Down);
+    cmd(app, Command::Down);
+    assert_eq!(app.selected_pid(), Some(300));
+}
+
 fn status_text(app: &App) -> String {
     app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
 }
@@ -309,10 +318,7 @@ fn a_tag_carries_its_own_start_time_to_the_signal() {
 #[test]
 fn after_the_selected_process_exits_acting_keys_wait_for_the_user_to_move() {
     let mut app = acting_app(Options::default());
-    cmd(&mut app, Command::SortPid);
-    cmd(&mut app, Command::Home);
-    cmd(&mut app, Command::Down);
-    cmd(&mut app, Command::Down); // 300
+    select_worker(&mut app);
     let mut s = snapshot(2);
     s.processes.retain(|p| p.pid != 300);
     app.update(Action::Sample(Arc::new(s)));
@@ -356,10 +362,7 @@ fn a_selection_that_stays_does_not_block_actions() {
 #[test]
 fn threads_view_of_an_exited_process_refuses_to_act() {
     let mut app = app();
-    cmd(&mut app, Command::SortPid);
-    cmd(&mut app, Command::Home);
-    cmd(&mut app, Command::Down);
-    cmd(&mut app, Command::Down); // 300
+    select_worker(&mut app);
     cmd(&mut app, Command::Enter);
     let mut s = snapshot(2);
     s.processes.retain(|p| p.pid != 300);
@@ -437,10 +440,7 @@ fn v_toggles_only_the_graph_of_the_view_it_is_pressed_in() {
 #[test]
 fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thread() {
     let mut app = app();
-    cmd(&mut app, Command::SortPid);
-    cmd(&mut app, Command::Home);
-    cmd(&mut app, Command::Down);
-    cmd(&mut app, Command::Down); // 300
+    select_worker(&mut app);
     cmd(&mut app, Command::Enter);
     let mut s = snapshot(2);
     s.focus = Some(focus_worker());
