@@ -25,6 +25,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_threadtop");
 static HEAVY: RwLock<()> = RwLock::new(());
 
 /// For a heavy test: no other test holding `serial()` or `shared()` runs meanwhile.
+/// The lab's demo kinds in catalogue order, each with the process name it shows once started,
+/// from the catalogue itself (so a renamed demo cannot leave a test looking for the old name).
+pub fn lab_kinds() -> Vec<(String, String)> {
+    use threadtop::model::{catalog, demo::DemoKind};
+    DemoKind::ALL.iter().map(|&k| (k.to_string(), catalog::process_name(k, 0))).collect()
+}
+
 pub fn serial() -> RwLockWriteGuard<'static, ()> {
     HEAVY.write().unwrap_or_else(|e| e.into_inner())
 }

@@ -10,24 +10,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Demos, Scratch, Tui, env_count, serial};
+use crate::support::{Demos, Scratch, Tui, env_count, lab_kinds, serial};
 
 const T: Duration = Duration::from_secs(20);
-
-/// The lab's kinds in catalogue order, with a process name each one shows once started.
-const KINDS: [(&str, &str); 6] = [
-    ("cpu-threads", "tt-cpu-threads"),
-    ("io-threads", "tt-io-threads"),
-    ("lock-threads", "tt-lock-threads"),
-    ("cpu-procs", "tt-cpu-proc-0"),
-    ("zombie", "tt-zombie-par"),
-    ("spawn-cost", "tt-spawn-cost"),
-];
 
 /// Launches catalogue entry `index` by keys: `d`, Home, Down × index, Enter; waits until the
 /// process list selects it.
 fn launch(tui: &mut Tui, index: usize) {
-    let (kind, shown) = KINDS[index];
+    let kinds = lab_kinds();
+    let (kind, shown) = (kinds[index].0.as_str(), kinds[index].1.as_str());
     tui.send(b"d");
     tui.wait_for("Lab: launch a demo", T);
     tui.send(b"\x1b[H");
@@ -97,12 +88,12 @@ fn sigkill_trial() -> (usize, Vec<String>, bool) {
     // Everything the demos start (a zombie's child, spawn-cost's children) counts too.
     let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
-    for i in 0..KINDS.len() {
+    for i in 0..lab_kinds().len() {
         launch(&mut tui, i);
     }
     let root = tui.pid();
     let running = demos.alive();
-    let kinds_up = KINDS[..5].iter().all(|(_, shown)| running.iter().any(|(_, comm)| comm == shown));
+    let kinds_up = lab_kinds()[..5].iter().all(|(_, shown)| running.iter().any(|(_, comm)| comm == shown));
     assert!(kinds_up, "the first five kinds run: {running:?}");
     let spawn_cost = running.iter().any(|(_, comm)| comm == "tt-spawn-cost");
     unsafe { libc::kill(root, libc::SIGKILL) };

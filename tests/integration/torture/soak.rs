@@ -15,20 +15,10 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Demos, HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, proc_state, status_number,
+    Demos, HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, lab_kinds, proc_state, status_number,
 };
 
 const T: Duration = Duration::from_secs(30);
-
-/// Catalogue order and a name each kind shows once started.
-const KINDS: [(&str, &str); 6] = [
-    ("cpu-threads", "tt-cpu-threads"),
-    ("io-threads", "tt-io-threads"),
-    ("lock-threads", "tt-lock-threads"),
-    ("cpu-procs", "tt-cpu-proc-0"),
-    ("zombie", "tt-zombie-par"),
-    ("spawn-cost", "tt-spawn-cost"),
-];
 
 struct Soak {
     tui: Tui,
@@ -92,7 +82,8 @@ impl Soak {
     }
 
     fn launch(&mut self, k: usize) {
-        let (kind, shown) = KINDS[k];
+        let kinds = lab_kinds();
+        let (kind, shown) = (kinds[k].0.as_str(), kinds[k].1.as_str());
         let (all_threads, tree) = (self.all_threads, self.tree);
         self.reset_view();
         self.tui.send(b"d");
@@ -221,7 +212,7 @@ fn soak() {
         }
         if now >= next_demo {
             soak.launch(kind);
-            kind = (kind + 1) % KINDS.len();
+            kind = (kind + 1) % lab_kinds().len();
             next_demo += Duration::from_secs(30);
         }
         let screen = soak.tui.screen();
