@@ -14,7 +14,7 @@ use std::os::fd::AsFd;
 use std::path::Path;
 
 use procfs::process::{FDTarget, Process};
-use procfs::{ProcError, net::TcpState};
+use procfs::ProcError;
 use rustix::process::{Pid as RPid, PidfdFlags, Signal};
 
 use crate::collect::model::Pid;
@@ -249,44 +249,10 @@ fn proc_err(e: ProcError, what: &Path) -> String {
     }
 }
 
-/// Socket inode -> description, from the process's network namespace. A table that can't be
-/// read or parsed names none of its sockets; their fds still show.
+/// Socket inode -> description (`TCP 127.0.0.1:8080 -> 0.0.0.0:0 LISTEN`): the tables are read
+/// by `collect::net`, which the threads view's WAITING column shares.
 fn socket_table(process: &Process) -> Vec<(u64, String)> {
-    let mut out = Vec::new();
-    for (proto, table) in [("TCP", process.tcp()), ("TCP6", process.tcp6())] {
-        for e in table.into_iter().flatten() {
-            let desc = format!("{proto} {} -> {} {}", e.local_address, e.remote_address, tcp_state(&e.state));
-            out.push((e.inode, desc));
-        }
-    }
-    for (proto, table) in [("UDP", process.udp()), ("UDP6", process.udp6())] {
-        for e in table.into_iter().flatten() {
-            out.push((e.inode, format!("{proto} {} -> {}", e.local_address, e.remote_address)));
-        }
-    }
-    for e in process.unix().into_iter().flatten() {
-        let path = e.path.as_deref().map_or_else(|| "(unnamed)".into(), |p| p.to_string_lossy());
-        out.push((e.inode, format!("UNIX {path}")));
-    }
-    out
-}
-
-/// The kernel's names for TCP states (include/net/tcp_states.h), as `ss` prints them.
-fn tcp_state(state: &TcpState) -> &'static str {
-    match state {
-        TcpState::Established => "ESTABLISHED",
-        TcpState::SynSent => "SYN_SENT",
-        TcpState::SynRecv => "SYN_RECV",
-        TcpState::FinWait1 => "FIN_WAIT1",
-        TcpState::FinWait2 => "FIN_WAIT2",
-        TcpState::TimeWait => "TIME_WAIT",
-        TcpState::Close => "CLOSE",
-        TcpState::CloseWait => "CLOSE_WAIT",
-        TcpState::LastAck => "LAST_ACK",
-        TcpState::Listen => "LISTEN",
-        TcpState::Closing => "CLOSING",
-        TcpState::NewSynRecv => "NEW_SYN_RECV",
-    }
+    crate::collect::net::socket_table(process).into_iter().map(|(inode, s)| (inode, s.long())).collect()
 }
 
 #[cfg(test)]

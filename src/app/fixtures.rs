@@ -54,7 +54,26 @@ pub fn detail(t: ThreadSample, pid: Pid, vcsw: f64, nvcsw: f64, wait: Option<f32
         nonvoluntary_per_sec: Some(nvcsw),
         wait_percent: wait,
         thread: t,
+        ..ThreadDetail::default()
     }
+}
+
+/// `d` with what the threads view's "why" columns show: a time split (per mille of a 1 s interval
+/// and of a 10 s window alike: on CPU, waiting for a core, I/O), migrations/s, I/O rates and
+/// what it waits in.
+pub fn why(mut d: ThreadDetail, per_mille: [u64; 3], migrations: f64, waiting: &str, wchan: Option<&str>) -> ThreadDetail {
+    let [c, w, i] = per_mille.map(|v| v * 1_000_000);
+    d.split = Some(TimeSplit::new(1_000_000_000, c, w, i));
+    d.split_window = Some(TimeSplit::new(10_000_000_000, c * 10, w * 10, i * 10));
+    d.migrations = Some(migrations as u64 * 10);
+    d.migrations_per_sec = Some(migrations);
+    d.waiting = Some(Waiting { text: waiting.into(), wchan: wchan.map(Into::into), ..Waiting::default() });
+    d.io = Some(ThreadIo {
+        read_bytes_per_sec: if waiting.starts_with("read") { 4096.0 } else { 0.0 },
+        syscalls_per_sec: if waiting.starts_with("read") { 4.0 } else { 0.0 },
+        ..ThreadIo::default()
+    });
+    d
 }
 
 pub fn system(cpus: usize) -> SystemSample {
@@ -130,14 +149,27 @@ pub fn focus_worker() -> FocusSample {
     FocusSample {
         pid: 300,
         threads: vec![
-            detail(thread(300, "worker", 'S', 0.0, 0), 300, 0.0, 0.0, Some(0.0)),
-            detail(thread(301, "cpu-0", 'R', 95.0, 0), 300, 0.0, 25.0, Some(4.0)),
-            detail(thread(302, "cpu-1", 'R', 85.0, 1), 300, 1.0, 31.0, Some(12.5)),
-            detail(thread(303, "io-0", 'S', 0.5, 1), 300, 98.0, 0.0, None),
+            why(
+                detail(thread(300, "worker", 'S', 0.0, 0), 300, 0.0, 0.0, Some(0.0)),
+                [1, 0, 0],
+                0.0,
+                "futex",
+                Some("futex_do_wait"),
+            ),
+            why(detail(thread(301, "cpu-0", 'R', 95.0, 0), 300, 0.0, 25.0, Some(4.0)), [600, 380, 0], 3.0, "running", None),
+            why(detail(thread(302, "cpu-1", 'R', 85.0, 1), 300, 1.0, 31.0, Some(12.5)), [620, 360, 0], 2.0, "running", None),
+            why(
+                detail(thread(303, "io-0", 'S', 0.5, 1), 300, 98.0, 0.0, None),
+                [5, 0, 0],
+                0.0,
+                "read fd 3 pipe:[81234]",
+                Some("anon_pipe_read"),
+            ),
         ],
         process: Some(p),
         alive: true,
         error: None,
         cores_in_use: 1.81,
+        ..FocusSample::default()
     }
 }

@@ -5,6 +5,7 @@
 //! crossterm (src/rooms.rs checks it).
 
 pub mod model;
+pub mod net;
 pub mod procfs;
 pub mod rates;
 pub mod sampler;

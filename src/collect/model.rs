@@ -130,6 +130,107 @@ pub struct ThreadDetail {
     /// Share of the interval spent runnable but waiting for a core (from schedstat); None where
     /// the kernel does not provide schedstat or on the first sample.
     pub wait_percent: Option<f32>,
+    /// Where its wall time went over the last interval; None on its first sample or without
+    /// schedstat.
+    pub split: Option<TimeSplit>,
+    /// The same over the last ~10 s (`WINDOW`): the sum of the interval splits in it.
+    pub split_window: Option<TimeSplit>,
+    /// CPU migrations since it started: se.nr_migrations of task/TID/sched, or, where that file
+    /// is absent (`FocusSample::migrations_exact` false), changes of the last-core field seen.
+    pub migrations: Option<u64>,
+    pub migrations_per_sec: Option<f64>,
+    /// What it is waiting in; None where not read (a row off screen, or ptrace rights missing).
+    pub waiting: Option<Waiting>,
+    /// Rates from task/TID/io over the last interval; None where unreadable or on the first sample.
+    pub io: Option<ThreadIo>,
+}
+
+/// The span `ThreadDetail::split_window` covers at most.
+pub const WINDOW: Duration = Duration::from_secs(10);
+
+/// Where a thread's wall time went over a span, in ns. The four parts sum to `wall_ns` exactly:
+/// sleeping is what is left, and when the three measured parts exceed the wall time (they are read
+/// a few µs apart from the clock, and the kernel updates run time at its tick) they are scaled
+/// down together so that they fit and sleeping is 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeSplit {
+    pub wall_ns: u64,
+    /// On a CPU: Δ schedstat field 1.
+    pub on_cpu_ns: u64,
+    /// Runnable, waiting for a core: Δ schedstat field 2 (run_delay).
+    pub wait_ns: u64,
+    /// Blocked on block I/O: Δ stat field 42 (delayacct_blkio_ticks) with delay accounting on;
+    /// without it, the rest of an interval whose sample found the thread in state D.
+    pub io_ns: u64,
+    pub sleep_ns: u64,
+}
+
+impl TimeSplit {
+    /// From measured parts; see the type for how noise is clamped.
+    pub fn new(wall_ns: u64, on_cpu_ns: u64, wait_ns: u64, io_ns: u64) -> TimeSplit {
+        let measured = u128::from(on_cpu_ns) + u128::from(wait_ns) + u128::from(io_ns);
+        if measured <= u128::from(wall_ns) {
+            let sleep_ns = wall_ns - (on_cpu_ns + wait_ns + io_ns);
+            return TimeSplit { wall_ns, on_cpu_ns, wait_ns, io_ns, sleep_ns };
+        }
+        let scale = |v: u64| u64::try_from(u128::from(v) * u128::from(wall_ns) / measured).unwrap_or(wall_ns);
+        let (c, w) = (scale(on_cpu_ns), scale(wait_ns));
+        // Rounding down leaves a few ns: they go to I/O, so the parts still sum to the wall.
+        let i = wall_ns - c - w;
+        TimeSplit { wall_ns, on_cpu_ns: c, wait_ns: w, io_ns: i, sleep_ns: 0 }
+    }
+
+    pub fn add(&mut self, o: &TimeSplit) {
+        self.wall_ns = self.wall_ns.saturating_add(o.wall_ns);
+        self.on_cpu_ns = self.on_cpu_ns.saturating_add(o.on_cpu_ns);
+        self.wait_ns = self.wait_ns.saturating_add(o.wait_ns);
+        self.io_ns = self.io_ns.saturating_add(o.io_ns);
+        self.sleep_ns = self.sleep_ns.saturating_add(o.sleep_ns);
+    }
+
+    /// A part as a share of the wall time, in percent.
+    pub fn percent(&self, part_ns: u64) -> f32 {
+        if self.wall_ns == 0 { 0.0 } else { (part_ns as f64 / self.wall_ns as f64 * 100.0) as f32 }
+    }
+
+    /// The four parts in order: on CPU, waiting for a core, I/O, sleeping.
+    pub fn parts(&self) -> [u64; 4] {
+        [self.on_cpu_ns, self.wait_ns, self.io_ns, self.sleep_ns]
+    }
+}
+
+/// What a thread that is not running is blocked in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// `read fd 3 pipe:[81234]`, `futex`, `accept fd 4 socket TCP 127.0.0.1:8080`, `running`,
+    /// `not in a system call`, `syscall 999` (a number the table does not name).
+    pub text: String,
+    /// The system call's number from task/TID/syscall; None when running or not in one.
+    pub syscall_nr: Option<u64>,
+    /// Its name for this machine's architecture (x86_64 and aarch64 tables).
+    pub syscall: Option<&'static str>,
+    /// The first argument, where that call takes a file descriptor there.
+    pub fd: Option<u64>,
+    /// What that fd is: the link /proc/PID/fd/N (`pipe:[81234]`, `/tmp/x`), a socket named from
+    /// the process's net tables (`socket TCP 127.0.0.1:8080`).
+    pub fd_target: Option<String>,
+    /// The kernel function it sleeps in (task/TID/wchan); None while running or when "0".
+    pub wchan: Option<String>,
+}
+
+/// Per-thread I/O rates over the last interval, from task/TID/io.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ThreadIo {
+    /// Δ rchar / Δwall: bytes through read()-like calls, pipes and sockets included.
+    pub read_bytes_per_sec: f64,
+    /// Δ wchar / Δwall.
+    pub write_bytes_per_sec: f64,
+    /// Δ(syscr + syscw) / Δwall.
+    pub syscalls_per_sec: f64,
+    /// Δ read_bytes / Δwall: bytes fetched from storage.
+    pub disk_read_bytes_per_sec: f64,
+    /// Δ write_bytes / Δwall: bytes sent toward storage (counted when dirtied).
+    pub disk_write_bytes_per_sec: f64,
 }
 
 /// The focused process and its threads in detail.
@@ -145,6 +246,30 @@ pub struct FocusSample {
     pub threads: Vec<ThreadDetail>,
     /// Δ CPU time of the whole process / Δ wall time over the last interval.
     pub cores_in_use: f64,
+    /// kernel.task_delayacct was 1 when last read (every ~10 s): I/O time is measured from stat
+    /// field 42. Otherwise it is sampled from state D.
+    pub delay_accounting: bool,
+    /// task/TID/syscall was refused (EACCES/EPERM) for a thread: WAITING needs ptrace rights.
+    pub waiting_denied: bool,
+    /// Migrations come from task/TID/sched (true) or from changes of the last core (false).
+    pub migrations_exact: bool,
+}
+
+impl FocusSample {
+    /// The process's split: its threads' splits summed (of the last interval, or of the window),
+    /// with how many threads had one. Shares of it are shares of thread time: "2 threads: 61% on
+    /// CPU" means 61% of the two threads' wall time together.
+    pub fn split_total(&self, window: bool) -> Option<(usize, TimeSplit)> {
+        let mut sum = TimeSplit::default();
+        let mut n = 0;
+        for t in &self.threads {
+            if let Some(s) = if window { t.split_window } else { t.split } {
+                sum.add(&s);
+                n += 1;
+            }
+        }
+        (n > 0).then_some((n, sum))
+    }
 }
 
 /// What the sampler measured about itself.

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::app::table::{Column, SortSpec, column_names, compare, display_command};
 use crate::cli::Cli;
-use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDetail};
+use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDetail, TimeSplit};
 use crate::collect::system::identity;
 use crate::collect::{Sampler, SamplerConfig};
 use crate::ui::format::{fmt_bytes, fmt_priority, fmt_time_plus, sanitize};
@@ -323,6 +323,52 @@ struct ThreadJson<'a> {
     nice: i64,
     priority: i64,
     is_main: bool,
+    time_split: Option<SplitJson>,
+    time_split_window: Option<SplitJson>,
+    migrations: Option<u64>,
+    migrations_per_sec: Option<f64>,
+    waiting: Option<&'a str>,
+    syscall: Option<&'a str>,
+    syscall_nr: Option<u64>,
+    syscall_fd: Option<u64>,
+    syscall_fd_target: Option<&'a str>,
+    wchan: Option<&'a str>,
+    io_read_bytes_per_sec: Option<f64>,
+    io_write_bytes_per_sec: Option<f64>,
+    io_syscalls_per_sec: Option<f64>,
+    io_disk_read_bytes_per_sec: Option<f64>,
+    io_disk_write_bytes_per_sec: Option<f64>,
+}
+
+/// A `TimeSplit`: ns that sum to `wall_ns`, and the same as percentages of it.
+#[derive(Serialize)]
+struct SplitJson {
+    wall_ns: u64,
+    on_cpu_ns: u64,
+    waiting_for_core_ns: u64,
+    io_ns: u64,
+    sleeping_ns: u64,
+    on_cpu_percent: f64,
+    waiting_for_core_percent: f64,
+    io_percent: f64,
+    sleeping_percent: f64,
+}
+
+impl SplitJson {
+    fn of(s: &TimeSplit) -> SplitJson {
+        let pct = |v: u64| round2(s.percent(v).into());
+        SplitJson {
+            wall_ns: s.wall_ns,
+            on_cpu_ns: s.on_cpu_ns,
+            waiting_for_core_ns: s.wait_ns,
+            io_ns: s.io_ns,
+            sleeping_ns: s.sleep_ns,
+            on_cpu_percent: pct(s.on_cpu_ns),
+            waiting_for_core_percent: pct(s.wait_ns),
+            io_percent: pct(s.io_ns),
+            sleeping_percent: pct(s.sleep_ns),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -330,15 +376,26 @@ struct ThreadsJson<'a> {
     pid: Pid,
     name: &'a str,
     cmdline: &'a str,
+    io_time_source: &'static str,
+    migrations_source: &'static str,
+    waiting_denied: bool,
+    time_split: Option<SplitJson>,
+    time_split_window: Option<SplitJson>,
     threads: Vec<ThreadJson<'a>>,
 }
 
 fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
     let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (&*p.name, &*p.cmdline));
+    let opt = |v: Option<f64>| v.map(round2);
     to_json(&ThreadsJson {
         pid: f.pid,
         name,
         cmdline,
+        io_time_source: if f.delay_accounting { "delayacct" } else { "sampled" },
+        migrations_source: if f.migrations_exact { "sched" } else { "last_cpu" },
+        waiting_denied: f.waiting_denied,
+        time_split: f.split_total(false).map(|(_, s)| SplitJson::of(&s)),
+        time_split_window: f.split_total(true).map(|(_, s)| SplitJson::of(&s)),
         threads: threads
             .iter()
             .map(|t| ThreadJson {
@@ -356,6 +413,21 @@ fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
                 nice: t.thread.nice,
                 priority: t.thread.priority,
                 is_main: t.is_main,
+                time_split: t.split.as_ref().map(SplitJson::of),
+                time_split_window: t.split_window.as_ref().map(SplitJson::of),
+                migrations: t.migrations,
+                migrations_per_sec: opt(t.migrations_per_sec),
+                waiting: t.waiting.as_ref().map(|w| w.text.as_str()),
+                syscall: t.waiting.as_ref().and_then(|w| w.syscall),
+                syscall_nr: t.waiting.as_ref().and_then(|w| w.syscall_nr),
+                syscall_fd: t.waiting.as_ref().and_then(|w| w.fd),
+                syscall_fd_target: t.waiting.as_ref().and_then(|w| w.fd_target.as_deref()),
+                wchan: t.waiting.as_ref().and_then(|w| w.wchan.as_deref()),
+                io_read_bytes_per_sec: opt(t.io.map(|i| i.read_bytes_per_sec)),
+                io_write_bytes_per_sec: opt(t.io.map(|i| i.write_bytes_per_sec)),
+                io_syscalls_per_sec: opt(t.io.map(|i| i.syscalls_per_sec)),
+                io_disk_read_bytes_per_sec: opt(t.io.map(|i| i.disk_read_bytes_per_sec)),
+                io_disk_write_bytes_per_sec: opt(t.io.map(|i| i.disk_write_bytes_per_sec)),
             })
             .collect(),
     })

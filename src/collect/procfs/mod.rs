@@ -1,5 +1,6 @@
 //! Lean /proc reading for the sampler: the hand parsers of the hot files (`stat` in `stat`;
-//! `status`, `schedstat`, `statm`, `cmdline` in `parse`), the reader of the proc root with its
+//! `status`, `schedstat`, `statm`, `cmdline` in `parse`; the focused threads' `syscall`, `wchan`,
+//! `sched`, `io` in `task`), the reader of the proc root with its
 //! kept-open files (`reader`) and the budget of descriptors they may use (`budget`). Part of
 //! `collect`: imports neither `app` nor `ui` nor `lab` nor the lab's data (`crate::model::{demo,
 //! experiment}`), and no ratatui or crossterm.
@@ -17,6 +18,7 @@ mod budget;
 mod parse;
 mod reader;
 mod stat;
+mod task;
 
 pub use budget::{FdBudget, KEPT_FILES_ENV, KeptFile, MAX_KEPT_FILES, raise_fd_limit};
 pub use parse::{
@@ -24,6 +26,9 @@ pub use parse::{
 };
 pub use reader::ProcReader;
 pub use stat::{PF_KTHREAD, Stat, parse_stat};
+pub use task::{
+    SyscallLine, TaskIo, parse_sched_migrations, parse_stat_blkio_ticks, parse_syscall, parse_task_io, parse_wchan,
+};
 
 /// USER_HZ: the unit of the tick counts in `stat`. From libc's sysconf, not rustix's auxv parser:
 /// that one reads the vDSO image, which crashes under valgrind (rustix#1559), and callgrind is

@@ -213,6 +213,14 @@ impl ProcReader {
         Ok(&self.buf[..n])
     }
 
+    /// The target of the symbolic link `{root}/{pid}/{rel}` (e.g. `fd/3` -> `pipe:[81234]`).
+    pub fn read_link(&mut self, pid: Pid, rel: &str) -> io::Result<std::ffi::OsString> {
+        self.set_rel(Some(pid), None, rel);
+        self.root_fd()?;
+        let target = rustix::fs::readlinkat(root_of(&self.root_fd)?, self.rel.as_slice(), Vec::new())?;
+        Ok(std::os::unix::ffi::OsStringExt::from_vec(target.into_bytes()))
+    }
+
     /// The owner uid of `{root}/{pid}`: the process's effective uid, as htop and ps show it.
     pub fn owner_uid(&mut self, pid: Pid) -> io::Result<u32> {
         self.set_rel(Some(pid), None, "");

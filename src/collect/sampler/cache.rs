@@ -9,6 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::collect::model::{FocusSample, Pid};
+use super::why::{TaskWhy, WhyState};
 use crate::collect::procfs::KeptFile;
 
 /// from the kernel, and distinct PIDs never collide in the low bits a table indexes by.
@@ -93,6 +94,8 @@ pub(super) struct FocusTask {
     pub(super) stat: Option<KeptFile>,
     pub(super) status: Option<KeptFile>,
     pub(super) schedstat: Option<KeptFile>,
+    /// Counters and kept files for the time split, migrations, I/O and WAITING.
+    pub(super) why: TaskWhy,
 }
 
 pub(super) trait TaskSlot: Default {
@@ -122,6 +125,7 @@ impl TaskSlot for FocusTask {
 pub(super) struct FocusState {
     pub(super) tasks: Vec<FocusTask>,
     pub(super) last: Option<FocusSample>,
+    pub(super) why: WhyState,
 }
 
 /// Reused between calls of `refresh_tasks`.

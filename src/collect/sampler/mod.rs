@@ -30,6 +30,7 @@ mod hook;
 mod tasks;
 mod thread;
 mod tick;
+mod why;
 
 pub use thread::{Control, SamplerHandle, SnapshotReceiver, spawn};
 
