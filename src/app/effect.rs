@@ -12,6 +12,8 @@ use crate::model::experiment::ExperimentKind;
 pub enum Effect {
     /// Read this process's threads in detail (None: no process is drilled into).
     Focus(Option<Pid>),
+    /// The focused threads on screen: only they get WAITING read (see `Control::Visible`).
+    Visible(Vec<Pid>),
     /// Read every thread of every process (htop's `H`).
     AllThreads(bool),
     Launch(DemoSpec),

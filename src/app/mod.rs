@@ -150,6 +150,16 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = self.update_inner(action);
+        if self.view == View::Threads
+            && let Some(tids) = self.threads.as_mut().and_then(|t| t.visible_changed())
+        {
+            fx.push(Effect::Visible(tids));
+        }
+        fx
+    }
+
+    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
                 if !self.paused {

@@ -503,25 +503,42 @@ pub enum ThreadColumn {
     Name,
     State,
     Cpu,
-    Time,
+    /// Where its time went over the last ~10 s: a stacked bar.
+    Split,
+    Wait,
+    /// The system call it is blocked in, with the fd it names.
+    Waiting,
+    /// The kernel function it sleeps in.
+    Wchan,
     Processor,
+    Migrations,
     Vcsw,
     Nvcsw,
-    Wait,
+    IoRead,
+    IoWrite,
+    IoCalls,
+    Time,
     Nice,
 }
 
 impl ThreadColumn {
-    pub const ALL: [ThreadColumn; 10] = [
+    pub const ALL: [ThreadColumn; 17] = [
         ThreadColumn::Tid,
         ThreadColumn::Name,
         ThreadColumn::State,
         ThreadColumn::Cpu,
-        ThreadColumn::Time,
+        ThreadColumn::Split,
+        ThreadColumn::Wait,
+        ThreadColumn::Waiting,
+        ThreadColumn::Wchan,
         ThreadColumn::Processor,
+        ThreadColumn::Migrations,
         ThreadColumn::Vcsw,
         ThreadColumn::Nvcsw,
-        ThreadColumn::Wait,
+        ThreadColumn::IoRead,
+        ThreadColumn::IoWrite,
+        ThreadColumn::IoCalls,
+        ThreadColumn::Time,
         ThreadColumn::Nice,
     ];
 
@@ -531,11 +548,18 @@ impl ThreadColumn {
             ThreadColumn::Name => "NAME",
             ThreadColumn::State => "S",
             ThreadColumn::Cpu => "CPU%",
-            ThreadColumn::Time => "TIME+",
+            ThreadColumn::Split => "WHERE 10s",
+            ThreadColumn::Wait => "WAIT%",
+            ThreadColumn::Waiting => "WAITING",
+            ThreadColumn::Wchan => "WCHAN",
             ThreadColumn::Processor => "P",
+            ThreadColumn::Migrations => "MIG/s",
             ThreadColumn::Vcsw => "VCSW/s",
             ThreadColumn::Nvcsw => "NVCSW/s",
-            ThreadColumn::Wait => "WAIT%",
+            ThreadColumn::IoRead => "RD/s",
+            ThreadColumn::IoWrite => "WR/s",
+            ThreadColumn::IoCalls => "SYSC/s",
+            ThreadColumn::Time => "TIME+",
             ThreadColumn::Nice => "NI",
         }
     }
@@ -546,35 +570,63 @@ impl ThreadColumn {
             ThreadColumn::Name => 16,
             ThreadColumn::State => 1,
             ThreadColumn::Cpu => 5,
-            ThreadColumn::Time => 9,
+            ThreadColumn::Split => 10,
+            ThreadColumn::Wait => 5,
+            ThreadColumn::Waiting => 26,
+            ThreadColumn::Wchan => 16,
             ThreadColumn::Processor => 3,
+            ThreadColumn::Migrations => 5,
             ThreadColumn::Vcsw => 7,
             ThreadColumn::Nvcsw => 7,
-            ThreadColumn::Wait => 5,
+            ThreadColumn::IoRead | ThreadColumn::IoWrite | ThreadColumn::IoCalls => 6,
+            ThreadColumn::Time => 9,
             ThreadColumn::Nice => 3,
         }
     }
 
+    /// The first to go on a narrow screen has the highest rank; the "why" columns (WAITING, the
+    /// time split) stay longest after the thread's identity, CPU% and state.
     pub fn drop_rank(self) -> u8 {
         match self {
             ThreadColumn::Tid | ThreadColumn::Name => 0,
             ThreadColumn::Cpu => 1,
             ThreadColumn::State => 2,
-            ThreadColumn::Processor => 3,
-            ThreadColumn::Vcsw => 4,
-            ThreadColumn::Nvcsw => 5,
-            ThreadColumn::Wait => 6,
-            ThreadColumn::Time => 7,
-            ThreadColumn::Nice => 8,
+            ThreadColumn::Waiting => 3,
+            ThreadColumn::Split => 4,
+            ThreadColumn::Wait => 5,
+            ThreadColumn::Processor => 6,
+            ThreadColumn::Wchan => 7,
+            ThreadColumn::Migrations => 8,
+            ThreadColumn::Vcsw => 9,
+            ThreadColumn::Nvcsw => 10,
+            ThreadColumn::IoRead => 11,
+            ThreadColumn::IoWrite => 12,
+            ThreadColumn::Time => 13,
+            ThreadColumn::IoCalls => 14,
+            ThreadColumn::Nice => 15,
         }
     }
 
     pub fn right_aligned(self) -> bool {
-        !matches!(self, ThreadColumn::Name | ThreadColumn::State)
+        !matches!(
+            self,
+            ThreadColumn::Name
+                | ThreadColumn::State
+                | ThreadColumn::Split
+                | ThreadColumn::Waiting
+                | ThreadColumn::Wchan
+        )
     }
 
     pub fn descending_by_default(self) -> bool {
-        !matches!(self, ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State)
+        !matches!(
+            self,
+            ThreadColumn::Tid
+                | ThreadColumn::Name
+                | ThreadColumn::State
+                | ThreadColumn::Waiting
+                | ThreadColumn::Wchan
+        )
     }
 }
 
@@ -618,6 +670,22 @@ pub fn compare_threads(a: &ThreadDetail, b: &ThreadDetail, sort: ThreadSort) -> 
         ThreadColumn::Vcsw => cmp_opt(a.voluntary_per_sec, b.voluntary_per_sec),
         ThreadColumn::Nvcsw => cmp_opt(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec),
         ThreadColumn::Wait => cmp_opt(a.wait_percent, b.wait_percent),
+        // By the window's share on a CPU, then waiting for one: the busiest first.
+        ThreadColumn::Split => {
+            let key = |d: &ThreadDetail| d.split_window.map(|s| (s.percent(s.on_cpu_ns), s.percent(s.wait_ns)));
+            cmp_opt(key(a), key(b))
+        }
+        ThreadColumn::Waiting => {
+            a.waiting.as_ref().map(|w| &w.text).cmp(&b.waiting.as_ref().map(|w| &w.text))
+        }
+        ThreadColumn::Wchan => {
+            let key = |d: &'_ ThreadDetail| d.waiting.as_ref().and_then(|w| w.wchan.clone());
+            key(a).cmp(&key(b))
+        }
+        ThreadColumn::Migrations => cmp_opt(a.migrations_per_sec, b.migrations_per_sec),
+        ThreadColumn::IoRead => cmp_opt(a.io.map(|i| i.read_bytes_per_sec), b.io.map(|i| i.read_bytes_per_sec)),
+        ThreadColumn::IoWrite => cmp_opt(a.io.map(|i| i.write_bytes_per_sec), b.io.map(|i| i.write_bytes_per_sec)),
+        ThreadColumn::IoCalls => cmp_opt(a.io.map(|i| i.syscalls_per_sec), b.io.map(|i| i.syscalls_per_sec)),
         ThreadColumn::Nice => x.nice.cmp(&y.nice),
     };
     let ord = if sort.descending { ord.reverse() } else { ord };

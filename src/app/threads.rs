@@ -41,6 +41,8 @@ pub struct ThreadsState {
     pub cores_history: VecDeque<f64>,
     pub scroll: Scroll,
     last_seq: Option<u64>,
+    /// The TIDs last told to the sampler as on screen.
+    sent_visible: Option<Vec<Pid>>,
 }
 
 impl ThreadsState {
@@ -61,6 +63,7 @@ impl ThreadsState {
             cores_history: VecDeque::new(),
             scroll: Scroll::default(),
             last_seq: None,
+            sent_visible: None,
         }
     }
 
@@ -162,6 +165,27 @@ impl ThreadsState {
             }
             None => false,
         }
+    }
+
+    /// The TIDs of the rows on screen at the last draw and a page either side, sorted, when they
+    /// differ from those last returned: the sampler reads WAITING only for them. None before the
+    /// first draw (the sampler then reads every thread).
+    pub fn visible_changed(&mut self) -> Option<Vec<Pid>> {
+        let h = self.scroll.height.get();
+        if h == 0 {
+            return None;
+        }
+        let off = self.scroll.offset.get();
+        let from = off.saturating_sub(h);
+        let to = off.saturating_add(2 * h).min(self.rows.len());
+        let mut tids: Vec<Pid> =
+            self.rows.get(from..to).unwrap_or_default().iter().map(|r| r.detail.thread.tid).collect();
+        tids.sort_unstable();
+        if self.sent_visible.as_ref() == Some(&tids) {
+            return None;
+        }
+        self.sent_visible = Some(tids.clone());
+        Some(tids)
     }
 
     /// Threads of this process running now, grouped by the core they last ran on.

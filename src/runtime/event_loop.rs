@@ -184,6 +184,7 @@ fn apply_effect<S: SampleSource, L: Lab>(
     let report = |o: Outcome| Some(Action::Outcome(o));
     match effect {
         Effect::Focus(pid) => samples.control(Control::Focus(pid)),
+        Effect::Visible(tids) => samples.control(Control::Visible(Some(tids))),
         Effect::AllThreads(on) => samples.control(Control::AllThreads(on)),
         Effect::Pause(on) => samples.control(Control::Pause(on)),
         Effect::Launch(spec) => match lab.launch(spec) {

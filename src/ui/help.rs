@@ -31,6 +31,18 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("VCSW/s", "voluntary context switches per second (task/TID/status): it waited"),
     ("NVCSW/s", "involuntary switches per second: it was preempted while wanting to run"),
     ("WAIT%", "share of the interval runnable but waiting for a core (task/TID/schedstat)"),
+    (
+        "WHERE 10s",
+        "threads view: where the thread's wall time went over the last 10 s, as a bar: █ on a CPU (schedstat run time), ▓ runnable but waiting for a core (schedstat run delay), ▒ blocked on I/O (stat field 42 with sysctl kernel.task_delayacct=1; otherwise the intervals whose sample found it in state D, and the view says so), · sleeping (the rest). The parts sum to the wall time; the line above the table sums them over all threads",
+    ),
+    (
+        "WAITING",
+        "threads view: the system call a thread that is not running is blocked in (task/TID/syscall), with its file descriptor and what that is: \"read fd 3 pipe:[81234]\", \"accept fd 4 socket TCP 127.0.0.1:8080\"; \"running\" when it is on a CPU. Needs ptrace rights (root, or your own processes); read only for the rows on screen",
+    ),
+    ("WCHAN", "threads view: the kernel function a blocked thread sleeps in (task/TID/wchan), e.g. futex_do_wait, anon_pipe_read"),
+    ("MIG/s", "threads view: moves to another core per second (se.nr_migrations of task/TID/sched; else changes of P seen)"),
+    ("RD/s / WR/s", "threads view: bytes per second through read and write calls, pipes and sockets included (rchar, wchar of task/TID/io); - where unreadable"),
+    ("SYSC/s", "threads view: read and write calls per second (syscr + syscw of task/TID/io)"),
 ];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {

@@ -4,15 +4,37 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::App;
 use crate::app::table::ThreadColumn;
 use crate::app::threads::ThreadsState;
-use crate::ui::format::{fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize};
+use crate::collect::model::{FocusSample, TimeSplit};
+use crate::ui::format::{elide, fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize, wrap};
 use crate::ui::{Theme, cell, fill_line, fit_columns, put, render_meter};
 
-pub const LEGEND: &str = "CPU% of one core · P: core it last ran on · VCSW/s: voluntary switches/s, a thread that waits (I/O, sleep, a lock) · NVCSW/s: involuntary, a CPU hog preempted · WAIT%: runnable but waiting for a core · * main thread";
+/// What a learner won't know, per column; the legend line holds those of the columns shown.
+const LEGEND_PARTS: &[(ThreadColumn, &str)] = &[
+    (ThreadColumn::Cpu, "CPU% of one core"),
+    (ThreadColumn::Split, "WHERE 10s: █ on CPU ▓ waiting for a core ▒ I/O · sleeping"),
+    (ThreadColumn::Wait, "WAIT%: runnable but waiting for a core"),
+    (ThreadColumn::Waiting, "WAITING: the system call it is blocked in"),
+    (ThreadColumn::Wchan, "WCHAN: the kernel function it sleeps in"),
+    (ThreadColumn::Processor, "P: core it last ran on"),
+    (ThreadColumn::Migrations, "MIG/s: moves to another core"),
+    (ThreadColumn::Vcsw, "VCSW/s: voluntary switches/s, a thread that waits (I/O, sleep, a lock)"),
+    (ThreadColumn::Nvcsw, "NVCSW/s: involuntary, a CPU hog preempted"),
+    (ThreadColumn::IoRead, "RD/s WR/s: bytes read and written through system calls"),
+    (ThreadColumn::IoCalls, "SYSC/s: read and write calls"),
+];
+
+/// The legend for these columns, ending with the main-thread mark.
+pub fn legend(cols: &[ThreadColumn]) -> String {
+    let mut parts: Vec<&str> =
+        LEGEND_PARTS.iter().filter(|(c, _)| cols.contains(c)).map(|(_, text)| *text).collect();
+    parts.push("* main thread");
+    parts.join(" · ")
+}
 
 /// Columns that fit, dropping the least important first; the history strip takes what is left.
 pub fn visible_columns(width: u16) -> Vec<ThreadColumn> {
@@ -27,17 +49,29 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let cores = app.logical_cores();
-    // Budget: summary 3, core map (one row per CPU, up to 8 per column), legend 1, table the rest.
+    // Budget: summary 3, the time split 1, its notices 0-2, core map (one row per CPU, up to 8 per
+    // column), legend up to 3, table the rest.
     let summary_h: u16 = if area.height >= 12 { 3 } else { 1 };
+    let notes = notices(t.focus.as_ref(), area.width as usize);
+    let split_h: u16 = if area.height >= 14 { 1 + notes.len().min(2) as u16 } else { 0 };
+    let summary_h = summary_h + split_h;
     let map_cols = cores.div_ceil(8).max(1);
     let map_rows = cores.div_ceil(map_cols) as u16;
     let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
-    let legend_lines = (LEGEND.chars().count() as u16).div_ceil(area.width.max(1));
+    let legend = wrap(&legend(&visible_columns(area.width)), area.width as usize);
+    let legend_lines = legend.len() as u16;
     let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines { legend_lines.min(3) } else { 0 };
 
     let mut y = area.y;
-    render_summary(buf, Rect { y, height: summary_h, ..area }, app, t, theme);
-    y += summary_h;
+    render_summary(buf, Rect { y, height: summary_h - split_h, ..area }, app, t, theme);
+    y += summary_h - split_h;
+    if split_h > 0 {
+        render_split_line(buf, Rect { y, height: 1, ..area }, t, theme);
+        for (k, line) in notes.iter().take(2).enumerate() {
+            put(buf, area, area.x, y + 1 + k as u16, line, theme.dim);
+        }
+        y += split_h;
+    }
     if app.show_sparkline && area.height >= summary_h + 8 {
         crate::ui::graph::render_cores_sparkline(buf, Rect { y, height: 1, ..area }, app, theme);
         y += 1;
@@ -50,9 +84,93 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     render_table(buf, Rect { y, height: table_h, ..area }, app, t, theme);
     if legend_h > 0 {
         let r = Rect { y: area.bottom() - legend_h, height: legend_h, ..area };
-        Paragraph::new(LEGEND).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
+        let mut lines: Vec<String> = legend.into_iter().take(legend_h as usize).collect();
+        if legend_lines > legend_h
+            && let Some(last) = lines.last_mut()
+        {
+            // More than fits: the last line ends in "…" at a word, never mid-word.
+            *last = elide(&format!("{last} …"), area.width as usize);
+        }
+        Paragraph::new(lines.join("\n")).style(theme.dim).render(r, buf);
     }
 }
+
+/// What the view must say once, not per row: I/O time is sampled, WAITING is denied.
+fn notices(f: Option<&FocusSample>, width: usize) -> Vec<String> {
+    let Some(f) = f.filter(|f| f.alive && !f.threads.is_empty()) else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    if !f.delay_accounting {
+        parts.push("I/O delay: off (sysctl kernel.task_delayacct=1): I/O is sampled from state D");
+    }
+    if f.waiting_denied {
+        parts.push("WAITING needs ptrace rights: run as root or on your own processes");
+    }
+    if parts.is_empty() { Vec::new() } else { wrap(&parts.join(" · "), width) }
+}
+
+fn pct(s: &TimeSplit, part: u64) -> String {
+    format!("{:.0}%", s.percent(part))
+}
+
+/// "4 threads, last 10 s: 31% on CPU, 19% waiting for a core, 0% I/O, 50% sleeping", the words
+/// shrinking on a narrow screen; the last interval's figures follow when there is room.
+fn render_split_line(buf: &mut Buffer, area: Rect, t: &ThreadsState, theme: &Theme) {
+    let Some(f) = t.focus.as_ref().filter(|f| f.alive) else {
+        return;
+    };
+    let Some((n, w)) = f.split_total(true) else {
+        put(buf, area, area.x, area.y, "where the time went: from the next sample on", theme.dim);
+        return;
+    };
+    let secs = w.wall_ns as f64 / n as f64 / 1e9;
+    let span = if secs >= 9.5 { format!("{secs:.0} s") } else { format!("{secs:.1} s") };
+    let threads = if n == 1 { "1 thread".to_string() } else { format!("{n} threads") };
+    let io = if f.delay_accounting { "I/O" } else { "I/O (sampled)" };
+    let [c, q, i, z] = w.parts().map(|p| pct(&w, p));
+    let now = f.split_total(false).map(|(_, s)| {
+        let [c, q, i, z] = s.parts().map(|p| pct(&s, p));
+        format!(" · last interval {c} / {q} / {i} / {z}")
+    });
+    let long = format!("{threads}, last {span}: {c} on CPU, {q} waiting for a core, {i} {io}, {z} sleeping");
+    let texts = [
+        now.as_ref().map(|now| format!("{long}{now}")),
+        Some(long),
+        Some(format!("{threads}, {span}: {c} CPU, {q} wait core, {i} I/O, {z} sleep")),
+        Some(format!("{n} thr: {c} CPU {q} wait {i} I/O {z} sleep")),
+    ];
+    let width = area.width as usize;
+    let text = texts.into_iter().flatten().find(|s| s.chars().count() <= width);
+    put(buf, area, area.x, area.y, &text.unwrap_or_default(), theme.text);
+}
+
+/// The split as `width` cells: each part gets its share, rounded by largest remainder so the cells
+/// add up to the width; sleeping is drawn as dots.
+pub fn split_cells(s: &TimeSplit, width: usize) -> [usize; 4] {
+    let parts = s.parts();
+    let mut cells = [0usize; 4];
+    if s.wall_ns == 0 || width == 0 {
+        return cells;
+    }
+    let exact: Vec<f64> = parts.iter().map(|&p| p as f64 / s.wall_ns as f64 * width as f64).collect();
+    for (c, e) in cells.iter_mut().zip(&exact) {
+        *c = e.floor() as usize;
+    }
+    let mut left = width.saturating_sub(cells.iter().sum());
+    let mut order: Vec<usize> = (0..4).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    for k in order {
+        if left == 0 {
+            break;
+        }
+        cells[k] += 1;
+        left -= 1;
+    }
+    cells
+}
+
+const SPLIT_CHARS: [&str; 4] = ["█", "▓", "▒", "·"];
 
 fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
     let cores = app.logical_cores();
@@ -224,6 +342,26 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         }
         let mut x = body.x;
         for &c in &cols {
+            if c == ThreadColumn::Split {
+                let w = c.width() as usize;
+                match d.split_window {
+                    Some(split) => {
+                        let styles = [theme.bar_user, theme.bar_system, theme.state_disk, theme.dim];
+                        let mut cx = x;
+                        for (k, n) in split_cells(&split, w).into_iter().enumerate() {
+                            let st = if selected { theme.selected } else { base.patch(styles[k]) };
+                            for _ in 0..n {
+                                cx = put(buf, body, cx, y, SPLIT_CHARS[k], st);
+                            }
+                        }
+                    }
+                    None => {
+                        put(buf, body, x, y, &cell("-", w, false), style);
+                    }
+                }
+                x = put(buf, body, x + w as u16, y, " ", style);
+                continue;
+            }
             let text = match c {
                 ThreadColumn::Tid => th.tid.to_string(),
                 ThreadColumn::Name => {
@@ -244,6 +382,19 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
                 ThreadColumn::Nvcsw => fmt_rate(d.nonvoluntary_per_sec),
                 ThreadColumn::Wait => d.wait_percent.map(fmt_percent).unwrap_or_else(|| "-".into()),
                 ThreadColumn::Nice => th.nice.to_string(),
+                ThreadColumn::Split => String::new(),
+                ThreadColumn::Waiting => match &d.waiting {
+                    Some(w) => elide(&sanitize(&w.text), c.width() as usize),
+                    None => "-".into(),
+                },
+                ThreadColumn::Wchan => {
+                    let w = d.waiting.as_ref().and_then(|w| w.wchan.as_deref());
+                    w.map_or_else(|| "-".into(), |w| elide(&sanitize(w), c.width() as usize))
+                }
+                ThreadColumn::Migrations => fmt_rate(d.migrations_per_sec),
+                ThreadColumn::IoRead => d.io.map_or_else(|| "-".into(), |i| fmt_bytes(i.read_bytes_per_sec as u64)),
+                ThreadColumn::IoWrite => d.io.map_or_else(|| "-".into(), |i| fmt_bytes(i.write_bytes_per_sec as u64)),
+                ThreadColumn::IoCalls => fmt_rate(d.io.map(|i| i.syscalls_per_sec)),
             };
             let cell_style = if c == ThreadColumn::State && !selected && !row.exited {
                 base.patch(theme.state(th.state))
@@ -263,6 +414,112 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
             for (j, &s) in h.iter().skip(h.len() - n).enumerate() {
                 let st = if selected { theme.selected } else { theme.state(s) };
                 put(buf, body, start + j as u16, y, s.encode_utf8(&mut tmp), st);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::app::fixtures::{focus_worker, snapshot};
+    use crate::app::lab::LabState;
+    use crate::app::{Action, Command, Options};
+    use crate::collect::model::FocusSample;
+    use crate::input::keymap::Keymap;
+    use crate::ui::{Theme, draw};
+
+    fn threads_app(focus: FocusSample) -> App {
+        let mut app = App::new(Options::default(), Keymap::defaults().help(), LabState::new(Vec::new()));
+        app.update(Action::Sample(Arc::new(snapshot(1))));
+        app.update(Action::Cmd(Command::Enter));
+        let mut s = snapshot(2);
+        s.focus = Some(focus);
+        app.update(Action::Sample(Arc::new(s)));
+        app
+    }
+
+    fn screen(app: &App, w: u16, h: u16) -> String {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| draw(f, app, &Theme::colored())).unwrap();
+        let buf = term.backend().buffer();
+        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
+    }
+
+    /// Denied WAITING and delay accounting on: one line says so for the whole view, the rows show
+    /// `-`, and the I/O figure is no longer called sampled.
+    #[test]
+    fn why_denied_with_delay_accounting_80x24() {
+        let mut f = focus_worker();
+        f.delay_accounting = true;
+        f.waiting_denied = true;
+        for t in &mut f.threads {
+            if t.thread.state != 'R' {
+                t.waiting = None;
+            }
+        }
+        let app = threads_app(f);
+        let s = screen(&app, 80, 24);
+        assert_eq!(s.matches("WAITING needs ptrace rights").count(), 1, "{s}");
+        assert!(!s.contains("I/O delay: off"), "{s}");
+        insta::assert_snapshot!(s);
+        let wide = screen(&app, 120, 40);
+        assert!(wide.contains("0% I/O, 51% sleeping"), "{wide}");
+        assert!(!wide.contains("(sampled)"), "{wide}");
+    }
+
+    #[test]
+    fn delay_accounting_off_is_said_once_and_io_is_labelled_sampled() {
+        let s = screen(&threads_app(focus_worker()), 120, 40);
+        assert_eq!(s.matches("I/O delay: off (sysctl kernel.task_delayacct=1)").count(), 1, "{s}");
+        assert!(s.contains("0% I/O (sampled)"), "{s}");
+        assert!(!s.contains("ptrace"), "{s}");
+    }
+
+    #[test]
+    fn narrow_screens_drop_the_least_needed_columns_first() {
+        let at = |w| visible_columns(w);
+        assert!(at(80).contains(&ThreadColumn::Waiting) && at(80).contains(&ThreadColumn::Split));
+        assert!(!at(80).contains(&ThreadColumn::Wchan) && !at(80).contains(&ThreadColumn::Nice));
+        assert!(at(120).contains(&ThreadColumn::Wchan) && at(120).contains(&ThreadColumn::Migrations));
+        let all = at(200);
+        assert_eq!(all.len(), ThreadColumn::ALL.len());
+        // Growing never loses a column.
+        for w in 20..200 {
+            assert!(at(w).iter().all(|c| at(w + 1).contains(c)), "width {w}");
+        }
+    }
+
+    #[test]
+    fn legend_lines_are_whole_words() {
+        for w in 30..=200u16 {
+            let text = legend(&visible_columns(w));
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for line in wrap(&text, w as usize) {
+                assert!(line.chars().count() <= w as usize);
+                assert!(line.split_whitespace().all(|word| words.contains(&word)), "width {w}: {line}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn split_cells_fill_the_width(c: u32, q: u32, i: u32, extra: u32, width in 0usize..40) {
+            let (c, q, i) = (u64::from(c), u64::from(q), u64::from(i));
+            let s = TimeSplit::new(c + q + i + u64::from(extra), c, q, i);
+            let cells = split_cells(&s, width);
+            let want = if s.wall_ns == 0 { 0 } else { width };
+            prop_assert_eq!(cells.iter().sum::<usize>(), want);
+            // A part never gets more than a cell over its exact share.
+            for (k, p) in s.parts().iter().enumerate() {
+                let exact = if s.wall_ns == 0 { 0.0 } else { *p as f64 / s.wall_ns as f64 * width as f64 };
+                prop_assert!((cells[k] as f64) < exact + 1.0);
             }
         }
     }

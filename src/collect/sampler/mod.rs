@@ -150,6 +150,11 @@ impl Sampler {
         true
     }
 
+    /// Limits WAITING (task/TID/syscall, wchan) to these threads of the focus; None: all of them.
+    pub fn set_visible(&mut self, tids: Option<Vec<Pid>>) {
+        self.focus.why.visible = tids.map(|v| v.into_iter().collect());
+    }
+
     /// Reads everything once. Rates compare with the previous call; on the first they are 0/None.
     pub fn sample(&mut self) -> Snapshot {
         self.sample_at(Instant::now())

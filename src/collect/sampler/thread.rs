@@ -26,6 +26,9 @@ pub enum Control {
     Pause(bool),
     /// Sample now.
     Now,
+    /// The focused threads on screen (and a page either side): only they get task/TID/syscall and
+    /// wchan read. None: every thread (the default after a focus change).
+    Visible(Option<Vec<Pid>>),
 }
 
 /// The latest snapshot, or None before the first. A stale one is replaced, never queued.
@@ -128,6 +131,7 @@ fn run(
                 paused = p;
             }
             Ok(Control::Now) => next = now,
+            Ok(Control::Visible(tids)) => sampler.set_visible(tids),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
