@@ -13,8 +13,8 @@ use std::io;
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use procfs::process::{FDTarget, Process};
 use procfs::ProcError;
+use procfs::process::{FDTarget, Process};
 use rustix::process::{Pid as RPid, PidfdFlags, Signal};
 
 use crate::collect::model::Pid;

@@ -61,7 +61,13 @@ pub fn detail(t: ThreadSample, pid: Pid, vcsw: f64, nvcsw: f64, wait: Option<f32
 /// `d` with what the threads view's "why" columns show: a time split (per mille of a 1 s interval
 /// and of a 10 s window alike: on CPU, waiting for a core, I/O), migrations/s, I/O rates and
 /// what it waits in.
-pub fn why(mut d: ThreadDetail, per_mille: [u64; 3], migrations: f64, waiting: &str, wchan: Option<&str>) -> ThreadDetail {
+pub fn why(
+    mut d: ThreadDetail,
+    per_mille: [u64; 3],
+    migrations: f64,
+    waiting: &str,
+    wchan: Option<&str>,
+) -> ThreadDetail {
     let [c, w, i] = per_mille.map(|v| v * 1_000_000);
     d.split = Some(TimeSplit::new(1_000_000_000, c, w, i));
     d.split_window = Some(TimeSplit::new(10_000_000_000, c * 10, w * 10, i * 10));
@@ -156,8 +162,20 @@ pub fn focus_worker() -> FocusSample {
                 "futex",
                 Some("futex_do_wait"),
             ),
-            why(detail(thread(301, "cpu-0", 'R', 95.0, 0), 300, 0.0, 25.0, Some(4.0)), [600, 380, 0], 3.0, "running", None),
-            why(detail(thread(302, "cpu-1", 'R', 85.0, 1), 300, 1.0, 31.0, Some(12.5)), [620, 360, 0], 2.0, "running", None),
+            why(
+                detail(thread(301, "cpu-0", 'R', 95.0, 0), 300, 0.0, 25.0, Some(4.0)),
+                [600, 380, 0],
+                3.0,
+                "running",
+                None,
+            ),
+            why(
+                detail(thread(302, "cpu-1", 'R', 85.0, 1), 300, 1.0, 31.0, Some(12.5)),
+                [620, 360, 0],
+                2.0,
+                "running",
+                None,
+            ),
             why(
                 detail(thread(303, "io-0", 'S', 0.5, 1), 300, 98.0, 0.0, None),
                 [5, 0, 0],

@@ -621,11 +621,7 @@ impl ThreadColumn {
     pub fn descending_by_default(self) -> bool {
         !matches!(
             self,
-            ThreadColumn::Tid
-                | ThreadColumn::Name
-                | ThreadColumn::State
-                | ThreadColumn::Waiting
-                | ThreadColumn::Wchan
+            ThreadColumn::Tid | ThreadColumn::Name | ThreadColumn::State | ThreadColumn::Waiting | ThreadColumn::Wchan
         )
     }
 }
@@ -675,9 +671,7 @@ pub fn compare_threads(a: &ThreadDetail, b: &ThreadDetail, sort: ThreadSort) -> 
             let key = |d: &ThreadDetail| d.split_window.map(|s| (s.percent(s.on_cpu_ns), s.percent(s.wait_ns)));
             cmp_opt(key(a), key(b))
         }
-        ThreadColumn::Waiting => {
-            a.waiting.as_ref().map(|w| &w.text).cmp(&b.waiting.as_ref().map(|w| &w.text))
-        }
+        ThreadColumn::Waiting => a.waiting.as_ref().map(|w| &w.text).cmp(&b.waiting.as_ref().map(|w| &w.text)),
         ThreadColumn::Wchan => {
             let key = |d: &'_ ThreadDetail| d.waiting.as_ref().and_then(|w| w.wchan.clone());
             key(a).cmp(&key(b))

@@ -39,9 +39,18 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
         "WAITING",
         "threads view: the system call a thread that is not running is blocked in (task/TID/syscall), with its file descriptor and what that is: \"read fd 3 pipe:[81234]\", \"accept fd 4 socket TCP 127.0.0.1:8080\"; \"running\" when it is on a CPU. Needs ptrace rights (root, or your own processes); read only for the rows on screen",
     ),
-    ("WCHAN", "threads view: the kernel function a blocked thread sleeps in (task/TID/wchan), e.g. futex_do_wait, anon_pipe_read"),
-    ("MIG/s", "threads view: moves to another core per second (se.nr_migrations of task/TID/sched; else changes of P seen)"),
-    ("RD/s / WR/s", "threads view: bytes per second through read and write calls, pipes and sockets included (rchar, wchar of task/TID/io); - where unreadable"),
+    (
+        "WCHAN",
+        "threads view: the kernel function a blocked thread sleeps in (task/TID/wchan), e.g. futex_do_wait, anon_pipe_read",
+    ),
+    (
+        "MIG/s",
+        "threads view: moves to another core per second (se.nr_migrations of task/TID/sched; else changes of P seen)",
+    ),
+    (
+        "RD/s / WR/s",
+        "threads view: bytes per second through read and write calls, pipes and sockets included (rchar, wchar of task/TID/io); - where unreadable",
+    ),
     ("SYSC/s", "threads view: read and write calls per second (syscr + syscw of task/TID/io)"),
 ];
 

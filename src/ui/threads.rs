@@ -30,8 +30,7 @@ const LEGEND_PARTS: &[(ThreadColumn, &str)] = &[
 
 /// The legend for these columns, ending with the main-thread mark.
 pub fn legend(cols: &[ThreadColumn]) -> String {
-    let mut parts: Vec<&str> =
-        LEGEND_PARTS.iter().filter(|(c, _)| cols.contains(c)).map(|(_, text)| *text).collect();
+    let mut parts: Vec<&str> = LEGEND_PARTS.iter().filter(|(c, _)| cols.contains(c)).map(|(_, text)| *text).collect();
     parts.push("* main thread");
     parts.join(" · ")
 }

@@ -14,3 +14,4 @@ mod in_process;
 mod lab;
 mod support;
 mod torture;
+mod why;

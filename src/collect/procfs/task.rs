@@ -59,9 +59,8 @@ fn parse_hex(s: &[u8]) -> Option<u64> {
 /// started, or hidden from this reader) and for anything that is not a symbol name.
 pub fn parse_wchan(buf: &[u8]) -> Option<&str> {
     let s = std::str::from_utf8(buf).ok()?.trim();
-    let symbol = !s.is_empty()
-        && s != "0"
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$'));
+    let symbol =
+        !s.is_empty() && s != "0" && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$'));
     symbol.then_some(s)
 }
 
@@ -111,14 +110,7 @@ pub fn parse_task_io(buf: &[u8]) -> Option<TaskIo> {
         };
         *slot = Some(value?);
     }
-    Some(TaskIo {
-        rchar: rchar?,
-        wchar: wchar?,
-        syscr: syscr?,
-        syscw: syscw?,
-        read_bytes: rb?,
-        write_bytes: wb?,
-    })
+    Some(TaskIo { rchar: rchar?, wchar: wchar?, syscr: syscr?, syscw: syscw?, read_bytes: rb?, write_bytes: wb? })
 }
 
 /// Field 42 of a `stat` line (delayacct_blkio_ticks: clock ticks spent waiting for block I/O,

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use crate::collect::model::{FocusSample, Pid};
 use super::why::{TaskWhy, WhyState};
+use crate::collect::model::{FocusSample, Pid};
 use crate::collect::procfs::KeptFile;
 
 /// from the kernel, and distinct PIDs never collide in the low bits a table indexes by.

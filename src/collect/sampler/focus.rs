@@ -7,13 +7,11 @@ use std::time::{Duration, Instant};
 
 use super::Sampler;
 use super::cache::{FocusState, FocusTask};
-use super::why::{Seen, TaskWhy, read_why};
 use super::tasks::thread_from_stat;
 use super::tasks::{refresh_tasks, thread_cpu};
+use super::why::{Seen, TaskWhy, read_why};
 use crate::collect::model::{FocusSample, Pid, ProcessSample, ThreadDetail};
-use crate::collect::procfs::{
-    ProcReader, is_gone, parse_schedstat, parse_stat, parse_stat_blkio_ticks, parse_status,
-};
+use crate::collect::procfs::{ProcReader, is_gone, parse_schedstat, parse_stat, parse_stat_blkio_ticks, parse_status};
 use crate::collect::rates;
 
 impl Sampler {
@@ -55,7 +53,8 @@ impl Sampler {
                 .ok()
                 .and_then(parse_status)
                 .unwrap_or_default();
-            let sched = reader.read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat").ok().and_then(parse_schedstat);
+            let sched =
+                reader.read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat").ok().and_then(parse_schedstat);
             // The thread's own clock for its time split: its files are read up to tens of ms
             // after the sample's start in a process of thousands of threads.
             let at = Instant::now();
@@ -65,8 +64,7 @@ impl Sampler {
             let rate = |p: Option<u64>, c: Option<u64>| rates::per_sec(p?, c?, elapsed);
             (t.start_ticks, t.ticks, t.voluntary, t.nonvoluntary, t.wait_ns) =
                 (Some(start_ticks), ticks, voluntary, nonvoluntary, wait_ns);
-            let seen =
-                Seen { pid, tid, state: thread.state, last_cpu: thread.last_cpu, sched, blkio, at, hz };
+            let seen = Seen { pid, tid, state: thread.state, last_cpu: thread.last_cpu, sched, blkio, at, hz };
             let w = read_why(reader, why, &mut t.why, &seen);
             Some(ThreadDetail {
                 is_main: tid == pid,
@@ -84,15 +82,7 @@ impl Sampler {
                 thread,
             })
         };
-        let threads = match refresh_tasks(
-            &mut self.reader,
-            &mut self.scratch,
-            pid,
-            expected,
-            tasks,
-            vanished,
-            read,
-        ) {
+        let threads = match refresh_tasks(&mut self.reader, &mut self.scratch, pid, expected, tasks, vanished, read) {
             Ok(threads) => threads,
             Err(e) => {
                 if is_gone(&e) {

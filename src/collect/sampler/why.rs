@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use crate::collect::model::{Pid, ThreadIo, TimeSplit, WINDOW, Waiting};
 use crate::collect::net::{SocketInfo, socket_table};
 use crate::collect::procfs::{
-    KeptFile, ProcReader, SchedStat, SyscallLine, TaskIo, parse_sched_migrations, parse_syscall,
-    parse_task_io, parse_wchan,
+    KeptFile, ProcReader, SchedStat, SyscallLine, TaskIo, parse_sched_migrations, parse_syscall, parse_task_io,
+    parse_wchan,
 };
 
 /// How often `kernel.task_delayacct` is read again: it is a sysctl a user flips by hand.
@@ -46,8 +46,7 @@ impl WhyState {
     /// socket tables and fds no longer seen. Returns whether delay accounting is on.
     pub(super) fn begin(&mut self, reader: &mut ProcReader, seq: u64, now: Instant) -> bool {
         if self.delayacct_read.is_none_or(|t| now.saturating_duration_since(t) >= DELAYACCT_EVERY) {
-            self.delayacct =
-                reader.read_root_file("sys/kernel/task_delayacct").is_ok_and(|b| b.trim_ascii() == b"1");
+            self.delayacct = reader.read_root_file("sys/kernel/task_delayacct").is_ok_and(|b| b.trim_ascii() == b"1");
             self.delayacct_read = Some(now);
         }
         let last = self.seq;
@@ -270,9 +269,8 @@ fn resolve_fd(reader: &mut ProcReader, why: &mut WhyState, pid: Pid, fd: u64) ->
         Some(inode) => {
             if why.sockets.is_none() {
                 let root = reader.root().join(pid.to_string());
-                why.sockets = Some(
-                    ::procfs::process::Process::new_with_root(root).map(|p| socket_table(&p)).unwrap_or_default(),
-                );
+                why.sockets =
+                    Some(::procfs::process::Process::new_with_root(root).map(|p| socket_table(&p)).unwrap_or_default());
             }
             match why.sockets.iter().flatten().find(|(i, _)| *i == inode) {
                 Some((_, info)) => format!("socket {}", info.short()),
@@ -305,11 +303,49 @@ pub(super) fn syscall_name(nr: u64) -> Option<&'static str> {
 
 /// Calls whose first argument is a file descriptor the thread waits on or works through.
 const FD_FIRST: &[&str] = &[
-    "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
-    "fsync", "fdatasync", "sync_file_range", "syncfs", "fallocate", "ftruncate", "flock", "fcntl", "ioctl",
-    "accept", "accept4", "connect", "recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg",
-    "shutdown", "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "getdents64", "lseek", "splice",
-    "tee", "copy_file_range", "io_uring_enter", "close", "fstat", "fadvise64", "readahead",
+    "read",
+    "write",
+    "pread64",
+    "pwrite64",
+    "readv",
+    "writev",
+    "preadv",
+    "pwritev",
+    "preadv2",
+    "pwritev2",
+    "fsync",
+    "fdatasync",
+    "sync_file_range",
+    "syncfs",
+    "fallocate",
+    "ftruncate",
+    "flock",
+    "fcntl",
+    "ioctl",
+    "accept",
+    "accept4",
+    "connect",
+    "recvfrom",
+    "recvmsg",
+    "recvmmsg",
+    "sendto",
+    "sendmsg",
+    "sendmmsg",
+    "shutdown",
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_pwait2",
+    "epoll_ctl",
+    "getdents64",
+    "lseek",
+    "splice",
+    "tee",
+    "copy_file_range",
+    "io_uring_enter",
+    "close",
+    "fstat",
+    "fadvise64",
+    "readahead",
 ];
 
 fn takes_fd_first(name: &str) -> bool {
@@ -325,20 +361,14 @@ mod tests {
         use syscalls::{aarch64, x86_64};
         let x = |n: usize| x86_64::Sysno::new(n).map(|s| s.name());
         let a = |n: usize| aarch64::Sysno::new(n).map(|s| s.name());
-        assert_eq!((x(0), x(202), x(230), x(43), x(74)), (
-            Some("read"),
-            Some("futex"),
-            Some("clock_nanosleep"),
-            Some("accept"),
-            Some("fsync")
-        ));
-        assert_eq!((a(63), a(98), a(115), a(202), a(82)), (
-            Some("read"),
-            Some("futex"),
-            Some("clock_nanosleep"),
-            Some("accept"),
-            Some("fsync")
-        ));
+        assert_eq!(
+            (x(0), x(202), x(230), x(43), x(74)),
+            (Some("read"), Some("futex"), Some("clock_nanosleep"), Some("accept"), Some("fsync"))
+        );
+        assert_eq!(
+            (a(63), a(98), a(115), a(202), a(82)),
+            (Some("read"), Some("futex"), Some("clock_nanosleep"), Some("accept"), Some("fsync"))
+        );
         assert_eq!(x(100_000), None);
         assert_eq!(syscall_name(u64::MAX), None);
         #[cfg(target_arch = "x86_64")]

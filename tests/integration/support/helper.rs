@@ -80,6 +80,7 @@ pub fn run() {
         Ok("park") => park_main(),
         Ok("bigmem") => bigmem_main(),
         Ok("pdeathsig") => crate::lab::pdeathsig::in_a_subreaper(),
+        Ok("why") => crate::why::helper_main(),
         _ => {}
     }
 }

@@ -2,7 +2,7 @@ mod churn;
 mod fuzz;
 mod many_tasks;
 mod names;
-mod nobody;
+pub mod nobody;
 mod proc_root;
 mod signals;
 mod soak;

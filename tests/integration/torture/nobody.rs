@@ -43,7 +43,7 @@ fn others_can_run(path: &Path) -> bool {
 }
 
 /// The threadtop binary as nobody can run it: in place, or a copy in `scratch`.
-fn binary_for_nobody(scratch: &Scratch) -> PathBuf {
+pub fn binary_for_nobody(scratch: &Scratch) -> PathBuf {
     let bin = PathBuf::from(BIN);
     if others_can_run(&bin) {
         return bin;
