@@ -1,12 +1,16 @@
 /*
  * floor_focus.c - the floor for a threads view of ONE process: for every thread of PID, open,
- * read and close task/TID/stat, task/TID/status and task/TID/schedstat, and parse what a
- * threads view needs from them (state, utime, stime, processor; the two ctxt-switch counts;
- * wait_ns). Same method as ../../shared/bench/floor.c, which has no such mode: the median CPU
- * time of one pass (process CPU clock), passes paced like a monitor's refreshes.
+ * read and close task/TID/stat, task/TID/status, task/TID/schedstat, task/TID/sched and
+ * task/TID/io, and parse what a threads view needs from them (state, utime, stime, processor;
+ * the two ctxt-switch counts; run and wait ns; se.nr_migrations; rchar, wchar, syscr, syscw,
+ * read_bytes, write_bytes). For threads not in state R, up to --waiting N of them (default: all;
+ * threadtop's monitor reads only the rows on screen and a page either side), also
+ * task/TID/syscall and task/TID/wchan, and the fd link when the call's first argument is a
+ * descriptor (a read(2)). Same method as ../../shared/bench/floor.c, which has no such mode: the
+ * median CPU time of one pass (process CPU clock), passes paced like a monitor's refreshes.
  *
  * Build:  gcc -O2 -Wall -o floor_focus benches/floor_focus.c
- * Usage:  floor_focus --pid PID [--passes N] [--interval-ms MS]
+ * Usage:  floor_focus --pid PID [--passes N] [--interval-ms MS] [--waiting N]
  * Output: floor_focus pid=P passes=N threads=T cpu_us_median=... cpu_us_p10=... cpu_us_p90=...
  *         us_per_thread=...
  */
@@ -35,11 +39,11 @@ static ssize_t read_at(int dirfd, const char *path, char *buf, size_t size)
     return n;
 }
 
-static void parse_stat(const char *buf)
+static char parse_stat(const char *buf)
 {
     const char *p = strrchr(buf, ')');
     if (!p || p[1] != ' ')
-        return;
+        return 0;
     p += 2;
     unsigned long long state = (unsigned char)*p, utime = 0, stime = 0, processor = 0;
     for (int field = 3; *p && field <= 39; field++) {
@@ -52,6 +56,7 @@ static void parse_stat(const char *buf)
         p++;
     }
     checksum += state + utime + stime + processor;
+    return (char)state;
 }
 
 static void parse_status(const char *buf)
@@ -71,10 +76,52 @@ static void parse_schedstat(const char *buf)
     checksum += strtoull(end, NULL, 10);
 }
 
-static long one_pass(int taskfd)
+static void parse_sched(const char *buf)
+{
+    const char *p = strstr(buf, "\nse.nr_migrations");
+    if (p && (p = strchr(p, ':')))
+        checksum += strtoull(p + 1, NULL, 10);
+}
+
+static void parse_io(const char *buf)
+{
+    static const char *keys[] = { "rchar:", "wchar:", "syscr:", "syscw:", "read_bytes:", "write_bytes:" };
+    for (unsigned i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *p = strstr(buf, keys[i]);
+        if (p)
+            checksum += strtoull(p + strlen(keys[i]), NULL, 10);
+    }
+}
+
+/* syscall: "NR 0xARG1 ..." ("running", "-1 ..." otherwise); the fd link when NR is read(2). */
+static void parse_syscall(const char *buf, int pid)
+{
+    char *end;
+    long nr = strtol(buf, &end, 10);
+    if (end == buf || nr < 0)
+        return;
+    unsigned long long fd = strtoull(end, NULL, 16);
+    checksum += nr + fd;
+#ifdef __x86_64__
+    const long read_nr = 0;
+#else
+    const long read_nr = 63;
+#endif
+    if (nr == read_nr) {
+        char path[64], link[256];
+        snprintf(path, sizeof path, "/proc/%d/fd/%llu", pid, fd);
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        if (n > 0)
+            checksum += (unsigned char)link[0];
+    }
+}
+
+static long waiting_max = -1;
+
+static long one_pass(int taskfd, int pid)
 {
     char path[300], buf[4096];
-    long threads = 0;
+    long threads = 0, waiting = 0;
     int fd = dup(taskfd);
     if (fd < 0)
         return 0;
@@ -91,13 +138,28 @@ static long one_pass(int taskfd)
         snprintf(path, sizeof path, "%s/stat", de->d_name);
         if (read_at(taskfd, path, buf, sizeof buf) < 0)
             continue;
-        parse_stat(buf);
+        char state = parse_stat(buf);
         snprintf(path, sizeof path, "%s/status", de->d_name);
         if (read_at(taskfd, path, buf, sizeof buf) >= 0)
             parse_status(buf);
         snprintf(path, sizeof path, "%s/schedstat", de->d_name);
         if (read_at(taskfd, path, buf, sizeof buf) >= 0)
             parse_schedstat(buf);
+        snprintf(path, sizeof path, "%s/sched", de->d_name);
+        if (read_at(taskfd, path, buf, sizeof buf) >= 0)
+            parse_sched(buf);
+        snprintf(path, sizeof path, "%s/io", de->d_name);
+        if (read_at(taskfd, path, buf, sizeof buf) >= 0)
+            parse_io(buf);
+        if (state != 'R' && (waiting_max < 0 || waiting < waiting_max)) {
+            waiting++;
+            snprintf(path, sizeof path, "%s/syscall", de->d_name);
+            if (read_at(taskfd, path, buf, sizeof buf) >= 0)
+                parse_syscall(buf, pid);
+            snprintf(path, sizeof path, "%s/wchan", de->d_name);
+            if (read_at(taskfd, path, buf, sizeof buf) >= 0)
+                checksum += (unsigned char)buf[0];
+        }
         threads++;
     }
     closedir(d);
@@ -123,21 +185,23 @@ int main(int argc, char **argv)
         { "pid", required_argument, 0, 'p' },
         { "passes", required_argument, 0, 'n' },
         { "interval-ms", required_argument, 0, 'i' },
+        { "waiting", required_argument, 0, 'w' },
         { 0, 0, 0, 0 },
     };
     int pid = 0, passes = 20, interval_ms = 1000, c;
-    while ((c = getopt_long(argc, argv, "p:n:i:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:n:i:w:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': pid = atoi(optarg); break;
         case 'n': passes = atoi(optarg); break;
         case 'i': interval_ms = atoi(optarg); break;
+        case 'w': waiting_max = atol(optarg); break;
         default:
-            fprintf(stderr, "usage: %s --pid PID [--passes N] [--interval-ms MS]\n", argv[0]);
+            fprintf(stderr, "usage: %s --pid PID [--passes N] [--interval-ms MS] [--waiting N]\n", argv[0]);
             return 2;
         }
     }
     if (pid <= 0 || passes < 1) {
-        fprintf(stderr, "usage: %s --pid PID [--passes N] [--interval-ms MS]\n", argv[0]);
+        fprintf(stderr, "usage: %s --pid PID [--passes N] [--interval-ms MS] [--waiting N]\n", argv[0]);
         return 2;
     }
     char path[64];
@@ -157,14 +221,14 @@ int main(int argc, char **argv)
             nanosleep(&ts, NULL);
         }
         double t = cpu_us();
-        threads = one_pass(taskfd);
+        threads = one_pass(taskfd, pid);
         cpu[i] = cpu_us() - t;
     }
     qsort(cpu, passes, sizeof *cpu, cmp_double);
     double med = cpu[passes / 2];
-    printf("floor_focus pid=%d passes=%d threads=%ld cpu_us_median=%.0f cpu_us_p10=%.0f cpu_us_p90=%.0f "
+    printf("floor_focus pid=%d passes=%d waiting=%ld threads=%ld cpu_us_median=%.0f cpu_us_p10=%.0f cpu_us_p90=%.0f "
            "us_per_thread=%.2f checksum=%llu\n",
-           pid, passes, threads, med, cpu[passes / 10], cpu[passes * 9 / 10], threads ? med / threads : 0,
+           pid, passes, waiting_max, threads, med, cpu[passes / 10], cpu[passes * 9 / 10], threads ? med / threads : 0,
            checksum % 1000);
     return 0;
 }

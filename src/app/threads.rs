@@ -261,3 +261,42 @@ impl App {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::app::fixtures::{focus_worker, snapshot};
+    use crate::app::lab::LabState;
+    use crate::app::{Action, App, Command, Effect, KeyHelp, Options, View};
+
+    fn visible(fx: &[Effect]) -> Option<Vec<i32>> {
+        fx.iter().find_map(|e| if let Effect::Visible(t) = e { Some(t.clone()) } else { None })
+    }
+
+    /// The sampler hears which threads are on screen (a page either side) once they are drawn,
+    /// and again only when that set changes: WAITING is read for those alone.
+    #[test]
+    fn the_rows_on_screen_are_told_to_the_sampler_when_they_change() {
+        let mut app = App::new(Options::default(), KeyHelp::default(), LabState::new(Vec::new()));
+        app.update(Action::Sample(Arc::new(snapshot(1))));
+        let fx = app.update(Action::Cmd(Command::Enter));
+        assert_eq!(app.view, View::Threads);
+        assert_eq!(visible(&fx), None, "nothing drawn yet: the sampler reads every thread");
+        let mut s = snapshot(2);
+        s.focus = Some(focus_worker());
+        assert_eq!(visible(&app.update(Action::Sample(Arc::new(s)))), None);
+
+        // A draw of one row at the top: that row and the next page.
+        let t = app.threads.as_ref().unwrap();
+        t.scroll.height.set(1);
+        t.scroll.offset.set(0);
+        let mut s = snapshot(3);
+        s.focus = Some(focus_worker());
+        assert_eq!(visible(&app.update(Action::Sample(Arc::new(s.clone())))), Some(vec![300, 301]));
+        assert_eq!(visible(&app.update(Action::Sample(Arc::new(snapshot(4))))), None, "unchanged: not sent again");
+        // Scrolled to the third row: a page before it, it, a page after.
+        app.threads.as_ref().unwrap().scroll.offset.set(2);
+        assert_eq!(visible(&app.update(Action::Cmd(Command::Down))), Some(vec![301, 302, 303]));
+    }
+}

@@ -279,13 +279,28 @@ fn threads_table(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
         );
         let _ = writeln!(out, "command: {}", sanitize(&display_command(p)));
     }
-    out.push_str("    TID NAME             S  CPU%     TIME+   P  VCSW/s NVCSW/s WAIT%  NI  PRI\n");
+    if let Some((n, w)) = f.split_total(false) {
+        let io = if f.delay_accounting { "I/O" } else { "I/O (sampled: sysctl kernel.task_delayacct=1 measures it)" };
+        let p = |v: u64| w.percent(v);
+        let _ = writeln!(
+            out,
+            "{n} threads: {:.0}% on CPU, {:.0}% waiting for a core, {:.0}% {io}, {:.0}% sleeping",
+            p(w.on_cpu_ns),
+            p(w.wait_ns),
+            p(w.io_ns),
+            p(w.sleep_ns),
+        );
+    }
+    if f.waiting_denied {
+        out.push_str("WAITING needs ptrace rights: run as root or on your own processes\n");
+    }
+    out.push_str("    TID NAME             S  CPU%     TIME+   P  VCSW/s NVCSW/s WAIT%  NI  PRI WAITING\n");
     let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
     for t in threads {
         let th = &t.thread;
         let _ = writeln!(
             out,
-            "{}{:>6} {:<16} {} {:>5.1} {:>9} {:>3} {:>7} {:>7} {:>5} {:>3} {:>4}",
+            "{}{:>6} {:<16} {} {:>5.1} {:>9} {:>3} {:>7} {:>7} {:>5} {:>3} {:>4} {}",
             if t.is_main { '*' } else { ' ' },
             th.tid,
             fit(&sanitize(&th.name), 16),
@@ -298,11 +313,19 @@ fn threads_table(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
             opt(t.wait_percent.map(f64::from)),
             th.nice,
             fmt_priority(th.priority),
+            match &t.waiting {
+                Some(w) => match &w.wchan {
+                    Some(k) => format!("{} ({})", sanitize(&w.text), sanitize(k)),
+                    None => sanitize(&w.text).into_owned(),
+                },
+                None => "-".into(),
+            },
         );
     }
     out.push_str(
         "* main thread. CPU% is of one core; P: CPU it last ran on; VCSW/s: voluntary switches \
-         (waits: I/O, sleep, locks); NVCSW/s: preemptions; WAIT%: runnable but waiting for a core.\n",
+         (waits: I/O, sleep, locks); NVCSW/s: preemptions; WAIT%: runnable but waiting for a core; \
+         WAITING: the system call it is blocked in (the kernel function it sleeps in).\n",
     );
     out
 }

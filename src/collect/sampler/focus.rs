@@ -21,6 +21,7 @@ impl Sampler {
         pid: Pid,
         current: Option<(ProcessSample, f64)>,
         elapsed: Duration,
+        (now, started): (Instant, Instant),
         vanished: &mut u32,
     ) -> FocusSample {
         let Some((process, cores_in_use)) = current else {
@@ -29,7 +30,7 @@ impl Sampler {
         let hz = self.hz;
         let expected = self.reader.is_live().then_some(process.num_threads as usize);
         let FocusState { tasks, why, .. } = &mut self.focus;
-        let delayacct = why.begin(&mut self.reader, self.seq, Instant::now());
+        let delayacct = why.begin(&mut self.reader, self.seq, now);
         let read = |reader: &mut ProcReader, t: &mut FocusTask| {
             let tid = t.tid;
             let buf = reader.read_kept(&mut t.stat, Some(pid), Some(tid), "stat").ok()?;
@@ -56,8 +57,9 @@ impl Sampler {
             let sched =
                 reader.read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat").ok().and_then(parse_schedstat);
             // The thread's own clock for its time split: its files are read up to tens of ms
-            // after the sample's start in a process of thousands of threads.
-            let at = Instant::now();
+            // after the sample's start in a process of thousands of threads. On the sample's
+            // clock (which tests choose), moved on by the time this sample has taken so far.
+            let at = now + started.elapsed();
             let wait_ns = sched.map(|s| s.wait_ns);
             let voluntary = status.voluntary_ctxt_switches;
             let nonvoluntary = status.nonvoluntary_ctxt_switches;

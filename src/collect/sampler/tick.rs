@@ -158,7 +158,7 @@ impl Sampler {
         self.config.pids = filter_owned;
         self.procs.retain(|_, e| e.seen == seq);
 
-        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, &mut vanished));
+        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, (now, started), &mut vanished));
 
         Snapshot {
             seq,

@@ -102,6 +102,10 @@ impl FakeProc {
         f
     }
 
+    pub(super) fn root_path(&self) -> &Path {
+        &self.root
+    }
+
     pub(super) fn write(&self, rel: &str, content: &[u8]) {
         let p = self.root.join(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -12,6 +12,7 @@ mod fake;
 mod fake_tree;
 mod live;
 mod thread;
+mod why;
 
 fn hz() -> f64 {
     crate::collect::procfs::clock_ticks_per_second() as f64
