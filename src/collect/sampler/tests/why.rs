@@ -22,6 +22,7 @@ struct Files<'a> {
 }
 
 impl Files<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn thread(&self, st: &St, run_ns: u64, wait_ns: u64, migrations: u64, rchar: u64, syscall: &str, wchan: &str) {
         let (pid, tid) = (self.pid, st.pid);
         let at = |f: &str| format!("{pid}/task/{tid}/{f}");
