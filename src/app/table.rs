@@ -573,7 +573,7 @@ impl ThreadColumn {
             ThreadColumn::Split => 10,
             ThreadColumn::Wait => 5,
             ThreadColumn::Waiting => 26,
-            ThreadColumn::Wchan => 16,
+            ThreadColumn::Wchan => 18,
             ThreadColumn::Processor => 3,
             ThreadColumn::Migrations => 5,
             ThreadColumn::Vcsw => 7,

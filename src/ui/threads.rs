@@ -35,9 +35,33 @@ pub fn legend(cols: &[ThreadColumn]) -> String {
     parts.join(" · ")
 }
 
+/// WAITING's width when there is room: a socket's address fits ("accept4 fd 5 socket TCP
+/// 127.0.0.1:33093"); `ThreadColumn::width` is its least.
+const WAITING_WIDE: u16 = 40;
+
 /// Columns that fit, dropping the least important first; the history strip takes what is left.
 pub fn visible_columns(width: u16) -> Vec<ThreadColumn> {
-    fit_columns(&ThreadColumn::ALL, width, |c| c.width() + 1, |c| c.drop_rank())
+    layout_columns(width).0
+}
+
+/// The columns and WAITING's width. WAITING is wide when that costs no column as needed as
+/// WCHAN or more (it then pushes out the rates and TIME+); otherwise it has its least width plus
+/// whatever is left over, up to the wide one.
+pub fn layout_columns(width: u16) -> (Vec<ThreadColumn>, u16) {
+    let fit = |waiting: u16| {
+        let need = move |c: &ThreadColumn| if *c == ThreadColumn::Waiting { waiting + 1 } else { c.width() + 1 };
+        fit_columns(&ThreadColumn::ALL, width, need, |c| c.drop_rank())
+    };
+    let wide = fit(WAITING_WIDE);
+    let keeps_the_needed =
+        ThreadColumn::ALL.iter().filter(|c| c.drop_rank() <= ThreadColumn::Wchan.drop_rank()).all(|c| wide.contains(c));
+    if keeps_the_needed {
+        return (wide, WAITING_WIDE);
+    }
+    let cols = fit(ThreadColumn::Waiting.width());
+    let used: u16 = cols.iter().map(|c| c.width() + 1).sum();
+    let extra = width.saturating_sub(used).min(WAITING_WIDE - ThreadColumn::Waiting.width());
+    (cols, ThreadColumn::Waiting.width() + extra)
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -288,7 +312,8 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     if area.height == 0 {
         return;
     }
-    let cols = visible_columns(area.width);
+    let (cols, waiting_w) = layout_columns(area.width);
+    let width = |c: ThreadColumn| if c == ThreadColumn::Waiting { waiting_w } else { c.width() };
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
     let mut hit = app.hit.borrow_mut();
@@ -298,10 +323,10 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     hit.columns.clear();
     for &c in &cols {
         if let Some(i) = ThreadColumn::ALL.iter().position(|&k| k == c) {
-            hit.columns.push((x, x + c.width() + 1, i));
+            hit.columns.push((x, x + width(c) + 1, i));
         }
         let style = if c == t.sort.column { theme.sorted_header } else { theme.table_header };
-        x = put(buf, area, x, area.y, &cell(c.title(), c.width() as usize, c.right_aligned()), style);
+        x = put(buf, area, x, area.y, &cell(c.title(), width(c) as usize, c.right_aligned()), style);
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     drop(hit);
@@ -383,7 +408,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
                 ThreadColumn::Nice => th.nice.to_string(),
                 ThreadColumn::Split => String::new(),
                 ThreadColumn::Waiting => match &d.waiting {
-                    Some(w) => elide(&sanitize(&w.text), c.width() as usize),
+                    Some(w) => elide(&sanitize(&w.text), waiting_w as usize),
                     None => "-".into(),
                 },
                 ThreadColumn::Wchan => {
@@ -400,7 +425,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
             } else {
                 style
             };
-            x = put(buf, body, x, y, &cell(&text, c.width() as usize, c.right_aligned()), cell_style);
+            x = put(buf, body, x, y, &cell(&text, width(c) as usize, c.right_aligned()), cell_style);
             x = put(buf, body, x, y, " ", style);
         }
         if hist_w >= 8
@@ -486,11 +511,24 @@ mod tests {
         let at = |w| visible_columns(w);
         assert!(at(80).contains(&ThreadColumn::Waiting) && at(80).contains(&ThreadColumn::Split));
         assert!(!at(80).contains(&ThreadColumn::Wchan) && !at(80).contains(&ThreadColumn::Nice));
-        assert!(at(120).contains(&ThreadColumn::Wchan) && at(120).contains(&ThreadColumn::Migrations));
+        assert!(at(120).contains(&ThreadColumn::Wchan));
+        assert!(at(160).contains(&ThreadColumn::Migrations) && at(160).contains(&ThreadColumn::IoRead));
+        // A socket's address fits in WAITING from 120 columns on; at 80 it has what is left.
+        assert_eq!(layout_columns(120).1, WAITING_WIDE);
+        assert_eq!(layout_columns(160).1, WAITING_WIDE);
+        assert!((ThreadColumn::Waiting.width()..WAITING_WIDE).contains(&layout_columns(80).1));
+        for w in 20..300 {
+            let (cols, ww) = layout_columns(w);
+            let used: u16 = cols.iter().map(|c| if *c == ThreadColumn::Waiting { ww } else { c.width() } + 1).sum();
+            // Never wider than the screen once TID and NAME (never dropped) fit.
+            if w > ThreadColumn::Tid.width() + ThreadColumn::Name.width() + 2 {
+                assert!(used <= w, "width {w}: {used}");
+            }
+        }
         let all = at(200);
         assert_eq!(all.len(), ThreadColumn::ALL.len());
-        // Growing never loses a column.
-        for w in 20..200 {
+        // Past the width where WAITING turns wide, growing never loses a column.
+        for w in 120..200 {
             assert!(at(w).iter().all(|c| at(w + 1).contains(c)), "width {w}");
         }
     }
