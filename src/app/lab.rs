@@ -48,6 +48,8 @@ pub struct DemoEntry {
     pub cores_now: f64,
     /// CPU time of all its processes at the last report.
     pub cpu: Duration,
+    /// What memory, race, switch-cost, ipc or real-io measured so far (`LabEvent::Figures`).
+    pub figures: Option<crate::model::figures::DemoFigures>,
 }
 
 impl DemoEntry {
@@ -173,6 +175,7 @@ impl LabState {
                     ops_rate: 0.0,
                     cores_now: 0.0,
                     cpu: Duration::ZERO,
+                    figures: None,
                 });
                 self.trim();
                 first
@@ -207,6 +210,12 @@ impl LabState {
                 if let Some(d) = self.demos.iter_mut().find(|d| d.id == id) {
                     d.status = DemoStatus::Failed(reason);
                     d.cores_now = 0.0;
+                }
+                None
+            }
+            LabEvent::Figures { id, figures } => {
+                if let Some(d) = self.demos.iter_mut().find(|d| d.id == id) {
+                    d.figures = Some(figures);
                 }
                 None
             }

@@ -16,9 +16,10 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::foreground::{self, Foreground};
-use crate::lab::{Supervisor, python, self_exe};
+use crate::lab::{Supervisor, mem_available_bytes, python, self_exe};
 use crate::model::catalog;
 use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
+use crate::model::figures::DemoFigures;
 
 /// The start of every message on stderr.
 const MODE: &str = "threadtop demo";
@@ -42,12 +43,13 @@ fn parse_spec(kind: &str, workers: Option<u32>, seconds: Option<f64>) -> Result<
         return Err(format!("unknown demo '{kind}'; the demos are: {}", kinds.join(", ")));
     };
     let duration = match seconds {
-        None => catalog::DEFAULT_DURATION,
+        None => catalog::default_duration(kind),
         Some(s) => Duration::try_from_secs_f64(s)
             .map_err(|_| format!("--seconds {s}: give a number of seconds, like 2 or 0.5"))?,
     };
     let spec = DemoSpec { kind, workers: workers.unwrap_or_else(|| catalog::default_workers(kind)), duration };
     catalog::check(&spec, 0)?;
+    catalog::memory_check(&spec, mem_available_bytes())?;
     if kind.needs_python() {
         python::interpreter()?;
     }
@@ -174,9 +176,79 @@ fn render_text(spec: &DemoSpec, r: &DemoResult) -> String {
         let _ = writeln!(out, "  one process   {:.1} µs (fork + exit + reap)", s.process_spawn_us);
         let _ = writeln!(out, "  ratio         {:.1} (process / thread)", s.ratio);
     }
+    if let Some(f) = &r.figures {
+        render_figures(&mut out, f);
+    }
     let pids: Vec<String> = r.pids.iter().map(|p| p.to_string()).collect();
     let _ = writeln!(out, "  pids          {}", pids.join(" "));
     out
+}
+
+/// The figures of memory, race, switch-cost, ipc and real-io, one line per step.
+fn render_figures(out: &mut String, f: &DemoFigures) {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    match f {
+        DemoFigures::Memory(m) => {
+            let _ = writeln!(out, "  buffer        {:.0} MiB; the worker alone: RSS {:.1} MiB", mib(m.buffer_bytes), mib(m.base.rss_bytes));
+            let _ = writeln!(out, "  {:<15} {:>5} {:>10} {:>10} {:>10}   (MiB, summed; each)", "step", "procs", "RSS", "PSS", "USS");
+            for p in &m.phases {
+                let n = p.processes.len().max(1) as f64;
+                let _ = writeln!(
+                    out,
+                    "  {:<15} {:>5} {:>10.1} {:>10.1} {:>10.1}   each {:.1} / {:.1} / {:.1}",
+                    p.phase,
+                    p.processes.len(),
+                    mib(p.rss_bytes),
+                    mib(p.pss_bytes),
+                    mib(p.uss_bytes),
+                    mib(p.rss_bytes) / n,
+                    mib(p.pss_bytes) / n,
+                    mib(p.uss_bytes) / n
+                );
+            }
+        }
+        DemoFigures::Race(r) => {
+            let _ = writeln!(out, "  {} threads × {} increments each", r.threads, r.increments_per_thread);
+            for run in &r.runs {
+                let _ = writeln!(
+                    out,
+                    "  {:<24} {} core(s): {} of {} counted, {} lost, {} interleavings, {:.1} ns per increment",
+                    run.method, run.cores, run.final_count, run.expected, run.lost, run.interleavings, run.ns_per_increment
+                );
+            }
+        }
+        DemoFigures::SwitchCost(s) => {
+            for run in &s.runs {
+                let _ = writeln!(
+                    out,
+                    "  {:<9} on {} core(s): {:.2} µs per round trip, {} round trips, switches {} voluntary + {} involuntary ({:.0}/s)",
+                    run.mode, run.cores, run.us_per_round_trip, run.round_trips, run.voluntary_switches, run.involuntary_switches, run.switches_per_sec
+                );
+            }
+        }
+        DemoFigures::Ipc(i) => {
+            for run in &i.runs {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:>6} B: {:>9.1} MB/s, {:>8.3} µs per message, {} messages, {} of {} bytes arrived, {} corrupt",
+                    run.channel, run.message_bytes, run.mb_per_sec, run.us_per_message, run.messages, run.bytes_received, run.bytes_sent, run.corrupt
+                );
+            }
+        }
+        DemoFigures::RealIo(r) => {
+            let _ = writeln!(out, "  each op       {} KiB write + fsync in {}, then a request answered after {} ms", r.write_bytes >> 10, r.temp_dir, r.server_delay_ms);
+            for run in &r.runs {
+                let _ = writeln!(
+                    out,
+                    "  {:<10} {:>3} thread(s): {} ops, wall {:.3} s, CPU {:.3} s, slowest fsync {:.1} ms",
+                    run.mode, run.threads, run.ops, run.wall_seconds, run.cpu_seconds, run.max_fsync_ms
+                );
+            }
+            if let Some(ratio) = r.ratio {
+                let _ = writeln!(out, "  sequential / threads  ×{ratio:.1}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -229,6 +301,7 @@ mod tests {
             pids: vec![1234],
             stopped_early: false,
             spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 150.0, ratio: 7.5 }),
+            figures: None,
         };
         let text = render_text(&spec, &r);
         for needle in ["spawn-cost with 200", "0.05 s", "0.80", "400", "20.0 µs", "150.0 µs", "7.5", "1234"] {

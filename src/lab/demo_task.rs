@@ -126,6 +126,9 @@ impl DemoTask {
         {
             t.others.push(*pid);
         }
+        if let Report::Figures(figures) = &report {
+            let _ = self.events.send(LabEvent::Figures { id: self.id, figures: (**figures).clone() });
+        }
         let had_error = self.tally.error.is_some();
         self.tally.apply(report, at.saturating_duration_since(self.started));
         if !had_error && let Some(e) = &self.tally.error {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::protocol::{EndCause, Report};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoResult, DemoSpec, LabEvent, SpawnCost};
+use crate::model::figures::DemoFigures;
 
 /// CPU time over wall time: how many cores were busy on average. 0 for an empty interval.
 pub fn cores_in_use(cpu: Duration, wall: Duration) -> f64 {
@@ -126,6 +127,8 @@ pub(crate) struct Tally {
     pub spawn: Option<SpawnTotals>,
     /// The first error a demo process reported.
     pub error: Option<String>,
+    /// The latest figures of memory, race, switch-cost, ipc or real-io (each report holds all).
+    pub figures: Option<DemoFigures>,
 }
 
 impl Tally {
@@ -151,6 +154,7 @@ impl Tally {
             Report::Error { index, message } => {
                 self.error.get_or_insert(format!("process {index}: {message}"));
             }
+            Report::Figures(figures) => self.figures = Some(*figures),
         }
     }
 
@@ -234,6 +238,7 @@ pub(crate) fn build_result(
         pids,
         stopped_early,
         spawn: tally.spawn.as_ref().and_then(spawn_cost),
+        figures: tally.figures.clone(),
     }
 }
 
@@ -395,6 +400,24 @@ mod tests {
         assert_eq!(r.ops_per_sec, 500.0);
         assert_eq!(r.pids, vec![42]);
         assert_eq!(r.spawn, None);
+        assert_eq!(r.figures, None);
+    }
+
+    #[test]
+    fn the_result_carries_the_last_figures_reported() {
+        use crate::model::figures::{RaceFigures, RaceRun};
+        let spec = DemoSpec { kind: DemoKind::Race, workers: 2, duration: ms(2000) };
+        let mut t = Tally::default();
+        let figures = |runs: usize| {
+            DemoFigures::Race(RaceFigures { threads: 2, increments_per_thread: 5, runs: vec![RaceRun::default(); runs] })
+        };
+        t.apply(Report::Figures(Box::new(figures(1))), ms(500));
+        t.apply(Report::Figures(Box::new(figures(2))), ms(900));
+        let r = build_result(&spec, ms(2000), &t, vec![42], false);
+        assert_eq!(r.figures, Some(figures(2)));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["race"]["runs"].as_array().unwrap().len(), 2, "{json}");
+        assert_eq!(json["kind"], "race");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - `worker`: what runs inside a demo child (`threadtop __workload ...`, `WorkloadArgs`);
 //!   `protocol`: the report lines it writes; `child`: the PDEATHSIG rule for helper processes.
 //! - `measure`: cores in use, rates and results (pure).
+//! - `workloads`: the memory, race, switch-cost, ipc and real-io demos, one file each, which
+//!   `worker` dispatches to.
 //! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
 //!   concurrency, the GIL), for `threadtop experiment` and the TUI.
@@ -27,8 +29,14 @@ pub mod python;
 mod registry;
 mod supervisor;
 pub mod worker;
+mod workloads;
 
 pub use supervisor::Supervisor;
+
+/// MemAvailable of /proc/meminfo in bytes, for the memory demo's refusal (`catalog::memory_check`).
+pub fn mem_available_bytes() -> Option<u64> {
+    workloads::memory::mem_available_bytes()
+}
 
 /// The binary demo processes re-execute. `/proc/self/exe` names this very binary even when
 /// the file was rebuilt or upgraded since threadtop started, so a demo never runs a different

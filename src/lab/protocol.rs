@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::collect::model::Pid;
+use crate::model::figures::DemoFigures;
 
 /// The fd the report pipe's write end is moved to in a demo child.
 pub const REPORT_FD: i32 = 3;
@@ -55,6 +56,9 @@ pub enum Report {
     Spawn { threads: u32, thread_ns: u64, processes: u32, process_ns: u64 },
     /// The demo process could not do its work: `error INDEX MESSAGE...`.
     Error { index: u32, message: String },
+    /// What memory, race, switch-cost, ipc or real-io measured so far: `figures JSON`, the
+    /// whole set each time (one writer, its main thread: the line may pass PIPE_BUF).
+    Figures(Box<DemoFigures>),
 }
 
 impl fmt::Display for Report {
@@ -73,6 +77,11 @@ impl fmt::Display for Report {
                 let flat: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
                 write!(f, "error {index} {flat}")
             }
+            // serde_json escapes control characters: the JSON holds no newline.
+            Report::Figures(figures) => match serde_json::to_string(figures) {
+                Ok(json) => write!(f, "figures {json}"),
+                Err(_) => Err(fmt::Error),
+            },
         }
     }
 }
@@ -86,6 +95,9 @@ impl Report {
         if tag == "error" {
             let (index, message) = rest.split_once(' ').unwrap_or((rest, ""));
             return Some(Report::Error { index: index.parse().ok()?, message: message.to_owned() });
+        }
+        if tag == "figures" {
+            return serde_json::from_str(rest).ok().map(|f| Report::Figures(Box::new(f)));
         }
         let fields: Vec<&str> = rest.split(' ').collect();
         match (tag, fields.as_slice()) {
@@ -128,6 +140,9 @@ mod tests {
             Report::Child { index: 0, pid: 4242 },
             Report::Spawn { threads: 200, thread_ns: 4_000_000, processes: 200, process_ns: 30_000_000 },
             Report::Error { index: 2, message: "cannot start thread cpu-3: Resource temporarily unavailable".into() },
+            Report::Figures(Box::new(DemoFigures::Ipc(crate::model::figures::IpcFigures {
+                runs: vec![crate::model::figures::IpcRun { channel: "pipe\nx".into(), messages: 3, ..Default::default() }],
+            }))),
         ];
         for r in reports {
             let line = r.to_string();
@@ -161,6 +176,8 @@ mod tests {
             "hello 0 1 2",
             "progress 0  1 2",
             "error x message",
+            "figures {\"race\":",
+            "figures {\"gpu\":{}}",
         ] {
             assert_eq!(Report::parse(line), None, "{line:?}");
         }

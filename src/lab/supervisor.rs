@@ -94,6 +94,8 @@ impl Supervisor {
                 .to_owned());
         }
         catalog::check(spec, self.running())?;
+        // Before anything starts: the memory demo refuses rather than push the machine to swap.
+        catalog::memory_check(spec, super::workloads::memory::mem_available_bytes())?;
         if spec.kind.needs_python() {
             // Refused here, with how to get python3, rather than failing after the launch.
             super::python::interpreter()?;

@@ -46,9 +46,9 @@ const WORKER_STACK: usize = 256 << 10;
 
 /// Set by the stop-signal handler and by the main thread when the demo ends; every worker
 /// thread checks it between operations. (An `Arc` because signal-hook's handler holds one.)
-static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
+pub(super) static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 /// Set only by the signal handler, so the end can be told apart from a deadline.
-static SIGNALLED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
+pub(super) static SIGNALLED: LazyLock<Arc<AtomicBool>> = LazyLock::new(Arc::default);
 
 /// The lock lock-threads take turns on, as CPython threads do on the GIL.
 static GIL: parking_lot::Mutex<()> = parking_lot::const_mutex(());
@@ -121,6 +121,7 @@ pub fn main(args: &WorkloadArgs) -> ExitCode {
         out: Reporter::open(opts.report_fd),
         index: opts.index,
         last_cpu_ns: 0,
+        last_ops: 0,
     };
     let outcome = match opts.kind {
         DemoKind::CpuThreads => run_threads(&mut run, &opts, spin),
@@ -129,8 +130,20 @@ pub fn main(args: &WorkloadArgs) -> ExitCode {
         DemoKind::CpuProcs => Ok(spin_on_main_thread(&mut run)),
         DemoKind::Zombie => keep_zombies(&mut run, opts.workers),
         DemoKind::SpawnCost => time_spawns(&mut run, opts.workers),
+        // The issue-16 demos, one file each under lab/workloads/.
+        DemoKind::Memory => super::workloads::memory::run(&mut run, opts.workers),
+        DemoKind::Race => super::workloads::race::run(&mut run, opts.workers),
+        DemoKind::SwitchCost => super::workloads::switch::run(&mut run),
+        DemoKind::Ipc => super::workloads::ipc::run(&mut run),
+        DemoKind::RealIo => super::workloads::real_io::run(&mut run, opts.workers),
         // Exec'd above; this is only reached if the exec came back, which it reports itself.
         DemoKind::PyThreads | DemoKind::PyProcs => Err("python3 was not started".to_owned()),
+    };
+    let outcome = match outcome {
+        // A stop signal also ends the demo's children, whose loss the step then reports as an
+        // error: the stop is the cause, and what was measured before it stands.
+        Err(_) if SIGNALLED.load(Ordering::Relaxed) => Ok((run.last_ops, EndCause::Signal)),
+        other => other,
     };
     match outcome {
         Ok((ops, cause)) => {
@@ -227,7 +240,7 @@ fn install_stop_handlers() {
 }
 
 /// This process's CPU time (all its threads), in nanoseconds.
-fn process_cpu_ns() -> Option<u64> {
+pub(super) fn process_cpu_ns() -> Option<u64> {
     let ts = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     let secs = u64::try_from(ts.tv_sec).ok()?;
     let nanos = u64::try_from(ts.tv_nsec).ok()?;
@@ -263,17 +276,19 @@ impl Reporter {
 }
 
 /// The state of the demo process's main thread.
-struct Run {
-    deadline: Instant,
+pub(super) struct Run {
+    pub(super) deadline: Instant,
     parent: Option<rustix::process::Pid>,
     out: Reporter,
     index: u32,
     last_cpu_ns: u64,
+    /// The ops of the last progress report, for a demo whose work a stop cut short.
+    last_ops: u64,
 }
 
 impl Run {
     /// Why the demo should end now, if it should.
-    fn end_cause(&self) -> Option<EndCause> {
+    pub(super) fn end_cause(&self) -> Option<EndCause> {
         if SIGNALLED.load(Ordering::Relaxed) {
             return Some(EndCause::Signal);
         }
@@ -295,9 +310,39 @@ impl Run {
     }
 
     /// Reports `ops` so far. False when the supervisor no longer listens.
-    fn progress(&mut self, ops: u64) -> bool {
+    pub(super) fn progress(&mut self, ops: u64) -> bool {
+        self.last_ops = ops;
         let cpu_ns = self.cpu_ns();
         self.out.send(&Report::Progress { index: self.index, ops, cpu_ns })
+    }
+
+    /// Reports what a step-by-step demo measured so far (all of it), then its progress.
+    pub(super) fn figures(&mut self, figures: crate::model::figures::DemoFigures, ops: u64) -> bool {
+        self.out.send(&Report::Figures(Box::new(figures))) && self.progress(ops)
+    }
+
+    /// Idles until `until` (or the deadline, if sooner), reporting `ops` on the usual beat.
+    /// `Some(cause)` when the demo must end now instead.
+    pub(super) fn hold(&mut self, until: Instant, ops: u64) -> Option<EndCause> {
+        let until = until.min(self.deadline);
+        let mut next_report = Instant::now();
+        loop {
+            if let Some(cause) = self.end_cause() {
+                return Some(cause);
+            }
+            let now = Instant::now();
+            if now >= until {
+                return None;
+            }
+            if now >= next_report {
+                if !self.progress(ops) {
+                    return Some(EndCause::Orphan);
+                }
+                next_report = now + REPORT_EVERY;
+            }
+            let wake = next_report.min(until).min(now + POLL);
+            thread::sleep(wake.saturating_duration_since(Instant::now()));
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub const MAX_THREADS: u32 = 256;
 /// Processes one demo may start (cpu-procs; zombie counts its parent too).
 pub const MAX_PROCESSES: u32 = 64;
 /// Demos running at once in one supervisor.
-pub const MAX_CONCURRENT: usize = 8;
+pub const MAX_CONCURRENT: usize = 16;
 /// The longest a demo may run.
 pub const MAX_DURATION: Duration = Duration::from_secs(600);
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(60);
@@ -20,6 +20,23 @@ pub const DEFAULT_DURATION: Duration = Duration::from_secs(60);
 /// and one extra process exist at any moment: K is bounded by run time, not by the caps above.
 pub const MAX_SPAWN_K: u32 = 10_000;
 pub const DEFAULT_SPAWN_K: u32 = 200;
+
+/// memory: the size B of each buffer.
+pub const MEMORY_BUFFER_MIB: u64 = 64;
+/// memory: B × N may not exceed this (the own and written steps hold N buffers at once).
+pub const MEMORY_MAX_TOTAL_MIB: u64 = 512;
+/// race: how many times each thread adds 1, per way of counting.
+pub const RACE_INCREMENTS: u64 = 10_000_000;
+/// race: a mutex handed between hundreds of threads a million times each takes minutes.
+pub const RACE_MAX_THREADS: u32 = 64;
+/// real-io: its server starts one thread per connection, and a thread per worker.
+pub const REAL_IO_MAX_THREADS: u32 = 64;
+/// real-io: what its loopback server waits before it answers a request.
+pub const REAL_IO_DELAY_MS: u64 = 100;
+/// real-io: operations per thread (each a fsync'd write, then a request).
+pub const REAL_IO_OPS_PER_THREAD: u64 = 2;
+/// real-io: the bytes of each write.
+pub const REAL_IO_WRITE_BYTES: u64 = 64 << 10;
 
 /// Every demo process name starts with this, so users and tests can find them.
 pub const NAME_PREFIX: &str = "tt-";
@@ -37,6 +54,10 @@ pub enum WorkerUnit {
     Zombies,
     /// K threads created and joined, then K processes created and reaped.
     Spawns,
+    /// N threads in one process, then N processes (memory).
+    ThreadsThenProcesses,
+    /// Two sides, threads then processes (switch-cost, ipc): N is fixed at 2.
+    Sides,
 }
 
 impl WorkerUnit {
@@ -47,6 +68,8 @@ impl WorkerUnit {
             WorkerUnit::Processes => "processes",
             WorkerUnit::Zombies => "zombies",
             WorkerUnit::Spawns => "threads and processes",
+            WorkerUnit::ThreadsThenProcesses => "threads, then processes",
+            WorkerUnit::Sides => "sides (threads, then processes)",
         }
     }
 }
@@ -70,7 +93,7 @@ pub struct DemoInfo {
     pub op: &'static str,
 }
 
-static CATALOG: [DemoInfo; 8] = [
+static CATALOG: [DemoInfo; 13] = [
     DemoInfo {
         kind: DemoKind::CpuThreads,
         summary: "N threads in one process, each spinning on arithmetic",
@@ -189,6 +212,92 @@ static CATALOG: [DemoInfo; 8] = [
         runs_once: false,
         op: "5000 rounds of xorshift in pure Python",
     },
+    DemoInfo {
+        kind: DemoKind::Memory,
+        summary: "one 64 MiB buffer shared by N threads, vs N processes' own, vs forked copy-on-write",
+        lesson: "Four steps, each measured from /proc/PID/smaps_rollup. 1: N threads of \
+                 tt-memory write one buffer of B = 64 MiB: one address space, so the total is \
+                 about B. 2: N processes tt-mem-own-I each write their own: about N x B. 3: \
+                 N children tt-mem-shr-I forked from a parent holding the buffer only read it: \
+                 RSS says B for each (it counts every page a process maps), but PSS, which \
+                 divides each page among the processes sharing it, says B/N each: RSS lies about \
+                 shared memory. 4: they write it (now tt-mem-cow-I): each write copies the \
+                 page (copy-on-write) and the total climbs to N x B. USS, the pages only one \
+                 process maps, is what killing it would free. Watch RES in the list as it goes.",
+        unit: WorkerUnit::ThreadsThenProcesses,
+        process_names: "tt-memory, tt-mem-own-I, tt-mem-shr-I (tt-mem-cow-I once written)",
+        thread_prefix: Some("mem"),
+        runs_once: false,
+        op: "one step measured",
+    },
+    DemoInfo {
+        kind: DemoKind::Race,
+        summary: "N threads add 1 to one counter: unsynchronised vs atomic vs mutex",
+        lesson: "N threads each add 1 to one shared counter ten million times. Unsynchronised \
+                 (load, add, store: no lock), two threads running at once read the same value \
+                 and both write value+1: an update is lost and the final count comes out short. \
+                 Pinned to one core only one thread runs at a time and they take turns only a \
+                 few times (the result counts these interleavings): an update is lost only when \
+                 a switch lands between a thread's load and its store, but that store then \
+                 throws away every increment the other made meanwhile, so the few losses are \
+                 large. On a busy machine the two-core run may take turns like that too: \
+                 compare their interleavings. An atomic fetch_add or a mutex never loses one, \
+                 at a price in ns per increment the result shows: the seeds' 'inconsistent state'.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-race",
+        thread_prefix: Some("race"),
+        runs_once: false,
+        op: "one way of counting done",
+    },
+    DemoInfo {
+        kind: DemoKind::SwitchCost,
+        summary: "a byte ping-ponged over pipes: two threads vs two processes, one core vs two",
+        lesson: "Two tasks pass a byte back and forth over two pipes; each waits in read for the \
+                 other, so every round trip costs each side one voluntary context switch (VCSW/s \
+                 in the threads view). The textbook says a process switch costs more than a \
+                 thread switch; the result shows what this machine says. On Linux both go \
+                 through the same scheduler path and only the address-space switch differs, \
+                 which tagged TLBs (PCID) make cheap: expect the two within a few per cent. On \
+                 two cores each wake-up also crosses cores, which usually costs more than the \
+                 switch itself.",
+        unit: WorkerUnit::Sides,
+        process_names: "tt-switch-cost, tt-sw-p1-a/b, tt-sw-p2-a/b",
+        thread_prefix: Some("sw"),
+        runs_once: false,
+        op: "one ping-pong measured",
+    },
+    DemoInfo {
+        kind: DemoKind::Ipc,
+        summary: "messages between threads (channel) vs processes (pipe, shared-memory ring)",
+        lesson: "The same stream of 64 B and 64 KiB messages sent three ways: a channel between \
+                 two threads of tt-ipc (they share memory, so a message is a pointer handed \
+                 over), a pipe to a child process tt-ipc-pipe (each byte copied into the kernel \
+                 and out again), and a ring in memory shared with a child tt-ipc-ring (no system \
+                 call per message). MB/s and µs per message are measured; the receiver checks \
+                 every byte. Processes can talk as fast as threads once they share memory, at \
+                 the price of doing the synchronisation themselves.",
+        unit: WorkerUnit::Sides,
+        process_names: "tt-ipc, tt-ipc-pipe, tt-ipc-ring",
+        thread_prefix: Some("ipc"),
+        runs_once: false,
+        op: "one transfer measured",
+    },
+    DemoInfo {
+        kind: DemoKind::RealIo,
+        summary: "N threads doing fsync'd writes and slow loopback requests vs one thread",
+        lesson: "Each operation writes 64 KiB to a file in the temp dir and fsyncs it, then asks \
+                 a server on 127.0.0.1 (run by the demo) that waits 100 ms before it answers. N \
+                 threads rio-I do theirs at once, then one thread rio-seq does all of them in a \
+                 row. The threads spend their time in state S (or D in fsync), CPU near zero, \
+                 and their waits overlap: wall time is about one thread's share, the sequential \
+                 run about N times that. Concurrency pays for I/O even on one core: no \
+                 parallelism needed. The file has no name on disk, so nothing is left behind.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-real-io",
+        thread_prefix: Some("rio"),
+        runs_once: true,
+        op: "one fsync'd write and one delayed request",
+    },
 ];
 
 /// The catalogue entry of `kind`.
@@ -202,6 +311,11 @@ pub fn info(kind: DemoKind) -> &'static DemoInfo {
         DemoKind::SpawnCost => &CATALOG[5],
         DemoKind::PyThreads => &CATALOG[6],
         DemoKind::PyProcs => &CATALOG[7],
+        DemoKind::Memory => &CATALOG[8],
+        DemoKind::Race => &CATALOG[9],
+        DemoKind::SwitchCost => &CATALOG[10],
+        DemoKind::Ipc => &CATALOG[11],
+        DemoKind::RealIo => &CATALOG[12],
     }
 }
 
@@ -220,6 +334,21 @@ pub fn default_workers(kind: DemoKind) -> u32 {
         DemoKind::LockThreads => 4,
         DemoKind::Zombie => 1,
         DemoKind::SpawnCost => DEFAULT_SPAWN_K,
+        DemoKind::Memory => 4,
+        DemoKind::Race => 2,
+        DemoKind::SwitchCost | DemoKind::Ipc => 2,
+        DemoKind::RealIo => 8,
+    }
+}
+
+/// How long a demo runs when the user does not choose: the step-by-step demos need a few
+/// seconds per step to be watched, not a minute.
+pub fn default_duration(kind: DemoKind) -> Duration {
+    match kind {
+        DemoKind::Memory => Duration::from_secs(20),
+        DemoKind::Race | DemoKind::SwitchCost => Duration::from_secs(8),
+        DemoKind::Ipc => Duration::from_secs(12),
+        _ => DEFAULT_DURATION,
     }
 }
 
@@ -231,17 +360,30 @@ pub fn max_workers(kind: DemoKind) -> u32 {
         // The parent counts as one of the demo's processes.
         DemoKind::Zombie | DemoKind::PyProcs => MAX_PROCESSES - 1,
         DemoKind::SpawnCost => MAX_SPAWN_K,
+        DemoKind::Memory => (MEMORY_MAX_TOTAL_MIB / MEMORY_BUFFER_MIB) as u32,
+        DemoKind::Race => RACE_MAX_THREADS,
+        DemoKind::SwitchCost | DemoKind::Ipc => 2,
+        DemoKind::RealIo => REAL_IO_MAX_THREADS,
+    }
+}
+
+/// The smallest N a launch accepts: ping-pong and messages need two sides, a race two threads
+/// (one thread alone cannot lose an update, which is worth seeing too, but the lesson is two).
+pub fn min_workers(kind: DemoKind) -> u32 {
+    match kind {
+        DemoKind::SwitchCost | DemoKind::Ipc => 2,
+        _ => 1,
     }
 }
 
 /// The N a launch accepts, for the lab's +/- adjustments.
 pub fn workers_range(kind: DemoKind) -> RangeInclusive<u32> {
-    1..=max_workers(kind)
+    min_workers(kind)..=max_workers(kind)
 }
 
 /// A spec with the defaults of `kind`.
 pub fn default_spec(kind: DemoKind) -> DemoSpec {
-    DemoSpec { kind, workers: default_workers(kind), duration: DEFAULT_DURATION }
+    DemoSpec { kind, workers: default_workers(kind), duration: default_duration(kind) }
 }
 
 /// The name the demo's process number `index` gives itself (Linux keeps 15 bytes).
@@ -256,6 +398,11 @@ pub fn process_name(kind: DemoKind, index: u32) -> String {
         // The python3 parent; its multiprocessing children name themselves (PY_PROC_PREFIX).
         DemoKind::PyThreads => "tt-py-threads".to_owned(),
         DemoKind::PyProcs => "tt-py-procs".to_owned(),
+        DemoKind::Memory => "tt-memory".to_owned(),
+        DemoKind::Race => "tt-race".to_owned(),
+        DemoKind::SwitchCost => "tt-switch-cost".to_owned(),
+        DemoKind::Ipc => "tt-ipc".to_owned(),
+        DemoKind::RealIo => "tt-real-io".to_owned(),
     }
 }
 
@@ -304,7 +451,20 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
                 "spawn-cost with K = {n}: K is at most {MAX_SPAWN_K} (it creates K threads, then \
                  K processes, one at a time)"
             ),
+            DemoKind::Memory => format!(
+                "memory with N = {n}: N buffers of {MEMORY_BUFFER_MIB} MiB make {} MiB, and the \
+                 demo may hold at most {MEMORY_MAX_TOTAL_MIB} MiB (N at most {max})",
+                u64::from(n) * MEMORY_BUFFER_MIB
+            ),
+            DemoKind::Race => format!("race with {n} threads: at most {RACE_MAX_THREADS} threads"),
+            DemoKind::SwitchCost | DemoKind::Ipc => {
+                format!("{kind} always has 2 sides (a ping and a pong, a sender and a receiver), not {n}")
+            }
+            DemoKind::RealIo => format!("real-io with {n} threads: at most {REAL_IO_MAX_THREADS} threads"),
         });
+    }
+    if spec.workers < min_workers(kind) {
+        return Err(format!("{kind} always has 2 sides (a ping and a pong, a sender and a receiver), not {}", spec.workers));
     }
     if spec.duration.is_zero() {
         return Err("a demo needs a duration of more than 0 s".to_owned());
@@ -317,6 +477,35 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What the memory demo holds at its peak: N written copies in the children plus the parent's
+/// buffer until it lets go, and some room for the rest of the machine.
+pub fn memory_needed_bytes(spec: &DemoSpec) -> u64 {
+    let mib = (u64::from(spec.workers) + 1) * MEMORY_BUFFER_MIB + 64;
+    mib << 20
+}
+
+/// Whether the memory demo fits in `available` (MemAvailable of /proc/meminfo, `None` when it
+/// could not be read): it refuses rather than push the machine into swap or the OOM killer.
+pub fn memory_check(spec: &DemoSpec, available: Option<u64>) -> Result<(), String> {
+    if spec.kind != DemoKind::Memory {
+        return Ok(());
+    }
+    let needed = memory_needed_bytes(spec);
+    match available {
+        None => Err("memory: cannot read MemAvailable in /proc/meminfo, so the demo will not \
+                     allocate its buffers"
+            .to_owned()),
+        Some(free) if free < needed => Err(format!(
+            "memory with N = {} needs about {} MiB free, and MemAvailable says {} MiB: lower N \
+             or free some memory",
+            spec.workers,
+            needed >> 20,
+            free >> 20
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -416,12 +605,39 @@ mod tests {
     }
 
     #[test]
-    fn at_most_eight_demos_at_once() {
+    fn at_most_sixteen_demos_at_once() {
+        // Every kind of the catalogue must be able to run at once (the SIGKILL torture test).
+        assert!(DemoKind::EVERY.len() <= MAX_CONCURRENT);
         let s = spec(DemoKind::IoThreads, 1, 10);
-        assert_eq!(check(&s, 7), Ok(()));
-        let err = check(&s, 8).unwrap_err();
+        assert_eq!(check(&s, 15), Ok(()));
+        let err = check(&s, 16).unwrap_err();
         assert!(err.contains("already running"), "{err}");
-        assert!(check(&s, 9).is_err());
+        assert!(check(&s, 17).is_err());
+    }
+
+    #[test]
+    fn memory_is_capped_at_512_mib_and_refused_when_short() {
+        assert_eq!(check(&spec(DemoKind::Memory, 8, 10), 0), Ok(()));
+        let err = check(&spec(DemoKind::Memory, 9, 10), 0).unwrap_err();
+        assert!(err.contains("576 MiB") && err.contains("at most 512 MiB"), "{err}");
+        let s = spec(DemoKind::Memory, 4, 10);
+        assert_eq!(memory_needed_bytes(&s), (5 * 64 + 64) << 20);
+        assert_eq!(memory_check(&s, Some(1 << 30)), Ok(()));
+        let err = memory_check(&s, Some(300 << 20)).unwrap_err();
+        assert!(err.contains("384 MiB") && err.contains("MemAvailable says 300 MiB"), "{err}");
+        assert!(memory_check(&s, None).is_err());
+        assert_eq!(memory_check(&spec(DemoKind::CpuThreads, 4, 10), None), Ok(()));
+    }
+
+    #[test]
+    fn two_sided_demos_have_two_sides() {
+        for kind in [DemoKind::SwitchCost, DemoKind::Ipc] {
+            assert_eq!(check(&spec(kind, 2, 10), 0), Ok(()));
+            assert!(check(&spec(kind, 1, 10), 0).unwrap_err().contains("2 sides"));
+            assert!(check(&spec(kind, 3, 10), 0).unwrap_err().contains("2 sides"));
+        }
+        assert!(check(&spec(DemoKind::Race, 65, 10), 0).is_err());
+        assert!(check(&spec(DemoKind::RealIo, 65, 10), 0).is_err());
     }
 
     #[test]

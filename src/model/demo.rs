@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Pid;
+use super::figures::DemoFigures;
 
 /// The demo workloads, by the names users type (`threadtop demo cpu-threads`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,24 +22,39 @@ pub enum DemoKind {
     PyThreads,
     /// The same work in N `multiprocessing` processes (needs python3).
     PyProcs,
+    /// Threads sharing one buffer vs processes with their own vs forked copy-on-write children.
+    Memory,
+    /// N threads adding to one counter: unsynchronised, atomic, mutex.
+    Race,
+    /// A byte ping-ponged over pipes between two threads vs two processes, on one core and two.
+    SwitchCost,
+    /// A thread channel vs a pipe vs a shared-memory ring between processes.
+    Ipc,
+    /// N threads doing fsync'd writes and requests to a delayed loopback server vs one thread.
+    RealIo,
 }
 
 impl DemoKind {
     /// The demos that need nothing but threadtop itself. The lab's catalogue lists these.
-    pub const ALL: [DemoKind; 6] = [
+    pub const ALL: [DemoKind; 11] = [
         DemoKind::CpuThreads,
         DemoKind::IoThreads,
         DemoKind::LockThreads,
         DemoKind::CpuProcs,
         DemoKind::Zombie,
         DemoKind::SpawnCost,
+        DemoKind::Memory,
+        DemoKind::Race,
+        DemoKind::SwitchCost,
+        DemoKind::Ipc,
+        DemoKind::RealIo,
     ];
 
     /// The demos that run a real CPython (`python3` on PATH, see `lab::python`).
     pub const PYTHON: [DemoKind; 2] = [DemoKind::PyThreads, DemoKind::PyProcs];
 
     /// Every kind: `ALL` then `PYTHON`.
-    pub const EVERY: [DemoKind; 8] = [
+    pub const EVERY: [DemoKind; 13] = [
         DemoKind::CpuThreads,
         DemoKind::IoThreads,
         DemoKind::LockThreads,
@@ -47,6 +63,11 @@ impl DemoKind {
         DemoKind::SpawnCost,
         DemoKind::PyThreads,
         DemoKind::PyProcs,
+        DemoKind::Memory,
+        DemoKind::Race,
+        DemoKind::SwitchCost,
+        DemoKind::Ipc,
+        DemoKind::RealIo,
     ];
 
     /// Whether this demo runs python3 rather than threadtop's own worker.
@@ -65,6 +86,11 @@ impl DemoKind {
             DemoKind::SpawnCost => "spawn-cost",
             DemoKind::PyThreads => "py-threads",
             DemoKind::PyProcs => "py-procs",
+            DemoKind::Memory => "memory",
+            DemoKind::Race => "race",
+            DemoKind::SwitchCost => "switch-cost",
+            DemoKind::Ipc => "ipc",
+            DemoKind::RealIo => "real-io",
         }
     }
 
@@ -115,6 +141,9 @@ pub struct DemoResult {
     pub stopped_early: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub spawn: Option<SpawnCost>,
+    /// memory, race, switch-cost, ipc, real-io: what they measured, under the kind's key.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<DemoFigures>,
 }
 
 /// What the supervisor tells the app about its demos.
@@ -137,6 +166,9 @@ pub enum LabEvent {
         /// Cores in use now, measured as `ops_per_sec`.
         cores: Option<f64>,
     },
+    /// What a demo of memory, race, switch-cost, ipc or real-io measured so far (each step as
+    /// it ends), for the lab's live figures.
+    Figures { id: DemoId, figures: DemoFigures },
     /// The demo ended (deadline, stop or failure) and everything it started is reaped.
     Finished { id: DemoId, result: DemoResult },
     /// A launch was refused (cap) or failed; nothing was started.

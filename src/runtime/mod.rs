@@ -90,7 +90,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
             CatalogEntry {
                 kind,
                 workers: catalog::default_workers(kind),
-                seconds: catalog::DEFAULT_DURATION.as_secs() as u32,
+                seconds: catalog::default_duration(kind).as_secs() as u32,
                 max_workers: catalog::max_workers(kind),
                 timed: !info.runs_once,
                 unit: info.unit.noun(),

@@ -322,6 +322,22 @@ fn progress_text(d: &DemoEntry) -> String {
 /// CORES, OPS/S, RESULT (the longest first, then shorter ways to say it: the table shows the
 /// first that fits, the last elided) and the row's style.
 fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, Vec<String>, Style) {
+    // memory, race, switch-cost, ipc, real-io: their measured steps say more than ops/s, live
+    // and at the end (their words: `model::figures`).
+    let steps = match (&d.status, &d.figures) {
+        (DemoStatus::Finished(r), _) if r.figures.is_some() => r.figures.as_ref(),
+        (DemoStatus::Running, f) => f.as_ref(),
+        _ => None,
+    };
+    if let Some(f) = steps {
+        let running = d.running();
+        let (c, style) = if running { (d.cores_now, theme.text) } else { (0.0, theme.dim) };
+        let c = match &d.status {
+            DemoStatus::Finished(r) => r.cores_used,
+            _ => c,
+        };
+        return (format!("{c:.2}"), format!("{:.0}", d.ops_rate), f.summary(), style);
+    }
     match &d.status {
         DemoStatus::Running => {
             let left = d.spec.duration.saturating_sub(d.elapsed).as_secs_f64();
@@ -443,6 +459,7 @@ mod tests {
                 pids: vec![500],
                 stopped_early: false,
                 spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
+                figures: None,
             },
         }));
         app.view = View::LAB;
