@@ -139,5 +139,6 @@ pub fn focus_worker() -> FocusSample {
         alive: true,
         error: None,
         cores_in_use: 1.81,
+        python: None,
     }
 }

@@ -87,6 +87,8 @@ pub fn threads(cli: &Cli, pid: i32, json: bool, interval: Option<Duration>) -> E
         pids: Some(vec![pid]),
         ..SamplerConfig::default()
     });
+    // A Python process: py-spy finds the interpreter first, so that GIL% covers the whole interval.
+    sampler.wait_python_ready(Duration::from_secs(2));
     let first = sampler.sample();
     if let Err(code) = check_focus(&first, pid, false) {
         return code;
@@ -323,6 +325,18 @@ struct ThreadJson<'a> {
     nice: i64,
     priority: i64,
     is_main: bool,
+    /// Python processes only (py-spy); null elsewhere and for threads py-spy did not see.
+    gil_percent: Option<f64>,
+    python_function: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PythonJson<'a> {
+    version: Option<&'a str>,
+    rate_hz: u32,
+    samples: u32,
+    failed: u32,
+    error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -331,10 +345,13 @@ struct ThreadsJson<'a> {
     name: &'a str,
     cmdline: &'a str,
     threads: Vec<ThreadJson<'a>>,
+    /// py-spy's sampling of a Python process; null for any other.
+    python: Option<PythonJson<'a>>,
 }
 
 fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
     let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (&*p.name, &*p.cmdline));
+    let py_thread = |tid| f.python.as_ref().and_then(|p| p.thread(tid));
     to_json(&ThreadsJson {
         pid: f.pid,
         name,
@@ -356,8 +373,17 @@ fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
                 nice: t.thread.nice,
                 priority: t.thread.priority,
                 is_main: t.is_main,
+                gil_percent: py_thread(t.thread.tid).map(|p| round2(p.gil_percent.into())),
+                python_function: py_thread(t.thread.tid).and_then(|p| p.function.as_deref()),
             })
             .collect(),
+        python: f.python.as_ref().map(|p| PythonJson {
+            version: p.version.as_deref(),
+            rate_hz: p.rate_hz,
+            samples: p.samples,
+            failed: p.failed,
+            error: p.error.as_deref(),
+        }),
     })
 }
 

@@ -93,12 +93,14 @@ impl Sampler {
                     error: Some(error),
                     threads: Vec::new(),
                     cores_in_use,
+                    python: None,
                 };
                 self.focus.last = Some(f.clone());
                 return f;
             }
         };
-        let f = FocusSample { pid, process: Some(process), alive: true, error: None, threads, cores_in_use };
+        let f =
+            FocusSample { pid, process: Some(process), alive: true, error: None, threads, cores_in_use, python: None };
         self.focus.last = Some(f.clone());
         f
     }
@@ -108,7 +110,7 @@ impl Sampler {
         self.focus.tasks.clear();
         match &self.focus.last {
             Some(last) if last.process.is_some() => {
-                FocusSample { alive: false, error: None, cores_in_use: 0.0, ..last.clone() }
+                FocusSample { alive: false, error: None, cores_in_use: 0.0, python: None, ..last.clone() }
             }
             _ => FocusSample {
                 pid,
@@ -117,6 +119,7 @@ impl Sampler {
                 error: Some(format!("no such process: {pid}")),
                 threads: Vec::new(),
                 cores_in_use: 0.0,
+                python: None,
             },
         }
     }
