@@ -31,6 +31,11 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("VCSW/s", "voluntary context switches per second (task/TID/status): it waited"),
     ("NVCSW/s", "involuntary switches per second: it was preempted while wanting to run"),
     ("WAIT%", "share of the interval runnable but waiting for a core (task/TID/schedstat)"),
+    (
+        "GIL%",
+        "Python processes: share of py-spy's samples (100/s, config python_sample_hz) in which the thread held the GIL; only one thread holds it at a time, so the column sums to 100% or less",
+    ),
+    ("PYFUNC", "Python processes: the thread's current Python function, \"function (file:line)\" (py-spy)"),
 ];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use crate::app::App;
 use crate::app::table::ThreadColumn;
 use crate::app::threads::ThreadsState;
+use crate::collect::model::PythonSample;
 use crate::ui::format::{fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize};
 use crate::ui::{Theme, cell, fill_line, fit_columns, put, render_meter};
 
@@ -32,7 +33,11 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let map_cols = cores.div_ceil(8).max(1);
     let map_rows = cores.div_ceil(map_cols) as u16;
     let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
-    let legend_lines = (LEGEND.chars().count() as u16).div_ceil(area.width.max(1));
+    let legend = match t.focus.as_ref().and_then(|f| f.python.as_ref()) {
+        Some(py) => format!("{} · {LEGEND}", python_legend(py)),
+        None => LEGEND.to_owned(),
+    };
+    let legend_lines = (legend.chars().count() as u16).div_ceil(area.width.max(1));
     let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines { legend_lines.min(3) } else { 0 };
 
     let mut y = area.y;
@@ -50,9 +55,27 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     render_table(buf, Rect { y, height: table_h, ..area }, app, t, theme);
     if legend_h > 0 {
         let r = Rect { y: area.bottom() - legend_h, height: legend_h, ..area };
-        Paragraph::new(LEGEND).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
+        Paragraph::new(legend).style(theme.dim).wrap(Wrap { trim: true }).render(r, buf);
     }
 }
+
+/// What the GIL% and PYFUNC columns are, and what py-spy managed, for a Python process.
+fn python_legend(py: &PythonSample) -> String {
+    let version = py.version.as_deref().map(|v| format!("Python {v}: ")).unwrap_or_default();
+    match &py.error {
+        Some(e) => format!("{version}{}", sanitize(e)),
+        None => format!(
+            "{version}GIL%: share of py-spy's {} samples/s in which the thread held the GIL (one at a time: they sum to ≤ 100) · PYFUNC: its current Python function",
+            py.rate_hz
+        ),
+    }
+}
+
+/// Width of GIL%; PYFUNC takes up to `PYFUNC_W` of what the other columns leave, at least
+/// `PYFUNC_MIN` (the other columns shrink for it).
+const GIL_W: u16 = 5;
+const PYFUNC_MIN: u16 = 20;
+const PYFUNC_W: u16 = 40;
 
 fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
     let cores = app.logical_cores();
@@ -171,7 +194,10 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     if area.height == 0 {
         return;
     }
-    let cols = visible_columns(area.width);
+    // GIL% and PYFUNC only for a Python process (py-spy's figures present).
+    let py = t.focus.as_ref().and_then(|f| f.python.as_ref());
+    let reserve = if py.is_some() { GIL_W + 1 + PYFUNC_MIN + 1 } else { 0 };
+    let cols = visible_columns(area.width.saturating_sub(reserve));
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
     let mut hit = app.hit.borrow_mut();
@@ -188,6 +214,16 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     drop(hit);
+    let mut pyfunc_w = 0;
+    if py.is_some() {
+        x = put(buf, area, x, area.y, &cell("GIL%", GIL_W as usize, true), theme.table_header);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+        let rest = area.right().saturating_sub(x + 1);
+        // Room for a useful history strip too, or PYFUNC takes it all.
+        pyfunc_w = if rest >= PYFUNC_W + 1 + 16 { PYFUNC_W } else { rest };
+        x = put(buf, area, x, area.y, &cell("PYFUNC", pyfunc_w as usize, false), theme.table_header);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+    }
     let hist_w = area.right().saturating_sub(x) as usize;
     if hist_w >= 8 {
         put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);
@@ -251,6 +287,15 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
                 style
             };
             x = put(buf, body, x, y, &cell(&text, c.width() as usize, c.right_aligned()), cell_style);
+            x = put(buf, body, x, y, " ", style);
+        }
+        if let Some(py) = py {
+            let p = py.thread(th.tid).filter(|_| !row.exited);
+            let gil = p.map(|p| fmt_percent(p.gil_percent)).unwrap_or_else(|| "-".into());
+            x = put(buf, body, x, y, &cell(&gil, GIL_W as usize, true), style);
+            x = put(buf, body, x, y, " ", style);
+            let func = p.and_then(|p| p.function.as_deref()).map(sanitize).unwrap_or_else(|| "-".into());
+            x = put(buf, body, x, y, &cell(&func, pyfunc_w as usize, false), style);
             x = put(buf, body, x, y, " ", style);
         }
         if hist_w >= 8
