@@ -195,7 +195,7 @@ pub fn render_stack(buf: &mut Buffer, area: Rect, theme: &Theme, v: &StackView) 
         .collect();
     let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
-    let title = format!(" {} · s re-read · Up/Down scroll · Esc close ", sanitize(&v.title()));
+    let title = format!(" {} · s re-read · Esc close ", sanitize(&v.title()));
     boxed(buf, r, &title, lines, theme, v.scroll.min(max_scroll));
 }
 

@@ -211,4 +211,6 @@ pub fn render_meter(
 }
 
 #[cfg(test)]
+mod python_tests;
+#[cfg(test)]
 mod tests;

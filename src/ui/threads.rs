@@ -65,7 +65,7 @@ fn python_legend(py: &PythonSample) -> String {
     match &py.error {
         Some(e) => format!("{version}{}", sanitize(e)),
         None => format!(
-            "{version}GIL%: share of py-spy's {} samples/s in which the thread held the GIL (one at a time: they sum to ≤ 100) · PYFUNC: its current Python function",
+            "{version}GIL%: share of py-spy's samples ({}/s) in which it held the GIL (≤ 100 in all) · PYFUNC: its Python function",
             py.rate_hz
         ),
     }
