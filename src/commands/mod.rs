@@ -85,6 +85,9 @@ pub fn threads(cli: &Cli, pid: i32, json: bool, interval: Option<Duration>) -> E
         proc_root: proc_root(cli),
         focus: Some(pid),
         pids: Some(vec![pid]),
+        // The gap between the two samples: py-spy's sampler (a Python process) keeps sampling
+        // for as long as it is, not taking it for a paused display.
+        interval: interval.unwrap_or(THREADS_GAP),
         ..SamplerConfig::default()
     });
     // A Python process: py-spy finds the interpreter first, so that GIL% covers the whole interval.

@@ -127,7 +127,14 @@ fn s_reads_the_stack_off_the_loop_and_shows_it() {
     h.proc_root = std::env::temp_dir().join(format!("threadtop-stack-proc-{}", std::process::id()));
     let task = h.proc_root.join("300").join("task").join("301");
     std::fs::create_dir_all(&task).unwrap();
-    std::fs::write(task.join("stack"), "[<0>] futex_do_wait+0x4a/0x80\n[<0>] __futex_wait+0x8f/0x110\n").unwrap();
+    // A FIFO: the read blocks until the writer below comes, 300 ms later, as a slow py-spy read
+    // would. The loop must wait for it rather than call itself idle.
+    let fifo = task.join("stack");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::fs::write(&fifo, "[<0>] futex_do_wait+0x4a/0x80\n[<0>] __futex_wait+0x8f/0x110\n").unwrap();
+    });
     h.keys("<Enter>");
     let mut s = snapshot(2);
     s.focus = Some(focus_worker());
@@ -135,6 +142,7 @@ fn s_reads_the_stack_off_the_loop_and_shows_it() {
     h.idle();
     // Down to cpu-0 (301), then s: the loop returns only once the read has come back.
     assert_eq!(h.keys("<Down>s"), Ending::Idle);
+    writer.join().unwrap();
     let screen = h.screen();
     let _ = std::fs::remove_dir_all(&h.proc_root);
     assert!(screen.contains("Stack of thread 301 (cpu-0) of PID 300"), "{screen}");
