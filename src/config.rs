@@ -38,6 +38,8 @@ pub struct Config {
     pub keymap: Keymap,
     /// Most /proc files kept open between samples; 0 keeps none (`THREADTOP_KEPT_FILES` wins).
     pub kept_files: usize,
+    /// py-spy samples per second of a Python process in the threads view (GIL%); 0: off.
+    pub python_sample_hz: u32,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -56,6 +58,7 @@ impl Default for Config {
             columns: Column::ALL.to_vec(),
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
+            python_sample_hz: crate::inspect::python::DEFAULT_RATE_HZ,
             source: None,
             warning: None,
         }
@@ -97,6 +100,7 @@ struct RawConfig {
     keys_preset: Option<Spanned<String>>,
     keys: Option<RawKeys>,
     kept_files: Option<Spanned<toml::Value>>,
+    python_sample_hz: Option<Spanned<toml::Value>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -223,6 +227,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             )
         })?;
     }
+    if let Some(v) = raw.python_sample_hz {
+        let max = crate::inspect::python::MAX_RATE_HZ;
+        let n = v.get_ref().as_integer().and_then(|n| u32::try_from(n).ok()).filter(|&n| n <= max);
+        cfg.python_sample_hz = n.ok_or_else(|| {
+            err(
+                v.span().start,
+                format!("python_sample_hz {} is not a rate; use 0 (off) to {max} samples per second", v.get_ref()),
+            )
+        })?;
+    }
     if let Some(v) = raw.keys_preset {
         match v.get_ref().as_str() {
             "default" => {}
@@ -339,6 +353,13 @@ mod tests {
     }
 
     #[test]
+    fn python_sample_rate_is_read_and_zero_turns_it_off() {
+        assert_eq!(parse_str("python_sample_hz = 50\n").unwrap().python_sample_hz, 50);
+        assert_eq!(parse_str("python_sample_hz = 0\n").unwrap().python_sample_hz, 0);
+        assert_eq!(parse_str("").unwrap().python_sample_hz, 100);
+    }
+
+    #[test]
     fn bad_files_say_where_and_what() {
         let cases: &[(&str, &str)] = &[
             ("intervall = \"1s\"\n", "cfg.toml:1:1: unknown field `intervall`"),
@@ -360,6 +381,8 @@ mod tests {
             ),
             ("kept_files = \"lots\"\n", "cfg.toml:1:14: kept_files \"lots\" is not a count of files"),
             ("kept_files = 1.5\n", "cfg.toml:1:14: kept_files 1.5 is not a count of files"),
+            ("python_sample_hz = 5000\n", "cfg.toml:1:20: python_sample_hz 5000 is not a rate; use 0 (off) to 1000"),
+            ("python_sample_hz = -1\n", "cfg.toml:1:20: python_sample_hz -1 is not a rate"),
         ];
         for (text, want) in cases {
             let got = parse_str(text).unwrap_err().to_string();

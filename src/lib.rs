@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod control;
 pub mod input;
+pub mod inspect;
 pub mod lab;
 pub mod model;
 pub mod runtime;

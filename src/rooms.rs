@@ -8,6 +8,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "model",
         &[
+            "crate::inspect",
             "crate::collect",
             "crate::app",
             "crate::ui",
@@ -55,6 +56,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "app",
         &[
+            "crate::inspect",
             "crate::lab",
             "crate::ui",
             "crate::runtime",
@@ -73,6 +75,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "ui",
         &[
+            "crate::inspect",
             "crate::lab",
             "crate::runtime",
             "crate::control",
@@ -100,6 +103,25 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("input", &["crate::runtime", "crate::lab", "crate::ui", "crate::control", "crate::commands", "tokio"]),
+    (
+        "inspect",
+        &[
+            "crate::app",
+            "crate::ui",
+            "crate::lab",
+            "crate::runtime",
+            "crate::input",
+            "crate::commands",
+            "crate::cli",
+            "crate::config",
+            "crate::control",
+            "crate::collect::sampler",
+            "crate::collect::procfs",
+            "ratatui",
+            "crossterm",
+            "tokio",
+        ],
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -111,6 +111,7 @@ commands! {
     CpuGraph "cpu_graph" "CPU history graph (list) / CPU sparkline (threads view)" ["list:v", "threads:v"];
     Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
     Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
+    Stack "stack" "threads: the selected thread's stack: the kernel's (root only) and, for a Python process, its Python frames (s again re-reads)" ["threads:s"];
 }
 
 impl Command {
@@ -168,6 +169,8 @@ pub enum Action {
     },
     /// What the running experiment reported.
     Experiment(ExperimentEvent),
+    /// A thread's stacks, read for the stack overlay.
+    StackRead(Box<crate::model::stack::StackReport>),
 }
 
 /// What came of an effect, as the runtime reports it back: the app says it in words.

@@ -47,6 +47,12 @@ pub enum Effect {
         what: Inspect,
         pid: Pid,
     },
+    /// Read a thread's kernel and Python stacks, off the input path (answered with
+    /// `Action::StackRead`).
+    ReadStack {
+        pid: Pid,
+        tid: Pid,
+    },
     /// Stop or resume sampling.
     Pause(bool),
     StartExperiment(ExperimentKind),

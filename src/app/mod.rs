@@ -35,7 +35,7 @@ use experiment::ExperimentState;
 pub use help::{BarEntry, HelpEntry, KeyHelp};
 use lab::LabState;
 pub use options::Options;
-pub use overlays::{AffinityEdit, Overlay, PendingSignal, TextView};
+pub use overlays::{AffinityEdit, Overlay, PendingSignal, StackLine, StackView, TextView};
 pub use table::{COMMAND_SCROLL_STEP, ProcessList, Row, RowId, Scroll};
 use threads::ThreadsState;
 pub use view::{LabScreen, Prompt, View};
@@ -177,6 +177,10 @@ impl App {
             | Action::Outcome(_)
             | Action::Lab(_)) => {
                 self.on_report(report);
+                Vec::new()
+            }
+            Action::StackRead(report) => {
+                self.on_stack_read(*report);
                 Vec::new()
             }
             Action::Text(input) => self.on_text(input),

@@ -8,6 +8,7 @@ use crate::app::cursor::Menu;
 use crate::app::table::{Column, ThreadColumn};
 use crate::app::{App, Command, Effect, View};
 use crate::collect::model::Pid;
+use crate::model::stack::{KernelStack, PythonStack, StackReport};
 
 /// The signals the menu offers, htop's common ones with their numbers.
 pub const SIGNALS: &[(&str, i32)] = &[
@@ -71,6 +72,123 @@ pub enum Overlay {
         scroll: u16,
         text: TextView,
     },
+    /// `s` in the threads view: a thread's kernel and Python stacks.
+    Stack(StackView),
+}
+
+/// The stack overlay: which thread, and what was read of it (None while it is being read).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackView {
+    pub scroll: u16,
+    pub pid: Pid,
+    pub tid: Pid,
+    /// The thread's name as the table shows it.
+    pub name: String,
+    pub report: Option<StackReport>,
+}
+
+/// How the stack overlay draws a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackLine {
+    Heading,
+    Frame,
+    /// Why a part is empty or missing.
+    Note,
+    Error,
+}
+
+impl StackView {
+    pub fn title(&self) -> String {
+        format!("Stack of thread {} ({}) of PID {}", self.tid, self.name, self.pid)
+    }
+
+    /// The overlay's text: the Python stack first when there is one (what a Python programmer
+    /// looks for), then the kernel's; each innermost frame first.
+    pub fn lines(&self) -> Vec<(StackLine, String)> {
+        let Some(r) = &self.report else {
+            return vec![(StackLine::Note, "reading…".to_owned())];
+        };
+        let mut out = Vec::new();
+        match &r.python {
+            None => {}
+            Some(PythonStack::Frames { version, owns_gil, frames }) => {
+                let gil = if *owns_gil { " · it holds the GIL" } else { "" };
+                out.push((StackLine::Heading, format!("Python {version} stack, innermost first{gil}")));
+                if frames.is_empty() {
+                    out.push((
+                        StackLine::Note,
+                        "  no Python frames: the thread is in C code, or not yet in Python".into(),
+                    ));
+                }
+                let w = frames.iter().map(|f| f.function.chars().count()).max().unwrap_or(0).min(32);
+                for f in frames {
+                    out.push((StackLine::Frame, format!("  {:<w$}  {}:{}", f.function, f.file, f.line)));
+                }
+            }
+            Some(PythonStack::NoSuchThread { version }) => {
+                out.push((StackLine::Heading, format!("Python {version}")));
+                out.push((
+                    StackLine::Note,
+                    "  no Python thread runs on this OS thread (a C library's own thread, or it exited)".into(),
+                ));
+            }
+            Some(PythonStack::Failed(why)) => {
+                out.push((StackLine::Heading, "Python stack".into()));
+                out.push((StackLine::Error, format!("  py-spy could not read it: {why}")));
+            }
+        }
+        if r.python.is_some() {
+            out.push((StackLine::Note, String::new()));
+        }
+        out.push((StackLine::Heading, format!("Kernel stack (task/{}/stack), innermost first", r.tid)));
+        match &r.kernel {
+            KernelStack::Frames(frames) if frames.is_empty() => out.push((
+                StackLine::Note,
+                "  empty: the thread was running (in user space) when it was read; s reads it again".into(),
+            )),
+            KernelStack::Frames(frames) => out.extend(frames.iter().map(|f| (StackLine::Frame, format!("  {f}")))),
+            KernelStack::NeedsRoot => out.push((
+                StackLine::Note,
+                "  kernel stack needs root: the kernel lets only root read task/TID/stack".into(),
+            )),
+            KernelStack::Gone => out.push((StackLine::Error, "  the thread exited before its stack was read".into())),
+            KernelStack::Unreadable(why) => out.push((StackLine::Error, format!("  unreadable: {why}"))),
+        }
+        out
+    }
+}
+
+impl App {
+    /// `s` in the threads view: opens the overlay at once, and reads the stack off the input path.
+    pub(crate) fn open_stack(&mut self) -> Vec<Effect> {
+        let Some(t) = self.threads.as_ref() else {
+            return Vec::new();
+        };
+        if t.process_exited {
+            self.say(format!("process {} exited: no stack to read (Esc goes back)", t.pid), true);
+            return Vec::new();
+        }
+        let Some(row) = t.rows.get(t.selected) else {
+            return Vec::new();
+        };
+        let (pid, tid) = (t.pid, row.detail.thread.tid);
+        if row.exited {
+            self.say(format!("thread {tid} exited: no stack to read"), true);
+            return Vec::new();
+        }
+        let name = row.detail.thread.name.clone();
+        self.overlay = Some(Overlay::Stack(StackView { scroll: 0, pid, tid, name, report: None }));
+        vec![Effect::ReadStack { pid, tid }]
+    }
+
+    /// A stack that was read: shown if its overlay is still open on that thread, else dropped.
+    pub(crate) fn on_stack_read(&mut self, report: StackReport) {
+        if let Some(Overlay::Stack(v)) = self.overlay.as_mut()
+            && (v.pid, v.tid) == (report.pid, report.tid)
+        {
+            v.report = Some(report);
+        }
+    }
 }
 
 /// Lines PgUp/PgDn move in help and text views.
@@ -170,6 +288,26 @@ impl App {
                 _ => {
                     menu.on(cmd, users.len(), users.len());
                     Some(Overlay::UserMenu(menu, users))
+                }
+            },
+            Overlay::Stack(mut v) => match cmd {
+                Command::Back | Command::Enter | Command::No => None,
+                Command::Stack => {
+                    // Read again: a thread's stack changes as it runs.
+                    v.report = None;
+                    effects.push(Effect::ReadStack { pid: v.pid, tid: v.tid });
+                    Some(Overlay::Stack(v))
+                }
+                _ => {
+                    v.scroll = match cmd {
+                        Command::Down => v.scroll.saturating_add(1),
+                        Command::Up => v.scroll.saturating_sub(1),
+                        Command::PageDown => v.scroll.saturating_add(PAGE),
+                        Command::PageUp => v.scroll.saturating_sub(PAGE),
+                        Command::Home => 0,
+                        _ => v.scroll,
+                    };
+                    Some(Overlay::Stack(v))
                 }
             },
             Overlay::Text { scroll, text } => match cmd {

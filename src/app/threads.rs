@@ -251,6 +251,7 @@ impl App {
                 t.sort.descending = !t.sort.descending;
                 t.rebuild();
             }
+            Command::Stack => return self.open_stack(),
             Command::OpenLab => self.view = View::Lab(self.lab_opens_on()),
             Command::StopDemo => {
                 let pid = t.pid;

@@ -253,6 +253,9 @@ pub struct FocusSample {
     pub waiting_denied: bool,
     /// Migrations come from task/TID/sched (true) or from changes of the last core (false).
     pub migrations_exact: bool,
+    /// What py-spy saw over the last interval (GIL%, Python function per thread); None for a
+    /// process that is not Python, where nothing of it runs (`inspect::python`).
+    pub python: Option<PythonSample>,
 }
 
 impl FocusSample {
@@ -270,6 +273,39 @@ impl FocusSample {
         }
         (n > 0).then_some((n, sum))
     }
+}
+
+/// py-spy's samples of a Python process over one sampler interval.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PythonSample {
+    /// The rate asked for, samples per second.
+    pub rate_hz: u32,
+    /// Samples read over the interval; GIL% is out of these.
+    pub samples: u32,
+    /// Reads that failed (the interpreter changed under a non-blocking read): left out.
+    pub failed: u32,
+    /// The interpreter's version ("3.12.1") once py-spy has found it.
+    pub version: Option<String>,
+    /// Why there are no figures (an unsupported version, no permission, still starting).
+    pub error: Option<String>,
+    /// The Python threads seen over the interval, by OS thread id.
+    pub threads: Vec<PythonThread>,
+}
+
+impl PythonSample {
+    pub fn thread(&self, tid: Pid) -> Option<&PythonThread> {
+        self.threads.iter().find(|t| t.tid == tid)
+    }
+}
+
+/// One Python thread over the interval.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PythonThread {
+    pub tid: Pid,
+    /// Share of the interval's samples in which this thread held the GIL, in percent.
+    pub gil_percent: f32,
+    /// Its innermost Python frame at the last sample that saw it: "function (file:line)".
+    pub function: Option<String>,
 }
 
 /// What the sampler measured about itself.

@@ -85,8 +85,13 @@ pub fn threads(cli: &Cli, pid: i32, json: bool, interval: Option<Duration>) -> E
         proc_root: proc_root(cli),
         focus: Some(pid),
         pids: Some(vec![pid]),
+        // The gap between the two samples: py-spy's sampler (a Python process) keeps sampling
+        // for as long as it is, not taking it for a paused display.
+        interval: interval.unwrap_or(THREADS_GAP),
         ..SamplerConfig::default()
     });
+    // A Python process: py-spy finds the interpreter first, so that GIL% covers the whole interval.
+    sampler.wait_python_ready(Duration::from_secs(2));
     let first = sampler.sample();
     if let Err(code) = check_focus(&first, pid, false) {
         return code;
@@ -361,6 +366,9 @@ struct ThreadJson<'a> {
     io_syscalls_per_sec: Option<f64>,
     io_disk_read_bytes_per_sec: Option<f64>,
     io_disk_write_bytes_per_sec: Option<f64>,
+    /// Python processes only (py-spy); null elsewhere and for threads py-spy did not see.
+    gil_percent: Option<f64>,
+    python_function: Option<&'a str>,
 }
 
 /// A `TimeSplit`: ns that sum to `wall_ns`, and the same as percentages of it.
@@ -395,6 +403,15 @@ impl SplitJson {
 }
 
 #[derive(Serialize)]
+struct PythonJson<'a> {
+    version: Option<&'a str>,
+    rate_hz: u32,
+    samples: u32,
+    failed: u32,
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
 struct ThreadsJson<'a> {
     pid: Pid,
     name: &'a str,
@@ -405,11 +422,14 @@ struct ThreadsJson<'a> {
     time_split: Option<SplitJson>,
     time_split_window: Option<SplitJson>,
     threads: Vec<ThreadJson<'a>>,
+    /// py-spy's sampling of a Python process; null for any other.
+    python: Option<PythonJson<'a>>,
 }
 
 fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
     let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (&*p.name, &*p.cmdline));
     let opt = |v: Option<f64>| v.map(round2);
+    let py_thread = |tid| f.python.as_ref().and_then(|p| p.thread(tid));
     to_json(&ThreadsJson {
         pid: f.pid,
         name,
@@ -451,8 +471,17 @@ fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
                 io_syscalls_per_sec: opt(t.io.map(|i| i.syscalls_per_sec)),
                 io_disk_read_bytes_per_sec: opt(t.io.map(|i| i.disk_read_bytes_per_sec)),
                 io_disk_write_bytes_per_sec: opt(t.io.map(|i| i.disk_write_bytes_per_sec)),
+                gil_percent: py_thread(t.thread.tid).map(|p| round2(p.gil_percent.into())),
+                python_function: py_thread(t.thread.tid).and_then(|p| p.function.as_deref()),
             })
             .collect(),
+        python: f.python.as_ref().map(|p| PythonJson {
+            version: p.version.as_deref(),
+            rate_hz: p.rate_hz,
+            samples: p.samples,
+            failed: p.failed,
+            error: p.error.as_deref(),
+        }),
     })
 }
 

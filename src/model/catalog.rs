@@ -189,7 +189,8 @@ static CATALOG: [DemoInfo; 13] = [
         lesson: "A real python3 runs N threads of pure-Python arithmetic. Open its threads \
                  view: the py- threads all exist and all want the CPU, but CPython's GIL lets \
                  only one of them run Python code at a time, so cores in use stays near 1 \
-                 however many threads you start: the real thing lock-threads imitates. Compare \
+                 however many threads you start: the real thing lock-threads imitates. The \
+                 GIL% column shows it measured: the py- threads' shares sum to about 100%. Compare \
                  its ops/s with py-procs. A free-threaded Python (3.13t and later, GIL off) \
                  would use N cores here: the result says which one you have.",
         unit: WorkerUnit::Threads,

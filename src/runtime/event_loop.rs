@@ -14,6 +14,7 @@ use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use tokio::task::JoinSet;
 
 use super::sources::{Lab, SampleSource};
 use crate::app::{Action, App, Effect, Inspect, Outcome};
@@ -64,6 +65,9 @@ where
     L: Lab,
 {
     let mut stop = std::pin::pin!(stop);
+    // Effects carried out on the blocking pool (a thread's stack: py-spy reads the interpreter's
+    // symbols first); each one's Action comes back through here.
+    let mut blocking: JoinSet<Action> = JoinSet::new();
     let mut input_done = false;
     let mut dirty = true;
     let ending = loop {
@@ -83,7 +87,7 @@ where
                         let mut acts = Vec::new();
                         dirty |= on_event(&ev, app, ctx.keymap, &mut acts);
                         for a in acts {
-                            dispatch(a, app, ctx, samples, lab);
+                            dispatch(a, app, ctx, samples, lab, Some(&mut blocking));
                         }
                         handled += 1;
                         if app.quit || handled >= MAX_EVENTS_PER_FRAME {
@@ -107,16 +111,24 @@ where
             snap = samples.next() => match snap {
                 Some(snap) => {
                     dirty = true;
-                    dispatch(Action::Sample(snap), app, ctx, samples, lab);
+                    dispatch(Action::Sample(snap), app, ctx, samples, lab, Some(&mut blocking));
                 }
                 None => return Err(anyhow::anyhow!("the sampler thread stopped")),
             },
             Some(action) = lab.next() => {
                 dirty = true;
-                dispatch(action, app, ctx, samples, lab);
+                dispatch(action, app, ctx, samples, lab, Some(&mut blocking));
             }
-            // Only once the input has ended (a test's script): nothing else is ready.
-            _ = std::future::ready(()), if input_done => break Ending::Idle,
+            Some(done) = blocking.join_next(), if !blocking.is_empty() => {
+                // A task that panicked has nothing to say: the panic hook has said it.
+                if let Ok(action) = done {
+                    dirty = true;
+                    dispatch(action, app, ctx, samples, lab, Some(&mut blocking));
+                }
+            }
+            // Only once the input has ended (a test's script) and no effect is still being
+            // carried out: nothing else is ready.
+            _ = std::future::ready(()), if input_done && blocking.is_empty() => break Ending::Idle,
         }
         if app.quit {
             break Ending::Quit;
@@ -132,10 +144,10 @@ where
 pub fn start<S: SampleSource, L: Lab>(app: &mut App, ctx: &Context<'_>, samples: &mut S, lab: &mut L) {
     let mut queue: VecDeque<Action> = VecDeque::new();
     for effect in app.startup_effects() {
-        queue.extend(apply_effect(effect, ctx, samples, lab));
+        queue.extend(apply_effect(effect, ctx, samples, lab, None));
     }
     while let Some(a) = queue.pop_front() {
-        dispatch(a, app, ctx, samples, lab);
+        dispatch(a, app, ctx, samples, lab, None);
     }
 }
 
@@ -164,13 +176,36 @@ fn on_event(ev: &Event, app: &App, keymap: &Keymap, actions: &mut Vec<Action>) -
 }
 
 /// Gives one action to the app, carries out every effect it returns, and gives each effect's
-/// outcome back to the app, until nothing is left: no effect is dropped.
-fn dispatch<S: SampleSource, L: Lab>(action: Action, app: &mut App, ctx: &Context<'_>, samples: &mut S, lab: &mut L) {
+/// outcome back to the app, until nothing is left: no effect is dropped. `blocking`: where slow
+/// effects run (None: at start-up, outside the runtime, they run here).
+fn dispatch<S: SampleSource, L: Lab>(
+    action: Action,
+    app: &mut App,
+    ctx: &Context<'_>,
+    samples: &mut S,
+    lab: &mut L,
+    mut blocking: Option<&mut JoinSet<Action>>,
+) {
     let mut queue = VecDeque::from([action]);
     while let Some(a) = queue.pop_front() {
         for effect in app.update(a) {
-            queue.extend(apply_effect(effect, ctx, samples, lab));
+            queue.extend(apply_effect(effect, ctx, samples, lab, blocking.as_deref_mut()));
         }
+    }
+}
+
+/// Runs `work` on the blocking pool, its Action to come back through `blocking`; without one,
+/// here and now.
+fn off_the_loop(
+    blocking: Option<&mut JoinSet<Action>>,
+    work: impl FnOnce() -> Action + Send + 'static,
+) -> Option<Action> {
+    match blocking {
+        Some(set) => {
+            set.spawn_blocking(work);
+            None
+        }
+        None => Some(work()),
     }
 }
 
@@ -180,9 +215,16 @@ fn apply_effect<S: SampleSource, L: Lab>(
     ctx: &Context<'_>,
     samples: &mut S,
     lab: &mut L,
+    blocking: Option<&mut JoinSet<Action>>,
 ) -> Option<Action> {
     let report = |o: Outcome| Some(Action::Outcome(o));
     match effect {
+        Effect::ReadStack { pid, tid } => {
+            let root = ctx.proc_root.to_path_buf();
+            return off_the_loop(blocking, move || {
+                Action::StackRead(Box::new(crate::inspect::read_stack(&root, pid, tid)))
+            });
+        }
         Effect::Focus(pid) => samples.control(Control::Focus(pid)),
         Effect::Visible(tids) => samples.control(Control::Visible(Some(tids))),
         Effect::AllThreads(on) => samples.control(Control::AllThreads(on)),

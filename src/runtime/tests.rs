@@ -118,3 +118,37 @@ fn samples_between_keys_keep_the_selection_on_its_process() {
     assert_eq!(h.app.selected_pid(), Some(300));
     let _ = Arc::clone(&h.app.snapshot);
 }
+
+/// `s` in the threads view reads the stack on the blocking pool and the loop shows it when it
+/// comes back (from a fake /proc: its task/TID/stack file).
+#[test]
+fn s_reads_the_stack_off_the_loop_and_shows_it() {
+    let mut h = harness(120, 40);
+    h.proc_root = std::env::temp_dir().join(format!("threadtop-stack-proc-{}", std::process::id()));
+    let task = h.proc_root.join("300").join("task").join("301");
+    std::fs::create_dir_all(&task).unwrap();
+    // A FIFO: the read blocks until the writer below comes, 300 ms later, as a slow py-spy read
+    // would. The loop must wait for it rather than call itself idle.
+    let fifo = task.join("stack");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::fs::write(&fifo, "[<0>] futex_do_wait+0x4a/0x80\n[<0>] __futex_wait+0x8f/0x110\n").unwrap();
+    });
+    h.keys("<Enter>");
+    let mut s = snapshot(2);
+    s.focus = Some(focus_worker());
+    h.samples.push(s);
+    h.idle();
+    // Down to cpu-0 (301), then s: the loop returns only once the read has come back.
+    assert_eq!(h.keys("<Down>s"), Ending::Idle);
+    writer.join().unwrap();
+    let screen = h.screen();
+    let _ = std::fs::remove_dir_all(&h.proc_root);
+    assert!(screen.contains("Stack of thread 301 (cpu-0) of PID 300"), "{screen}");
+    assert!(screen.contains("futex_do_wait+0x4a/0x80") && screen.contains("__futex_wait+0x8f/0x110"), "{screen}");
+    // A fake /proc is no Python process: no Python part.
+    assert!(!screen.contains("Python"), "{screen}");
+    h.keys("<Esc>");
+    assert!(!h.screen().contains("Stack of thread"), "{}", h.screen());
+}

@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::app::act::SIGNALS;
-use crate::app::{AffinityEdit, App, PendingSignal, TextView, View};
+use crate::app::{AffinityEdit, App, PendingSignal, StackLine, StackView, TextView, View};
 use crate::collect::model::Pid;
 use crate::ui::Theme;
 use crate::ui::format::sanitize;
@@ -176,6 +176,27 @@ pub fn render_text(buf: &mut Buffer, area: Rect, theme: &Theme, scroll: u16, t: 
     let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
     let title = format!(" {} · Up/Down scroll · Esc close ", sanitize(&t.title));
     boxed(buf, r, &title, lines, theme, scroll.min(max_scroll));
+}
+
+/// The stack overlay: headings, frames, and notes on what could not be read, each styled so.
+pub fn render_stack(buf: &mut Buffer, area: Rect, theme: &Theme, v: &StackView) {
+    let lines: Vec<Line> = v
+        .lines()
+        .into_iter()
+        .map(|(kind, text)| {
+            let style = match kind {
+                StackLine::Heading => theme.title,
+                StackLine::Frame => theme.text,
+                StackLine::Note => theme.dim,
+                StackLine::Error => theme.error,
+            };
+            Line::styled(sanitize(&text).into_owned(), style)
+        })
+        .collect();
+    let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
+    let max_scroll = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
+    let title = format!(" {} · s re-read · Esc close ", sanitize(&v.title()));
+    boxed(buf, r, &title, lines, theme, v.scroll.min(max_scroll));
 }
 
 #[cfg(test)]

@@ -52,6 +52,11 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
         "threads view: bytes per second through read and write calls, pipes and sockets included (rchar, wchar of task/TID/io); - where unreadable",
     ),
     ("SYSC/s", "threads view: read and write calls per second (syscr + syscw of task/TID/io)"),
+    (
+        "GIL%",
+        "Python processes: share of py-spy's samples (100/s, config python_sample_hz) in which the thread held the GIL; only one thread holds it at a time, so the column sums to 100% or less",
+    ),
+    ("PYFUNC", "Python processes: the thread's current Python function, \"function (file:line)\" (py-spy)"),
 ];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {

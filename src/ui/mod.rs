@@ -59,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Affinity(m, a)) => dialogs::render_affinity(buf, area, app, theme, m.cursor, a),
         Some(Overlay::UserMenu(m, users)) => dialogs::render_user_menu(buf, area, theme, m.cursor, users),
         Some(Overlay::Text { scroll, text }) => dialogs::render_text(buf, area, theme, *scroll, text),
+        Some(Overlay::Stack(v)) => dialogs::render_stack(buf, area, theme, v),
         None => {}
     }
 }
@@ -209,5 +210,7 @@ pub fn render_meter(
     put(buf, area, cx, y, "]", theme.bar_bracket);
 }
 
+#[cfg(test)]
+mod python_tests;
 #[cfg(test)]
 mod tests;

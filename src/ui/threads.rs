@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::app::App;
 use crate::app::table::ThreadColumn;
 use crate::app::threads::ThreadsState;
-use crate::collect::model::{FocusSample, TimeSplit};
+use crate::collect::model::{FocusSample, PythonSample, TimeSplit};
 use crate::ui::format::{elide, fmt_bytes, fmt_percent, fmt_rate, fmt_time_plus, sanitize, wrap};
 use crate::ui::{Theme, cell, fill_line, fit_columns, put, render_meter};
 
@@ -81,7 +81,11 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let map_cols = cores.div_ceil(8).max(1);
     let map_rows = cores.div_ceil(map_cols) as u16;
     let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
-    let legend = wrap(&legend(&visible_columns(area.width)), area.width as usize);
+    let legend_text = match t.focus.as_ref().and_then(|f| f.python.as_ref()) {
+        Some(py) => format!("{} · {}", python_legend(py), legend(&visible_columns(area.width))),
+        None => legend(&visible_columns(area.width)),
+    };
+    let legend = wrap(&legend_text, area.width as usize);
     let legend_lines = legend.len() as u16;
     let legend_h: u16 = if area.height >= summary_h + map_h + 5 + legend_lines { legend_lines.min(3) } else { 0 };
 
@@ -194,6 +198,24 @@ pub fn split_cells(s: &TimeSplit, width: usize) -> [usize; 4] {
 }
 
 const SPLIT_CHARS: [&str; 4] = ["█", "▓", "▒", "·"];
+
+/// What the GIL% and PYFUNC columns are, and what py-spy managed, for a Python process.
+fn python_legend(py: &PythonSample) -> String {
+    let version = py.version.as_deref().map(|v| format!("Python {v}: ")).unwrap_or_default();
+    match &py.error {
+        Some(e) => format!("{version}{}", sanitize(e)),
+        None => format!(
+            "{version}GIL%: share of py-spy's samples ({}/s) in which it held the GIL (≤ 100 in all) · PYFUNC: its Python function",
+            py.rate_hz
+        ),
+    }
+}
+
+/// Width of GIL%; PYFUNC takes up to `PYFUNC_W` of what the other columns leave, at least
+/// `PYFUNC_MIN` (the other columns shrink for it).
+const GIL_W: u16 = 5;
+const PYFUNC_MIN: u16 = 20;
+const PYFUNC_W: u16 = 40;
 
 fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
     let cores = app.logical_cores();
@@ -312,7 +334,10 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     if area.height == 0 {
         return;
     }
-    let (cols, waiting_w) = layout_columns(area.width);
+    // GIL% and PYFUNC only for a Python process (py-spy's figures present).
+    let py = t.focus.as_ref().and_then(|f| f.python.as_ref());
+    let reserve = if py.is_some() { GIL_W + 1 + PYFUNC_MIN + 1 } else { 0 };
+    let (cols, waiting_w) = layout_columns(area.width.saturating_sub(reserve));
     let width = |c: ThreadColumn| if c == ThreadColumn::Waiting { waiting_w } else { c.width() };
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
@@ -330,6 +355,16 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     drop(hit);
+    let mut pyfunc_w = 0;
+    if py.is_some() {
+        x = put(buf, area, x, area.y, &cell("GIL%", GIL_W as usize, true), theme.table_header);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+        let rest = area.right().saturating_sub(x + 1);
+        // Room for a useful history strip too, or PYFUNC takes it all.
+        pyfunc_w = if rest >= PYFUNC_W + 1 + 16 { PYFUNC_W } else { rest };
+        x = put(buf, area, x, area.y, &cell("PYFUNC", pyfunc_w as usize, false), theme.table_header);
+        x = put(buf, area, x, area.y, " ", theme.table_header);
+    }
     let hist_w = area.right().saturating_sub(x) as usize;
     if hist_w >= 8 {
         put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);
@@ -426,6 +461,15 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
                 style
             };
             x = put(buf, body, x, y, &cell(&text, width(c) as usize, c.right_aligned()), cell_style);
+            x = put(buf, body, x, y, " ", style);
+        }
+        if let Some(py) = py {
+            let p = py.thread(th.tid).filter(|_| !row.exited);
+            let gil = p.map(|p| fmt_percent(p.gil_percent)).unwrap_or_else(|| "-".into());
+            x = put(buf, body, x, y, &cell(&gil, GIL_W as usize, true), style);
+            x = put(buf, body, x, y, " ", style);
+            let func = p.and_then(|p| p.function.as_deref()).map(sanitize).unwrap_or_else(|| "-".into());
+            x = put(buf, body, x, y, &cell(&func, pyfunc_w as usize, false), style);
             x = put(buf, body, x, y, " ", style);
         }
         if hist_w >= 8

@@ -2,6 +2,7 @@
 //! fixes in `acting`.
 
 mod acting;
+mod stack;
 
 use std::sync::Arc;
 

@@ -120,6 +120,7 @@ impl Sampler {
             delay_accounting: delayacct,
             waiting_denied: why.denied,
             migrations_exact: why.migrations_exact(),
+            python: None,
         };
         self.focus.last = Some(f.clone());
         f
@@ -130,7 +131,7 @@ impl Sampler {
         self.focus.tasks.clear();
         match &self.focus.last {
             Some(last) if last.process.is_some() => {
-                FocusSample { alive: false, error: None, cores_in_use: 0.0, ..last.clone() }
+                FocusSample { alive: false, error: None, cores_in_use: 0.0, python: None, ..last.clone() }
             }
             _ => FocusSample {
                 pid,

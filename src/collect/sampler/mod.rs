@@ -18,10 +18,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::model::{Pid, Snapshot};
+use super::model::{Pid, PythonSample, Snapshot};
 use super::procfs::{FdBudget, KeptFile, MAX_KEPT_FILES, ProcReader, clock_ticks_per_second, page_size};
 use super::system::SystemReader;
 use super::users::UserNames;
+use crate::inspect::python::{self, GilSampler};
 use cache::{FocusState, PidMap, ProcEntry, TaskScratch};
 
 mod cache;
@@ -50,6 +51,8 @@ pub struct SamplerConfig {
     /// Most /proc files kept open between samples (the config file's `kept_files`; 0 keeps
     /// none). `THREADTOP_KEPT_FILES` wins over it, and the open-file limit bounds it.
     pub kept_files: usize,
+    /// py-spy samples per second of a focused Python process (GIL%, Python function); 0: none.
+    pub python_hz: u32,
 }
 
 impl Default for SamplerConfig {
@@ -61,6 +64,7 @@ impl Default for SamplerConfig {
             proc_root: PathBuf::from("/proc"),
             pids: None,
             kept_files: MAX_KEPT_FILES,
+            python_hz: crate::inspect::python::DEFAULT_RATE_HZ,
         }
     }
 }
@@ -84,13 +88,15 @@ pub struct Sampler {
     proc_stat: Option<KeptFile>,
     /// Placeholder for a row's cmdline and user until the cache fills them: no allocation per row.
     empty: Arc<str>,
+    /// py-spy's sampling thread, while the focused process is Python (`inspect::python`).
+    python: Option<GilSampler>,
 }
 
 impl Sampler {
     pub fn new(config: SamplerConfig) -> Self {
         let mut reader = ProcReader::new(config.proc_root.clone());
         reader.set_budget(FdBudget::for_this_process(config.kept_files));
-        Self {
+        let mut s = Self {
             reader,
             config,
             system: SystemReader::new(),
@@ -106,7 +112,10 @@ impl Sampler {
             scratch: TaskScratch::default(),
             proc_stat: None,
             empty: Arc::from(""),
-        }
+            python: None,
+        };
+        s.python = s.python_sampler_for(s.config.focus);
+        s
     }
 
     pub fn config(&self) -> &SamplerConfig {
@@ -147,12 +156,37 @@ impl Sampler {
         }
         self.config.focus = pid;
         self.focus = FocusState::default();
+        // The old process's sampler stops (joined) before the new one starts.
+        self.python = None;
+        self.python = self.python_sampler_for(pid);
         true
     }
 
     /// Limits WAITING (task/TID/syscall, wchan) to these threads of the focus; None: all of them.
     pub fn set_visible(&mut self, tids: Option<Vec<Pid>>) {
         self.focus.why.visible = tids.map(|v| v.into_iter().collect());
+    }
+
+    /// A py-spy sampler for `pid` if it is a Python process on the live /proc (py-spy reads the
+    /// real one), else None: a process that is not Python costs a readlink and a maps read, once.
+    fn python_sampler_for(&self, pid: Option<Pid>) -> Option<GilSampler> {
+        let pid = pid?;
+        if self.config.python_hz == 0 || !self.reader.is_live() || !python::detect(self.reader.root(), pid) {
+            return None;
+        }
+        // Paused (no sample taken for three intervals), it stops reading the process.
+        let idle_after = self.config.interval * 3 + Duration::from_secs(1);
+        GilSampler::spawn(pid, self.config.python_hz, idle_after).ok()
+    }
+
+    /// What py-spy saw since the last call, when the focus is a Python process.
+    pub(super) fn take_python(&self) -> Option<PythonSample> {
+        self.python.as_ref().map(GilSampler::take)
+    }
+
+    /// Waits until py-spy has found the focused interpreter (or given up); false if there is none.
+    pub fn wait_python_ready(&self, timeout: Duration) -> bool {
+        self.python.as_ref().is_some_and(|p| p.wait_ready(timeout))
     }
 
     /// Reads everything once. Rates compare with the previous call; on the first they are 0/None.

@@ -158,7 +158,10 @@ impl Sampler {
         self.config.pids = filter_owned;
         self.procs.retain(|_, e| e.seen == seq);
 
-        let focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, (now, started), &mut vanished));
+        let mut focus = focus_pid.map(|pid| self.sample_focus(pid, focus_proc, elapsed, (now, started), &mut vanished));
+        if let Some(f) = focus.as_mut().filter(|f| f.alive) {
+            f.python = self.take_python();
+        }
 
         Snapshot {
             seq,
