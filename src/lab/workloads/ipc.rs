@@ -23,6 +23,8 @@ pub(crate) const SMALL: usize = 64;
 pub(crate) const LARGE: usize = 64 << 10;
 /// The ring's data area: 16384 small messages or 16 large ones.
 const RING_BYTES: usize = 1 << 20;
+/// How long a receiving child stays after its totals.
+const LINGER: Duration = Duration::from_millis(300);
 /// A channel holds this many messages before its sender waits.
 const CHANNEL_DEPTH: usize = 64;
 
@@ -152,6 +154,8 @@ fn by_pipe(len: usize, for_time: Duration) -> Result<Transfer, String> {
         let out = got.to_bytes();
         // SAFETY: one write under PIPE_BUF from a valid buffer.
         unsafe { libc::write(res, out.as_ptr().cast(), out.len()) };
+        // A watcher's last look at /proc/PID/io then sees every byte it read.
+        thread::sleep(LINGER);
         0
     };
     let began = Instant::now();
@@ -279,6 +283,8 @@ fn by_ring(len: usize, for_time: Duration) -> Result<Transfer, String> {
         let out = got.to_bytes();
         // SAFETY: one write under PIPE_BUF from a valid buffer.
         unsafe { libc::write(res, out.as_ptr().cast(), out.len()) };
+        // A watcher's last look at /proc/PID/io then sees every byte it read.
+        thread::sleep(LINGER);
         0
     };
     let began = Instant::now();

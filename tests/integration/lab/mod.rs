@@ -2,3 +2,4 @@ mod demo;
 pub mod pdeathsig;
 mod python;
 mod supervisor;
+mod measured;
