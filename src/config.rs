@@ -38,6 +38,8 @@ pub struct Config {
     pub keymap: Keymap,
     /// Most /proc files kept open between samples; 0 keeps none (`THREADTOP_KEPT_FILES` wins).
     pub kept_files: usize,
+    /// Minutes of the live view kept in memory for the rewind (`Z`, then , . [ ]); 0 keeps none.
+    pub rewind_minutes: u32,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -56,6 +58,7 @@ impl Default for Config {
             columns: Column::ALL.to_vec(),
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
+            rewind_minutes: 10,
             source: None,
             warning: None,
         }
@@ -97,6 +100,7 @@ struct RawConfig {
     keys_preset: Option<Spanned<String>>,
     keys: Option<RawKeys>,
     kept_files: Option<Spanned<toml::Value>>,
+    rewind_minutes: Option<Spanned<u32>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -108,6 +112,7 @@ struct RawKeys {
     list: Option<RawBindings>,
     threads: Option<RawBindings>,
     lab: Option<RawBindings>,
+    replay: Option<RawBindings>,
 }
 
 /// Where the config file is looked for when no `--config` is given.
@@ -188,6 +193,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if raw.sort_inverted == Some(true) {
         cfg.sort.descending = !cfg.sort.descending;
     }
+    if let Some(v) = raw.rewind_minutes {
+        if *v.get_ref() > 24 * 60 {
+            return Err(err(v.span().start, format!("rewind_minutes {} is over a day (1440)", v.get_ref())));
+        }
+        cfg.rewind_minutes = *v.get_ref();
+    }
     cfg.tree = raw.tree.unwrap_or(false);
     cfg.show_threads = raw.show_threads.unwrap_or(false);
     cfg.mouse = raw.mouse.unwrap_or(true);
@@ -238,6 +249,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             (Scope::Processes, keys.list),
             (Scope::Threads, keys.threads),
             (Scope::Lab, keys.lab),
+            (Scope::Replay, keys.replay),
         ] {
             let Some(table) = table else { continue };
             let mut seen: Vec<Key> = Vec::new();
@@ -277,6 +289,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Processes => "list",
         Scope::Threads => "threads",
         Scope::Lab => "lab",
+        Scope::Replay => "replay",
     }
 }
 

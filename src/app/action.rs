@@ -111,6 +111,13 @@ commands! {
     CpuGraph "cpu_graph" "CPU history graph (list) / CPU sparkline (threads view)" ["list:v", "threads:v"];
     Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
     Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
+    ReplayPlay "replay_play" "replay: play / pause (rewind: back to live at the end)" ["replay:Space"];
+    ReplayStepForward "replay_step_forward" "replay and rewind: one frame forward" ["replay:."];
+    ReplayStepBack "replay_step_back" "replay and rewind: one frame back" ["replay:,"];
+    ReplayMinuteForward "replay_minute_forward" "replay and rewind: a minute forward" ["replay:]"];
+    ReplayMinuteBack "replay_minute_back" "replay and rewind: a minute back" ["replay:["];
+    ReplayGoto "replay_goto" "replay and rewind: go to a typed time (HH:MM[:SS], +5m, -30s, start, end)" ["replay:g"];
+    ReplaySpeed "replay_speed" "replay: speed x1, x10, x60" ["replay:x"];
 }
 
 impl Command {
@@ -168,6 +175,8 @@ pub enum Action {
     },
     /// What the running experiment reported.
     Experiment(ExperimentEvent),
+    /// Where a replay (or the live rewind) stands, after each of its samples.
+    ReplayAt(crate::app::replay::ReplayPosition),
 }
 
 /// What came of an effect, as the runtime reports it back: the app says it in words.

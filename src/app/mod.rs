@@ -17,6 +17,7 @@ mod outcome;
 pub mod overlays;
 mod processes;
 mod prompt;
+pub mod replay;
 pub mod table;
 pub mod threads;
 pub mod tree;
@@ -73,6 +74,8 @@ pub struct App {
     /// Total and per-core busy % at each of the last samples, oldest first.
     pub cpu_history: VecDeque<CpuPoint>,
     pub experiment: Option<ExperimentState>,
+    /// Set while a recording (or the live rewind) is shown: its timeline and keys.
+    pub replay: Option<replay::ReplayState>,
 }
 
 /// CPU use at one sample, for the history graph.
@@ -125,6 +128,7 @@ impl App {
             show_sparkline: false,
             cpu_history: VecDeque::new(),
             experiment: None,
+            replay: None,
         };
         if let Some(pid) = app.options.threads_of {
             app.view = View::Threads;
@@ -187,6 +191,10 @@ impl App {
                 Vec::new()
             }
             Action::Cmd(cmd) => self.on_command(cmd),
+            Action::ReplayAt(pos) => {
+                self.on_replay_position(pos);
+                Vec::new()
+            }
         }
     }
 
@@ -223,6 +231,9 @@ impl App {
     fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay(overlay, cmd);
+        }
+        if let Some(effects) = self.on_replay_command(cmd) {
+            return effects;
         }
         // Keys that do the same everywhere.
         match cmd {

@@ -22,11 +22,13 @@ use crate::config::{Config, ThemeName};
 use crate::ui::Theme;
 
 pub mod event_loop;
+pub mod replay;
 pub mod sources;
 pub mod testing;
 
 pub use event_loop::Ending;
 use sources::{Lab as _, LiveLab, LiveSamples};
+pub use replay::run_replay;
 
 /// The interactive monitor. Returns the process exit code.
 pub fn run_tui(cli: &Cli, config: Config) -> ExitCode {

@@ -13,6 +13,7 @@ pub mod lab;
 pub mod processes;
 pub mod theme;
 pub mod threads;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::buffer::{Buffer, CellWidth};
@@ -32,6 +33,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let buf = frame.buffer_mut();
     // Footer: function bar at the bottom, status line above it, when there is room.
     let (body, status, bar) = split_footer(area);
+    // A replay's (or the rewound view's) timeline: the body's last line, two when it has a note.
+    let body = match &app.replay {
+        Some(r) if body.height >= 8 && (!r.pos.live || app.paused) => {
+            let h = if r.pos.note.is_some() { 2 } else { 1 };
+            timeline::render(buf, Rect { y: body.bottom() - h, height: h, ..body }, app, theme);
+            Rect { height: body.height - h, ..body }
+        }
+        _ => body,
+    };
     match app.view {
         View::Processes => {
             let mut rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
