@@ -254,7 +254,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub json: bool,
     /// The moment: HH:MM[:SS], "YYYY-MM-DD HH:MM:SS", @UNIX, +5m (after the start), -30s (before the end), start, end
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
     /// With --json: the threads of this PID (as `threads PID --json`), if they were recorded
     #[arg(long = "threads", value_name = "PID")]

@@ -10,6 +10,7 @@ mod cli;
 mod control;
 mod e2e;
 mod experiment;
+mod history;
 mod in_process;
 mod lab;
 mod support;
