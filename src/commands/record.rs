@@ -77,6 +77,7 @@ pub fn run(cli: &Cli, args: &RecordArgs, default_interval: Duration) -> ExitCode
         threads: threads_word.into(),
         keyframe_every: DEFAULT_KEYFRAME_EVERY,
         identity: IdentityRec::from_identity(&identity()),
+        utc_offset_s: None,
     };
     // The first sample only sets the base of every rate (its CPU% are all 0): not recorded.
     sampler.sample();

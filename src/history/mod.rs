@@ -18,4 +18,4 @@ pub use record::FrameState;
 pub use writer::{Writer, WriterConfig, WriterStats};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -27,6 +27,7 @@ pub(crate) fn config(dir: &Path, output: Option<PathBuf>) -> WriterConfig {
         threads: "all".into(),
         keyframe_every: 10,
         identity: IdentityRec { hostname: "testhost".into(), logical_cores: 2, ..IdentityRec::default() },
+        utc_offset_s: Some(0),
     }
 }
 
@@ -195,7 +196,7 @@ fn rotation_at_midnight() {
     let d = tmpdir("day");
     let mut cfg = config(&d, None);
     cfg.rotate_daily = true;
-    let offset = super::time::utc_offset_s((T0 / 1000) as i64);
+    let offset = 0;
     // Two seconds before the next local midnight.
     let day = super::time::day_of(T0, offset);
     let start = ((day + 1) * 86_400 - offset - 2) as u64 * 1000;

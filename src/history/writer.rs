@@ -29,6 +29,8 @@ pub struct WriterConfig {
     pub threads: String,
     pub keyframe_every: u32,
     pub identity: IdentityRec,
+    /// The time zone offset to show times in; None: this machine's (tests fix it).
+    pub utc_offset_s: Option<i64>,
 }
 
 /// What the writer has written, for `--stats`.
@@ -72,7 +74,7 @@ fn fresh_name(dir: &Path, stamp: &str) -> PathBuf {
 
 impl Writer {
     pub fn create(cfg: WriterConfig, now_ms: u64) -> io::Result<Writer> {
-        let offset_s = time::utc_offset_s((now_ms / 1000) as i64);
+        let offset_s = cfg.utc_offset_s.unwrap_or_else(|| time::utc_offset_s((now_ms / 1000) as i64));
         let path = match &cfg.output {
             Some(p) => p.clone(),
             None => fresh_name(&cfg.dir, &time::fmt_file_stamp(now_ms, offset_s)),
@@ -120,7 +122,7 @@ impl Writer {
 
     fn rotate(&mut self, now_ms: u64) -> io::Result<()> {
         self.part += 1;
-        self.offset_s = time::utc_offset_s((now_ms / 1000) as i64);
+        self.offset_s = self.cfg.utc_offset_s.unwrap_or_else(|| time::utc_offset_s((now_ms / 1000) as i64));
         let path = fresh_name(&self.cfg.dir, &time::fmt_file_stamp(now_ms, self.offset_s));
         self.file = Self::open(&path, &self.cfg, now_ms, self.session_ms, self.part, self.offset_s)?;
         self.size = self.file.metadata()?.len();

@@ -122,14 +122,19 @@ impl SampleSource for ReplaySource {
             if self.playing && self.index + 1 < self.rec.len() {
                 let gap = self.gap_to_next();
                 let due = *self.due.get_or_insert_with(|| Instant::now() + gap);
-                tokio::time::sleep_until(due).await;
+                // Checked here: tokio's timer sees a past deadline only at its next turn.
+                if Instant::now() < due {
+                    tokio::time::sleep_until(due).await;
+                }
                 self.due = None;
                 self.index += 1;
                 return Some(self.load());
             }
             // Paused, or at the end: frames appended since (a recording still being written).
             let due = *self.follow_due.get_or_insert_with(|| Instant::now() + FOLLOW_EVERY);
-            tokio::time::sleep_until(due).await;
+            if Instant::now() < due {
+                tokio::time::sleep_until(due).await;
+            }
             self.follow_due = None;
             match self.rec.refresh() {
                 Ok(0) => {}
@@ -289,3 +294,7 @@ fn drive(cli: &Cli, config: &Config, mut app: App, mut source: ReplaySource) -> 
     show_cursor();
     result
 }
+
+#[cfg(test)]
+#[path = "replay_tests.rs"]
+mod tests;

@@ -107,6 +107,7 @@ fn live_snapshots_read_back_exactly() {
             threads: "all".into(),
             keyframe_every: 3,
             identity: Default::default(),
+            utc_offset_s: None,
         },
         1_000,
     )
