@@ -413,12 +413,17 @@ mod tests {
 
     #[test]
     fn record_and_replay_parse() {
-        let cli = Cli::try_parse_from(["threadtop", "record", "--threads", "all", "--max-size", "100M", "--duration", "5s"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["threadtop", "record", "--threads", "all", "--max-size", "100M", "--duration", "5s"])
+                .unwrap();
         let Some(Command::Record(a)) = cli.command else { panic!() };
-        assert_eq!((a.threads, a.max_size, a.duration), (RecordThreads::All, Some(100 << 20), Some(Duration::from_secs(5))));
+        assert_eq!(
+            (a.threads, a.max_size, a.duration),
+            (RecordThreads::All, Some(100 << 20), Some(Duration::from_secs(5)))
+        );
         assert!(Cli::try_parse_from(["threadtop", "replay"]).is_err());
-        let cli = Cli::try_parse_from(["threadtop", "replay", "a", "b", "--json", "--at", "12:00", "--threads", "7"]).unwrap();
+        let cli = Cli::try_parse_from(["threadtop", "replay", "a", "b", "--json", "--at", "12:00", "--threads", "7"])
+            .unwrap();
         let Some(Command::Replay(r)) = cli.command else { panic!() };
         assert_eq!((r.files.len(), r.json, r.at.as_deref(), r.threads), (2, true, Some("12:00"), Some(7)));
         assert_eq!(parse_size("2G"), Ok(2 << 30));

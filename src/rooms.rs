@@ -99,6 +99,24 @@ const RULES: &[(&str, &[&str])] = &[
             "crossterm",
         ],
     ),
+    (
+        "history",
+        &[
+            "crate::app",
+            "crate::ui",
+            "crate::lab",
+            "crate::runtime",
+            "crate::input",
+            "crate::commands",
+            "crate::control",
+            "crate::config",
+            "crate::collect::sampler",
+            "crate::collect::procfs",
+            "ratatui",
+            "crossterm",
+            "tokio",
+        ],
+    ),
     ("input", &["crate::runtime", "crate::lab", "crate::ui", "crate::control", "crate::commands", "tokio"]),
 ];
 

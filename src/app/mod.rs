@@ -156,7 +156,8 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
-                if !self.paused {
+                // Rewound, the source hands out the frames chosen (and holds back the live ones).
+                if !self.paused || self.replay.as_ref().is_some_and(|r| r.pos.live) {
                     self.apply_sample(snap);
                 }
                 Vec::new()
@@ -205,7 +206,8 @@ impl App {
             self.selected_row().and_then(|r| self.snapshot.processes.get(r.process)).map(|p| (p.pid, p.start_ticks));
         self.snapshot = snap;
         self.drop_gone_tags();
-        if new_data && !self.snapshot.system.cpus.is_empty() {
+        let rewound = self.paused && self.replay.as_ref().is_some_and(|r| r.pos.live);
+        if new_data && !rewound && !self.snapshot.system.cpus.is_empty() {
             if self.cpu_history.len() == CPU_HISTORY_LEN {
                 self.cpu_history.pop_front();
             }

@@ -112,7 +112,11 @@ impl App {
                 | Command::StopAllDemos
         );
         if refused {
-            let what = if file { "replay: read-only (a recording: nothing to signal, renice or inspect)" } else { "replay: read-only while rewound (Z returns to live)" };
+            let what = if file {
+                "replay: read-only (a recording: nothing to signal, renice or inspect)"
+            } else {
+                "replay: read-only while rewound (Z returns to live)"
+            };
             self.say(what, true);
             return Some(Vec::new());
         }

@@ -68,7 +68,9 @@ pub fn run(cli: &Cli, args: &ReplayArgs) -> ExitCode {
         };
         let Some(focus) = state.focus(pid) else {
             let why = if state.procs.iter().any(|p| p.stat.pid == pid) {
-                format!("the threads of PID {pid} were not recorded at that moment (record with --threads all, or -p {pid})")
+                format!(
+                    "the threads of PID {pid} were not recorded at that moment (record with --threads all, or -p {pid})"
+                )
             } else {
                 format!("no process {pid} in the recording at that moment")
             };

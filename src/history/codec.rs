@@ -38,7 +38,10 @@ pub enum ThreadsChange {
     Off,
     /// Recorded from this frame on.
     Full(Vec<ThreadRec>),
-    Diff { gone: Vec<Pid>, upsert: Vec<ThreadRec> },
+    Diff {
+        gone: Vec<Pid>,
+        upsert: Vec<ThreadRec>,
+    },
 }
 
 /// What changed from `prev` to `cur`.
@@ -71,7 +74,7 @@ pub fn encode_delta(prev: &FrameState, cur: &FrameState) -> Delta {
 
 fn thread_diff(a: &[ThreadRec], b: &[ThreadRec]) -> Option<ThreadsChange> {
     let before: HashMap<Pid, &ThreadRec> = a.iter().map(|t| (t.tid, t)).collect();
-    let upsert: Vec<ThreadRec> = b.iter().filter(|t| before.get(&t.tid) != Some(&t)).cloned().collect();
+    let upsert: Vec<ThreadRec> = b.iter().filter(|t| before.get(&t.tid) != Some(t)).cloned().collect();
     let mut now: Vec<Pid> = b.iter().map(|t| t.tid).collect();
     now.sort_unstable();
     let gone: Vec<Pid> = a.iter().map(|t| t.tid).filter(|tid| now.binary_search(tid).is_err()).collect();

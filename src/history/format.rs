@@ -109,3 +109,18 @@ pub fn read_u64(b: &[u8], at: usize) -> u64 {
 pub fn parse_frame_head(b: &[u8; FRAME_HEAD]) -> FrameHead {
     FrameHead { len: read_u32(b, 0), crc: read_u32(b, 4), kind: b[8], time_ms: read_u64(b, 9) }
 }
+
+/// A payload as frames carry it: postcard, then zstd at `level`.
+pub fn pack(payload: &super::codec::Payload, level: i32) -> std::io::Result<Vec<u8>> {
+    let raw = postcard::to_allocvec(payload).map_err(|e| std::io::Error::other(format!("encoding a frame: {e}")))?;
+    zstd::bulk::compress(&raw, level)
+}
+
+/// The payload of a frame's (checked) bytes; what is wrong with them otherwise.
+pub fn unpack(packed: &[u8]) -> Result<super::codec::Payload, String> {
+    use std::io::Read as _;
+    let mut raw = Vec::new();
+    let dec = zstd::stream::read::Decoder::new(packed).map_err(|e| format!("zstd: {e}"))?;
+    dec.take(MAX_PAYLOAD).read_to_end(&mut raw).map_err(|e| format!("does not decompress: {e}"))?;
+    postcard::from_bytes(&raw).map_err(|e| format!("does not decode: {e}"))
+}

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod format;
 pub mod reader;
 pub mod record;
+pub mod rewind;
 pub mod time;
 pub mod writer;
 

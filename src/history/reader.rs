@@ -5,15 +5,12 @@
 //! with a warning; `refresh` picks up frames appended since (a file still being written).
 
 use std::fs::File;
-use std::io::Read as _;
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::codec::{self, Payload};
-use super::format::{
-    self, FRAME_HEAD, Header, KIND_DELTA, KIND_KEY, MAGIC, MAX_FRAME, MAX_HEADER, MAX_PAYLOAD, PREAMBLE, VERSION,
-};
+use super::format::{self, FRAME_HEAD, Header, KIND_DELTA, KIND_KEY, MAGIC, MAX_FRAME, MAX_HEADER, PREAMBLE, VERSION};
 use super::record::FrameState;
 use crate::collect::model::{Identity, Snapshot};
 
@@ -177,13 +174,8 @@ impl Part {
         self.file.read_exact_at(&mut head, f.offset).map_err(|e| format!("{}: {e}", name(&self.path)))?;
         let h = format::parse_frame_head(&head);
         let packed = self.payload(f.offset, h.len, h.kind, h.time_ms, h.crc)?;
-        let mut raw = Vec::new();
-        let dec = zstd::stream::read::Decoder::new(&packed[..]).map_err(|e| format!("zstd: {e}"))?;
-        dec.take(MAX_PAYLOAD)
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("{}: frame at byte {} does not decompress: {e}", name(&self.path), f.offset))?;
-        let payload: Payload = postcard::from_bytes(&raw)
-            .map_err(|e| format!("{}: frame at byte {} does not decode: {e}", name(&self.path), f.offset))?;
+        let payload =
+            format::unpack(&packed).map_err(|e| format!("{}: frame at byte {}: {e}", name(&self.path), f.offset))?;
         match (&payload, f.kind) {
             (Payload::Key(_), KIND_KEY) | (Payload::Delta(_), KIND_DELTA) => Ok(payload),
             _ => Err(format!("{}: frame at byte {} is not of the kind its head says", name(&self.path), f.offset)),

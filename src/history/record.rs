@@ -316,21 +316,17 @@ impl FrameState {
         let threads = p.threads.as_ref()?;
         let snap = FrameState { system: SystemRec::default(), procs: vec![p.clone()] }.to_snapshot(&Arc::default(), 0);
         let process = snap.processes.into_iter().next();
-        // Field by field on a default: collect's FocusSample grows fields this file does not record.
-        let mut focus = FocusSample::default();
-        focus.pid = pid;
-        focus.alive = true;
-        focus.cores_in_use = f64::from(p.dynamic.cpu_percent) / 100.0;
-        focus.threads = threads
-            .iter()
-            .map(|t| {
-                let mut d = ThreadDetail::default();
-                d.thread = thread_sample(t);
-                d.is_main = t.tid == pid;
-                d
-            })
-            .collect();
-        focus.process = process;
-        Some(focus)
+        // `..Default::default()`: collect's FocusSample and ThreadDetail grow fields not recorded here.
+        Some(FocusSample {
+            pid,
+            alive: true,
+            cores_in_use: f64::from(p.dynamic.cpu_percent) / 100.0,
+            threads: threads
+                .iter()
+                .map(|t| ThreadDetail { thread: thread_sample(t), is_main: t.tid == pid, ..ThreadDetail::default() })
+                .collect(),
+            process,
+            ..FocusSample::default()
+        })
     }
 }

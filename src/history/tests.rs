@@ -11,7 +11,8 @@ use super::record::{FrameState, IdentityRec, ProcDyn, ProcRec, ProcStatic, Syste
 use super::{Recording, Writer, WriterConfig};
 
 pub(crate) fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tt-hist-{tag}-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let d =
+        std::env::temp_dir().join(format!("tt-hist-{tag}-{}-{:?}", std::process::id(), std::thread::current().id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -273,9 +274,9 @@ proptest! {
         bytes.truncate(body + cut.index(bytes.len() - body + 1));
         std::fs::write(&f, &bytes).unwrap();
         if let Ok(mut r) = Recording::open(std::slice::from_ref(&f)) {
-            for i in 0..r.len() {
+            for (i, want) in states.iter().enumerate().take(r.len()) {
                 if let Ok(s) = r.state_at(i) {
-                    prop_assert_eq!(s, &states[i]);
+                    prop_assert_eq!(s, want);
                 }
             }
         }

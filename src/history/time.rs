@@ -85,7 +85,9 @@ fn hms(text: &str) -> Option<u64> {
 pub fn parse_moment(text: &str, start: u64, end: u64, offset_s: i64) -> Result<u64, String> {
     let t = text.trim();
     let bad = || {
-        format!("'{t}' is not a time: use HH:MM[:SS], YYYY-MM-DD HH:MM[:SS], @UNIX, +5m from the start, -30s before the end")
+        format!(
+            "'{t}' is not a time: use HH:MM[:SS], YYYY-MM-DD HH:MM[:SS], @UNIX, +5m from the start, -30s before the end"
+        )
     };
     match t {
         "start" => return Ok(start),
@@ -110,11 +112,8 @@ pub fn parse_moment(text: &str, start: u64, end: u64, offset_s: i64) -> Result<u
     if let Some((date, time)) = t.split_once([' ', 'T']) {
         let mut d = date.split('-');
         let (Some(y), Some(m), Some(dd), None) = (d.next(), d.next(), d.next(), d.next()) else { return Err(bad()) };
-        let (y, m, dd): (i64, u32, u32) = (
-            y.parse().map_err(|_| bad())?,
-            m.parse().map_err(|_| bad())?,
-            dd.parse().map_err(|_| bad())?,
-        );
+        let (y, m, dd): (i64, u32, u32) =
+            (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, dd.parse().map_err(|_| bad())?);
         if !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
             return Err(bad());
         }

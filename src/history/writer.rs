@@ -14,7 +14,7 @@ use super::record::{FrameState, IdentityRec};
 use super::time;
 
 /// zstd's default level: ~3x faster to write than 9 for a few % more bytes on these frames.
-const ZSTD_LEVEL: i32 = 3;
+pub const ZSTD_LEVEL: i32 = 3;
 pub const DEFAULT_KEYFRAME_EVERY: u32 = 60;
 
 #[derive(Clone, Debug)]
@@ -97,11 +97,20 @@ impl Writer {
         })
     }
 
-    fn open(path: &Path, cfg: &WriterConfig, now_ms: u64, session_ms: u64, part: u32, offset_s: i64) -> io::Result<File> {
+    fn open(
+        path: &Path,
+        cfg: &WriterConfig,
+        now_ms: u64,
+        session_ms: u64,
+        part: u32,
+        offset_s: i64,
+    ) -> io::Result<File> {
         // create_new: an existing recording is never overwritten (nor appended to with a second header).
-        let mut file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
-        })?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))?;
         let header = Header {
             started_ms: now_ms,
             interval_ms: cfg.interval.as_millis() as u64,
@@ -145,13 +154,12 @@ impl Writer {
             self.rotate(time_ms)?;
         }
         let started = std::time::Instant::now();
-        let key = self.frames_in_file % u64::from(self.cfg.keyframe_every.max(1)) == 0;
+        let key = self.frames_in_file.is_multiple_of(u64::from(self.cfg.keyframe_every.max(1)));
         let (kind, payload) = match (&self.prev, key) {
             (Some(prev), false) => (KIND_DELTA, Payload::Delta(codec::encode_delta(prev, &state))),
             _ => (KIND_KEY, Payload::Key(state.clone())),
         };
-        let raw = postcard::to_allocvec(&payload).map_err(|e| io::Error::other(format!("encoding a frame: {e}")))?;
-        let packed = zstd::bulk::compress(&raw, ZSTD_LEVEL)?;
+        let packed = format::pack(&payload, ZSTD_LEVEL)?;
         let frame = format::encode_frame(kind, time_ms, &packed);
         self.stats.encode += started.elapsed();
         self.file.write_all(&frame)?;
@@ -161,7 +169,8 @@ impl Writer {
         self.stats.keyframes += u64::from(kind == KIND_KEY);
         self.stats.bytes += frame.len() as u64;
         self.stats.process_samples += state.procs.len() as u64;
-        self.stats.thread_samples += state.procs.iter().map(|p| p.threads.as_ref().map_or(0, Vec::len) as u64).sum::<u64>();
+        self.stats.thread_samples +=
+            state.procs.iter().map(|p| p.threads.as_ref().map_or(0, Vec::len) as u64).sum::<u64>();
         self.prev = Some(state);
         Ok(())
     }

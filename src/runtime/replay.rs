@@ -88,16 +88,12 @@ impl ReplaySource {
         {
             return f;
         }
-        let mut f = FocusSample::default();
-        f.pid = pid;
-        f.process = snap.processes.iter().find(|p| p.pid == pid).cloned();
-        f.alive = f.process.is_some();
-        if f.alive {
-            f.error = Some(format!(
-                "the threads of {pid} were not recorded at this moment (record with --threads all, or -p {pid})"
-            ));
-        }
-        f
+        let process = snap.processes.iter().find(|p| p.pid == pid).cloned();
+        let alive = process.is_some();
+        let error = alive.then(|| {
+            format!("the threads of {pid} were not recorded at this moment (record with --threads all, or -p {pid})")
+        });
+        FocusSample { pid, process, alive, error, ..FocusSample::default() }
     }
 
     fn gap_to_next(&self) -> Duration {
@@ -235,7 +231,9 @@ pub fn run_replay(cli: &Cli, args: &ReplayArgs, config: Config) -> ExitCode {
         }
     };
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        say("threadtop: the replay needs a terminal; for one moment as JSON use `threadtop replay FILE --json --at TIME`.");
+        say(
+            "threadtop: the replay needs a terminal; for one moment as JSON use `threadtop replay FILE --json --at TIME`.",
+        );
         return ExitCode::from(2);
     }
     options.readonly = true;

@@ -45,7 +45,11 @@ fn harness(w: u16, h: u16, frames: u64) -> Harness<ReplaySource> {
 }
 
 fn timeline(screen: &str) -> String {
-    screen.lines().find(|l| l.contains("frame ") || l.contains("PAUSED") || l.contains("PLAY")).unwrap_or("").to_string()
+    screen
+        .lines()
+        .find(|l| l.contains("frame ") || l.contains("PAUSED") || l.contains("PLAY"))
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]

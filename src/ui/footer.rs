@@ -54,7 +54,8 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         None => {
             if app.paused && app.replay.is_some() {
-                let text = app.status.as_ref().map_or("REWIND: the live view is frozen (Z back to live)", |s| s.text.as_str());
+                let text =
+                    app.status.as_ref().map_or("REWIND: the live view is frozen (Z back to live)", |s| s.text.as_str());
                 put(buf, left_area, area.x, y, &sanitize(text), theme.error);
             } else if app.paused {
                 put(buf, left_area, area.x, y, "PAUSED: the display is frozen (Z resumes)", theme.error);

@@ -106,8 +106,8 @@ mod tests {
             gaps: vec![TimelineGap { from_ms: 7_000, to_ms: 10_000, why: "missing part 1".into() }],
             ..ReplayPosition::default()
         };
-        assert_eq!(bar_cells(&pos, 11), "=====|=···=");
-        assert_eq!(bar_cells(&ReplayPosition { at_ms: 0, ..pos.clone() }, 11), "|======···=");
+        assert_eq!(bar_cells(&pos, 11), "=====|==··=");
+        assert_eq!(bar_cells(&ReplayPosition { at_ms: 0, ..pos.clone() }, 11), "|=======··=");
         assert_eq!(bar_cells(&pos, 0), "");
         assert_eq!(span_words(300_000), "5m 0s");
         assert_eq!(span_words(3_720_000), "1h 02m");

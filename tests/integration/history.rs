@@ -129,7 +129,10 @@ fn live_snapshots_read_back_exactly() {
         for (a, b) in back.processes.iter().zip(want) {
             let mut b_threads = b.threads.clone();
             b_threads.sort_by_key(|t| t.tid);
-            assert_eq!((a.pid, &a.name, &a.cmdline, a.cpu_percent, a.rss_bytes), (b.pid, &b.name, &b.cmdline, b.cpu_percent, b.rss_bytes));
+            assert_eq!(
+                (a.pid, &a.name, &a.cmdline, a.cpu_percent, a.rss_bytes),
+                (b.pid, &b.name, &b.cmdline, b.cpu_percent, b.rss_bytes)
+            );
             assert_eq!(a.threads, b_threads, "threads of {}", a.pid);
         }
         assert_eq!(back.system.cpus, s.system.cpus);
@@ -172,7 +175,7 @@ fn a_recorder_killed_with_sigkill_leaves_a_readable_file_and_term_stops_it_clean
         assert!(n >= 8, "{n} frames");
         let v = replay_json(&[file.to_str().unwrap(), "--at", "end"]);
         assert!(!v.as_array().unwrap().is_empty());
-        let mut r = Recording::open(&[file.clone()]).unwrap();
+        let mut r = Recording::open(std::slice::from_ref(&file)).unwrap();
         for i in 0..r.len() {
             r.state_at(i).unwrap();
         }
