@@ -176,6 +176,9 @@ impl App {
             }
             Action::Text(input) => self.on_text(input),
             Action::Click { x, y } => {
+                if let Some(effects) = self.on_graph_click(x, y) {
+                    return effects;
+                }
                 self.on_click(x, y);
                 Vec::new()
             }

@@ -151,6 +151,35 @@ impl App {
         }
     }
 
+    /// A click on the CPU history chart: the moment under the mouse, in a replay or (rewinding
+    /// first) in the live view. None when the click is not on the chart or there is no history.
+    pub(crate) fn on_graph_click(&mut self, x: u16, y: u16) -> Option<Vec<Effect>> {
+        if self.overlay.is_some() || self.view != crate::app::View::Processes {
+            return None;
+        }
+        let (x0, x1, y0, y1, back) = self.hit.borrow().graph?;
+        if !(x0..x1).contains(&x) || !(y0..y1).contains(&y) {
+            return None;
+        }
+        let replay = self.replay.as_ref()?;
+        let live = replay.pos.live;
+        // The chart's right edge is the newest sample; its left edge `back` samples before it.
+        let width = u64::from(x1 - x0 - 1).max(1);
+        let from_right = u64::from(x1 - 1 - x);
+        let steps = (from_right * back as u64).div_ceil(width) as i64;
+        let mut effects = Vec::new();
+        if live {
+            // From the newest frame, as the chart's right edge is.
+            self.paused = true;
+            effects.push(Effect::Replay(ReplayCmd::Rewind));
+        }
+        if steps > 0 {
+            effects.push(Effect::Replay(ReplayCmd::Step(-steps)));
+        }
+        self.say(format!("{steps} sample(s) back, as the CPU graph showed them"), false);
+        Some(effects)
+    }
+
     pub(crate) fn on_goto_text(&mut self, input: TextInput) -> Vec<Effect> {
         let Some(r) = self.replay.as_mut() else {
             self.prompt = None;

@@ -200,5 +200,20 @@ mod tests {
         // Back live, `.` sorts again (the live key), and k opens the signal menu.
         h.keys("k");
         assert!(h.app.overlay.is_some());
+        h.keys("<Esc>");
+
+        // The CPU graph's time axis: a click at its left edge shows the oldest sample it draws.
+        h.keys("v");
+        let (x0, _, y0, y1, back) = h.app.hit.borrow().graph.expect("the chart was drawn");
+        assert_eq!(back, 5, "six samples on the chart");
+        h.events(vec![crossterm::event::Event::Mouse(crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: x0,
+            row: (y0 + y1) / 2,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        })]);
+        assert!(h.app.paused);
+        assert_eq!(shown(&h), 1000, "{}", h.screen());
+        assert!(h.screen().contains("frame 1/6"), "{}", h.screen());
     }
 }

@@ -45,6 +45,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.view {
         View::Processes => {
             let mut rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
+            if !app.show_graph {
+                app.hit.borrow_mut().graph = None;
+            }
             if app.show_graph {
                 let h = graph::chart_height(rest.height);
                 graph::render_cpu_history(buf, Rect { height: h, ..rest }, app, theme);
