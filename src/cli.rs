@@ -147,6 +147,10 @@ pub enum Command {
         #[command(subcommand)]
         which: ExperimentCommand,
     },
+    /// Record processes (and threads) to a file, as the monitor samples them; Ctrl-C stops
+    Record(RecordArgs),
+    /// Open a recording in the monitor (read-only), or print one moment of it with --json
+    Replay(ReplayArgs),
     /// Inside a demo child process (not for users)
     #[command(name = "__workload", hide = true)]
     Workload(WorkloadArgs),
@@ -203,6 +207,85 @@ pub struct ExperimentOutput {
     /// (~/.local/share/threadtop/) when no PATH is given
     #[arg(long, value_name = "PATH", num_args = 0..=1)]
     pub save: Option<Option<PathBuf>>,
+}
+
+/// Which threads `record` keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordThreads {
+    /// Processes only
+    None,
+    /// Threads of processes above --busy-cpu, and of every PID given with -p
+    Busy,
+    /// Every thread of every process
+    All,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RecordArgs {
+    /// The file to write (default: threadtop-YYYYMMDD-HHMMSS.ttrec here); rotated files go beside it
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Time between samples (default: the config file's, 1s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+    /// Stop after this long (default: until Ctrl-C or TERM)
+    #[arg(long, value_name = "DURATION", value_parser = parse_any_duration)]
+    pub duration: Option<Duration>,
+    /// Which threads to keep
+    #[arg(long, value_enum, default_value = "busy")]
+    pub threads: RecordThreads,
+    /// With --threads busy: a process's threads are kept while it uses at least this CPU% (of one core)
+    #[arg(long, value_name = "PCT", default_value_t = 5.0)]
+    pub busy_cpu: f32,
+    /// Start the next file when this one reaches SIZE (e.g. 100M, 2G); a new day also starts one
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+    /// Print what it cost at the end: bytes per sample, CPU, memory
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording: one file, or its rotated parts (any order)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the moment given by --at as JSON (as `snapshot --json`) and exit
+    #[arg(long)]
+    pub json: bool,
+    /// The moment: HH:MM[:SS], "YYYY-MM-DD HH:MM:SS", @UNIX, +5m (after the start), -30s (before the end), start, end
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// With --json: the threads of this PID (as `threads PID --json`), if they were recorded
+    #[arg(long = "threads", value_name = "PID")]
+    pub threads: Option<i32>,
+    /// With --json: sort by this column (default CPU)
+    #[arg(long, value_name = "COLUMN")]
+    pub sort: Option<String>,
+    /// With --json: at most N processes
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// A size like 500k, 100M, 2G, 1GiB or a number of bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: f64 = num.parse().map_err(|_| format!("'{s}' is not a size like 100M or 2G"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("'{s}' is not a size like 100M or 2G")),
+    };
+    let bytes = n * mult as f64;
+    if !bytes.is_finite() || bytes < 4096.0 {
+        return Err(format!("{s} is too small for a recording (at least 4k)"));
+    }
+    Ok(bytes as u64)
 }
 
 impl Cli {
@@ -326,6 +409,26 @@ mod tests {
         assert!(
             Cli::try_parse_from(["threadtop", "__workload", "cpu-threads", "--seconds", "1", "--colour", "x"]).is_err()
         );
+    }
+
+    #[test]
+    fn record_and_replay_parse() {
+        let cli =
+            Cli::try_parse_from(["threadtop", "record", "--threads", "all", "--max-size", "100M", "--duration", "5s"])
+                .unwrap();
+        let Some(Command::Record(a)) = cli.command else { panic!() };
+        assert_eq!(
+            (a.threads, a.max_size, a.duration),
+            (RecordThreads::All, Some(100 << 20), Some(Duration::from_secs(5)))
+        );
+        assert!(Cli::try_parse_from(["threadtop", "replay"]).is_err());
+        let cli = Cli::try_parse_from(["threadtop", "replay", "a", "b", "--json", "--at", "12:00", "--threads", "7"])
+            .unwrap();
+        let Some(Command::Replay(r)) = cli.command else { panic!() };
+        assert_eq!((r.files.len(), r.json, r.at.as_deref(), r.threads), (2, true, Some("12:00"), Some(7)));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5k"), Err("1.5k is too small for a recording (at least 4k)".into()));
+        assert!(parse_size("lots").is_err());
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Config {
     pub kept_files: usize,
     /// py-spy samples per second of a Python process in the threads view (GIL%); 0: off.
     pub python_sample_hz: u32,
+    /// Minutes of the live view kept in memory for the rewind (`Z`, then , . [ ]); 0 keeps none.
+    pub rewind_minutes: u32,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -59,6 +61,7 @@ impl Default for Config {
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
             python_sample_hz: crate::inspect::python::DEFAULT_RATE_HZ,
+            rewind_minutes: 10,
             source: None,
             warning: None,
         }
@@ -101,6 +104,7 @@ struct RawConfig {
     keys: Option<RawKeys>,
     kept_files: Option<Spanned<toml::Value>>,
     python_sample_hz: Option<Spanned<toml::Value>>,
+    rewind_minutes: Option<Spanned<u32>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -112,6 +116,7 @@ struct RawKeys {
     list: Option<RawBindings>,
     threads: Option<RawBindings>,
     lab: Option<RawBindings>,
+    replay: Option<RawBindings>,
 }
 
 /// Where the config file is looked for when no `--config` is given.
@@ -192,6 +197,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if raw.sort_inverted == Some(true) {
         cfg.sort.descending = !cfg.sort.descending;
     }
+    if let Some(v) = raw.rewind_minutes {
+        if *v.get_ref() > 24 * 60 {
+            return Err(err(v.span().start, format!("rewind_minutes {} is over a day (1440)", v.get_ref())));
+        }
+        cfg.rewind_minutes = *v.get_ref();
+    }
     cfg.tree = raw.tree.unwrap_or(false);
     cfg.show_threads = raw.show_threads.unwrap_or(false);
     cfg.mouse = raw.mouse.unwrap_or(true);
@@ -252,6 +263,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             (Scope::Processes, keys.list),
             (Scope::Threads, keys.threads),
             (Scope::Lab, keys.lab),
+            (Scope::Replay, keys.replay),
         ] {
             let Some(table) = table else { continue };
             let mut seen: Vec<Key> = Vec::new();
@@ -291,6 +303,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Processes => "list",
         Scope::Threads => "threads",
         Scope::Lab => "lab",
+        Scope::Replay => "replay",
     }
 }
 

@@ -10,6 +10,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod control;
+pub mod history;
 pub mod input;
 pub mod inspect;
 pub mod lab;

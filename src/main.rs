@@ -63,6 +63,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Threads { pid, json, interval }) => threadtop::commands::threads(&cli, pid, json, interval),
         Some(Command::Info { json }) => threadtop::commands::info(json),
+        Some(Command::Record(ref args)) => threadtop::commands::record::run(&cli, args, config.interval),
+        Some(Command::Replay(ref args)) if args.json => threadtop::commands::replay::run(&cli, args),
+        Some(Command::Replay(ref args)) => threadtop::runtime::run_replay(&cli, args, config),
         None => threadtop::runtime::run_tui(&cli, config),
     }
 }

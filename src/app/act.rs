@@ -21,6 +21,9 @@ pub struct HitMap {
     pub body_h: u16,
     /// Column spans on the header line: (first x, last x + 1, index into the view's columns).
     pub columns: Vec<(u16, u16, usize)>,
+    /// The CPU history chart's plot: first x, last x + 1, first y, last y + 1, and how many
+    /// samples back its left edge is from its right (a click there seeks: `on_graph_click`).
+    pub graph: Option<(u16, u16, u16, u16, usize)>,
 }
 
 impl App {

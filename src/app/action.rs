@@ -112,6 +112,13 @@ commands! {
     Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
     Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
     Stack "stack" "threads: the selected thread's stack: the kernel's (root only) and, for a Python process, its Python frames (s again re-reads)" ["threads:s"];
+    ReplayPlay "replay_play" "replay: play / pause (rewind: back to live at the end)" ["replay:Space"];
+    ReplayStepForward "replay_step_forward" "replay and rewind: one frame forward" ["replay:."];
+    ReplayStepBack "replay_step_back" "replay and rewind: one frame back" ["replay:,"];
+    ReplayMinuteForward "replay_minute_forward" "replay and rewind: a minute forward" ["replay:]"];
+    ReplayMinuteBack "replay_minute_back" "replay and rewind: a minute back" ["replay:["];
+    ReplayGoto "replay_goto" "replay and rewind: go to a typed time (HH:MM[:SS], +5m, -30s, start, end)" ["replay:g"];
+    ReplaySpeed "replay_speed" "replay: speed x1, x10, x60" ["replay:x"];
 }
 
 impl Command {
@@ -171,6 +178,8 @@ pub enum Action {
     Experiment(ExperimentEvent),
     /// A thread's stacks, read for the stack overlay.
     StackRead(Box<crate::model::stack::StackReport>),
+    /// Where a replay (or the live rewind) stands, after each of its samples.
+    ReplayAt(crate::app::replay::ReplayPosition),
 }
 
 /// What came of an effect, as the runtime reports it back: the app says it in words.

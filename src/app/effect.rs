@@ -57,6 +57,8 @@ pub enum Effect {
     Pause(bool),
     StartExperiment(ExperimentKind),
     CancelExperiment,
+    /// Move a replay (or the live rewind): answered by a sample and an `Action::ReplayAt`.
+    Replay(crate::app::replay::ReplayCmd),
     /// Write this experiment result as JSON under the data directory.
     SaveExperiment(Box<crate::model::experiment::ExperimentResult>),
 }

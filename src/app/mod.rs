@@ -17,6 +17,7 @@ mod outcome;
 pub mod overlays;
 mod processes;
 mod prompt;
+pub mod replay;
 pub mod table;
 pub mod threads;
 pub mod tree;
@@ -73,6 +74,8 @@ pub struct App {
     /// Total and per-core busy % at each of the last samples, oldest first.
     pub cpu_history: VecDeque<CpuPoint>,
     pub experiment: Option<ExperimentState>,
+    /// Set while a recording (or the live rewind) is shown: its timeline and keys.
+    pub replay: Option<replay::ReplayState>,
 }
 
 /// CPU use at one sample, for the history graph.
@@ -125,6 +128,7 @@ impl App {
             show_sparkline: false,
             cpu_history: VecDeque::new(),
             experiment: None,
+            replay: None,
         };
         if let Some(pid) = app.options.threads_of {
             app.view = View::Threads;
@@ -162,7 +166,8 @@ impl App {
     fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
-                if !self.paused {
+                // Rewound, the source hands out the frames chosen (and holds back the live ones).
+                if !self.paused || self.replay.as_ref().is_some_and(|r| r.pos.live) {
                     self.apply_sample(snap);
                 }
                 Vec::new()
@@ -185,6 +190,9 @@ impl App {
             }
             Action::Text(input) => self.on_text(input),
             Action::Click { x, y } => {
+                if let Some(effects) = self.on_graph_click(x, y) {
+                    return effects;
+                }
                 self.on_click(x, y);
                 Vec::new()
             }
@@ -201,6 +209,10 @@ impl App {
                 Vec::new()
             }
             Action::Cmd(cmd) => self.on_command(cmd),
+            Action::ReplayAt(pos) => {
+                self.on_replay_position(pos);
+                Vec::new()
+            }
         }
     }
 
@@ -211,7 +223,8 @@ impl App {
             self.selected_row().and_then(|r| self.snapshot.processes.get(r.process)).map(|p| (p.pid, p.start_ticks));
         self.snapshot = snap;
         self.drop_gone_tags();
-        if new_data && !self.snapshot.system.cpus.is_empty() {
+        let rewound = self.paused && self.replay.as_ref().is_some_and(|r| r.pos.live);
+        if new_data && !rewound && !self.snapshot.system.cpus.is_empty() {
             if self.cpu_history.len() == CPU_HISTORY_LEN {
                 self.cpu_history.pop_front();
             }
@@ -237,6 +250,9 @@ impl App {
     fn on_command(&mut self, cmd: Command) -> Vec<Effect> {
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay(overlay, cmd);
+        }
+        if let Some(effects) = self.on_replay_command(cmd) {
+            return effects;
         }
         // Keys that do the same everywhere.
         match cmd {

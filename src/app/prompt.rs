@@ -57,6 +57,7 @@ impl App {
                 self.rebuild_rows();
             }
             (Prompt::Filter, TextInput::Next) => {}
+            (Prompt::Goto, input) => return self.on_goto_text(input),
         }
         Vec::new()
     }

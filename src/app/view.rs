@@ -27,6 +27,8 @@ impl View {
 pub enum Prompt {
     Search,
     Filter,
+    /// `g` in a replay: a time to go to.
+    Goto,
 }
 
 /// What the lab view shows.

@@ -30,13 +30,15 @@ pub mod demo;
 pub mod experiment;
 mod experiment_report;
 mod foreground;
+pub mod record;
+pub mod replay;
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
 const THREADS_GAP: Duration = Duration::from_millis(500);
 
 /// Exit code for a usage error (as clap uses).
-const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 
 /// `threadtop snapshot`: the userland process table once. Kernel threads are left out, as the
 /// monitor hides them by default. Global `-p`, `-u` and `-F` filter it, and `-s` sorts it when
@@ -167,7 +169,7 @@ fn user_in<'a>(arg: &str, users: impl Iterator<Item = (u32, &'a str)> + Clone) -
     users.into_iter().find(|&(id, _)| id == uid).map(|(_, name)| name.to_owned())
 }
 
-fn proc_root(cli: &Cli) -> PathBuf {
+pub(crate) fn proc_root(cli: &Cli) -> PathBuf {
     cli.proc_root.clone().unwrap_or_else(|| PathBuf::from("/proc"))
 }
 
@@ -194,7 +196,7 @@ fn check_focus(snap: &Snapshot, pid: Pid, second: bool) -> Result<&FocusSample, 
 }
 
 /// Sorts like the monitor does: the column's natural direction, ties by ascending PID.
-fn sort_processes(rows: &mut [&ProcessSample], column: Column) {
+pub(crate) fn sort_processes(rows: &mut [&ProcessSample], column: Column) {
     let sort = SortSpec::by(column);
     rows.sort_by(|a, b| compare(a, b, sort));
 }
@@ -243,7 +245,7 @@ struct ProcessJson<'a> {
     cmdline: &'a str,
 }
 
-fn processes_json(rows: &[&ProcessSample]) -> String {
+pub(crate) fn processes_json(rows: &[&ProcessSample]) -> String {
     let items: Vec<ProcessJson<'_>> = rows
         .iter()
         .map(|p| ProcessJson {
@@ -426,7 +428,7 @@ struct ThreadsJson<'a> {
     python: Option<PythonJson<'a>>,
 }
 
-fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
+pub(crate) fn threads_json(f: &FocusSample, threads: &[&ThreadDetail]) -> String {
     let (name, cmdline) = f.process.as_ref().map_or(("", ""), |p| (&*p.name, &*p.cmdline));
     let opt = |v: Option<f64>| v.map(round2);
     let py_thread = |tid| f.python.as_ref().and_then(|p| p.thread(tid));
@@ -520,7 +522,7 @@ pub fn write_stdout(text: impl AsRef<[u8]>) -> ExitCode {
 }
 
 /// eprintln! panics if stderr is closed; this doesn't.
-fn print_err(msg: &str) {
+pub(crate) fn print_err(msg: &str) {
     let _ = writeln!(io::stderr().lock(), "threadtop: {msg}");
 }
 
@@ -620,7 +622,7 @@ mod tests {
 
     #[test]
     fn commands_import_the_lab_and_the_monitor_s_formats_only() {
-        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format"];
+        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format", "history"];
         let found = crate::lab::imports::foreign("src/commands", &allowed);
         assert!(found.is_empty(), "commands may not import these:\n{}", found.join("\n"));
     }

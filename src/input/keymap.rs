@@ -13,6 +13,8 @@ pub enum Scope {
     Processes,
     Threads,
     Lab,
+    /// While a recording or the rewound live view is shown; wins over the others then.
+    Replay,
 }
 
 impl Scope {
@@ -23,6 +25,7 @@ impl Scope {
             "list" => Scope::Processes,
             "threads" => Scope::Threads,
             "lab" => Scope::Lab,
+            "replay" => Scope::Replay,
             _ => return None,
         })
     }
@@ -43,6 +46,7 @@ impl Scope {
             Scope::Processes => "list",
             Scope::Threads => "threads",
             Scope::Lab => "lab",
+            Scope::Replay => "replay",
         }
     }
 }
@@ -271,7 +275,7 @@ impl Keymap {
 pub fn markdown_table(keymap: &Keymap) -> String {
     let mut out = String::from(
         "# Default keys\n\nGenerated from the command table in `src/app/action.rs` (a test keeps this file in step).\n\n\
-         | action | what it does | all views | process list | threads view | lab |\n|---|---|---|---|---|---|\n",
+         | action | what it does | all views | process list | threads view | lab | replay and rewind |\n|---|---|---|---|---|---|---|\n",
     );
     for &cmd in Command::ALL {
         let keys = |scope: Scope| {
@@ -283,7 +287,8 @@ pub fn markdown_table(keymap: &Keymap) -> String {
                 .collect();
             if k.is_empty() { "-".to_string() } else { k.join(" ") }
         };
-        let cells = [keys(Scope::All), keys(Scope::Processes), keys(Scope::Threads), keys(Scope::Lab)];
+        let cells =
+            [keys(Scope::All), keys(Scope::Processes), keys(Scope::Threads), keys(Scope::Lab), keys(Scope::Replay)];
         if cells.iter().all(|c| c == "-") {
             continue;
         }
@@ -318,6 +323,11 @@ pub fn key_to_action(app: &App, keymap: &Keymap, ev: &KeyEvent) -> Option<Action
             KeyCode::Char('n' | 'N') => return Some(Action::Cmd(Command::No)),
             _ => {}
         }
+    }
+    if app.replay_keys_active()
+        && let Some(b) = keymap.bindings.iter().find(|b| b.key == key && b.scope == Scope::Replay)
+    {
+        return Some(Action::Cmd(b.command));
     }
     keymap.lookup(app.view, key).map(Action::Cmd)
 }

@@ -111,6 +111,10 @@ where
             snap = samples.next() => match snap {
                 Some(snap) => {
                     dirty = true;
+                    // A replay's position first: a seek clears the CPU graph before this sample joins it.
+                    if let Some(pos) = samples.position() {
+                        dispatch(Action::ReplayAt(pos), app, ctx, samples, lab, Some(&mut blocking));
+                    }
                     dispatch(Action::Sample(snap), app, ctx, samples, lab, Some(&mut blocking));
                 }
                 None => return Err(anyhow::anyhow!("the sampler thread stopped")),
@@ -229,6 +233,11 @@ fn apply_effect<S: SampleSource, L: Lab>(
         Effect::Visible(tids) => samples.control(Control::Visible(Some(tids))),
         Effect::AllThreads(on) => samples.control(Control::AllThreads(on)),
         Effect::Pause(on) => samples.control(Control::Pause(on)),
+        Effect::Replay(cmd) => {
+            if let Err(text) = samples.replay(cmd) {
+                return Some(Action::Done { text, error: true });
+            }
+        }
         Effect::Launch(spec) => match lab.launch(spec) {
             // Sample now so the new process appears (and is selected) at once.
             Ok(_) => samples.control(Control::Now),

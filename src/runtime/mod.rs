@@ -22,10 +22,13 @@ use crate::config::{Config, ThemeName};
 use crate::ui::Theme;
 
 pub mod event_loop;
+pub mod replay;
+pub mod rewind;
 pub mod sources;
 pub mod testing;
 
 pub use event_loop::Ending;
+pub use replay::run_replay;
 use sources::{Lab as _, LiveLab, LiveSamples};
 
 /// The interactive monitor. Returns the process exit code.
@@ -133,7 +136,8 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     let proc_root = cli.proc_root.clone().unwrap_or_else(|| "/proc".into());
     let ctx = event_loop::Context { keymap: &keymap, theme: &theme, proc_root: &proc_root };
     let result = rt.block_on(async {
-        let mut samples = LiveSamples::new(&sampler);
+        let keep = std::time::Duration::from_secs(u64::from(config.rewind_minutes) * 60);
+        let mut samples = rewind::RewindSource::new(LiveSamples::new(&sampler), keep);
         let mut lab = LiveLab::new(crate::lab::self_exe());
         let mut input = TerminalInput(EventStream::new());
         let mut sigterm = signal(SignalKind::terminate())?;

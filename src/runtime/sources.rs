@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::app::Action;
+use crate::app::replay::{ReplayCmd, ReplayPosition};
 use crate::collect::model::Snapshot;
 use crate::collect::sampler::{Control, SamplerHandle, SnapshotReceiver};
 use crate::lab::Supervisor;
@@ -29,6 +30,15 @@ pub trait SampleSource {
     fn next(&mut self) -> impl Future<Output = Option<Arc<Snapshot>>>;
     /// What to read next: the focused process, all threads, pause, sample now.
     fn control(&mut self, control: Control);
+    /// Where a replay or rewind stands after the last sample; None for a plain live source.
+    fn position(&self) -> Option<ReplayPosition> {
+        None
+    }
+    /// Moves a replay or rewind; Err(message for the status line) when this source has none.
+    fn replay(&mut self, cmd: ReplayCmd) -> Result<(), String> {
+        let _ = cmd;
+        Err("nothing to replay here: the live view keeps no history (rewind_minutes = 0)".into())
+    }
 }
 
 /// The demos and experiments, as the loop drives them.
@@ -137,4 +147,29 @@ impl Lab for LiveLab {
         }
         self.supervisor.shutdown().await;
     }
+}
+
+/// The lab of a replay: nothing runs, every launch is refused.
+pub struct NoLab;
+
+impl Lab for NoLab {
+    fn launch(&mut self, _spec: DemoSpec) -> Result<DemoId, String> {
+        Err("replay: read-only".into())
+    }
+
+    fn stop(&mut self, _id: DemoId) {}
+
+    fn stop_all(&mut self) {}
+
+    fn start_experiment(&mut self, _kind: ExperimentKind) -> Result<(), ExperimentBusy> {
+        Err(ExperimentBusy)
+    }
+
+    fn cancel_experiment(&mut self) {}
+
+    async fn next(&mut self) -> Option<Action> {
+        std::future::pending().await
+    }
+
+    async fn shutdown(&mut self) {}
 }

@@ -123,11 +123,12 @@ impl Lab for ScriptedLab {
     }
 }
 
-/// The real app and event loop on a TestBackend, with scripted sources.
-pub struct Harness {
+/// The real app and event loop on a TestBackend, with scripted sources (or another sample
+/// source: a replay's, with `Harness::with_source`).
+pub struct Harness<S: SampleSource = ScriptedSamples> {
     pub app: App,
     pub terminal: Terminal<TestBackend>,
-    pub samples: ScriptedSamples,
+    pub samples: S,
     pub lab: ScriptedLab,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -141,6 +142,12 @@ impl Harness {
     }
 
     pub fn with_keymap(app: App, keymap: Keymap, width: u16, height: u16) -> Harness {
+        Harness::with_source(app, ScriptedSamples::default(), keymap, width, height)
+    }
+}
+
+impl<S: SampleSource> Harness<S> {
+    pub fn with_source(app: App, samples: S, keymap: Keymap, width: u16, height: u16) -> Harness<S> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| {
             // Only tests build a harness; a runtime that cannot start is the test's failure.
             panic!("tokio runtime: {e}")
@@ -149,7 +156,7 @@ impl Harness {
         Harness {
             app,
             terminal,
-            samples: ScriptedSamples::default(),
+            samples,
             lab: ScriptedLab::default(),
             keymap,
             theme: Theme::mono(),

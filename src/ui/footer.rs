@@ -46,8 +46,18 @@ pub fn render_status(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let x = put(buf, left_area, x, y, &sanitize(&list.filter), theme.value);
             put(buf, left_area, x, y, "_  (Enter keep · Esc clear)", theme.dim);
         }
+        Some(Prompt::Goto) => {
+            let text = app.replay.as_ref().map(|r| r.goto.as_str()).unwrap_or("");
+            let x = put(buf, left_area, area.x, y, "Go to: ", theme.label);
+            let x = put(buf, left_area, x, y, &sanitize(text), theme.value);
+            put(buf, left_area, x, y, "_  (HH:MM[:SS], +5m, -30s, start, end · Enter go · Esc cancel)", theme.dim);
+        }
         None => {
-            if app.paused {
+            if app.paused && app.replay.is_some() {
+                let text =
+                    app.status.as_ref().map_or("REWIND: the live view is frozen (Z back to live)", |s| s.text.as_str());
+                put(buf, left_area, area.x, y, &sanitize(text), theme.error);
+            } else if app.paused {
                 put(buf, left_area, area.x, y, "PAUSED: the display is frozen (Z resumes)", theme.error);
             } else if let Some(s) = &app.status {
                 put(buf, left_area, area.x, y, &sanitize(&s.text), if s.error { theme.error } else { theme.status });

@@ -21,7 +21,8 @@ pub fn chart_height(available: u16) -> u16 {
 }
 
 pub fn render_cpu_history(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
-    if area.height < 3 || area.width < 20 {
+    app.hit.borrow_mut().graph = None;
+    if area.height < 3 || area.width < 20 || app.cpu_history.is_empty() {
         return;
     }
     let hist = &app.cpu_history;
@@ -79,6 +80,11 @@ pub fn render_cpu_history(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme
             Span::styled("100", theme.dim),
         ]));
     chart.render(area, buf);
+    // The plot, inside the border and right of the y labels ("100" and the axis line), for clicks.
+    let plot_x = area.x + 1 + 4;
+    if area.right() > plot_x + 2 {
+        app.hit.borrow_mut().graph = Some((plot_x, area.right() - 1, area.y + 1, area.bottom() - 1, n - 1 - start));
+    }
     // The legend on the bottom border: which colour is which core (ratatui's own legend box
     // hides itself on a short chart, and covers the lines when it shows).
     let y = area.bottom() - 1;

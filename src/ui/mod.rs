@@ -13,6 +13,7 @@ pub mod lab;
 pub mod processes;
 pub mod theme;
 pub mod threads;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::buffer::{Buffer, CellWidth};
@@ -32,9 +33,21 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let buf = frame.buffer_mut();
     // Footer: function bar at the bottom, status line above it, when there is room.
     let (body, status, bar) = split_footer(area);
+    // A replay's (or the rewound view's) timeline: the body's last line, two when it has a note.
+    let body = match &app.replay {
+        Some(r) if body.height >= 8 && (!r.pos.live || app.paused) => {
+            let h = if r.pos.note.is_some() { 2 } else { 1 };
+            timeline::render(buf, Rect { y: body.bottom() - h, height: h, ..body }, app, theme);
+            Rect { height: body.height - h, ..body }
+        }
+        _ => body,
+    };
     match app.view {
         View::Processes => {
             let mut rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));
+            if !app.show_graph {
+                app.hit.borrow_mut().graph = None;
+            }
             if app.show_graph {
                 let h = graph::chart_height(rest.height);
                 graph::render_cpu_history(buf, Rect { height: h, ..rest }, app, theme);

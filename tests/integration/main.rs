@@ -11,6 +11,7 @@ mod control;
 mod e2e;
 mod experiment;
 mod gil;
+mod history;
 mod in_process;
 mod lab;
 mod support;
