@@ -29,6 +29,7 @@ pub fn process(pid: Pid, ppid: Pid, name: &str, cpu: f32, rss_mib: u64) -> Proce
         last_cpu: pid % 2,
         kernel_thread: false,
         threads: Vec::new(),
+        extra: None,
     }
 }
 
@@ -83,6 +84,11 @@ pub fn system(cpus: usize) -> SystemSample {
         threads: 16,
         kernel_threads: 2,
         running: 2,
+        blocked: Some(0),
+        cpu_ticks: (0..cpus as u64)
+            .map(|i| Some(CpuCounters { user: 1000 + i, system: 500, idle: 9000, ..Default::default() }))
+            .collect(),
+        ticks_per_second: 100,
     }
 }
 

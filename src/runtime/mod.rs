@@ -115,6 +115,7 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
         proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
         pids: None,
         kept_files: config.kept_files,
+        extras: sampler::Extras::default(),
     };
     let sampler = sampler::spawn(sampler_config).context("starting the sampler thread")?;
     let theme = if cli.no_color || config.theme == ThemeName::Mono { Theme::mono() } else { Theme::from_env() };

@@ -25,12 +25,14 @@ use super::users::UserNames;
 use cache::{FocusState, PidMap, ProcEntry, TaskScratch};
 
 mod cache;
+mod extra;
 mod focus;
 mod hook;
 mod tasks;
 mod thread;
 mod tick;
 
+pub use extra::{Extras, ThreadPick};
 pub use thread::{Control, SamplerHandle, SnapshotReceiver, spawn};
 
 /// What the sampler reads and how often.
@@ -49,6 +51,8 @@ pub struct SamplerConfig {
     /// Most /proc files kept open between samples (the config file's `kept_files`; 0 keeps
     /// none). `THREADTOP_KEPT_FILES` wins over it, and the open-file limit bounds it.
     pub kept_files: usize,
+    /// Per-process files read beyond stat and statm (IO columns, metrics); none by default.
+    pub extras: Extras,
 }
 
 impl Default for SamplerConfig {
@@ -60,6 +64,7 @@ impl Default for SamplerConfig {
             proc_root: PathBuf::from("/proc"),
             pids: None,
             kept_files: MAX_KEPT_FILES,
+            extras: Extras::default(),
         }
     }
 }
@@ -122,6 +127,13 @@ impl Sampler {
                 e.tasks = Vec::new();
             }
         }
+        changed
+    }
+
+    /// Returns whether it changed. Files no longer needed close on the next sample.
+    pub fn set_extras(&mut self, extras: Extras) -> bool {
+        let changed = self.config.extras != extras;
+        self.config.extras = extras;
         changed
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::hook::{TestPanic, panic_if_due};
-use super::{Sampler, SamplerConfig};
+use super::{Extras, Sampler, SamplerConfig};
 use crate::collect::model::{Pid, Snapshot};
 
 /// Messages to the sampler thread.
@@ -26,6 +26,9 @@ pub enum Control {
     Pause(bool),
     /// Sample now.
     Now,
+    /// Read these per-process extras from now on (IO columns shown, metrics served). Samples at
+    /// once when it changes.
+    Extras(Extras),
 }
 
 /// The latest snapshot, or None before the first. A stale one is replaced, never queued.
@@ -128,6 +131,11 @@ fn run(
                 paused = p;
             }
             Ok(Control::Now) => next = now,
+            Ok(Control::Extras(x)) => {
+                if sampler.set_extras(x) {
+                    (next, quick) = (now, true);
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }

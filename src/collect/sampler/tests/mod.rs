@@ -10,6 +10,7 @@ use crate::collect::model::ProcessSample;
 
 mod fake;
 mod fake_tree;
+mod extra;
 mod live;
 mod thread;
 
