@@ -12,6 +12,7 @@ pub mod config;
 pub mod control;
 pub mod input;
 pub mod lab;
+pub mod metrics;
 pub mod model;
 pub mod runtime;
 pub mod ui;

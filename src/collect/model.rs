@@ -228,6 +228,10 @@ pub struct SamplerStats {
     pub own_cpu_percent: f32,
     /// Tasks that vanished between listing and reading (normal on a busy machine).
     pub vanished: u32,
+    /// /proc files kept open after this sample.
+    pub kept_files: u32,
+    /// threadtop's own CPU time since it started (all its threads), in seconds.
+    pub own_cpu_seconds: f64,
 }
 
 /// One complete sample of the machine.

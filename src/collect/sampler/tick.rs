@@ -191,7 +191,13 @@ impl Sampler {
             processes,
             all_threads,
             focus,
-            stats: SamplerStats { sample_duration: started.elapsed(), own_cpu_percent, vanished },
+            stats: SamplerStats {
+                sample_duration: started.elapsed(),
+                own_cpu_percent,
+                vanished,
+                kept_files: u32::try_from(self.reader.budget().open()).unwrap_or(u32::MAX),
+                own_cpu_seconds: own_cpu.map_or(0.0, |d| d.as_secs_f64()),
+            },
         }
     }
 }

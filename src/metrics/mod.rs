@@ -1,0 +1,99 @@
+//! Prometheus metrics from the sampler's snapshots: groups of processes from the config
+//! (`config`, `groups`), snapshots folded into monotonic group and thread-name counters (`fold`),
+//! the exposition built at scrape time through prometheus-client's `Collector` (`encode`), the
+//! HTTP endpoint with its limits (`http`), node_exporter's textfile mode (`textfile`), and the
+//! slot the sampler's consumer hands each snapshot to (`Slot`).
+//!
+//! Reads no /proc file itself: everything comes from `collect`'s snapshots. Imports `collect`'s
+//! model and sampler types only; no `app`, `ui`, `lab`, `runtime`, `input`, `control`, ratatui or
+//! crossterm.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+
+use crate::collect::model::Snapshot;
+use crate::collect::sampler::{Extras, ThreadPick};
+
+pub mod config;
+pub mod encode;
+pub mod fold;
+pub mod groups;
+pub mod http;
+pub mod textfile;
+
+pub use config::MetricsConfig;
+pub use encode::Format;
+
+/// Where snapshots go in and scrapes come out. Folding happens when a snapshot is handed in (once
+/// per sample); a scrape only encodes the last view, so any number of scrapes between two samples
+/// read /proc zero times.
+pub struct Slot {
+    folder: Mutex<fold::Folder>,
+    view: Mutex<Arc<fold::View>>,
+    grouper: Arc<groups::Grouper>,
+    scrapes: AtomicU64,
+    last_scrape_ns: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Slot {
+    pub fn new(config: MetricsConfig) -> Arc<Slot> {
+        let grouper = Arc::new(groups::Grouper::new(config));
+        Arc::new(Slot {
+            folder: Mutex::new(fold::Folder::new(grouper.clone())),
+            view: Mutex::new(Arc::new(fold::View::default())),
+            grouper,
+            scrapes: AtomicU64::new(0),
+            last_scrape_ns: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// What the sampler must read for these metrics: the utime/stime split, status, schedstat and
+    /// io of every process, and every thread of the processes in groups with threads on.
+    pub fn extras(&self) -> Extras {
+        let threads = self.grouper.config().wants_threads().then(|| {
+            let g = self.grouper.clone();
+            ThreadPick(Arc::new(move |p| g.classify(p).is_some_and(|k| k.threads)))
+        });
+        Extras { io: true, sched: true, threads }
+    }
+
+    /// Folds a snapshot in (a repeat of the last one is ignored).
+    pub fn publish(&self, snap: &Snapshot) {
+        let mut f = self.folder.lock();
+        if snap.seq != 0 && snap.seq == f.last_seq() {
+            return;
+        }
+        let v = Arc::new(f.fold(snap));
+        drop(f);
+        *self.view.lock() = v;
+    }
+
+    /// The seq of the last snapshot folded in (0 before the first).
+    pub fn seq(&self) -> u64 {
+        self.view.lock().seq
+    }
+
+    /// One scrape's body, encoded from the last view.
+    pub fn scrape(&self, format: Format) -> String {
+        let started = Instant::now();
+        let view = self.view.lock().clone();
+        let own = encode::Own {
+            scrapes: self.scrapes.fetch_add(1, Ordering::Relaxed) + 1,
+            last_scrape_seconds: self.last_scrape_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            refused_connections: self.refused.load(Ordering::Relaxed),
+        };
+        let body = encode::encode(view, own, format);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last_scrape_ns.store(ns, Ordering::Relaxed);
+        body
+    }
+
+    pub(crate) fn count_refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+}
