@@ -38,6 +38,8 @@ pub struct Config {
     pub keymap: Keymap,
     /// Most /proc files kept open between samples; 0 keeps none (`THREADTOP_KEPT_FILES` wins).
     pub kept_files: usize,
+    /// The `[metrics]` table: groups for `serve`, `--textfile` and `--metrics`.
+    pub metrics: crate::metrics::MetricsConfig,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -56,6 +58,7 @@ impl Default for Config {
             columns: Column::ALL.to_vec(),
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
+            metrics: crate::metrics::MetricsConfig::default(),
             source: None,
             warning: None,
         }
@@ -97,6 +100,7 @@ struct RawConfig {
     keys_preset: Option<Spanned<String>>,
     keys: Option<RawKeys>,
     kept_files: Option<Spanned<toml::Value>>,
+    metrics: Option<Spanned<toml::Value>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -222,6 +226,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 format!("kept_files {} is not a count of files; use 0 or more (0 keeps none)", v.get_ref()),
             )
         })?;
+    }
+    if let Some(v) = raw.metrics {
+        cfg.metrics = crate::metrics::config::from_value(v.get_ref()).map_err(|e| err(v.span().start, e))?;
     }
     if let Some(v) = raw.keys_preset {
         match v.get_ref().as_str() {

@@ -63,6 +63,10 @@ fn main() -> ExitCode {
         }
         Some(Command::Threads { pid, json, interval }) => threadtop::commands::threads(&cli, pid, json, interval),
         Some(Command::Info { json }) => threadtop::commands::info(json),
+        Some(Command::Serve { listen, interval, ref textfile }) => {
+            let args = threadtop::commands::serve::ServeArgs { listen, interval, textfile: textfile.clone() };
+            threadtop::commands::serve::run(&cli, &config, args)
+        }
         None => threadtop::runtime::run_tui(&cli, config),
     }
 }

@@ -30,6 +30,7 @@ pub mod demo;
 pub mod experiment;
 mod experiment_report;
 mod foreground;
+pub mod serve;
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);

@@ -26,8 +26,18 @@ pub enum Matcher {
     User(String),
 }
 
+impl PartialEq for Matcher {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Matcher::Name(a), Matcher::Name(b)) | (Matcher::Cmdline(a), Matcher::Cmdline(b)) => a.as_str() == b.as_str(),
+            (Matcher::User(a), Matcher::User(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// One `[[metrics.groups]]` entry; the first rule that matches a process wins.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GroupRule {
     /// The `groupname` label.
     pub name: Arc<str>,
@@ -39,7 +49,7 @@ pub struct GroupRule {
 }
 
 /// The metrics settings, validated.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MetricsConfig {
     pub groups: Vec<GroupRule>,
     /// Processes no rule matches form one group per name (the default, as process-exporter's

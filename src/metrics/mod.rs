@@ -97,3 +97,39 @@ impl Slot {
         self.refused.fetch_add(1, Ordering::Relaxed);
     }
 }
+
+/// Hands every snapshot the sampler publishes to `slot` (and, with a textfile directory, writes
+/// the file after each), until the sampler stops. A textfile that cannot be written is reported
+/// once per run of failures on stderr, and retried next sample.
+pub async fn feed(mut rx: crate::collect::sampler::SnapshotReceiver, slot: Arc<Slot>, textfile: Option<std::path::PathBuf>) {
+    let mut failing = false;
+    while rx.changed().await.is_ok() {
+        let Some(snap) = rx.borrow_and_update().clone() else { continue };
+        slot.publish(&snap);
+        if let Some(dir) = &textfile {
+            match textfile::write_atomic(dir, &slot.scrape(Format::Prometheus)) {
+                Ok(_) => failing = false,
+                Err(e) if !failing => {
+                    failing = true;
+                    eprintln!("threadtop: cannot write {}: {e}", dir.join(textfile::FILE_NAME).display());
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Binds the metrics endpoint. A non-loopback address is allowed only because it was asked for,
+/// and said aloud: anyone who can reach it reads the machine's process names.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let std = std::net::TcpListener::bind(addr)?;
+    std.set_nonblocking(true)?;
+    let local = std.local_addr()?;
+    if !local.ip().is_loopback() {
+        eprintln!(
+            "threadtop: serving metrics on NON-LOOPBACK address {local}: anyone who can reach it can read this machine's process names (no auth; see README, Metrics)"
+        );
+    }
+    eprintln!("threadtop: metrics on http://{local}/metrics");
+    tokio::net::TcpListener::from_std(std)
+}
