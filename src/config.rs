@@ -55,7 +55,7 @@ impl Default for Config {
             show_threads: false,
             theme: ThemeName::Default,
             mouse: true,
-            columns: Column::ALL.to_vec(),
+            columns: Column::DEFAULT.to_vec(),
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
             metrics: crate::metrics::MetricsConfig::default(),

@@ -64,8 +64,15 @@ fn main() -> ExitCode {
         Some(Command::Threads { pid, json, interval }) => threadtop::commands::threads(&cli, pid, json, interval),
         Some(Command::Info { json }) => threadtop::commands::info(json),
         Some(Command::Serve { listen, interval, ref textfile }) => {
-            let args = threadtop::commands::serve::ServeArgs { listen, interval, textfile: textfile.clone() };
-            threadtop::commands::serve::run(&cli, &config, args)
+            let args = threadtop::commands::serve::ServeArgs {
+                listen,
+                interval,
+                textfile: textfile.clone(),
+                metrics: config.metrics.clone(),
+                config_interval: config.interval,
+                kept_files: config.kept_files,
+            };
+            threadtop::commands::serve::run(&cli, args)
         }
         None => threadtop::runtime::run_tui(&cli, config),
     }

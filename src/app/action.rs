@@ -111,6 +111,7 @@ commands! {
     CpuGraph "cpu_graph" "CPU history graph (list) / CPU sparkline (threads view)" ["list:v", "threads:v"];
     Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
     Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
+    ToggleIo "toggle_io_columns" "IO_R/s and IO_W/s columns on/off (storage bytes/s from /proc/PID/io; - where unreadable)" ["list:O"];
 }
 
 impl Command {

@@ -497,7 +497,7 @@ mod tests {
 
     #[test]
     fn commands_import_the_lab_and_the_monitor_s_formats_only() {
-        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format"];
+        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format", "metrics"];
         let found = crate::lab::imports::foreign("src/commands", &allowed);
         assert!(found.is_empty(), "commands may not import these:\n{}", found.join("\n"));
     }

@@ -10,8 +10,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::Cli;
 use crate::collect::{SamplerConfig, sampler};
-use crate::config::Config;
-use crate::metrics::{self, Slot, http::Limits};
+use crate::metrics::{self, MetricsConfig, Slot, http::Limits};
 
 /// The default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9184";
@@ -20,10 +19,14 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
     pub interval: Option<Duration>,
     pub textfile: Option<PathBuf>,
+    /// From the config file: its `[metrics]` table, interval and kept_files.
+    pub metrics: MetricsConfig,
+    pub config_interval: Duration,
+    pub kept_files: usize,
 }
 
-pub fn run(cli: &Cli, config: &Config, args: ServeArgs) -> ExitCode {
-    let interval = args.interval.or(cli.interval).unwrap_or(config.interval);
+pub fn run(cli: &Cli, args: ServeArgs) -> ExitCode {
+    let interval = args.interval.or(cli.interval).unwrap_or(args.config_interval);
     // --textfile alone writes the file and serves nothing; --listen with it does both.
     let listen = match (args.listen, &args.textfile) {
         (Some(a), _) => Some(a),
@@ -36,11 +39,11 @@ pub fn run(cli: &Cli, config: &Config, args: ServeArgs) -> ExitCode {
         eprintln!("threadtop serve: --textfile {}: not a directory", dir.display());
         return ExitCode::from(2);
     }
-    let slot = Slot::new(config.metrics.clone());
+    let slot = Slot::new(args.metrics.clone());
     let sampler_config = SamplerConfig {
         interval,
         proc_root: cli.proc_root.clone().unwrap_or_else(|| "/proc".into()),
-        kept_files: config.kept_files,
+        kept_files: args.kept_files,
         extras: slot.extras(),
         ..SamplerConfig::default()
     };

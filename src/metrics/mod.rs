@@ -133,3 +133,35 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListen
     eprintln!("threadtop: metrics on http://{local}/metrics");
     tokio::net::TcpListener::from_std(std)
 }
+
+/// `--metrics ADDR` on the monitor: bound before the terminal is taken (so an error reads on a
+/// normal screen), started on the monitor's runtime from the same snapshots the monitor shows.
+pub struct TuiMetrics {
+    slot: Arc<Slot>,
+    listener: std::net::TcpListener,
+}
+
+impl TuiMetrics {
+    pub fn bind(addr: std::net::SocketAddr, config: &MetricsConfig) -> std::io::Result<TuiMetrics> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        if !local.ip().is_loopback() {
+            eprintln!("threadtop: serving metrics on NON-LOOPBACK address {local} (no auth; see README, Metrics)");
+        }
+        Ok(TuiMetrics { slot: Slot::new(config.clone()), listener })
+    }
+
+    /// What the sampler must read for the metrics.
+    pub fn extras(&self) -> Extras {
+        self.slot.extras()
+    }
+
+    /// Spawns the feed and the server on the current tokio runtime.
+    pub fn start(self, rx: crate::collect::sampler::SnapshotReceiver) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        tokio::spawn(feed(rx, self.slot.clone(), None));
+        tokio::spawn(http::serve(listener, self.slot, http::Limits::default(), std::future::pending()));
+        Ok(())
+    }
+}

@@ -185,6 +185,7 @@ fn apply_effect<S: SampleSource, L: Lab>(
     match effect {
         Effect::Focus(pid) => samples.control(Control::Focus(pid)),
         Effect::AllThreads(on) => samples.control(Control::AllThreads(on)),
+        Effect::IoColumns(on) => samples.control(Control::IoColumns(on)),
         Effect::Pause(on) => samples.control(Control::Pause(on)),
         Effect::Launch(spec) => match lab.launch(spec) {
             // Sample now so the new process appears (and is selected) at once.

@@ -51,8 +51,10 @@ pub struct SamplerConfig {
     /// Most /proc files kept open between samples (the config file's `kept_files`; 0 keeps
     /// none). `THREADTOP_KEPT_FILES` wins over it, and the open-file limit bounds it.
     pub kept_files: usize,
-    /// Per-process files read beyond stat and statm (IO columns, metrics); none by default.
+    /// Per-process files read beyond stat and statm (metrics); none by default.
     pub extras: Extras,
+    /// The list's IO_R/s and IO_W/s columns are shown: `/proc/PID/io` of every listed process.
+    pub io_columns: bool,
 }
 
 impl Default for SamplerConfig {
@@ -65,6 +67,7 @@ impl Default for SamplerConfig {
             pids: None,
             kept_files: MAX_KEPT_FILES,
             extras: Extras::default(),
+            io_columns: false,
         }
     }
 }
@@ -134,6 +137,13 @@ impl Sampler {
     pub fn set_extras(&mut self, extras: Extras) -> bool {
         let changed = self.config.extras != extras;
         self.config.extras = extras;
+        changed
+    }
+
+    /// Returns whether it changed.
+    pub fn set_io_columns(&mut self, on: bool) -> bool {
+        let changed = self.config.io_columns != on;
+        self.config.io_columns = on;
         changed
     }
 

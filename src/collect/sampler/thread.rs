@@ -26,9 +26,12 @@ pub enum Control {
     Pause(bool),
     /// Sample now.
     Now,
-    /// Read these per-process extras from now on (IO columns shown, metrics served). Samples at
-    /// once when it changes.
+    /// Read these per-process extras from now on (metrics served). Samples at once when it
+    /// changes.
     Extras(Extras),
+    /// The list's IO columns are shown (read `/proc/PID/io`) or not. Samples at once when it
+    /// changes.
+    IoColumns(bool),
 }
 
 /// The latest snapshot, or None before the first. A stale one is replaced, never queued.
@@ -133,6 +136,11 @@ fn run(
             Ok(Control::Now) => next = now,
             Ok(Control::Extras(x)) => {
                 if sampler.set_extras(x) {
+                    (next, quick) = (now, true);
+                }
+            }
+            Ok(Control::IoColumns(on)) => {
+                if sampler.set_io_columns(on) {
                     (next, quick) = (now, true);
                 }
             }

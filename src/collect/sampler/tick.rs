@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::Sampler;
 use super::cache::ProcEntry;
-use super::extra::{StatTimes, read_extra};
+use super::extra::{Extras, StatTimes, read_extra};
 use super::tasks::read_threads;
 use crate::collect::model::{Pid, ProcessSample, SamplerStats, Snapshot, SystemSample};
 use crate::collect::procfs::{KeptFile, ProcReader, Stat, cmdline_to_string, parse_stat, parse_statm};
@@ -54,7 +54,10 @@ impl Sampler {
         let filter = filter_owned.as_deref().filter(|p| !p.is_empty());
         let focus_pid = self.config.focus;
         let all_threads = self.config.all_threads;
-        let extras_on = self.config.extras.any();
+        // The IO columns add io to whatever the metrics ask for.
+        let extras_owned =
+            (self.config.io_columns && !self.config.extras.io).then(|| Extras { io: true, ..self.config.extras.clone() });
+        let extras_on = self.config.extras.any() || self.config.io_columns;
         let mut processes = Vec::with_capacity(filter.map_or(pid_list.len(), <[Pid]>::len));
         let (mut n_procs, mut n_threads, mut n_kthreads, mut n_running) = (0u32, 0u32, 0u32, 0u32);
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
@@ -142,7 +145,7 @@ impl Sampler {
                     e,
                     &p,
                     &times,
-                    &self.config.extras,
+                    extras_owned.as_ref().unwrap_or(&self.config.extras),
                     hz,
                     elapsed,
                     &mut vanished,
