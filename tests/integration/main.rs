@@ -12,5 +12,6 @@ mod e2e;
 mod experiment;
 mod in_process;
 mod lab;
+mod metrics;
 mod support;
 mod torture;
