@@ -279,3 +279,186 @@ fn the_dashboard_queries_are_valid_promql_over_exported_metrics() {
     wait_for("the textfile", Duration::from_secs(10), || prom.is_file());
     promtool_check_metrics(&promtool, &std::fs::read_to_string(&prom).unwrap());
 }
+
+/// Reads one HTTP/1.1 response (headers, then Content-Length bytes) from a kept-alive stream.
+fn read_response(s: &mut TcpStream) -> std::io::Result<u16> {
+    let mut head = Vec::with_capacity(512);
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+        if head.len() > 64 << 10 {
+            return Err(std::io::ErrorKind::InvalidData.into());
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body)?;
+    Ok(status)
+}
+
+fn samples_in(textfile: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(textfile).ok()?;
+    text.lines().find_map(|l| l.strip_prefix("threadtop_samples_total "))?.trim().parse::<f64>().ok().map(|v| v as u64)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or_default()
+}
+
+/// Slowloris, garbage, oversized headers, then a flood of 10,000 scrapes (`THREADTOP_METRICS_FLOOD`
+/// changes the count): the sampler never stops (the textfile, written after every sample, keeps
+/// counting samples while HTTP is under attack), slow clients are cut off by the server, no
+/// hostile request gets a 200, resident memory stays within 24 MiB of where it started, and
+/// `/metrics` still answers afterwards. Prints requests/s, latency percentiles and RSS.
+#[test]
+fn hostile_clients_neither_stall_the_sampler_nor_grow_memory() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let _heavy = support::serial();
+    let dir = Scratch::new("metrics-hostile");
+    let _helper = metrics_helper();
+    let (serve, addr) = start_serve(&dir, &["--textfile", dir.0.to_str().unwrap()]);
+    let pid = serve.0.id() as i32;
+    let textfile = dir.path("threadtop.prom");
+    for _ in 0..20 {
+        assert_eq!(http_get(addr, "/metrics", None).unwrap().0, 200);
+    }
+    let rss_before = support::status_number(pid, "VmRSS").unwrap();
+
+    // The sampler's pulse, read from the textfile the whole time.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, textfile) = (stop.clone(), textfile.clone());
+        std::thread::spawn(move || {
+            let mut seen: Vec<(Instant, u64)> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(n) = samples_in(&textfile)
+                    && seen.last().is_none_or(|&(_, m)| m != n)
+                {
+                    seen.push((Instant::now(), n));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            seen
+        })
+    };
+    let started = Instant::now();
+
+    // 1. Slowloris: more connections than the cap, each trickling a header byte every 300 ms.
+    let slow: Vec<_> = (0..100)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let opened = Instant::now();
+                let Ok(mut s) = TcpStream::connect(addr) else { return None };
+                let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+                while opened.elapsed() < Duration::from_secs(15) {
+                    std::thread::sleep(Duration::from_millis(300));
+                    if s.write_all(b"a").is_err() {
+                        return Some(opened.elapsed());
+                    }
+                }
+                None
+            })
+        })
+        .collect();
+    // 2. Garbage and 3. oversized headers, beside them.
+    let mut rng = support::Rng::new(support::seed());
+    let mut ok_for_garbage = 0;
+    for i in 0..300 {
+        let Ok(mut s) = TcpStream::connect(addr) else { continue };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let junk: Vec<u8> = match i % 3 {
+            0 => (0..rng.range(1, 4096)).map(|_| rng.next() as u8).collect(),
+            1 => b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 GET / HTTP/9.9\r\n\r\n".to_vec(),
+            _ => format!("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(64 << 10)).into_bytes(),
+        };
+        let _ = s.write_all(&junk);
+        let mut answer = [0u8; 16];
+        if let Ok(n) = s.read(&mut answer)
+            && answer[..n].starts_with(b"HTTP/1.1 200")
+        {
+            ok_for_garbage += 1;
+        }
+    }
+    assert_eq!(ok_for_garbage, 0, "no garbage or oversized request is answered 200");
+    let cut: Vec<Option<Duration>> = slow.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(
+        cut.iter().all(|c| c.is_some_and(|d| d < Duration::from_secs(12))),
+        "the server cuts every slow client off (header deadline 5 s, or refused past the cap): {cut:?}"
+    );
+
+    // 4. The flood: scrapes over kept-alive connections from 4 threads, each timed.
+    let total = support::env_count("THREADTOP_METRICS_FLOOD", 10_000);
+    let failed = Arc::new(AtomicU64::new(0));
+    let flood_started = Instant::now();
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let failed = failed.clone();
+            std::thread::spawn(move || {
+                let mut lat = Vec::with_capacity((total / 4) as usize);
+                let mut conn: Option<TcpStream> = None;
+                for _ in 0..total / 4 {
+                    let t = Instant::now();
+                    if conn.is_none() {
+                        conn = TcpStream::connect(addr).ok();
+                    }
+                    let Some(s) = conn.as_mut() else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    };
+                    let done = s
+                        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .and_then(|()| read_response(s))
+                        .is_ok_and(|st| st == 200);
+                    if done {
+                        lat.push(t.elapsed());
+                    } else {
+                        // Closed at the end of its lifetime: reconnect next time.
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        conn = None;
+                    }
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    let flood_secs = flood_started.elapsed().as_secs_f64();
+    let ended = Instant::now();
+    stop.store(true, Ordering::Relaxed);
+    let pulse = watcher.join().unwrap();
+    lat.sort();
+    let rss_after = support::status_number(pid, "VmRSS").unwrap();
+    let (status, _, body) = http_get(addr, "/metrics", None).unwrap();
+    assert_eq!(status, 200, "still serving after the load");
+    let refused = body.lines().find_map(|l| l.strip_prefix("threadtop_refused_connections_total ")).unwrap_or("?").to_string();
+    let failed = failed.load(Ordering::Relaxed);
+    eprintln!(
+        "hostile: {} scrapes ok, {failed} failed, in {flood_secs:.1} s = {:.0} req/s; latency p50 {:?} p99 {:?} max {:?}; \
+         RSS {rss_before} -> {rss_after} KiB; refused connections {refused}; samples {:?} over {:.1} s",
+        lat.len(),
+        lat.len() as f64 / flood_secs,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or_default(),
+        pulse.first().zip(pulse.last()).map(|(a, b)| b.1 - a.1),
+        started.elapsed().as_secs_f64(),
+    );
+    assert!(lat.len() as u64 >= total * 9 / 10, "most of the flood answered: {} of {total}, {failed} failed", lat.len());
+    assert!(rss_after <= rss_before + 24 * 1024, "RSS {rss_before} -> {rss_after} KiB: more than 24 MiB grown");
+    // 500 ms interval: the pulse never stopped for more than 3 s, and it went on to the end.
+    let gaps = pulse.windows(2).map(|w| w[1].0 - w[0].0).max().unwrap_or_default();
+    assert!(pulse.len() >= 4, "the sampler kept sampling under load: {pulse:?}");
+    assert!(gaps < Duration::from_secs(3), "the sampler stalled for {gaps:?} under load");
+    let last = pulse.last().map(|p| p.0).unwrap();
+    assert!(ended.saturating_duration_since(last) < Duration::from_secs(3), "the sampler went on to the end of the flood");
+}
