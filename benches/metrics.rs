@@ -87,13 +87,21 @@ fn main() {
         println!("  serve sample           {serve_us:>9.0}  ({:.2} x list)", serve_us / list_us);
         println!("  serve sample, threads  {serve_t_us:>9.0}  ({:.2} x list)", serve_t_us / list_us);
         println!("  fold                   {fold_us:>9.0}");
-        println!("  scrape                 {scrape_us:>9.0}  ({:.2} x list; {} lines)", scrape_us / list_us, body.lines().count());
+        println!(
+            "  scrape                 {scrape_us:>9.0}  ({:.2} x list; {} lines)",
+            scrape_us / list_us,
+            body.lines().count()
+        );
         println!(
             "  scrape, threads        {scrape_t_us:>9.0}  ({:.2} x list; {} lines)",
             scrape_t_us / list_us,
             body_t.lines().count()
         );
-        println!("  fold + scrape          {:>9.0}  ({:.2} x list)", fold_us + scrape_us, (fold_us + scrape_us) / list_us);
+        println!(
+            "  fold + scrape          {:>9.0}  ({:.2} x list)",
+            fold_us + scrape_us,
+            (fold_us + scrape_us) / list_us
+        );
         drop(children);
     }
 }

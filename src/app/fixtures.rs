@@ -125,7 +125,12 @@ pub fn snapshot(seq: u64) -> Snapshot {
         ],
         all_threads: true,
         focus: None,
-        stats: SamplerStats { sample_duration: Duration::from_micros(1800), own_cpu_percent: 0.4, vanished: 0, ..Default::default() },
+        stats: SamplerStats {
+            sample_duration: Duration::from_micros(1800),
+            own_cpu_percent: 0.4,
+            vanished: 0,
+            ..Default::default()
+        },
     }
 }
 

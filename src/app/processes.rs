@@ -117,7 +117,10 @@ impl App {
                         self.set_sort(Column::Cpu);
                     }
                 }
-                self.say(if on { "IO_R/s and IO_W/s shown (from the next refresh)" } else { "IO columns hidden" }, false);
+                self.say(
+                    if on { "IO_R/s and IO_W/s shown (from the next refresh)" } else { "IO columns hidden" },
+                    false,
+                );
                 return vec![Effect::IoColumns(on)];
             }
             Command::ToggleKernel => {

@@ -62,7 +62,10 @@ pub fn run(cli: &Cli, args: ServeArgs) -> ExitCode {
         let listener = match listen.map(metrics::bind).transpose() {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("threadtop serve: cannot listen on {}: {e}", listen.map(|a| a.to_string()).unwrap_or_default());
+                eprintln!(
+                    "threadtop serve: cannot listen on {}: {e}",
+                    listen.map(|a| a.to_string()).unwrap_or_default()
+                );
                 return ExitCode::FAILURE;
             }
         };

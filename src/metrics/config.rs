@@ -29,7 +29,9 @@ pub enum Matcher {
 impl PartialEq for Matcher {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Matcher::Name(a), Matcher::Name(b)) | (Matcher::Cmdline(a), Matcher::Cmdline(b)) => a.as_str() == b.as_str(),
+            (Matcher::Name(a), Matcher::Name(b)) | (Matcher::Cmdline(a), Matcher::Cmdline(b)) => {
+                a.as_str() == b.as_str()
+            }
             (Matcher::User(a), Matcher::User(b)) => a == b,
             _ => false,
         }
@@ -68,7 +70,14 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        MetricsConfig { groups: Vec::new(), by_name: true, threads: false, top_k: 0, kernel_threads: false, cmdline_labels: false }
+        MetricsConfig {
+            groups: Vec::new(),
+            by_name: true,
+            threads: false,
+            top_k: 0,
+            kernel_threads: false,
+            cmdline_labels: false,
+        }
     }
 }
 

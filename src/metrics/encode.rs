@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, EncodeLabelSet};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
@@ -138,7 +138,8 @@ impl Collector for ViewCollector {
             "group_cpu_seconds",
             "CPU time of the group's processes by mode (stat utime, stime), including those that exited since they were first seen",
             Counter,
-            per(|c| secs_ms(c.user_ms), &[("mode", "user")]).chain(per(|c| secs_ms(c.system_ms), &[("mode", "system")])),
+            per(|c| secs_ms(c.user_ms), &[("mode", "user")])
+                .chain(per(|c| secs_ms(c.system_ms), &[("mode", "system")])),
         )?;
         family(
             &mut enc,
@@ -152,7 +153,13 @@ impl Collector for ViewCollector {
                 ]
             }),
         )?;
-        family(&mut enc, "group_num_procs", "Processes in the group", Gauge, g.iter().map(|x| (gl(&x.name), gauge(f64::from(x.procs)))))?;
+        family(
+            &mut enc,
+            "group_num_procs",
+            "Processes in the group",
+            Gauge,
+            g.iter().map(|x| (gl(&x.name), gauge(f64::from(x.procs)))),
+        )?;
         family(
             &mut enc,
             "group_num_threads",
@@ -165,7 +172,8 @@ impl Collector for ViewCollector {
             "group_context_switches",
             "Context switches of each process's main thread (/proc/PID/status, as process-exporter); every thread's are in threadtop_group_thread_context_switches_total",
             Counter,
-            per(|c| c.voluntary as f64, &[("type", "voluntary")]).chain(per(|c| c.involuntary as f64, &[("type", "involuntary")])),
+            per(|c| c.voluntary as f64, &[("type", "voluntary")])
+                .chain(per(|c| c.involuntary as f64, &[("type", "involuntary")])),
         )?;
         family(
             &mut enc,
@@ -179,7 +187,8 @@ impl Collector for ViewCollector {
             "group_io_bytes",
             "Bytes the group's processes read from and wrote to storage (/proc/PID/io read_bytes, write_bytes); unreadable io counts 0",
             Counter,
-            per(|c| c.read_bytes as f64, &[("direction", "read")]).chain(per(|c| c.write_bytes as f64, &[("direction", "write")])),
+            per(|c| c.read_bytes as f64, &[("direction", "read")])
+                .chain(per(|c| c.write_bytes as f64, &[("direction", "write")])),
         )?;
         family(
             &mut enc,
@@ -187,7 +196,10 @@ impl Collector for ViewCollector {
             "Processes of the group by state letter (t counted as T)",
             Gauge,
             g.iter().flat_map(|x| {
-                STATES.iter().zip(x.states).map(|(s, n)| (vec![("groupname", &*x.name), ("state", *s)], gauge(f64::from(n))))
+                STATES
+                    .iter()
+                    .zip(x.states)
+                    .map(|(s, n)| (vec![("groupname", &*x.name), ("state", *s)], gauge(f64::from(n))))
             }),
         )?;
         family(
@@ -198,7 +210,11 @@ impl Collector for ViewCollector {
             g.iter().filter(|x| x.oldest_start > 0).map(|x| (gl(&x.name), gauge(x.oldest_start as f64))),
         )?;
 
-        let threads = || g.iter().filter_map(|x| Some((&*x.name, x.thread_names.as_ref()?))).flat_map(|(gn, ts)| ts.iter().map(move |t| (gn, t)));
+        let threads = || {
+            g.iter()
+                .filter_map(|x| Some((&*x.name, x.thread_names.as_ref()?)))
+                .flat_map(|(gn, ts)| ts.iter().map(move |t| (gn, t)))
+        };
         family(
             &mut enc,
             "group_thread_cpu_seconds",
@@ -206,8 +222,14 @@ impl Collector for ViewCollector {
             Counter,
             threads().flat_map(|(gn, t)| {
                 [
-                    (vec![("groupname", gn), ("threadname", t.name.as_str()), ("mode", "user")], counter(secs_ms(t.counters.user_ms))),
-                    (vec![("groupname", gn), ("threadname", t.name.as_str()), ("mode", "system")], counter(secs_ms(t.counters.system_ms))),
+                    (
+                        vec![("groupname", gn), ("threadname", t.name.as_str()), ("mode", "user")],
+                        counter(secs_ms(t.counters.user_ms)),
+                    ),
+                    (
+                        vec![("groupname", gn), ("threadname", t.name.as_str()), ("mode", "system")],
+                        counter(secs_ms(t.counters.system_ms)),
+                    ),
                 ]
             }),
         )?;
@@ -218,8 +240,14 @@ impl Collector for ViewCollector {
             Counter,
             threads().flat_map(|(gn, t)| {
                 [
-                    (vec![("groupname", gn), ("threadname", t.name.as_str()), ("type", "voluntary")], counter(t.counters.voluntary as f64)),
-                    (vec![("groupname", gn), ("threadname", t.name.as_str()), ("type", "involuntary")], counter(t.counters.involuntary as f64)),
+                    (
+                        vec![("groupname", gn), ("threadname", t.name.as_str()), ("type", "voluntary")],
+                        counter(t.counters.voluntary as f64),
+                    ),
+                    (
+                        vec![("groupname", gn), ("threadname", t.name.as_str()), ("type", "involuntary")],
+                        counter(t.counters.involuntary as f64),
+                    ),
                 ]
             }),
         )?;
@@ -228,14 +256,17 @@ impl Collector for ViewCollector {
             "group_thread_run_delay_seconds",
             "Time the group's threads with this name were runnable but waiting for a core (task/TID/schedstat)",
             Counter,
-            threads().map(|(gn, t)| (vec![("groupname", gn), ("threadname", t.name.as_str())], counter(secs_ns(t.counters.run_delay_ns)))),
+            threads().map(|(gn, t)| {
+                (vec![("groupname", gn), ("threadname", t.name.as_str())], counter(secs_ns(t.counters.run_delay_ns)))
+            }),
         )?;
         family(
             &mut enc,
             "group_thread_num_threads",
             "Threads of the group with this name now (process-exporter's thread_count; a _count suffix is reserved for histograms)",
             Gauge,
-            threads().map(|(gn, t)| (vec![("groupname", gn), ("threadname", t.name.as_str())], gauge(f64::from(t.count)))),
+            threads()
+                .map(|(gn, t)| (vec![("groupname", gn), ("threadname", t.name.as_str())], gauge(f64::from(t.count)))),
         )?;
 
         let pids: Vec<(String, &str, &super::fold::TopView)> =
@@ -288,13 +319,25 @@ impl Collector for ViewCollector {
         )?;
         let one = |x: f64| [(Labels::new(), gauge(x))];
         family(&mut enc, "system_memory_total_bytes", "Installed memory", Gauge, one(s.mem_total as f64))?;
-        family(&mut enc, "system_memory_used_bytes", "Memory in use (total - available)", Gauge, one(s.mem_used as f64))?;
+        family(
+            &mut enc,
+            "system_memory_used_bytes",
+            "Memory in use (total - available)",
+            Gauge,
+            one(s.mem_used as f64),
+        )?;
         family(&mut enc, "system_swap_total_bytes", "Swap space", Gauge, one(s.swap_total as f64))?;
         family(&mut enc, "system_swap_used_bytes", "Swap in use", Gauge, one(s.swap_used as f64))?;
         family(&mut enc, "system_load1", "Load average over 1 minute", Gauge, one(s.load[0]))?;
         family(&mut enc, "system_load5", "Load average over 5 minutes", Gauge, one(s.load[1]))?;
         family(&mut enc, "system_load15", "Load average over 15 minutes", Gauge, one(s.load[2]))?;
-        family(&mut enc, "system_procs_running", "Tasks runnable (/proc/stat procs_running)", Gauge, one(f64::from(s.running)))?;
+        family(
+            &mut enc,
+            "system_procs_running",
+            "Tasks runnable (/proc/stat procs_running)",
+            Gauge,
+            one(f64::from(s.running)),
+        )?;
         family(
             &mut enc,
             "system_procs_blocked",
@@ -306,7 +349,13 @@ impl Collector for ViewCollector {
         // threadtop itself.
         let st = &v.stats;
         family(&mut enc, "samples", "Samples taken of /proc", Counter, [(Labels::new(), counter(v.seq as f64))])?;
-        family(&mut enc, "sample_duration_seconds", "Wall time the last sample took", Gauge, one(st.sample_duration.as_secs_f64()))?;
+        family(
+            &mut enc,
+            "sample_duration_seconds",
+            "Wall time the last sample took",
+            Gauge,
+            one(st.sample_duration.as_secs_f64()),
+        )?;
         family(&mut enc, "scrapes", "Scrapes served", Counter, [(Labels::new(), counter(self.own.scrapes as f64))])?;
         family(
             &mut enc,
@@ -323,7 +372,13 @@ impl Collector for ViewCollector {
             [(Labels::new(), counter(self.own.refused_connections as f64))],
         )?;
         family(&mut enc, "kept_files", "/proc files threadtop keeps open", Gauge, one(f64::from(st.kept_files)))?;
-        family(&mut enc, "cpu_seconds", "CPU time threadtop itself used (all its threads)", Counter, [(Labels::new(), counter(st.own_cpu_seconds))])?;
+        family(
+            &mut enc,
+            "cpu_seconds",
+            "CPU time threadtop itself used (all its threads)",
+            Counter,
+            [(Labels::new(), counter(st.own_cpu_seconds))],
+        )?;
         family(
             &mut enc,
             "dropped_series",
@@ -389,7 +444,8 @@ mod tests {
 
     fn view() -> Arc<View> {
         let v: toml::Table = toml::from_str("[metrics]\nthreads = true\ntop_k = 1\n").unwrap();
-        let grouper = Arc::new(super::super::groups::Grouper::new(super::super::config::from_value(&v["metrics"]).unwrap()));
+        let grouper =
+            Arc::new(super::super::groups::Grouper::new(super::super::config::from_value(&v["metrics"]).unwrap()));
         let mut f = super::super::fold::Folder::new(grouper);
         let mut snap = fixtures::snapshot(7);
         for p in &mut snap.processes {
@@ -399,7 +455,12 @@ mod tests {
                 voluntary: Some(9),
                 nonvoluntary: Some(2),
                 run_delay_ns: Some(3_000_000_000),
-                threads: vec![ThreadExtra { tid: p.pid, name: "a \"quoted\"\\name".into(), user_ms: 20, ..ThreadExtra::default() }],
+                threads: vec![ThreadExtra {
+                    tid: p.pid,
+                    name: "a \"quoted\"\\name".into(),
+                    user_ms: 20,
+                    ..ThreadExtra::default()
+                }],
                 ..ProcessExtra::default()
             }));
         }
@@ -415,7 +476,10 @@ mod tests {
         assert!(om.contains("# TYPE threadtop_group_cpu_seconds counter\n"), "{om}");
         let line = format!("threadtop_group_cpu_seconds_total{{groupname=\"{}\",mode=\"user\"}} 1.5\n", g.name);
         assert!(om.contains(&line), "{line} in {om}");
-        assert!(om.contains(&format!("threadtop_group_run_delay_seconds_total{{groupname=\"{}\"}} 3.0\n", g.name)), "{om}");
+        assert!(
+            om.contains(&format!("threadtop_group_run_delay_seconds_total{{groupname=\"{}\"}} 3.0\n", g.name)),
+            "{om}"
+        );
         // Label values are escaped, not cut.
         assert!(om.contains(r#"threadname="a \"quoted\"\\name""#), "{om}");
         let text = encode(v.clone(), Own::default(), Format::Prometheus);
@@ -424,7 +488,9 @@ mod tests {
         assert!(text.contains("# HELP threadtop_group_cpu_seconds_total CPU time"), "{text}");
         assert!(text.contains(&line));
         assert!(text.contains("# TYPE threadtop_group_num_procs gauge\n"));
-        for family in ["system_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}", "system_load1 ", "samples_total 7", "kept_files "] {
+        for family in
+            ["system_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}", "system_load1 ", "samples_total 7", "kept_files "]
+        {
             assert!(text.contains(&format!("threadtop_{family}")), "{family} in {text}");
         }
         // One HELP and one TYPE per family, never a sample without its family's TYPE first.

@@ -153,7 +153,8 @@ impl Folder {
             let pkey = (p.pid, p.start_ticks);
             // A process whose group changed (exec to another name) starts afresh in the new one.
             let prev = self.procs.remove(&pkey).filter(|pp| pp.group == key.name);
-            let old_acc = |name: &Arc<str>, groups: &mut HashMap<Arc<str>, GroupAcc>| groups.remove(name).unwrap_or_default();
+            let old_acc =
+                |name: &Arc<str>, groups: &mut HashMap<Arc<str>, GroupAcc>| groups.remove(name).unwrap_or_default();
             let acc = accs.entry(key.name.clone()).or_insert_with(|| old_acc(&key.name, &mut self.groups));
             acc.counters.add_growth(prev.as_ref().map(|pp| &pp.counters), &cur);
             procs.insert(pkey, ProcPrev { group: key.name.clone(), counters: cur });
@@ -325,10 +326,10 @@ mod tests {
             ],
         ));
         let names = group(&v1, "srv").unwrap().thread_names.as_ref().unwrap();
-        assert_eq!(names.iter().map(|t| (t.name.as_str(), t.count, t.counters.user_ms)).collect::<Vec<_>>(), [
-            ("io-1", 2, 7),
-            ("srv", 1, 5)
-        ]);
+        assert_eq!(
+            names.iter().map(|t| (t.name.as_str(), t.count, t.counters.user_ms)).collect::<Vec<_>>(),
+            [("io-1", 2, 7), ("srv", 1, 5)]
+        );
         let v2 = f.fold(&snap(2, vec![with_extra(process(10, 1, "srv", 0.0, 1), 20, &[(10, "srv", 9)])]));
         assert!(group(&v2, "other").is_none(), "the group with no process left is gone");
         let names = group(&v2, "srv").unwrap().thread_names.as_ref().unwrap();

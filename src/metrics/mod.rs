@@ -101,7 +101,11 @@ impl Slot {
 /// Hands every snapshot the sampler publishes to `slot` (and, with a textfile directory, writes
 /// the file after each), until the sampler stops. A textfile that cannot be written is reported
 /// once per run of failures on stderr, and retried next sample.
-pub async fn feed(mut rx: crate::collect::sampler::SnapshotReceiver, slot: Arc<Slot>, textfile: Option<std::path::PathBuf>) {
+pub async fn feed(
+    mut rx: crate::collect::sampler::SnapshotReceiver,
+    slot: Arc<Slot>,
+    textfile: Option<std::path::PathBuf>,
+) {
     let mut failing = false;
     while rx.changed().await.is_ok() {
         let Some(snap) = rx.borrow_and_update().clone() else { continue };

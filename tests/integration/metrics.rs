@@ -131,7 +131,13 @@ fn promtool_check_metrics(promtool: &Path, body: &str) {
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -264,7 +270,9 @@ fn the_dashboard_queries_are_valid_promql_over_exported_metrics() {
     let mut rules = String::from("groups:\n  - name: threadtop-dashboard\n    rules:\n");
     for (i, q) in qs.iter().enumerate() {
         let filled = q.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$group", ".*");
-        for name in filled.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("threadtop_")) {
+        for name in
+            filled.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("threadtop_"))
+        {
             assert!(exported.contains(name), "the dashboard's {name} is not exported ({q})");
         }
         assert!(filled.contains("threadtop_"), "query {q} names no threadtop metric");
@@ -273,7 +281,12 @@ fn the_dashboard_queries_are_valid_promql_over_exported_metrics() {
     let rules_path = dir.path("rules.yml");
     std::fs::write(&rules_path, &rules).unwrap();
     let out = Command::new(&promtool).args(["check", "rules"]).arg(&rules_path).output().unwrap();
-    assert!(out.status.success(), "promtool check rules:\n{}\n{}\n{rules}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "promtool check rules:\n{}\n{}\n{rules}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let prom = dir.path("threadtop.prom");
     wait_for("the textfile", Duration::from_secs(10), || prom.is_file());
@@ -295,11 +308,8 @@ fn read_response(s: &mut TcpStream) -> std::io::Result<u16> {
     }
     let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
     let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let len: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     let mut body = vec![0u8; len];
     s.read_exact(&mut body)?;
     Ok(status)
@@ -440,7 +450,8 @@ fn hostile_clients_neither_stall_the_sampler_nor_grow_memory() {
     let rss_after = support::status_number(pid, "VmRSS").unwrap();
     let (status, _, body) = http_get(addr, "/metrics", None).unwrap();
     assert_eq!(status, 200, "still serving after the load");
-    let refused = body.lines().find_map(|l| l.strip_prefix("threadtop_refused_connections_total ")).unwrap_or("?").to_string();
+    let refused =
+        body.lines().find_map(|l| l.strip_prefix("threadtop_refused_connections_total ")).unwrap_or("?").to_string();
     let failed = failed.load(Ordering::Relaxed);
     eprintln!(
         "hostile: {} scrapes ok, {failed} failed, in {flood_secs:.1} s = {:.0} req/s; latency p50 {:?} p99 {:?} max {:?}; \
@@ -453,12 +464,19 @@ fn hostile_clients_neither_stall_the_sampler_nor_grow_memory() {
         pulse.first().zip(pulse.last()).map(|(a, b)| b.1 - a.1),
         started.elapsed().as_secs_f64(),
     );
-    assert!(lat.len() as u64 >= total * 9 / 10, "most of the flood answered: {} of {total}, {failed} failed", lat.len());
+    assert!(
+        lat.len() as u64 >= total * 9 / 10,
+        "most of the flood answered: {} of {total}, {failed} failed",
+        lat.len()
+    );
     assert!(rss_after <= rss_before + 24 * 1024, "RSS {rss_before} -> {rss_after} KiB: more than 24 MiB grown");
     // 500 ms interval: the pulse never stopped for more than 3 s, and it went on to the end.
     let gaps = pulse.windows(2).map(|w| w[1].0 - w[0].0).max().unwrap_or_default();
     assert!(pulse.len() >= 4, "the sampler kept sampling under load: {pulse:?}");
     assert!(gaps < Duration::from_secs(3), "the sampler stalled for {gaps:?} under load");
     let last = pulse.last().map(|p| p.0).unwrap();
-    assert!(ended.saturating_duration_since(last) < Duration::from_secs(3), "the sampler went on to the end of the flood");
+    assert!(
+        ended.saturating_duration_since(last) < Duration::from_secs(3),
+        "the sampler went on to the end of the flood"
+    );
 }

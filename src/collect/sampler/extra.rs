@@ -106,8 +106,11 @@ pub(super) fn read_extra(
             reader.read_kept(&mut e.status, Some(pid), None, "status").ok().and_then(parse_status).unwrap_or_default();
         (x.voluntary, x.nonvoluntary) = (status.voluntary_ctxt_switches, status.nonvoluntary_ctxt_switches);
         if !picked {
-            x.run_delay_ns =
-                reader.read_kept(&mut e.schedstat, Some(pid), None, "schedstat").ok().and_then(parse_schedstat).map(|s| s.wait_ns);
+            x.run_delay_ns = reader
+                .read_kept(&mut e.schedstat, Some(pid), None, "schedstat")
+                .ok()
+                .and_then(parse_schedstat)
+                .map(|s| s.wait_ns);
         }
     } else {
         (e.status, e.schedstat) = (None, None);
@@ -119,14 +122,19 @@ pub(super) fn read_extra(
 fn read_thread_extra(reader: &mut ProcReader, pid: Pid, t: &mut ExtraTask, hz: u64) -> Option<ThreadExtra> {
     let tid = t.tid;
     let (name, utime, stime) = {
-        let st = parse_stat(reader.read_kept(&mut t.stat, Some(pid), Some(tid), "stat").ok()?).filter(|st| st.pid == tid)?;
+        let st =
+            parse_stat(reader.read_kept(&mut t.stat, Some(pid), Some(tid), "stat").ok()?).filter(|st| st.pid == tid)?;
         (st.comm_lossy(), st.utime, st.stime)
     };
     // status or schedstat may be gone by now (the thread exited between reads) or absent (no
     // CONFIG_SCHEDSTATS): the thread stays, with those counters unknown.
-    let status = reader.read_kept(&mut t.status, Some(pid), Some(tid), "status").ok().and_then(parse_status).unwrap_or_default();
-    let run_delay_ns =
-        reader.read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat").ok().and_then(parse_schedstat).map(|s| s.wait_ns);
+    let status =
+        reader.read_kept(&mut t.status, Some(pid), Some(tid), "status").ok().and_then(parse_status).unwrap_or_default();
+    let run_delay_ns = reader
+        .read_kept(&mut t.schedstat, Some(pid), Some(tid), "schedstat")
+        .ok()
+        .and_then(parse_schedstat)
+        .map(|s| s.wait_ns);
     Some(ThreadExtra {
         tid,
         name,

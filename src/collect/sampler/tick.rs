@@ -55,8 +55,8 @@ impl Sampler {
         let focus_pid = self.config.focus;
         let all_threads = self.config.all_threads;
         // The IO columns add io to whatever the metrics ask for.
-        let extras_owned =
-            (self.config.io_columns && !self.config.extras.io).then(|| Extras { io: true, ..self.config.extras.clone() });
+        let extras_owned = (self.config.io_columns && !self.config.extras.io)
+            .then(|| Extras { io: true, ..self.config.extras.clone() });
         let extras_on = self.config.extras.any() || self.config.io_columns;
         let mut processes = Vec::with_capacity(filter.map_or(pid_list.len(), <[Pid]>::len));
         let (mut n_procs, mut n_threads, mut n_kthreads, mut n_running) = (0u32, 0u32, 0u32, 0u32);

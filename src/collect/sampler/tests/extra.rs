@@ -83,7 +83,10 @@ fn picked_process_has_its_threads_counters_and_files_close_after() {
     let snap = s.sample();
     assert!(find(&snap, me).extra.is_none());
     let (kept_off, _) = s.kept_files();
-    assert!(kept_off + 3 * 4 <= kept_on, "stat+status+schedstat of 4+ threads, status, schedstat closed: {kept_on} -> {kept_off}");
+    assert!(
+        kept_off + 3 * 4 <= kept_on,
+        "stat+status+schedstat of 4+ threads, status, schedstat closed: {kept_on} -> {kept_off}"
+    );
     drop(tx);
     for w in workers {
         let _ = w.join();

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::collect::model::ProcessSample;
 
+mod extra;
 mod fake;
 mod fake_tree;
-mod extra;
 mod live;
 mod thread;
 
