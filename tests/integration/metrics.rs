@@ -480,3 +480,37 @@ fn hostile_clients_neither_stall_the_sampler_nor_grow_memory() {
         "the sampler went on to the end of the flood"
     );
 }
+
+/// `--metrics ADDR` on the monitor serves from the monitor's own samples (its sample count
+/// follows the monitor's refreshes), and the monitor quits cleanly with the server running. `O`
+/// then shows the IO columns.
+#[test]
+fn the_monitor_serves_metrics_from_its_samples() {
+    let _light = support::shared();
+    let dir = Scratch::new("metrics-tui");
+    let cfg = dir.path("threadtop.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut tui = support::Tui::start(
+        &["--config", cfg.to_str().unwrap(), "--interval", "200ms", "--metrics", &addr.to_string()],
+        &[],
+        120,
+        30,
+    );
+    tui.wait_for("PID", Duration::from_secs(10));
+    let samples = |body: &str| -> Option<f64> { body.lines().find_map(|l| l.strip_prefix("threadtop_samples_total "))?.parse().ok() };
+    let mut first = None;
+    wait_for("the monitor's metrics", Duration::from_secs(10), || {
+        first = http_get(addr, "/metrics", None).ok().and_then(|(s, _, b)| if s == 200 { samples(&b) } else { None });
+        first.is_some()
+    });
+    wait_for("the sample count to follow the monitor's refreshes", Duration::from_secs(10), || {
+        http_get(addr, "/metrics", None).ok().and_then(|(_, _, b)| samples(&b)).is_some_and(|n| n >= first.unwrap() + 3.0)
+    });
+    let (_, _, body) = http_get(addr, "/metrics", None).unwrap();
+    assert!(body.contains("threadtop_group_run_delay_seconds_total{groupname="), "the monitor's sampler reads schedstat for the metrics");
+    tui.send(b"O");
+    tui.wait_for("IO_R/s", Duration::from_secs(5));
+    tui.send(b"q");
+    assert!(tui.wait_exit(Duration::from_secs(10)).success());
+}
