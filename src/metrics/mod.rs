@@ -123,16 +123,23 @@ pub async fn feed(
     }
 }
 
+/// What is printed at start for an address other machines may reach (None for loopback).
+pub fn exposure_warning(local: std::net::SocketAddr) -> Option<String> {
+    (!local.ip().is_loopback()).then(|| {
+        format!(
+            "threadtop: serving metrics on NON-LOOPBACK address {local}: anyone who can reach it can read this machine's process names (no auth; see README, Metrics)"
+        )
+    })
+}
+
 /// Binds the metrics endpoint. A non-loopback address is allowed only because it was asked for,
 /// and said aloud: anyone who can reach it reads the machine's process names.
 pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     let std = std::net::TcpListener::bind(addr)?;
     std.set_nonblocking(true)?;
     let local = std.local_addr()?;
-    if !local.ip().is_loopback() {
-        eprintln!(
-            "threadtop: serving metrics on NON-LOOPBACK address {local}: anyone who can reach it can read this machine's process names (no auth; see README, Metrics)"
-        );
+    if let Some(w) = exposure_warning(local) {
+        eprintln!("{w}");
     }
     eprintln!("threadtop: metrics on http://{local}/metrics");
     tokio::net::TcpListener::from_std(std)
@@ -149,9 +156,8 @@ impl TuiMetrics {
     pub fn bind(addr: std::net::SocketAddr, config: &MetricsConfig) -> std::io::Result<TuiMetrics> {
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
-        let local = listener.local_addr()?;
-        if !local.ip().is_loopback() {
-            eprintln!("threadtop: serving metrics on NON-LOOPBACK address {local} (no auth; see README, Metrics)");
+        if let Some(w) = exposure_warning(listener.local_addr()?) {
+            eprintln!("{w}");
         }
         Ok(TuiMetrics { slot: Slot::new(config.clone()), listener })
     }
@@ -167,5 +173,41 @@ impl TuiMetrics {
         tokio::spawn(feed(rx, self.slot.clone(), None));
         tokio::spawn(http::serve(listener, self.slot, http::Limits::default(), std::future::pending()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_non_loopback_addresses_are_announced() {
+        for (addr, warned) in [
+            ("127.0.0.1:9184", false),
+            ("[::1]:9184", false),
+            ("0.0.0.0:9184", true),
+            ("[::]:1", true),
+            ("192.168.1.5:9184", true),
+        ] {
+            let w = exposure_warning(addr.parse().unwrap());
+            assert_eq!(w.is_some(), warned, "{addr}");
+            assert!(w.is_none_or(|w| w.contains("NON-LOOPBACK") && w.contains(addr)), "{addr}");
+        }
+    }
+
+    /// Scrapes between two samples read the same view: the body changes only when a new
+    /// snapshot is handed in (nothing reads /proc per request).
+    #[test]
+    fn scrapes_between_samples_serve_the_last_sample() {
+        let slot = Slot::new(MetricsConfig::default());
+        slot.publish(&crate::app::fixtures::snapshot(1));
+        let strip = |b: String| b.lines().filter(|l| !l.starts_with("threadtop_scrape")).collect::<Vec<_>>().join("\n");
+        let a = strip(slot.scrape(Format::Prometheus));
+        assert_eq!(a, strip(slot.scrape(Format::Prometheus)));
+        assert!(a.contains("threadtop_samples_total 1"));
+        slot.publish(&crate::app::fixtures::snapshot(1));
+        assert_eq!(slot.seq(), 1, "a repeat of the last snapshot is not folded again");
+        slot.publish(&crate::app::fixtures::snapshot(2));
+        assert!(strip(slot.scrape(Format::Prometheus)).contains("threadtop_samples_total 2"));
     }
 }

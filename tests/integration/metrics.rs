@@ -498,17 +498,25 @@ fn the_monitor_serves_metrics_from_its_samples() {
         30,
     );
     tui.wait_for("PID", Duration::from_secs(10));
-    let samples = |body: &str| -> Option<f64> { body.lines().find_map(|l| l.strip_prefix("threadtop_samples_total "))?.parse().ok() };
+    let samples = |body: &str| -> Option<f64> {
+        body.lines().find_map(|l| l.strip_prefix("threadtop_samples_total "))?.parse().ok()
+    };
     let mut first = None;
     wait_for("the monitor's metrics", Duration::from_secs(10), || {
         first = http_get(addr, "/metrics", None).ok().and_then(|(s, _, b)| if s == 200 { samples(&b) } else { None });
         first.is_some()
     });
     wait_for("the sample count to follow the monitor's refreshes", Duration::from_secs(10), || {
-        http_get(addr, "/metrics", None).ok().and_then(|(_, _, b)| samples(&b)).is_some_and(|n| n >= first.unwrap() + 3.0)
+        http_get(addr, "/metrics", None)
+            .ok()
+            .and_then(|(_, _, b)| samples(&b))
+            .is_some_and(|n| n >= first.unwrap() + 3.0)
     });
     let (_, _, body) = http_get(addr, "/metrics", None).unwrap();
-    assert!(body.contains("threadtop_group_run_delay_seconds_total{groupname="), "the monitor's sampler reads schedstat for the metrics");
+    assert!(
+        body.contains("threadtop_group_run_delay_seconds_total{groupname="),
+        "the monitor's sampler reads schedstat for the metrics"
+    );
     tui.send(b"O");
     tui.wait_for("IO_R/s", Duration::from_secs(5));
     tui.send(b"q");
