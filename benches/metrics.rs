@@ -3,6 +3,7 @@
 //! against a process-list refresh's sample: the median CPU time (this thread's clock) of
 //!
 //! - `list sample`: `Sampler::sample()` as the process list reads (stat + statm);
+//! - `list + IO columns`: the same with IO_R/s and IO_W/s shown (plus /proc/PID/io);
 //! - `serve sample`: the sample `threadtop serve` takes (plus io, status, schedstat per process);
 //! - `serve sample, threads`: the same with per-thread-name series on for every group;
 //! - `fold`: one snapshot folded into the metrics' counters (once per sample);
@@ -64,6 +65,10 @@ fn main() {
         let list_us = time(runs, || list.sample());
         let tasks: usize = list.sample().processes.iter().map(|p| p.num_threads as usize).sum();
 
+        let mut io = Sampler::new(SamplerConfig { io_columns: true, ..SamplerConfig::default() });
+        io.sample();
+        let io_us = time(runs, || io.sample());
+
         let plain = Slot::new(MetricsConfig::default());
         let mut serve = Sampler::new(SamplerConfig { extras: plain.extras(), ..SamplerConfig::default() });
         serve.sample();
@@ -84,6 +89,7 @@ fn main() {
 
         println!("population {procs}x{threads}: {tasks} userland tasks, median CPU µs of {runs} runs");
         println!("  list sample            {list_us:>9.0}");
+        println!("  list + IO columns      {io_us:>9.0}  ({:.2} x list)", io_us / list_us);
         println!("  serve sample           {serve_us:>9.0}  ({:.2} x list)", serve_us / list_us);
         println!("  serve sample, threads  {serve_t_us:>9.0}  ({:.2} x list)", serve_t_us / list_us);
         println!("  fold                   {fold_us:>9.0}");

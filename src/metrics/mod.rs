@@ -150,16 +150,24 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListen
 pub struct TuiMetrics {
     slot: Arc<Slot>,
     listener: std::net::TcpListener,
+    local: std::net::SocketAddr,
 }
 
 impl TuiMetrics {
     pub fn bind(addr: std::net::SocketAddr, config: &MetricsConfig) -> std::io::Result<TuiMetrics> {
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
-        if let Some(w) = exposure_warning(listener.local_addr()?) {
-            eprintln!("{w}");
+        let local = listener.local_addr()?;
+        Ok(TuiMetrics { slot: Slot::new(config.clone()), listener, local })
+    }
+
+    /// The status line's word on it, and whether it is a warning (a non-loopback address): the
+    /// monitor's screen hides stderr.
+    pub fn notice(&self) -> (String, bool) {
+        match exposure_warning(self.local) {
+            Some(w) => (w.trim_start_matches("threadtop: ").to_string(), true),
+            None => (format!("serving metrics on http://{}/metrics", self.local), false),
         }
-        Ok(TuiMetrics { slot: Slot::new(config.clone()), listener })
     }
 
     /// What the sampler must read for the metrics.

@@ -114,6 +114,9 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
         Some(addr) => Some(TuiMetrics::bind(addr, &config.metrics).with_context(|| format!("--metrics {addr}"))?),
         None => None,
     };
+    if let Some((text, error)) = metrics.as_ref().map(TuiMetrics::notice) {
+        app.update(Action::Done { text, error });
+    }
     let sampler_config = SamplerConfig {
         interval: options.interval,
         all_threads: options.show_threads,

@@ -498,6 +498,7 @@ fn the_monitor_serves_metrics_from_its_samples() {
         30,
     );
     tui.wait_for("PID", Duration::from_secs(10));
+    tui.wait_for(&format!("serving metrics on http://{addr}/metrics"), Duration::from_secs(5));
     let samples = |body: &str| -> Option<f64> {
         body.lines().find_map(|l| l.strip_prefix("threadtop_samples_total "))?.parse().ok()
     };
