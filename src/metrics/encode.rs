@@ -500,6 +500,25 @@ mod tests {
         assert_eq!(pids, v.groups.iter().filter(|g| !g.top.is_empty()).count(), "top_k = 1: one PID a group");
     }
 
+    /// Prometheus's naming conventions, family by family: the prefix, `_total` on counters and
+    /// only there, base units, no suffix reserved for histograms and summaries, HELP on each.
+    #[test]
+    fn every_family_is_named_by_the_conventions() {
+        let text = encode(view(), Own::default(), Format::Prometheus);
+        let families: Vec<(&str, &str)> =
+            text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|r| r.split_once(' ')).collect();
+        assert!(families.len() >= 30, "{families:?}");
+        for (name, kind) in &families {
+            assert!(name.starts_with("threadtop_"), "{name}");
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{name}");
+            assert_eq!(*kind == "counter", name.ends_with("_total"), "{name} is a {kind}");
+            for bad in ["_count", "_sum", "_bucket", "_ms", "millis", "_kb", "_mb", "percent"] {
+                assert!(!name.ends_with(bad) && !name.contains(&format!("{bad}_")), "{name} has {bad}");
+            }
+            assert!(text.contains(&format!("# HELP {name} ")), "{name} has help");
+        }
+    }
+
     #[test]
     fn negotiation_follows_q_values() {
         use Format::*;

@@ -523,3 +523,30 @@ fn the_monitor_serves_metrics_from_its_samples() {
     tui.send(b"q");
     assert!(tui.wait_exit(Duration::from_secs(10)).success());
 }
+
+/// When the group's last process exits, its series leave the next scrapes, thread names too;
+/// the HTML page links /metrics and other paths are 404.
+#[test]
+fn a_group_whose_processes_exit_disappears_from_the_scrape() {
+    let _light = support::shared();
+    let dir = Scratch::new("metrics-vanish");
+    let helper = metrics_helper();
+    let (_serve, addr) = start_serve(&dir, &[]);
+    let (_, _, body) = http_get(addr, "/metrics", None).unwrap();
+    assert!(body.contains("threadname=\"tmx-spin\""), "{body}");
+    drop(helper);
+    wait_for("the helper's group to leave the scrape", Duration::from_secs(10), || {
+        http_get(addr, "/metrics", None)
+            .is_ok_and(|(s, _, b)| s == 200 && !b.contains("tmxgroup") && !b.contains("tmx-spin"))
+    });
+    let (status, head, page) = http_get(addr, "/", None).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase().contains("content-type: text/html") && page.contains("href=\"/metrics\""),
+        "{head}\n{page}"
+    );
+    assert_eq!(http_get(addr, "/favicon.ico", None).unwrap().0, 404);
+    let (_, head, body) =
+        http_get(addr, "/metrics", Some("application/openmetrics-text;version=1.0.0,text/plain;q=0.5")).unwrap();
+    assert!(head.contains("application/openmetrics-text") && body.ends_with("# EOF\n"), "{head}");
+}
