@@ -151,7 +151,7 @@ impl Sampler {
                     &mut vanished,
                 );
                 p.extra = Some(Box::new(x));
-            } else if e.io.is_some() || e.status.is_some() || !e.xtasks.is_empty() {
+            } else if e.io.is_some() || e.status.is_some() || e.schedstat.is_some() || !e.xtasks.is_empty() {
                 (e.io, e.status, e.schedstat, e.prev_io, e.xtasks) = (None, None, None, None, Vec::new());
             }
 
