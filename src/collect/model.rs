@@ -165,8 +165,8 @@ pub struct ProcessExtra {
     /// sample with io, or where io is unreadable.
     pub io_read_per_sec: Option<f64>,
     pub io_write_per_sec: Option<f64>,
-    /// Context switches of the main thread (`/proc/PID/status`, which counts only that thread,
-    /// as process-exporter reads it); every thread's are in `threads` when those are read.
+    /// Context switches of the main thread (`/proc/PID/status` counts only that thread); every
+    /// thread's are in `threads` when those are read.
     pub voluntary: Option<u64>,
     pub nonvoluntary: Option<u64>,
     /// Time the threads spent runnable but waiting for a core, in ns: the sum of

@@ -170,7 +170,7 @@ impl Collector for ViewCollector {
         family(
             &mut enc,
             "group_context_switches",
-            "Context switches of each process's main thread (/proc/PID/status, as process-exporter); every thread's are in threadtop_group_thread_context_switches_total",
+            "Context switches of each process's main thread (/proc/PID/status counts only that thread); every thread's are in threadtop_group_thread_context_switches_total",
             Counter,
             per(|c| c.voluntary as f64, &[("type", "voluntary")])
                 .chain(per(|c| c.involuntary as f64, &[("type", "involuntary")])),
