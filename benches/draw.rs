@@ -108,6 +108,7 @@ fn snapshot(seq: u64, procs: usize, threads: usize) -> Snapshot {
                         priority: 20,
                     })
                     .collect(),
+                extra: None,
             }
         })
         .collect();

@@ -20,7 +20,8 @@ Examples:
   threadtop threads 1234           the threads of PID 1234 once, with rates
   threadtop demo cpu-threads -n 4  run a lab demo in the foreground and print its result
   threadtop experiment scaling     throughput vs workers for threads, processes and a lock
-  threadtop experiment io --save   N waits: sequential, threads, processes; keep the result";
+  threadtop experiment io --save   N waits: sequential, threads, processes; keep the result
+  threadtop serve                  Prometheus metrics on http://127.0.0.1:9184/metrics";
 
 /// The shortest refresh interval accepted: below it a monitor mostly measures itself.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -85,6 +86,11 @@ pub struct Cli {
     #[arg(long = "print-config")]
     pub print_config: bool,
 
+    /// While the monitor runs, serve Prometheus metrics from its samples on ADDR (e.g.
+    /// 127.0.0.1:9184); `threadtop serve` does it without the monitor
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+
     /// Read process data from DIR instead of /proc (for tests)
     #[arg(long = "proc-root", value_name = "DIR", hide = true)]
     pub proc_root: Option<PathBuf>,
@@ -134,6 +140,20 @@ pub enum Command {
         seconds: Option<f64>,
         #[arg(long)]
         json: bool,
+    },
+    /// Serve Prometheus metrics (GET /metrics) without the monitor, or write them for
+    /// node_exporter's textfile collector; groups come from the config's [metrics] table
+    Serve {
+        /// Address to listen on; loopback by default (another address is printed at start)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Sampling interval, e.g. 1s, 15s (default: the config's interval)
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        interval: Option<Duration>,
+        /// Write DIR/threadtop.prom atomically after each sample (node_exporter's textfile
+        /// collector); serves no HTTP unless --listen is given too
+        #[arg(long, value_name = "DIR")]
+        textfile: Option<PathBuf>,
     },
     /// Print a shell completion script: bash, zsh or fish
     Completions {

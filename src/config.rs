@@ -42,6 +42,8 @@ pub struct Config {
     pub python_sample_hz: u32,
     /// Minutes of the live view kept in memory for the rewind (`Z`, then , . [ ]); 0 keeps none.
     pub rewind_minutes: u32,
+    /// The `[metrics]` table: groups for `serve`, `--textfile` and `--metrics`.
+    pub metrics: crate::metrics::MetricsConfig,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
     /// Something the user should know that did not stop threadtop (an unreadable default file).
@@ -57,11 +59,12 @@ impl Default for Config {
             show_threads: false,
             theme: ThemeName::Default,
             mouse: true,
-            columns: Column::ALL.to_vec(),
+            columns: Column::DEFAULT.to_vec(),
             keymap: Keymap::defaults(),
             kept_files: MAX_KEPT_FILES,
             python_sample_hz: crate::inspect::python::DEFAULT_RATE_HZ,
             rewind_minutes: 10,
+            metrics: crate::metrics::MetricsConfig::default(),
             source: None,
             warning: None,
         }
@@ -105,6 +108,7 @@ struct RawConfig {
     kept_files: Option<Spanned<toml::Value>>,
     python_sample_hz: Option<Spanned<toml::Value>>,
     rewind_minutes: Option<Spanned<u32>>,
+    metrics: Option<Spanned<toml::Value>>,
 }
 
 type RawBindings = BTreeMap<Spanned<String>, Spanned<String>>;
@@ -247,6 +251,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 format!("python_sample_hz {} is not a rate; use 0 (off) to {max} samples per second", v.get_ref()),
             )
         })?;
+    }
+    if let Some(v) = raw.metrics {
+        cfg.metrics = crate::metrics::config::from_value(v.get_ref()).map_err(|e| err(v.span().start, e))?;
     }
     if let Some(v) = raw.keys_preset {
         match v.get_ref().as_str() {

@@ -14,6 +14,7 @@ pub mod history;
 pub mod input;
 pub mod inspect;
 pub mod lab;
+pub mod metrics;
 pub mod model;
 pub mod runtime;
 pub mod ui;

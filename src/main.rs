@@ -66,6 +66,17 @@ fn main() -> ExitCode {
         Some(Command::Record(ref args)) => threadtop::commands::record::run(&cli, args, config.interval),
         Some(Command::Replay(ref args)) if args.json => threadtop::commands::replay::run(&cli, args),
         Some(Command::Replay(ref args)) => threadtop::runtime::run_replay(&cli, args, config),
+        Some(Command::Serve { listen, interval, ref textfile }) => {
+            let args = threadtop::commands::serve::ServeArgs {
+                listen,
+                interval,
+                textfile: textfile.clone(),
+                metrics: config.metrics.clone(),
+                config_interval: config.interval,
+                kept_files: config.kept_files,
+            };
+            threadtop::commands::serve::run(&cli, args)
+        }
         None => threadtop::runtime::run_tui(&cli, config),
     }
 }

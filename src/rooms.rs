@@ -120,6 +120,23 @@ const RULES: &[(&str, &[&str])] = &[
             "tokio",
         ],
     ),
+    (
+        "metrics",
+        &[
+            "crate::app",
+            "crate::ui",
+            "crate::lab",
+            "crate::runtime",
+            "crate::input",
+            "crate::control",
+            "crate::commands",
+            "crate::cli",
+            "crate::config",
+            "crate::collect::procfs",
+            "ratatui",
+            "crossterm",
+        ],
+    ),
     ("input", &["crate::runtime", "crate::lab", "crate::ui", "crate::control", "crate::commands", "tokio"]),
     (
         "inspect",

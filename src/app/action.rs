@@ -119,6 +119,7 @@ commands! {
     ReplayMinuteBack "replay_minute_back" "replay and rewind: a minute back" ["replay:["];
     ReplayGoto "replay_goto" "replay and rewind: go to a typed time (HH:MM[:SS], +5m, -30s, start, end)" ["replay:g"];
     ReplaySpeed "replay_speed" "replay: speed x1, x10, x60" ["replay:x"];
+    ToggleIo "toggle_io_columns" "IO_R/s and IO_W/s columns on/off (storage bytes/s from /proc/PID/io; - where unreadable)" ["list:O"];
 }
 
 impl Command {

@@ -16,6 +16,8 @@ pub enum Effect {
     Visible(Vec<Pid>),
     /// Read every thread of every process (htop's `H`).
     AllThreads(bool),
+    /// Read /proc/PID/io for the IO_R/s and IO_W/s columns (shown) or stop (hidden).
+    IoColumns(bool),
     Launch(DemoSpec),
     StopDemo(DemoId),
     StopAllDemos,

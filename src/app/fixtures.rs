@@ -29,6 +29,7 @@ pub fn process(pid: Pid, ppid: Pid, name: &str, cpu: f32, rss_mib: u64) -> Proce
         last_cpu: pid % 2,
         kernel_thread: false,
         threads: Vec::new(),
+        extra: None,
     }
 }
 
@@ -108,6 +109,11 @@ pub fn system(cpus: usize) -> SystemSample {
         threads: 16,
         kernel_threads: 2,
         running: 2,
+        blocked: Some(0),
+        cpu_ticks: (0..cpus as u64)
+            .map(|i| Some(CpuCounters { user: 1000 + i, system: 500, idle: 9000, ..Default::default() }))
+            .collect(),
+        ticks_per_second: 100,
     }
 }
 
@@ -144,7 +150,12 @@ pub fn snapshot(seq: u64) -> Snapshot {
         ],
         all_threads: true,
         focus: None,
-        stats: SamplerStats { sample_duration: Duration::from_micros(1800), own_cpu_percent: 0.4, vanished: 0 },
+        stats: SamplerStats {
+            sample_duration: Duration::from_micros(1800),
+            own_cpu_percent: 0.4,
+            vanished: 0,
+            ..Default::default()
+        },
     }
 }
 

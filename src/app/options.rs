@@ -39,7 +39,7 @@ impl Default for Options {
             threads_of: None,
             readonly: false,
             self_pid: -1,
-            columns: Column::ALL.to_vec(),
+            columns: Column::DEFAULT.to_vec(),
         }
     }
 }

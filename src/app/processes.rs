@@ -105,6 +105,24 @@ impl App {
                 self.rebuild_rows();
                 return vec![Effect::AllThreads(self.list.show_threads)];
             }
+            Command::ToggleIo => {
+                let cols = &mut self.options.columns;
+                let on = !Column::need_io(cols);
+                if on {
+                    let at = cols.iter().position(|&c| c == Column::Time || c == Column::Command).unwrap_or(cols.len());
+                    cols.splice(at..at, [Column::IoRead, Column::IoWrite]);
+                } else {
+                    cols.retain(|c| !matches!(c, Column::IoRead | Column::IoWrite));
+                    if matches!(self.list.sort.column, Column::IoRead | Column::IoWrite) {
+                        self.set_sort(Column::Cpu);
+                    }
+                }
+                self.say(
+                    if on { "IO_R/s and IO_W/s shown (from the next refresh)" } else { "IO columns hidden" },
+                    false,
+                );
+                return vec![Effect::IoColumns(on)];
+            }
             Command::ToggleKernel => {
                 self.list.show_kernel = !self.list.show_kernel;
                 self.say(if self.list.show_kernel { "kernel threads shown" } else { "kernel threads hidden" }, false);

@@ -29,10 +29,16 @@ pub enum Column {
     Threads,
     Time,
     Command,
+    /// Bytes per second read from storage (/proc/PID/io read_bytes), as htop's IO_READ_RATE.
+    IoRead,
+    /// Bytes per second written (/proc/PID/io write_bytes), as htop's IO_WRITE_RATE.
+    IoWrite,
 }
 
 impl Column {
-    pub const ALL: [Column; 13] = [
+    /// The columns shown unless the config says otherwise: the IO columns cost a read of
+    /// /proc/PID/io per process per refresh, so they are off until asked for.
+    pub const DEFAULT: [Column; 13] = [
         Column::Pid,
         Column::User,
         Column::Priority,
@@ -46,6 +52,29 @@ impl Column {
         Column::Threads,
         Column::Time,
         Column::Command,
+    ];
+
+    /// Whether `columns` needs /proc/PID/io.
+    pub fn need_io(columns: &[Column]) -> bool {
+        columns.iter().any(|c| matches!(c, Column::IoRead | Column::IoWrite))
+    }
+
+    pub const ALL: [Column; 15] = [
+        Column::Pid,
+        Column::User,
+        Column::Priority,
+        Column::Nice,
+        Column::Virt,
+        Column::Res,
+        Column::Shr,
+        Column::State,
+        Column::Cpu,
+        Column::Mem,
+        Column::Threads,
+        Column::Time,
+        Column::Command,
+        Column::IoRead,
+        Column::IoWrite,
     ];
 
     pub fn title(self) -> &'static str {
@@ -63,6 +92,8 @@ impl Column {
             Column::Threads => "THR",
             Column::Time => "TIME+",
             Column::Command => "COMMAND",
+            Column::IoRead => "IO_R/s",
+            Column::IoWrite => "IO_W/s",
         }
     }
 
@@ -82,6 +113,7 @@ impl Column {
             Column::Threads => 4,
             Column::Time => 9,
             Column::Command => 0,
+            Column::IoRead | Column::IoWrite => 6,
         }
     }
 
@@ -100,6 +132,8 @@ impl Column {
             Column::Nice => 9,
             Column::Priority => 10,
             Column::Shr => 11,
+            Column::IoWrite => 12,
+            Column::IoRead => 13,
         }
     }
 
@@ -129,6 +163,8 @@ impl Column {
             "THR" | "THREADS" | "NLWP" => Column::Threads,
             "TIME" | "TIME+" => Column::Time,
             "COMMAND" | "COMM" | "CMD" | "NAME" => Column::Command,
+            "IO_R/S" | "IO_R" | "IO_READ_RATE" => Column::IoRead,
+            "IO_W/S" | "IO_W" | "IO_WRITE_RATE" => Column::IoWrite,
             _ => return None,
         };
         Some(col)
@@ -450,6 +486,9 @@ pub fn compare(a: &ProcessSample, b: &ProcessSample, sort: SortSpec) -> Ordering
         Column::Threads => a.num_threads.cmp(&b.num_threads),
         Column::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
         Column::Command => display_command(a).cmp(&display_command(b)),
+        // Unreadable io (`-`) sorts below every number.
+        Column::IoRead => cmp_rate(io_rate(a, false), io_rate(b, false)),
+        Column::IoWrite => cmp_rate(io_rate(a, true), io_rate(b, true)),
     };
     let ord = if sort.descending { ord.reverse() } else { ord };
     // The tie-break is always ascending PID, unless PID itself is the column being inverted.
@@ -469,15 +508,34 @@ pub fn compare_thread_rows(a: &ThreadSample, b: &ThreadSample, sort: SortSpec) -
         Column::Cpu => cmp_f32(a.cpu_percent, b.cpu_percent),
         Column::Time => a.cpu_time_ms.cmp(&b.cpu_time_ms),
         Column::Command => a.name.cmp(&b.name),
-        Column::Pid | Column::User | Column::Virt | Column::Res | Column::Shr | Column::Mem | Column::Threads => {
-            Ordering::Equal
-        }
+        Column::Pid
+        | Column::User
+        | Column::Virt
+        | Column::Res
+        | Column::Shr
+        | Column::Mem
+        | Column::Threads
+        | Column::IoRead
+        | Column::IoWrite => Ordering::Equal,
     };
     let ord = if sort.descending { ord.reverse() } else { ord };
     ord.then_with(|| {
         let t = a.tid.cmp(&b.tid);
         if sort.column == Column::Pid && sort.descending { t.reverse() } else { t }
     })
+}
+
+/// A process's read (or write) rate in bytes/s; None where its io is unreadable or not read yet.
+pub fn io_rate(p: &ProcessSample, write: bool) -> Option<f64> {
+    let x = p.extra.as_deref()?;
+    if write { x.io_write_per_sec } else { x.io_read_per_sec }
+}
+
+fn cmp_rate(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    }
 }
 
 /// Case-insensitive match of a needle (already lower-cased) against name and command line.

@@ -60,6 +60,26 @@ pub struct SystemSample {
     pub kernel_threads: u32,
     /// Tasks in state R.
     pub running: u32,
+    /// Tasks blocked on I/O (`procs_blocked` of /proc/stat); None where unreadable.
+    pub blocked: Option<u32>,
+    /// Each CPU's counters since boot, in clock ticks (`/proc/stat`), for exporters; None for a
+    /// CPU whose line was missing.
+    pub cpu_ticks: Vec<Option<CpuCounters>>,
+    /// Clock ticks per second the counters above count in.
+    pub ticks_per_second: u64,
+}
+
+/// One CPU's time since boot by mode, in clock ticks, as /proc/stat gives it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuCounters {
+    pub user: u64,
+    pub nice: u64,
+    pub system: u64,
+    pub idle: u64,
+    pub iowait: u64,
+    pub irq: u64,
+    pub softirq: u64,
+    pub steal: u64,
 }
 
 /// One thread as read from `/proc/PID/task/TID/stat`.
@@ -114,6 +134,58 @@ pub struct ProcessSample {
     pub kernel_thread: bool,
     /// Every userland thread, main included; filled only while all-threads mode (`H`) is on.
     pub threads: Vec<ThreadSample>,
+    /// What costs more to read, filled only while something needs it (the IO columns, serving
+    /// metrics: `sampler::Extras`); boxed so a row without it stays small.
+    pub extra: Option<Box<ProcessExtra>>,
+}
+
+/// `/proc/PID/io`: the whole process's I/O (the kernel sums its threads, live and exited).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoCounters {
+    /// Bytes read through read(2) and the like, cache hits included.
+    pub rchar: u64,
+    pub wchar: u64,
+    pub syscr: u64,
+    pub syscw: u64,
+    /// Bytes fetched from storage (htop's IO_R/s counts these).
+    pub read_bytes: u64,
+    /// Bytes sent to the page cache to be written out (htop's IO_W/s).
+    pub write_bytes: u64,
+}
+
+/// Per-process counters read on demand (`sampler::Extras`); a field is None where its file was
+/// unreadable (another user's io, a kernel without schedstat) or it was not asked for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProcessExtra {
+    /// stat's utime and stime, in milliseconds.
+    pub user_ms: u64,
+    pub system_ms: u64,
+    pub io: Option<IoCounters>,
+    /// read_bytes and write_bytes per second over the last interval; None on a process's first
+    /// sample with io, or where io is unreadable.
+    pub io_read_per_sec: Option<f64>,
+    pub io_write_per_sec: Option<f64>,
+    /// Context switches of the main thread (`/proc/PID/status` counts only that thread); every
+    /// thread's are in `threads` when those are read.
+    pub voluntary: Option<u64>,
+    pub nonvoluntary: Option<u64>,
+    /// Time the threads spent runnable but waiting for a core, in ns: the sum of
+    /// `task/TID/schedstat` over `threads` when they are read, else the main thread's.
+    pub run_delay_ns: Option<u64>,
+    /// Every thread with its counters, only for processes `Extras::threads` picks.
+    pub threads: Vec<ThreadExtra>,
+}
+
+/// One thread's counters for exporters (`ProcessExtra::threads`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreadExtra {
+    pub tid: Pid,
+    pub name: String,
+    pub user_ms: u64,
+    pub system_ms: u64,
+    pub voluntary: Option<u64>,
+    pub nonvoluntary: Option<u64>,
+    pub run_delay_ns: Option<u64>,
 }
 
 /// One thread of the focused (drilled-into) process, with what costs more to read.
@@ -317,6 +389,10 @@ pub struct SamplerStats {
     pub own_cpu_percent: f32,
     /// Tasks that vanished between listing and reading (normal on a busy machine).
     pub vanished: u32,
+    /// /proc files kept open after this sample.
+    pub kept_files: u32,
+    /// threadtop's own CPU time since it started (all its threads), in seconds.
+    pub own_cpu_seconds: f64,
 }
 
 /// One complete sample of the machine.

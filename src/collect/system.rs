@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
-use super::model::{CpuTimes, Identity, SystemSample};
+use super::model::{CpuCounters, CpuTimes, Identity, SystemSample};
 use super::procfs::parse_u64;
 
 /// One `cpu` line of `/proc/stat`, in clock ticks since boot.
@@ -44,6 +44,7 @@ pub struct ProcStat {
     pub btime: Option<u64>,
     /// Tasks (threads included) runnable right now.
     pub procs_running: Option<u32>,
+    pub procs_blocked: Option<u32>,
 }
 
 /// Parses `/proc/stat` into `out`, reusing its vector. Unknown and malformed lines are skipped.
@@ -52,6 +53,7 @@ pub fn parse_proc_stat(buf: &[u8], out: &mut ProcStat) {
     out.cpus.clear();
     out.btime = None;
     out.procs_running = None;
+    out.procs_blocked = None;
     for line in buf.split(|&b| b == b'\n') {
         let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
         let Some(key) = fields.next() else { continue };
@@ -93,6 +95,8 @@ pub fn parse_proc_stat(buf: &[u8], out: &mut ProcStat) {
             out.btime = fields.next().and_then(parse_u64);
         } else if key == b"procs_running" {
             out.procs_running = fields.next().and_then(parse_u64).and_then(|v| u32::try_from(v).ok());
+        } else if key == b"procs_blocked" {
+            out.procs_blocked = fields.next().and_then(parse_u64).and_then(|v| u32::try_from(v).ok());
         }
     }
 }
@@ -160,6 +164,19 @@ fn read_identity() -> Identity {
         arch: System::cpu_arch(),
         hostname: System::host_name().unwrap_or_default(),
         memory_bytes,
+    }
+}
+
+fn counters(t: CpuTicks) -> CpuCounters {
+    CpuCounters {
+        user: t.user,
+        nice: t.nice,
+        system: t.system,
+        idle: t.idle,
+        iowait: t.iowait,
+        irq: t.irq,
+        softirq: t.softirq,
+        steal: t.steal,
     }
 }
 
@@ -237,6 +254,9 @@ impl SystemReader {
                 swap_used,
                 load,
                 uptime,
+                blocked: self.cur.procs_blocked,
+                cpu_ticks: self.cur.cpus.iter().map(|c| c.map(counters)).collect(),
+                ticks_per_second: crate::collect::procfs::clock_ticks_per_second(),
                 ..SystemSample::default()
             },
             boot_time: self.cur.btime.or_else(|| System::boot_time().ok()),
@@ -270,6 +290,7 @@ procs_blocked 0\n";
         assert_eq!(ps.cpus[2].unwrap().softirq, 3);
         assert_eq!(ps.btime, Some(1_700_000_000));
         assert_eq!(ps.procs_running, Some(3));
+        assert_eq!(ps.procs_blocked, Some(0));
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod experiment_report;
 mod foreground;
 pub mod record;
 pub mod replay;
+pub mod serve;
 
 /// Two samples this far apart give `snapshot` a real CPU%.
 const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
@@ -622,7 +623,7 @@ mod tests {
 
     #[test]
     fn commands_import_the_lab_and_the_monitor_s_formats_only() {
-        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format", "history"];
+        let allowed = ["commands", "lab", "collect", "model", "cli", "app::table", "ui::format", "history", "metrics"];
         let found = crate::lab::imports::foreign("src/commands", &allowed);
         assert!(found.is_empty(), "commands may not import these:\n{}", found.join("\n"));
     }

@@ -278,6 +278,8 @@ impl FrameState {
                 last_cpu: p.dynamic.last_cpu,
                 kernel_thread: p.stat.kernel_thread,
                 threads: p.threads.as_deref().map(|t| t.iter().map(thread_sample).collect()).unwrap_or_default(),
+                // Not recorded: /proc/PID/io and the metrics' extras (the IO columns show `-`).
+                ..ProcessSample::default()
             })
             .collect();
         Snapshot {
@@ -297,6 +299,8 @@ impl FrameState {
                 threads: s.threads,
                 kernel_threads: s.kernel_threads,
                 running: s.running,
+                // Not recorded: procs_blocked and the raw per-CPU tick counters (metrics only).
+                ..SystemSample::default()
             },
             processes,
             all_threads: self.procs.iter().any(|p| p.threads.is_some()),
@@ -305,6 +309,7 @@ impl FrameState {
                 sample_duration: Duration::from_micros(s.sample_us),
                 own_cpu_percent: s.own_cpu_percent,
                 vanished: s.vanished,
+                ..SamplerStats::default()
             },
         }
     }

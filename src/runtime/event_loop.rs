@@ -232,6 +232,7 @@ fn apply_effect<S: SampleSource, L: Lab>(
         Effect::Focus(pid) => samples.control(Control::Focus(pid)),
         Effect::Visible(tids) => samples.control(Control::Visible(Some(tids))),
         Effect::AllThreads(on) => samples.control(Control::AllThreads(on)),
+        Effect::IoColumns(on) => samples.control(Control::IoColumns(on)),
         Effect::Pause(on) => samples.control(Control::Pause(on)),
         Effect::Replay(cmd) => {
             if let Err(text) = samples.replay(cmd) {

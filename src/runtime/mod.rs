@@ -19,6 +19,7 @@ use crate::app::{Action, App, Options};
 use crate::cli::Cli;
 use crate::collect::sampler::{self, SamplerConfig};
 use crate::config::{Config, ThemeName};
+use crate::metrics::TuiMetrics;
 use crate::ui::Theme;
 
 pub mod event_loop;
@@ -111,6 +112,14 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     if let Some(w) = &config.warning {
         app.update(Action::Done { text: w.clone(), error: true });
     }
+    // --metrics: bound before the terminal is taken, so a busy port is refused on a normal screen.
+    let metrics = match cli.metrics {
+        Some(addr) => Some(TuiMetrics::bind(addr, &config.metrics).with_context(|| format!("--metrics {addr}"))?),
+        None => None,
+    };
+    if let Some((text, error)) = metrics.as_ref().map(TuiMetrics::notice) {
+        app.update(Action::Done { text, error });
+    }
     let sampler_config = SamplerConfig {
         interval: options.interval,
         all_threads: options.show_threads,
@@ -119,6 +128,8 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
         pids: None,
         kept_files: config.kept_files,
         python_hz: config.python_sample_hz,
+        extras: metrics.as_ref().map(TuiMetrics::extras).unwrap_or_default(),
+        io_columns: Column::need_io(&options.columns),
     };
     let sampler = sampler::spawn(sampler_config).context("starting the sampler thread")?;
     let theme = if cli.no_color || config.theme == ThemeName::Mono { Theme::mono() } else { Theme::from_env() };
@@ -136,6 +147,9 @@ fn run(cli: &Cli, options: Options, config: Config) -> Result<()> {
     let proc_root = cli.proc_root.clone().unwrap_or_else(|| "/proc".into());
     let ctx = event_loop::Context { keymap: &keymap, theme: &theme, proc_root: &proc_root };
     let result = rt.block_on(async {
+        if let Some(m) = metrics {
+            m.start(sampler.snapshots())?;
+        }
         let keep = std::time::Duration::from_secs(u64::from(config.rewind_minutes) * 60);
         let mut samples = rewind::RewindSource::new(LiveSamples::new(&sampler), keep);
         let mut lab = LiveLab::new(crate::lab::self_exe());

@@ -155,7 +155,11 @@ impl SampleSource for ReplaySource {
             }
             Control::Now => self.pending = true,
             // A recording holds what it holds: which rows are on screen changes nothing read.
-            Control::AllThreads(_) | Control::Pause(_) | Control::Visible(_) => {}
+            Control::AllThreads(_)
+            | Control::Pause(_)
+            | Control::Visible(_)
+            | Control::Extras(_)
+            | Control::IoColumns(_) => {}
         }
     }
 

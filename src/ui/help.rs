@@ -27,6 +27,7 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("MEM%", "resident memory / total memory"),
     ("THR", "threads in the process (stat num_threads)"),
     ("TIME+", "CPU time used since start (utime + stime)"),
+    ("IO_R/s / IO_W/s", "optional (O): bytes/s read from / written to storage (/proc/PID/io); - where unreadable"),
     ("P", "the core a thread last ran on (stat field 39)"),
     ("VCSW/s", "voluntary context switches per second (task/TID/status): it waited"),
     ("NVCSW/s", "involuntary switches per second: it was preempted while wanting to run"),

@@ -124,6 +124,8 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 (Column::Command, None) => {
                     scrolled(format!("{}{}", row.prefix, sanitize(&display_command(p))), list.command_scroll)
                 }
+                (Column::IoRead | Column::IoWrite, Some(_)) => String::new(),
+                (Column::IoRead | Column::IoWrite, None) => fmt_io_rate(p, c == Column::IoWrite),
             };
             let cell_style = match c {
                 Column::State if !selected => base.patch(theme.state(thread.map(|t| t.state).unwrap_or(p.state))),
@@ -136,6 +138,15 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// The command text from column `skip` on (Left/Right scroll it sideways, as in htop).
+/// `-` where io is unreadable (another user's process), blank until a second sample gives a rate.
+fn fmt_io_rate(p: &crate::collect::model::ProcessSample, write: bool) -> String {
+    match (p.extra.as_deref().and_then(|x| x.io), crate::app::table::io_rate(p, write)) {
+        (None, _) => "-".into(),
+        (Some(_), None) => String::new(),
+        (Some(_), Some(r)) => fmt_bytes(r.round() as u64),
+    }
+}
+
 fn scrolled(text: String, skip: usize) -> String {
     if skip == 0 { text } else { text.chars().skip(skip).collect() }
 }

@@ -449,3 +449,30 @@ fn a_scrolled_command_title_fits_a_narrow_screen() {
     let header = screen(&render(&app, 80, 24)).into_iter().find(|l| l.contains("PID")).unwrap_or_default();
     assert!(header.trim_end().ends_with("COMMAND ◀16"), "{header}");
 }
+
+/// O shows IO_R/s and IO_W/s: a rate where io was read, `-` where it was unreadable (the fixture's
+/// init), blank on a process's first sample with io (sshd).
+#[test]
+fn processes_with_io_columns_120x20() {
+    use crate::collect::model::{IoCounters, ProcessExtra};
+    let mut app = app();
+    let fx = app.update(Action::Cmd(Command::ToggleIo));
+    assert_eq!(fx, vec![crate::app::Effect::IoColumns(true)]);
+    let mut s = snapshot(2);
+    for (i, p) in s.processes.iter_mut().enumerate() {
+        p.extra = Some(Box::new(match p.pid {
+            1 => ProcessExtra::default(),
+            400 => ProcessExtra { io: Some(IoCounters::default()), ..ProcessExtra::default() },
+            _ => ProcessExtra {
+                io: Some(IoCounters::default()),
+                io_read_per_sec: Some(1536.0 * i as f64),
+                io_write_per_sec: Some(3.0 * 1024.0 * 1024.0),
+                ..ProcessExtra::default()
+            },
+        }));
+    }
+    app.update(Action::Sample(Arc::new(s)));
+    insta::assert_snapshot!(render(&app, 120, 20).backend());
+    assert_eq!(app.update(Action::Cmd(Command::ToggleIo)), vec![crate::app::Effect::IoColumns(false)]);
+    assert!(!crate::app::table::Column::need_io(&app.options.columns));
+}

@@ -14,6 +14,7 @@ mod gil;
 mod history;
 mod in_process;
 mod lab;
+mod metrics;
 mod support;
 mod torture;
 mod why;

@@ -22,7 +22,8 @@ mod task;
 
 pub use budget::{FdBudget, KEPT_FILES_ENV, KeptFile, MAX_KEPT_FILES, raise_fd_limit};
 pub use parse::{
-    SchedStat, Statm, Status, cmdline_to_string, parse_i64, parse_schedstat, parse_statm, parse_status, parse_u64,
+    SchedStat, Statm, Status, cmdline_to_string, parse_i64, parse_io, parse_schedstat, parse_statm, parse_status,
+    parse_u64,
 };
 pub use reader::ProcReader;
 pub use stat::{PF_KTHREAD, Stat, parse_stat};

@@ -1,6 +1,6 @@
 //! Parsers of the small /proc files the sampler reads besides `stat` (`status`, `schedstat`,
-//! `statm`, `cmdline`) and the integer parsers they share. Pure: bytes in, fields out, never a
-//! panic. Imports nothing of threadtop; no `app`, `ui`, `lab`, the lab's data
+//! `statm`, `cmdline`, `io`) and the integer parsers they share. Pure: bytes in, fields out, never a
+//! panic. Imports only `collect::model`; no `app`, `ui`, `lab`, the lab's data
 //! (`crate::model::{demo, experiment}`), ratatui or crossterm.
 
 /// The few lines of `status` threadtop needs.
@@ -29,6 +29,29 @@ pub fn parse_status(buf: &[u8]) -> Option<Status> {
         }
     }
     (st != Status::default()).then_some(st)
+}
+
+/// Hand-parses `/proc/PID/io` (or `task/TID/io`): six `key: value` lines. None unless
+/// read_bytes and write_bytes are both there (a kernel without CONFIG_TASK_IO_ACCOUNTING has
+/// only the char counts; its IO_R/s is unknown, not 0).
+pub fn parse_io(buf: &[u8]) -> Option<crate::collect::model::IoCounters> {
+    let mut io = crate::collect::model::IoCounters::default();
+    let (mut read, mut write) = (false, false);
+    for line in buf.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
+        let (key, rest) = (&line[..colon], &line[colon + 1..]);
+        let Some(v) = first_token(rest).and_then(parse_u64) else { continue };
+        match key {
+            b"rchar" => io.rchar = v,
+            b"wchar" => io.wchar = v,
+            b"syscr" => io.syscr = v,
+            b"syscw" => io.syscw = v,
+            b"read_bytes" => (io.read_bytes, read) = (v, true),
+            b"write_bytes" => (io.write_bytes, write) = (v, true),
+            _ => {}
+        }
+    }
+    (read && write).then_some(io)
 }
 
 /// `schedstat`: time on a CPU, time runnable but waiting for one, and timeslices run.
@@ -155,6 +178,17 @@ mod tests {
     use super::super::stat::parse_stat;
     use super::super::stat::tests::stat_line;
     use super::*;
+
+    #[test]
+    fn io_file_parses_and_partial_or_garbage_is_none() {
+        let buf = b"rchar: 4292\nwchar: 12\nsyscr: 9\nsyscw: 1\nread_bytes: 8192\nwrite_bytes: 4096\ncancelled_write_bytes: 0\n";
+        let io = parse_io(buf).unwrap();
+        assert_eq!((io.rchar, io.wchar, io.syscr, io.syscw), (4292, 12, 9, 1));
+        assert_eq!((io.read_bytes, io.write_bytes), (8192, 4096));
+        assert_eq!(parse_io(b"rchar: 1\nwchar: 2\n"), None);
+        assert_eq!(parse_io(b"read_bytes: x\nwrite_bytes: \xff\n:::\n"), None);
+        assert_eq!(parse_io(b""), None);
+    }
 
     const STATUS: &[u8] = b"Name:\tvoluntary_ctxt_switches:\\n9\nUmask:\t0022\nState:\tS (sleeping)\n\
 Tgid:\t1234\nPid:\t1234\nPPid:\t1\nUid:\t1000\t1001\t1002\t1003\nGid:\t100\t100\t100\t100\n\

@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::why::{TaskWhy, WhyState};
-use crate::collect::model::{FocusSample, Pid};
+use crate::collect::model::{FocusSample, IoCounters, Pid};
 use crate::collect::procfs::KeptFile;
 
 /// from the kernel, and distinct PIDs never collide in the low bits a table indexes by.
@@ -52,6 +52,15 @@ pub(super) struct ProcEntry {
     pub(super) statm: Option<KeptFile>,
     /// Its threads as of the last all-threads sample, in listing order; empty otherwise.
     pub(super) tasks: Vec<TaskEntry>,
+    /// Its `io`, main `status` and `schedstat`, kept open while `Extras` asks for them.
+    pub(super) io: Option<KeptFile>,
+    pub(super) status: Option<KeptFile>,
+    pub(super) schedstat: Option<KeptFile>,
+    /// io was refused (another user's process): not asked again.
+    pub(super) io_denied: bool,
+    pub(super) prev_io: Option<IoCounters>,
+    /// Its threads with counters, while a `ThreadPick` picks it.
+    pub(super) xtasks: Vec<ExtraTask>,
 }
 
 impl ProcEntry {
@@ -68,6 +77,12 @@ impl ProcEntry {
             stat: None,
             statm: None,
             tasks: Vec::new(),
+            io: None,
+            status: None,
+            schedstat: None,
+            io_denied: false,
+            prev_io: None,
+            xtasks: Vec::new(),
         }
     }
 }
@@ -80,6 +95,24 @@ pub(super) struct TaskEntry {
     pub(super) start_ticks: Option<u64>,
     pub(super) ticks: u64,
     pub(super) stat: Option<KeptFile>,
+}
+
+/// One thread of a process whose threads' counters are read (`extra`): its kept files.
+#[derive(Default)]
+pub(super) struct ExtraTask {
+    pub(super) tid: Pid,
+    pub(super) stat: Option<KeptFile>,
+    pub(super) status: Option<KeptFile>,
+    pub(super) schedstat: Option<KeptFile>,
+}
+
+impl TaskSlot for ExtraTask {
+    fn tid(&self) -> Pid {
+        self.tid
+    }
+    fn with_tid(tid: Pid) -> Self {
+        Self { tid, ..Self::default() }
+    }
 }
 
 /// One thread of the focused process: previous counters for rates, and its kept files.

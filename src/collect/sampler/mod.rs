@@ -26,6 +26,7 @@ use crate::inspect::python::{self, GilSampler};
 use cache::{FocusState, PidMap, ProcEntry, TaskScratch};
 
 mod cache;
+mod extra;
 mod focus;
 mod hook;
 mod tasks;
@@ -33,6 +34,7 @@ mod thread;
 mod tick;
 mod why;
 
+pub use extra::{Extras, ThreadPick};
 pub use thread::{Control, SamplerHandle, SnapshotReceiver, spawn};
 
 /// What the sampler reads and how often.
@@ -53,6 +55,10 @@ pub struct SamplerConfig {
     pub kept_files: usize,
     /// py-spy samples per second of a focused Python process (GIL%, Python function); 0: none.
     pub python_hz: u32,
+    /// Per-process files read beyond stat and statm (metrics); none by default.
+    pub extras: Extras,
+    /// The list's IO_R/s and IO_W/s columns are shown: `/proc/PID/io` of every listed process.
+    pub io_columns: bool,
 }
 
 impl Default for SamplerConfig {
@@ -65,6 +71,8 @@ impl Default for SamplerConfig {
             pids: None,
             kept_files: MAX_KEPT_FILES,
             python_hz: crate::inspect::python::DEFAULT_RATE_HZ,
+            extras: Extras::default(),
+            io_columns: false,
         }
     }
 }
@@ -132,6 +140,20 @@ impl Sampler {
                 e.tasks = Vec::new();
             }
         }
+        changed
+    }
+
+    /// Returns whether it changed. Files no longer needed close on the next sample.
+    pub fn set_extras(&mut self, extras: Extras) -> bool {
+        let changed = self.config.extras != extras;
+        self.config.extras = extras;
+        changed
+    }
+
+    /// Returns whether it changed.
+    pub fn set_io_columns(&mut self, on: bool) -> bool {
+        let changed = self.config.io_columns != on;
+        self.config.io_columns = on;
         changed
     }
 

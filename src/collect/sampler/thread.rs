@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::hook::{TestPanic, panic_if_due};
-use super::{Sampler, SamplerConfig};
+use super::{Extras, Sampler, SamplerConfig};
 use crate::collect::model::{Pid, Snapshot};
 
 /// Messages to the sampler thread.
@@ -29,6 +29,12 @@ pub enum Control {
     /// The focused threads on screen (and a page either side): only they get task/TID/syscall and
     /// wchan read. None: every thread (the default after a focus change).
     Visible(Option<Vec<Pid>>),
+    /// Read these per-process extras from now on (metrics served). Samples at once when it
+    /// changes.
+    Extras(Extras),
+    /// The list's IO columns are shown (read `/proc/PID/io`) or not. Samples at once when it
+    /// changes.
+    IoColumns(bool),
 }
 
 /// The latest snapshot, or None before the first. A stale one is replaced, never queued.
@@ -132,6 +138,16 @@ fn run(
             }
             Ok(Control::Now) => next = now,
             Ok(Control::Visible(tids)) => sampler.set_visible(tids),
+            Ok(Control::Extras(x)) => {
+                if sampler.set_extras(x) {
+                    (next, quick) = (now, true);
+                }
+            }
+            Ok(Control::IoColumns(on)) => {
+                if sampler.set_io_columns(on) {
+                    (next, quick) = (now, true);
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::Sampler;
 use super::cache::ProcEntry;
+use super::extra::{Extras, StatTimes, read_extra};
 use super::tasks::read_threads;
 use crate::collect::model::{Pid, ProcessSample, SamplerStats, Snapshot, SystemSample};
 use crate::collect::procfs::{KeptFile, ProcReader, Stat, cmdline_to_string, parse_stat, parse_statm};
@@ -53,6 +54,10 @@ impl Sampler {
         let filter = filter_owned.as_deref().filter(|p| !p.is_empty());
         let focus_pid = self.config.focus;
         let all_threads = self.config.all_threads;
+        // The IO columns add io to whatever the metrics ask for.
+        let extras_owned = (self.config.io_columns && !self.config.extras.io)
+            .then(|| Extras { io: true, ..self.config.extras.clone() });
+        let extras_on = self.config.extras.any() || self.config.io_columns;
         let mut processes = Vec::with_capacity(filter.map_or(pid_list.len(), <[Pid]>::len));
         let (mut n_procs, mut n_threads, mut n_kthreads, mut n_running) = (0u32, 0u32, 0u32, 0u32);
         let mut focus_proc: Option<(ProcessSample, f64)> = None;
@@ -75,11 +80,11 @@ impl Sampler {
                         Some((start, n)) if start == st.starttime && n.as_bytes() == st.comm => n,
                         _ => Arc::from(st.comm_lossy()),
                     };
-                    (p, st.cpu_ticks())
+                    (p, st.cpu_ticks(), StatTimes { utime: st.utime, stime: st.stime })
                 }),
                 Err(_) => None,
             };
-            let Some((mut p, ticks)) = parsed else {
+            let Some((mut p, ticks, times)) = parsed else {
                 vanished += 1;
                 continue;
             };
@@ -133,6 +138,22 @@ impl Sampler {
             p.uid = e.uid;
             p.user = e.user.clone();
             p.cpu_percent = (cores * 100.0) as f32;
+            if extras_on && !p.kernel_thread {
+                let x = read_extra(
+                    &mut self.reader,
+                    &mut self.scratch,
+                    e,
+                    &p,
+                    &times,
+                    extras_owned.as_ref().unwrap_or(&self.config.extras),
+                    hz,
+                    elapsed,
+                    &mut vanished,
+                );
+                p.extra = Some(Box::new(x));
+            } else if e.io.is_some() || e.status.is_some() || e.schedstat.is_some() || !e.xtasks.is_empty() {
+                (e.io, e.status, e.schedstat, e.prev_io, e.xtasks) = (None, None, None, None, Vec::new());
+            }
 
             if threads_shown {
                 let expected = live.then_some(p.num_threads as usize);
@@ -176,7 +197,13 @@ impl Sampler {
             processes,
             all_threads,
             focus,
-            stats: SamplerStats { sample_duration: started.elapsed(), own_cpu_percent, vanished },
+            stats: SamplerStats {
+                sample_duration: started.elapsed(),
+                own_cpu_percent,
+                vanished,
+                kept_files: u32::try_from(self.reader.budget().open()).unwrap_or(u32::MAX),
+                own_cpu_seconds: own_cpu.map_or(0.0, |d| d.as_secs_f64()),
+            },
         }
     }
 }
@@ -238,6 +265,7 @@ fn process_from_stat(
         last_cpu: st.processor,
         kernel_thread,
         threads: Vec::new(),
+        extra: None,
     }
 }
 

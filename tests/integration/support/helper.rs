@@ -79,6 +79,7 @@ pub fn run() {
         Ok("churn") => churn_main(),
         Ok("park") => park_main(),
         Ok("bigmem") => bigmem_main(),
+        Ok("metrics") => metrics_main(),
         Ok("pdeathsig") => crate::lab::pdeathsig::in_a_subreaper(),
         Ok("why") => crate::why::helper_main(),
         _ => {}
@@ -94,6 +95,31 @@ fn bigmem_main() {
     }
     std::hint::black_box(&v);
     std::thread::sleep(Duration::from_secs(120));
+}
+
+/// The metrics tests' process: its thread renamed `tmx-helper`, a thread `tmx-spin` that spins
+/// about a third of the time (so its CPU grows every second) and two parked `tmx-idle` threads.
+fn metrics_main() {
+    die_with_parent();
+    // SAFETY: PR_SET_NAME with a NUL-terminated name of at most 16 bytes renames this thread.
+    unsafe { libc::prctl(libc::PR_SET_NAME, c"tmx-helper".as_ptr()) };
+    let _spin = std::thread::Builder::new().name("tmx-spin".into()).spawn(|| {
+        loop {
+            let t = std::time::Instant::now();
+            while t.elapsed() < Duration::from_millis(10) {
+                std::hint::spin_loop();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    for _ in 0..2 {
+        let _ = std::thread::Builder::new().name("tmx-idle".into()).spawn(|| {
+            loop {
+                std::thread::park();
+            }
+        });
+    }
+    std::thread::sleep(Duration::from_secs(600));
 }
 
 /// Dies with the parent (the test thread that spawned us), and at once if it is already gone.

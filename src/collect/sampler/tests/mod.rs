@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::collect::model::ProcessSample;
 
+mod extra;
 mod fake;
 mod fake_tree;
 mod live;
