@@ -253,3 +253,31 @@ fn the_sampler_thread_runs_only_while_a_python_process_is_focused() {
     sampler.set_focus(None);
     assert!(!pyspy_thread_running(), "unfocused: the sampler thread is joined");
 }
+
+/// A program named python* that is no CPython (here a copy of sleep): py-spy finds no
+/// interpreter, and the JSON says so in `python.error`, with nulls per thread; nothing panics.
+#[test]
+fn a_fake_python_says_why_it_has_no_gil_figures() {
+    let dir = crate::support::Scratch::new("fake-python");
+    let fake = dir.path("python-fake");
+    std::fs::copy("/bin/sleep", &fake).expect("a copy of sleep");
+    let mut child = Command::new(&fake).arg("30").stdin(Stdio::null()).spawn().expect("the fake starts");
+    let pid = child.id() as i32;
+    // Until it has exec'd (its exe is the copy).
+    let end = Instant::now() + Duration::from_secs(5);
+    while std::fs::read_link(format!("/proc/{pid}/exe")).map_or(true, |p| p != fake) {
+        assert!(Instant::now() < end, "the fake did not start");
+        sleep(Duration::from_millis(10));
+    }
+    let json = threads_json(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    let p = &json["python"];
+    assert!(p.is_object(), "named python*, it is taken for Python: {json}");
+    let error = p["error"].as_str().unwrap_or_else(|| panic!("an error says why: {json}"));
+    assert!(error.starts_with("py-spy: "), "{error}");
+    assert_eq!(p["samples"], 0, "{json}");
+    for t in json["threads"].as_array().unwrap() {
+        assert!(t["gil_percent"].is_null() && t["python_function"].is_null(), "{json}");
+    }
+}
