@@ -137,7 +137,10 @@ fn main() {
     let t = Instant::now();
     let mut r = Recording::open(std::slice::from_ref(&file)).unwrap();
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
-    println!("open (index of {} frames by a header-only scan): {open_ms:.1} ms", r.len());
+    println!(
+        "open ({} frames; a finished file is opened from its index, a killed one by a scan): {open_ms:.1} ms",
+        r.len()
+    );
     let mut rng = Rng(12345);
     let mut times: Vec<f64> = (0..100)
         .map(|_| {
