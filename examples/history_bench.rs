@@ -58,7 +58,10 @@ impl Machine {
             })
             .collect();
         let cpus = (0..8).map(|_| Default::default()).collect();
-        Machine { state: FrameState { system: SystemRec { cpus, ..SystemRec::default() }, procs }, rng: Rng(0x9e37_79b9_7f4a_7c15) }
+        Machine {
+            state: FrameState { system: SystemRec { cpus, ..SystemRec::default() }, procs },
+            rng: Rng(0x9e37_79b9_7f4a_7c15),
+        }
     }
 
     fn tick(&mut self, t: u64) -> FrameState {
@@ -69,7 +72,7 @@ impl Machine {
         }
         for p in &mut self.state.procs {
             // ~5% of processes and ~3% of threads do something in a given second.
-            if rng.next() % 20 == 0 {
+            if rng.next().is_multiple_of(20) {
                 let d = rng.next() % 50;
                 p.dynamic.cpu_time_ms += d * 10;
                 p.dynamic.cpu_percent = d as f32;
@@ -79,7 +82,7 @@ impl Machine {
             }
             if let Some(ts) = &mut p.threads {
                 for th in ts.iter_mut() {
-                    if rng.next() % 33 == 0 {
+                    if rng.next().is_multiple_of(33) {
                         let d = rng.next() % 50;
                         th.cpu_time_ms += d * 10;
                         th.cpu_percent = d as f32;
@@ -134,7 +137,10 @@ fn main() {
     let t = Instant::now();
     let mut r = Recording::open(std::slice::from_ref(&file)).unwrap();
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
-    println!("open (index of {} frames by a header-only scan): {open_ms:.1} ms", r.len());
+    println!(
+        "open ({} frames; a finished file is opened from its index, a killed one by a scan): {open_ms:.1} ms",
+        r.len()
+    );
     let mut rng = Rng(12345);
     let mut times: Vec<f64> = (0..100)
         .map(|_| {
@@ -152,7 +158,10 @@ fn main() {
     for i in n.saturating_sub(600)..=n {
         r.state_at(i).unwrap();
     }
-    println!("step forward frame by frame: {:.3} ms per frame (x60 needs < 16 ms)", t.elapsed().as_secs_f64() * 1000.0 / 601.0);
+    println!(
+        "step forward frame by frame: {:.3} ms per frame (x60 needs < 16 ms)",
+        t.elapsed().as_secs_f64() * 1000.0 / 601.0
+    );
 
     // The rewind ring: 10 minutes of 4,000 tasks (500 processes of 8 threads), all kept.
     let mut ring = Ring::new(Duration::from_secs(600));

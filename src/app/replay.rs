@@ -17,7 +17,7 @@ pub struct TimelineGap {
 }
 
 /// Where the replay stands, as its source reports it after each sample.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayPosition {
     /// Frame shown, of `count`.
     pub index: usize,
@@ -34,6 +34,8 @@ pub struct ReplayPosition {
     pub note: Option<String>,
     /// The live view's rewind ring rather than a file: read-only only while rewound.
     pub live: bool,
+    /// After a seek: CPU use at the frames before this one, oldest first, for the CPU graph.
+    pub history: Option<Vec<crate::app::CpuPoint>>,
 }
 
 /// What a replay key asks of the source.
@@ -52,7 +54,7 @@ pub enum ReplayCmd {
     Live,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplayState {
     pub pos: ReplayPosition,
     /// The `g` prompt's text.
@@ -72,10 +74,12 @@ impl App {
         self.replay.as_ref().is_some_and(|r| !r.pos.live || self.paused)
     }
 
-    pub(crate) fn on_replay_position(&mut self, pos: ReplayPosition) {
+    pub(crate) fn on_replay_position(&mut self, mut pos: ReplayPosition) {
         let jumped = self.replay.as_ref().is_none_or(|r| pos.index != r.pos.index + 1 && pos.index != r.pos.index);
-        if jumped && !pos.live {
+        if let Some(history) = pos.history.take() {
             // The CPU graph is of the frames before this one, not of those seen before a seek.
+            self.cpu_history = history.into_iter().collect();
+        } else if jumped && !pos.live {
             self.cpu_history.clear();
         }
         let goto = self.replay.take().map(|r| r.goto).unwrap_or_default();

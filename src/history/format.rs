@@ -5,7 +5,11 @@
 //! header := postcard(Header)
 //! frame  := len:u32 crc:u32 kind:u8 time_ms:u64 payload[len]
 //!           crc = crc32(kind, time_ms, payload); payload = zstd(postcard(codec::Payload))
+//! finished file := ... frame* index-frame(kind 2: zstd(postcard(Vec<IndexEntry>))) FOOTER_MAGIC offset:u64
 //! ```
+//! A finished file (a clean stop, a rotation) ends with an index of its frames, so opening a 24 h
+//! file reads one frame instead of a head per frame; a file without it (killed, still being
+//! written) is indexed by the scan.
 //! Kind and time sit outside the compressed payload so the index is rebuilt by reading 17 bytes
 //! per frame, never a payload. A frame is written with one `write` call and the file is never
 //! rewritten, so a recorder killed at any moment leaves every complete frame readable; a torn
@@ -29,6 +33,20 @@ pub const MAX_HEADER: u32 = 1 << 20;
 
 pub const KIND_KEY: u8 = 0;
 pub const KIND_DELTA: u8 = 1;
+/// The last frame of a finished file: the index of its frames (`IndexEntry`s), then `FOOTER`.
+pub const KIND_INDEX: u8 = 2;
+/// `FOOTER_MAGIC` and the byte offset of the index frame: the file's last 16 bytes once finished.
+pub const FOOTER_MAGIC: [u8; 8] = *b"TTRIDX\0\n";
+pub const FOOTER: usize = 16;
+
+/// One frame, as a finished file's index lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    pub offset: u64,
+    pub len: u32,
+    pub kind: u8,
+    pub time_ms: u64,
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Header {

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::codec::{self, Payload};
-use super::format::{self, FRAME_HEAD, Header, KIND_DELTA, KIND_KEY, MAGIC, MAX_FRAME, MAX_HEADER, PREAMBLE, VERSION};
+use super::format::{
+    self, FOOTER, FOOTER_MAGIC, FRAME_HEAD, Header, KIND_DELTA, KIND_INDEX, KIND_KEY, MAGIC, MAX_FRAME, MAX_HEADER,
+    PREAMBLE, VERSION,
+};
 use super::record::FrameState;
 use crate::collect::model::{Identity, Snapshot};
 
@@ -34,6 +37,8 @@ pub struct Part {
     pub torn: u64,
     /// A frame-level problem that stopped the scan for good (garbage, not just a short tail).
     pub damaged: Option<String>,
+    /// The file ended with its index: nothing more will be appended.
+    pub finished: bool,
 }
 
 /// A hole in the timeline: a missing rotated part or a pause of the recorder.
@@ -116,13 +121,67 @@ impl Part {
     fn open(path: &Path) -> Result<Part, String> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", name(path)))?;
         let (header, end) = read_header(path, &file)?;
-        Ok(Part { path: path.to_path_buf(), file, header, end, torn: 0, damaged: None })
+        Ok(Part { path: path.to_path_buf(), file, header, end, torn: 0, damaged: None, finished: false })
+    }
+
+    /// Where the frames end (the index frame of a finished file, else past the last frame).
+    pub fn data_end(&self) -> u64 {
+        self.end
+    }
+
+    /// A finished file's frames from its index, if it has a sound one; else None (then scan).
+    fn read_index(&mut self, part: u32, out: &mut Vec<FrameRef>) -> Option<usize> {
+        let size = self.file.metadata().ok()?.len();
+        if size < self.end + (FRAME_HEAD + FOOTER) as u64 {
+            return None;
+        }
+        let mut foot = [0u8; FOOTER];
+        self.file.read_exact_at(&mut foot, size - FOOTER as u64).ok()?;
+        if foot[..8] != FOOTER_MAGIC {
+            return None;
+        }
+        let at = format::read_u64(&foot, 8);
+        let mut head = [0u8; FRAME_HEAD];
+        self.file.read_exact_at(&mut head, at).ok()?;
+        let h = format::parse_frame_head(&head);
+        if h.kind != KIND_INDEX || at.checked_add((FRAME_HEAD + FOOTER) as u64 + u64::from(h.len)) != Some(size) {
+            return None;
+        }
+        let packed = self.payload(at, h.len, h.kind, h.time_ms, h.crc).ok()?;
+        let raw = zstd::bulk::decompress(&packed, (MAX_FRAME as usize).min(64 << 20)).ok()?;
+        let entries: Vec<format::IndexEntry> = postcard::from_bytes(&raw).ok()?;
+        // Frames one after another from the header to the index, of known kinds: else scan.
+        let mut next = self.end;
+        for e in &entries {
+            if e.offset != next || !(e.kind == KIND_KEY || e.kind == KIND_DELTA) || e.len > MAX_FRAME {
+                return None;
+            }
+            next = e.offset + FRAME_HEAD as u64 + u64::from(e.len);
+        }
+        if next != at {
+            return None;
+        }
+        out.extend(entries.iter().map(|e| FrameRef {
+            part,
+            offset: e.offset,
+            len: e.len,
+            kind: e.kind,
+            time_ms: e.time_ms,
+        }));
+        self.end = at;
+        self.finished = true;
+        Some(entries.len())
     }
 
     /// Indexes the complete frames after `end`, appending them to `out`.
     fn scan(&mut self, part: u32, out: &mut Vec<FrameRef>) -> std::io::Result<usize> {
-        if self.damaged.is_some() {
+        if self.damaged.is_some() || self.finished {
             return Ok(0);
+        }
+        if out.iter().all(|f| f.part != part)
+            && let Some(n) = self.read_index(part, out)
+        {
+            return Ok(n);
         }
         let size = self.file.metadata()?.len();
         let mut n = 0;
@@ -134,6 +193,17 @@ impl Part {
                 break;
             }
             let h = format::parse_frame_head(&head);
+            if h.kind == KIND_INDEX {
+                // A finished file's index (its footer is damaged or cut, or it would have been read).
+                self.finished = true;
+                self.torn = 0;
+                let tail = self.end + (FRAME_HEAD + FOOTER) as u64 + u64::from(h.len);
+                if size > tail {
+                    self.torn = size - tail;
+                    self.damaged = Some(format!("{} bytes after the end of the recording", size - tail));
+                }
+                break;
+            }
             if h.len > MAX_FRAME || !(h.kind == KIND_KEY || h.kind == KIND_DELTA) {
                 self.damaged = Some(format!("garbage at byte {} (not a frame)", self.end));
                 self.torn = size.saturating_sub(self.end);
@@ -245,7 +315,7 @@ impl Recording {
         let mut out = Vec::new();
         for p in &self.parts {
             if let Some(d) = &p.damaged {
-                out.push(format!("{}: {d}; the {} bytes from there are ignored", name(&p.path), p.torn));
+                out.push(format!("{}: {d}: ignored", name(&p.path)));
             } else if p.torn > 0 {
                 out.push(format!(
                     "{}: the last {} bytes are not a complete frame (a torn tail, or still being written): ignored",

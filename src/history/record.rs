@@ -120,6 +120,13 @@ pub struct FrameState {
     pub procs: Vec<ProcRec>,
 }
 
+impl CpuRec {
+    /// As `CpuTimes::busy`: everything but idle and iowait.
+    pub fn busy(&self) -> f32 {
+        (self.user + self.nice + self.system + self.irq + self.steal).clamp(0.0, 100.0)
+    }
+}
+
 fn cpu_rec(c: &CpuTimes) -> CpuRec {
     CpuRec { user: c.user, nice: c.nice, system: c.system, irq: c.irq, iowait: c.iowait, steal: c.steal }
 }

@@ -59,6 +59,9 @@ pub struct Writer {
     day: i64,
     offset_s: i64,
     pub stats: WriterStats,
+    /// The current file's frames, for the index that finishes it.
+    index: Vec<format::IndexEntry>,
+    finished: bool,
     /// Every file written, in order.
     pub paths: Vec<PathBuf>,
 }
@@ -92,6 +95,8 @@ impl Writer {
             offset_s,
             stats: WriterStats { files: 1, bytes: size, ..WriterStats::default() },
             paths: vec![path.clone()],
+            index: Vec::new(),
+            finished: false,
             path,
             cfg,
         })
@@ -130,6 +135,7 @@ impl Writer {
     }
 
     fn rotate(&mut self, now_ms: u64) -> io::Result<()> {
+        self.write_index()?;
         self.part += 1;
         self.offset_s = self.cfg.utc_offset_s.unwrap_or_else(|| time::utc_offset_s((now_ms / 1000) as i64));
         let path = fresh_name(&self.cfg.dir, &time::fmt_file_stamp(now_ms, self.offset_s));
@@ -138,6 +144,7 @@ impl Writer {
         self.stats.bytes += self.size;
         self.stats.files += 1;
         self.frames_in_file = 0;
+        self.finished = false;
         self.prev = None;
         self.day = time::day_of(now_ms, self.offset_s);
         self.paths.push(path.clone());
@@ -162,7 +169,11 @@ impl Writer {
         let packed = format::pack(&payload, ZSTD_LEVEL)?;
         let frame = format::encode_frame(kind, time_ms, &packed);
         self.stats.encode += started.elapsed();
+        if self.finished {
+            return Err(io::Error::other("the recording was finished"));
+        }
         self.file.write_all(&frame)?;
+        self.index.push(format::IndexEntry { offset: self.size, len: packed.len() as u32, kind, time_ms });
         self.size += frame.len() as u64;
         self.frames_in_file += 1;
         self.stats.frames += 1;
@@ -175,8 +186,29 @@ impl Writer {
         Ok(())
     }
 
-    /// Flushes to the disk (on a clean stop: Ctrl-C, TERM, the duration's end).
+    /// Ends the current file with the index of its frames and the footer that finds it.
+    fn write_index(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        let entries = std::mem::take(&mut self.index);
+        let raw = postcard::to_allocvec(&entries).map_err(|e| io::Error::other(format!("encoding the index: {e}")))?;
+        let packed = zstd::bulk::compress(&raw, ZSTD_LEVEL)?;
+        let at = self.size;
+        let mut bytes = format::encode_frame(format::KIND_INDEX, 0, &packed);
+        bytes.extend_from_slice(&format::FOOTER_MAGIC);
+        bytes.extend_from_slice(&at.to_le_bytes());
+        self.file.write_all(&bytes)?;
+        self.size += bytes.len() as u64;
+        self.stats.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the index and flushes to the disk (on a clean stop: Ctrl-C, TERM, the duration's
+    /// end). No frame can be appended after.
     pub fn finish(&mut self) -> io::Result<()> {
+        self.write_index()?;
         self.file.sync_data()
     }
 }

@@ -16,7 +16,7 @@ use super::sources::{NoLab, SampleSource};
 use super::{TerminalInput, event_loop, install_panic_hook, say, show_cursor, spawn_hangup_watchdog, terminal_gone};
 use crate::app::lab::LabState;
 use crate::app::replay::{ReplayCmd, ReplayPosition, SPEEDS, TimelineGap};
-use crate::app::{Action, App};
+use crate::app::{Action, App, CpuPoint};
 use crate::cli::{Cli, ReplayArgs};
 use crate::collect::model::{FocusSample, Pid, Snapshot};
 use crate::collect::sampler::Control;
@@ -40,7 +40,13 @@ pub struct ReplaySource {
     due: Option<Instant>,
     follow_due: Option<Instant>,
     gaps: Vec<TimelineGap>,
+    /// The next load is a seek: give the app the CPU of the frames before it.
+    seeked: bool,
+    history: Option<Vec<CpuPoint>>,
 }
+
+/// Frames before a seek whose CPU use the graph gets (it shows at most ~2 per column).
+const GRAPH_FRAMES: usize = 320;
 
 fn gaps_of(rec: &Recording) -> Vec<TimelineGap> {
     rec.gaps().into_iter().map(|g| TimelineGap { from_ms: g.from_ms, to_ms: g.to_ms, why: g.why }).collect()
@@ -61,6 +67,8 @@ impl ReplaySource {
             last: Arc::new(Snapshot::default()),
             due: None,
             follow_due: None,
+            seeked: true,
+            history: None,
         }
     }
 
@@ -69,6 +77,18 @@ impl ReplaySource {
             return self.last.clone();
         }
         self.index = self.index.min(self.rec.len() - 1);
+        self.history = None;
+        if std::mem::take(&mut self.seeked) {
+            let mut points = Vec::new();
+            for i in self.index.saturating_sub(GRAPH_FRAMES)..self.index {
+                let Ok(s) = self.rec.state_at(i) else { break };
+                points.push(CpuPoint {
+                    total: s.system.total.busy(),
+                    cores: s.system.cpus.iter().map(|c| c.busy()).collect(),
+                });
+            }
+            self.history = Some(points);
+        }
         match self.rec.snapshot_at(self.index) {
             Ok(mut snap) => {
                 if let Some(pid) = self.focus {
@@ -177,11 +197,17 @@ impl SampleSource for ReplaySource {
             gaps: self.gaps.clone(),
             note: self.note.clone(),
             live: false,
+            history: self.history.clone(),
         })
     }
 
     fn replay(&mut self, cmd: ReplayCmd) -> Result<(), String> {
         let last = self.rec.len().saturating_sub(1);
+        // A frame forward (or play, speed) extends the graph; anything else redraws it.
+        let cmd_kind = match cmd {
+            ReplayCmd::Step(1) | ReplayCmd::TogglePlay | ReplayCmd::Speed => Kind::Plain,
+            _ => Kind::Seek,
+        };
         match cmd {
             ReplayCmd::TogglePlay => self.playing = !self.playing,
             ReplayCmd::Step(n) => {
@@ -202,10 +228,16 @@ impl SampleSource for ReplaySource {
             ReplayCmd::Speed => self.speed = (self.speed + 1) % SPEEDS.len(),
             ReplayCmd::Rewind | ReplayCmd::Live => return Err("a recording has no live view".into()),
         }
+        self.seeked = !matches!(cmd_kind, Kind::Plain);
         self.due = None;
         self.pending = true;
         Ok(())
     }
+}
+
+enum Kind {
+    Plain,
+    Seek,
 }
 
 /// The monitor over a recording. Opening errors are one line on stderr, before the terminal changes.

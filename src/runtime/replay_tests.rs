@@ -66,6 +66,9 @@ fn the_replay_keys_step_jump_go_to_and_play() {
     h.keys("]");
     assert!(timeline(&h.screen()).contains("23:41:12"), "{}", h.screen());
     assert!(timeline(&h.screen()).contains("frame 61/130"));
+    // After the seek the CPU graph holds the frames before it (60) and this one.
+    assert_eq!(h.app.cpu_history.len(), 61);
+    assert_eq!(h.app.cpu_history[0].cores[0], 25.0, "frame 0's cpu0: 20% user + 5% system");
     h.keys("[");
     assert!(timeline(&h.screen()).contains("frame 1/130"));
     h.keys("g");

@@ -124,6 +124,7 @@ impl<S: SampleSource> SampleSource for RewindSource<S> {
             gaps: Vec::new(),
             note: self.note.clone(),
             live: true,
+            history: None,
         })
     }
 

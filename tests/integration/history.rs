@@ -68,19 +68,29 @@ fn a_recorded_workload_is_found_in_the_replay_with_its_threads_and_figures() {
     let at_end = replay_json(&[file.to_str().unwrap(), "--at", "end"]);
     let row = at_end.as_array().unwrap().iter().find(|p| p["pid"] == worker).expect("the worker is in the replay");
     let cpu = row["cpu_percent"].as_f64().unwrap();
-    // Two spinning threads on a shared 2-core machine: clearly busy, at most two cores.
-    assert!(cpu > 30.0 && cpu <= 205.0, "worker CPU% {cpu}");
+    // Two spinning threads on a shared 2-core machine (other builds may take most of it): busy,
+    // at most two cores. The rate checks below hold the figure to /proc's.
+    assert!(cpu > 5.0 && cpu <= 205.0, "worker CPU% {cpu}");
     // The recorded CPU time is what /proc said, up to the time since the last frame.
     let hz = procs::clock_ticks_per_sec();
     let live_ms = ticks_after * 1000 / hz;
     let rec_ms = row["cpu_time_ms"].as_u64().unwrap();
     assert!(rec_ms <= live_ms && live_ms - rec_ms < 2500, "recorded {rec_ms} ms, /proc {live_ms} ms");
 
-    // CPU% is the rate of CPU time: two frames a second apart agree with it.
+    // CPU% is the rate of CPU time: the last two frames agree with it, over the interval the
+    // sampler measured (recorded with the frame; a loaded machine makes ticks late).
     let before = replay_json(&[file.to_str().unwrap(), "--at", "-1s"]);
-    let row_b = before.as_array().unwrap().iter().find(|p| p["pid"] == worker).unwrap();
-    let d_ms = rec_ms - row_b["cpu_time_ms"].as_u64().unwrap();
-    assert!((d_ms as f64 / 10.0 - cpu).abs() < 40.0, "{d_ms} ms of CPU in a second vs {cpu}%");
+    assert!(before.as_array().unwrap().iter().any(|p| p["pid"] == worker));
+    let mut r = Recording::open(std::slice::from_ref(&file)).unwrap();
+    let n = r.len();
+    let cpu_time = |s: &FrameState| s.procs.iter().find(|p| p.stat.pid == worker).unwrap().dynamic.cpu_time_ms;
+    let prev = cpu_time(r.state_at(n - 2).unwrap());
+    let last = r.state_at(n - 1).unwrap();
+    let (now, elapsed_ms) = (cpu_time(last), last.system.elapsed_us as f64 / 1000.0);
+    assert_eq!(now, rec_ms);
+    let rate = (now - prev) as f64 * 100.0 / elapsed_ms;
+    // Ticks are 10 ms: the rate is known to 10 ms over the interval, plus rounding.
+    assert!((rate - cpu).abs() <= 1000.0 / elapsed_ms + 2.0, "{} ms of CPU in {elapsed_ms} ms vs {cpu}%", now - prev);
 
     let threads = replay_json(&[file.to_str().unwrap(), "--at", "end", "--threads", &worker.to_string()]);
     let mut names: Vec<String> =
