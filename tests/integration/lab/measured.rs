@@ -330,7 +330,7 @@ fn real_io_threads_wait_together_and_leave_no_file() {
     let mut states: BTreeMap<String, Vec<char>> = BTreeMap::new();
     let mut nameless = 0usize;
     let temp = std::env::temp_dir().display().to_string();
-    let (json, _) = watch(&["real-io", "-n", "8", "--json"], |t| {
+    let (json, _) = watch(&["real-io", "-n", "8", "--seconds", "4", "--json"], |t| {
         if t.comm != "tt-real-io" {
             return;
         }
