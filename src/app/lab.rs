@@ -71,6 +71,8 @@ pub struct LabState {
     /// Written by the UI as it draws the lesson: how far it can scroll and how many lines it
     /// shows at once, so that PgDn stops at the end and moves by what is on screen.
     pub lesson_view: Cell<LessonView>,
+    /// The first catalogue entry the list shows, when it is too short for all (set by drawing).
+    pub list_top: Cell<usize>,
 }
 
 /// How the lesson fits on screen, as last drawn.
@@ -92,6 +94,7 @@ impl LabState {
             select_next_started: false,
             lesson_scroll: (0, 0),
             lesson_view: Cell::new(LessonView::default()),
+            list_top: Cell::new(0),
         }
     }
 

@@ -466,7 +466,10 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
         });
     }
     if spec.workers < min_workers(kind) {
-        return Err(format!("{kind} always has 2 sides (a ping and a pong, a sender and a receiver), not {}", spec.workers));
+        return Err(format!(
+            "{kind} always has 2 sides (a ping and a pong, a sender and a receiver), not {}",
+            spec.workers
+        ));
     }
     if spec.duration.is_zero() {
         return Err("a demo needs a duration of more than 0 s".to_owned());

@@ -155,7 +155,7 @@ pub struct DemoResult {
     pub spawn: Option<SpawnCost>,
     /// memory, race, switch-cost, ipc, real-io: what they measured, under the kind's key.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub figures: Option<DemoFigures>,
+    pub figures: Option<Box<DemoFigures>>,
 }
 
 /// What the supervisor tells the app about its demos.

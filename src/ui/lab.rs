@@ -46,7 +46,23 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let side = area.width >= SIDE_BY_SIDE;
     let list_w = if side { LIST_W } else { area.width };
     let below_title = area.height - 1;
-    let list_h = (lab.catalog.len() as u16).min(below_title);
+    // The demos table keeps its header and a few rows; the lesson gets the rest.
+    let demos_h = if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) };
+    let mut list_h = (lab.catalog.len() as u16).min(below_title);
+    if !side {
+        // Under the list the lesson needs some lines too: the list then shows a window of the
+        // catalogue that follows the cursor.
+        list_h = list_h.min(below_title.saturating_sub(demos_h + 1 + 6).max(3));
+    }
+    let shown = usize::from(list_h);
+    let mut top = lab.list_top.get();
+    if lab.cursor < top {
+        top = lab.cursor;
+    } else if shown > 0 && lab.cursor >= top + shown {
+        top = lab.cursor + 1 - shown;
+    }
+    let top = top.min(lab.catalog.len().saturating_sub(shown));
+    lab.list_top.set(top);
     let list = Rect { x: area.x, y: area.y + 1, width: list_w, height: list_h };
     {
         let mut hit = app.hit.borrow_mut();
@@ -55,8 +71,8 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         hit.body_h = list.height;
         hit.columns.clear();
     }
-    for (i, e) in lab.catalog.iter().enumerate().take(list_h as usize) {
-        let y = list.y + i as u16;
+    for (i, e) in lab.catalog.iter().enumerate().skip(top).take(list_h as usize) {
+        let y = list.y + (i - top) as u16;
         let selected = i == lab.cursor;
         let style = if selected { theme.selected } else { theme.text };
         if selected {
@@ -68,8 +84,6 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         put(buf, list, list.x, y, &text, style);
     }
 
-    // The demos table keeps its header and a few rows; the lesson gets the rest.
-    let demos_h = if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) };
     let room = below_title.saturating_sub(demos_h + 1);
     let lesson_w = if side { area.width - list_w - 2 } else { area.width };
     let lesson = lab.selected_entry().map(|e| lesson_lines(e, usize::from(lesson_w), theme));
@@ -325,7 +339,7 @@ fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, 
     // memory, race, switch-cost, ipc, real-io: their measured steps say more than ops/s, live
     // and at the end (their words: `model::figures`).
     let steps = match (&d.status, &d.figures) {
-        (DemoStatus::Finished(r), _) if r.figures.is_some() => r.figures.as_ref(),
+        (DemoStatus::Finished(r), _) if r.figures.is_some() => r.figures.as_deref(),
         (DemoStatus::Running, f) => f.as_ref(),
         _ => None,
     };
@@ -550,6 +564,26 @@ mod tests {
         let app = lab_with_demos();
         insta::assert_snapshot!(panel(&app, 60, 20).backend());
         whole_lesson_reachable(60, 20);
+    }
+
+    #[test]
+    fn a_short_list_follows_the_cursor_and_leaves_the_lesson_room() {
+        let mut app = lab_with_demos();
+        let last = app.lab.catalog.len() - 1;
+        for _ in 0..last {
+            app.update(Action::Cmd(Command::Down));
+        }
+        let term = panel(&app, 60, 20);
+        let rows = rows(&term);
+        let name = app.lab.catalog[last].kind.name();
+        assert!(rows.iter().any(|r| r.starts_with(&format!("> {name}"))), "{rows:#?}");
+        assert!(app.lab.list_top.get() > 0);
+        // Back up to the top: the window follows.
+        for _ in 0..last {
+            app.update(Action::Cmd(Command::Up));
+        }
+        panel(&app, 60, 20);
+        assert_eq!(app.lab.list_top.get(), 0);
     }
 
     #[test]

@@ -24,7 +24,8 @@ use crate::model::figures::{DemoFigures, RealIoFigures, RealIoRun};
 
 /// A file in `dir` that has no name: O_TMPFILE, or a name removed at once.
 pub(crate) fn nameless_file(dir: &Path, tag: &str) -> Result<File, String> {
-    let tmpfile = std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir);
+    let tmpfile =
+        std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir);
     if let Ok(file) = tmpfile {
         return Ok(file);
     }

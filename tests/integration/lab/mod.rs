@@ -1,5 +1,5 @@
 mod demo;
+mod measured;
 pub mod pdeathsig;
 mod python;
 mod supervisor;
-mod measured;
