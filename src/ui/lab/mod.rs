@@ -3,6 +3,10 @@
 //! (PgDn/PgUp) with a line that says there is more, or elided with "…": never cut silently.
 //! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
+pub mod compare;
+pub mod lessons;
+pub mod watch;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -30,14 +34,17 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             crate::ui::experiment::render(buf, area, state, theme, &app.lab.running_names());
             return;
         }
+        (LabScreen::Compare, _) => return compare::render_setup(buf, area, app, theme),
+        (LabScreen::Lessons, _) => return lessons::render_index(buf, area, app, theme),
+        (LabScreen::Lesson, _) => return lessons::render_lesson(buf, area, app, theme),
         _ => {}
     }
     let lab = &app.lab;
     let title = first_fitting(
         &[
-            "Lab: launch a demo and watch it in the process list (Enter launches it · e experiments)",
-            "Lab: launch a demo, watch it in the process list (Enter · e experiments)",
-            "Lab (Enter launches · e experiments)",
+            "Lab: launch a demo and watch it below (Enter launches it · c compare · l lessons · e experiments)",
+            "Lab: launch a demo, watch it below (Enter · c compare · l lessons · e experiments)",
+            "Lab (Enter launches · c compare · l lessons)",
         ],
         area.width,
     );
@@ -68,9 +75,20 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         put(buf, list, list.x, y, &text, style);
     }
 
-    // The demos table keeps its header and a few rows; the lesson gets the rest.
-    let demos_h = if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) };
-    let room = below_title.saturating_sub(demos_h + 1);
+    // The demos table keeps its header and a few rows, the watch (live rows, threads, core
+    // map) what it needs up to half the screen; the lesson gets the rest, at least the list's
+    // height, and scrolls.
+    let cores = app.logical_cores();
+    let overlap = lab.overlap(cores);
+    let demos_h =
+        if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) } + u16::from(overlap.is_some());
+    // The watch gets what it wants up to half the lab, once the list (and, narrow, three lines
+    // of the lesson) and the demos table have theirs; below 4 lines it is left out.
+    let top_min = if side { list_h } else { list_h + 3 };
+    let spare = below_title.saturating_sub(top_min + demos_h + 2);
+    let watch_h = watch::wanted_height(app).min(below_title / 2).min(spare);
+    let watch_h = if watch_h >= 4 { watch_h } else { 0 };
+    let room = below_title.saturating_sub(demos_h + 1 + if watch_h > 0 { watch_h + 1 } else { 0 });
     let lesson_w = if side { area.width - list_w - 2 } else { area.width };
     let lesson = lab.selected_entry().map(|e| lesson_lines(e, usize::from(lesson_w), theme));
     // As tall as the lesson needs, within the room there is.
@@ -85,9 +103,23 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Some(lines) => render_lesson(buf, lesson_area, lines, lab, theme),
         None => lab.lesson_view.set(LessonView::default()),
     }
-    let demos_y = list.bottom().max(lesson_area.bottom()) + 1;
-    let demos = Rect { y: demos_y, height: area.bottom().saturating_sub(demos_y), ..area };
+    let mut demos_y = list.bottom().max(lesson_area.bottom()) + 1;
+    if let Some((n, wanted)) = overlap
+        && demos_y < area.bottom()
+    {
+        let warning =
+            format!("{n} demos share {cores} cores: figures are lower (together they want {wanted:.1}) · X stops all");
+        put(buf, area, area.x, demos_y, &elide(&warning, usize::from(area.width)), theme.error);
+        demos_y += 1;
+    }
+    let demos_bottom = if watch_h > 0 { (demos_y + demos_h).min(area.bottom()) } else { area.bottom() };
+    let demos = Rect { y: demos_y, height: demos_bottom.saturating_sub(demos_y), ..area };
     render_demos(buf, demos, app, theme);
+    if watch_h > 0 {
+        let y = demos.bottom() + 1;
+        let watch_area = Rect { y, height: area.bottom().saturating_sub(y), ..area };
+        watch::render(buf, watch_area, app, theme);
+    }
 }
 
 /// A catalogue entry's lesson wrapped to a width: the text that may scroll (its summary, the
@@ -123,7 +155,6 @@ fn render_lesson(buf: &mut Buffer, area: Rect, lines: &LessonLines, lab: &LabSta
         lab.lesson_view.set(LessonView::default());
         return;
     }
-    let w = usize::from(area.width);
     let (text, hint) = (&lines.text, &lines.hint);
     let hint_h = (hint.len() as u16).min(area.height);
     let mut body_h = area.height - hint_h;
@@ -148,7 +179,8 @@ fn render_lesson(buf: &mut Buffer, area: Rect, lines: &LessonLines, lab: &LabSta
             (true, true) => format!("↓ more: PgDn · ↑ PgUp · {at}"),
             (true, false) => format!("↑ PgUp · {at}"),
         };
-        put(buf, area, area.x, y, &elide(&more, w), theme.status);
+        let short = format!("PgDn/PgUp · {}–{last} of {}", scroll + 1, text.len());
+        put(buf, area, area.x, y, &first_fitting(&[&more, &short], area.width), theme.status);
     }
     for (i, line) in hint.iter().rev().take(usize::from(hint_h)).enumerate() {
         put(buf, area, area.x, area.bottom() - 1 - i as u16, line, theme.dim);
@@ -208,10 +240,12 @@ enum Col {
     Progress,
     Cores,
     Rate,
+    /// Cores the rest of the machine took while it ran.
+    Others,
 }
 
 impl Col {
-    const ALL: [Col; 7] = [Col::Id, Col::Kind, Col::N, Col::Pids, Col::Progress, Col::Cores, Col::Rate];
+    const ALL: [Col; 8] = [Col::Id, Col::Kind, Col::N, Col::Pids, Col::Progress, Col::Cores, Col::Rate, Col::Others];
 
     fn width(self) -> usize {
         match self {
@@ -223,6 +257,7 @@ impl Col {
             Col::Progress => 12,
             Col::Cores => 5,
             Col::Rate => 7,
+            Col::Others => 6,
         }
     }
 
@@ -235,6 +270,7 @@ impl Col {
             Col::Progress => ("PROGRESS", false),
             Col::Cores => ("CORES", true),
             Col::Rate => ("OPS/S", true),
+            Col::Others => ("OTHERS", true),
         }
     }
 }
@@ -283,6 +319,7 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     Col::Progress => progress_text(d),
                     Col::Cores => cores_txt.clone(),
                     Col::Rate => rate.clone(),
+                    Col::Others => d.sampled.others().map_or_else(|| "-".to_owned(), |o| format!("{o:.2}")),
                 };
                 cell(&text, c.width(), c.head().1) + " "
             })
@@ -445,7 +482,15 @@ mod tests {
                 spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
             },
         }));
+        // A sample while the demos run: lock-threads' OTHERS is measured (the spawn-cost ended
+        // before any), and its threads are read for the lab's watch.
+        let mut snap = snapshot(2);
+        snap.system.total.user = 85.0;
+        snap.focus = Some(crate::app::fixtures::focus_worker());
         app.view = View::LAB;
+        app.update(Action::Sample(Arc::new(snap.clone())));
+        snap.seq = 3;
+        app.update(Action::Sample(Arc::new(snap)));
         app
     }
 
@@ -554,7 +599,8 @@ mod tests {
         for w in [80u16, 100, 120] {
             let term = panel(&app, w, 30);
             let spawn = rows(&term).into_iter().find(|r| r.starts_with("  2 spawn-cost")).unwrap();
-            assert!(spawn.contains("done in 0.4s"), "{w}: {spawn}");
+            // At 80 columns PROGRESS gives way to OTHERS and RESULT.
+            assert!(w < 100 || spawn.contains("done in 0.4s"), "{w}: {spawn}");
             assert!(!spawn.contains('░'), "an empty gauge for a demo that ran once: {spawn}");
             let result = spawn.trim_end();
             assert!(result.ends_with("×9.0"), "{w}: the result is cut: {result}");

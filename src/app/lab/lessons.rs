@@ -1,0 +1,430 @@
+//! The lessons as the app walks them: the index cursor, the lesson being walked and its step,
+//! what each done step showed, and each step's check evaluated from the app's own state after
+//! every key, sample and lab event (`App::check_lesson`). The lessons themselves are data in
+//! `model::lessons`.
+//! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
+
+use std::cell::Cell;
+
+use crate::app::{App, Command, Effect, LabScreen, View, cursor};
+use crate::model::demo::{DemoId, DemoKind};
+use crate::model::experiment::ExperimentResult;
+use crate::model::lessons::{Check, Figure, LESSONS, Lesson, Screen};
+
+use super::{DemoEntry, DemoStatus, LessonView};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LessonsState {
+    /// The index's cursor.
+    pub cursor: usize,
+    pub walk: Option<Walk>,
+    /// First line of the lesson shown; written back by the UI as `view`.
+    pub scroll: u16,
+    pub view: Cell<LessonView>,
+}
+
+/// The lesson being walked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Walk {
+    pub lesson: usize,
+    /// The step to do now; `steps.len()` once every step is done.
+    pub step: usize,
+    /// Per step, what showed it done ("cores in use fell from 1.98 to 1.00"), or "skipped".
+    pub results: Vec<Option<String>>,
+    /// What the current step's check sees now, in words.
+    pub status: String,
+    /// The highest the current step's figure reached since the step began (for `Fell`).
+    pub peak: Option<f64>,
+    /// Demos that had ended before the current step began: `Finished` waits for another.
+    pub ended_before: Vec<DemoId>,
+}
+
+impl Walk {
+    pub fn lesson(&self) -> &'static Lesson {
+        &LESSONS[self.lesson.min(LESSONS.len() - 1)]
+    }
+
+    pub fn finished(&self) -> bool {
+        self.step >= self.lesson().steps.len()
+    }
+}
+
+/// A check's verdict now: done or not, and what it sees, in plain words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub done: bool,
+    pub says: String,
+}
+
+impl Verdict {
+    fn done(says: impl Into<String>) -> Verdict {
+        Verdict { done: true, says: says.into() }
+    }
+
+    fn waiting(says: impl Into<String>) -> Verdict {
+        Verdict { done: false, says: says.into() }
+    }
+}
+
+impl App {
+    /// The newest demo of `kind`, running ones first.
+    fn newest_of(&self, kind: DemoKind) -> Option<&DemoEntry> {
+        let of = || self.lab.demos.iter().rev().filter(move |d| d.spec.kind == kind);
+        of().find(|d| d.running()).or_else(|| of().next())
+    }
+
+    /// Whether `pid` is a process of a running demo of `kind` (or a child of one).
+    fn pid_of_kind(&self, pid: crate::collect::model::Pid, kind: DemoKind) -> bool {
+        let ppid = self.snapshot.processes.iter().find(|p| p.pid == pid).map(|p| p.ppid);
+        self.lab
+            .demos
+            .iter()
+            .filter(|d| d.running() && d.spec.kind == kind)
+            .any(|d| d.pids.contains(&pid) || ppid.is_some_and(|pp| d.pids.contains(&pp)))
+    }
+
+    /// A figure of the newest demo of `kind` and whether it has been measured long enough to
+    /// judge a steady value; None when there is nothing to measure yet.
+    pub fn lesson_figure(&self, kind: DemoKind, figure: Figure) -> Option<(f64, bool)> {
+        let d = self.newest_of(kind)?;
+        let running = d.running();
+        let s = &d.sampled;
+        match figure {
+            Figure::CoresInUse => match &d.status {
+                DemoStatus::Running => (s.samples > 0).then_some((s.cores_now, s.settled())),
+                DemoStatus::Finished(r) => Some((r.cores_used, true)),
+                DemoStatus::Failed(_) => None,
+            },
+            Figure::OpsPerSec => (d.ops_rate > 0.0).then_some((d.ops_rate, !running || s.settled())),
+            Figure::Processes => running.then_some((f64::from(s.processes), s.samples > 0)),
+            Figure::Threads => running.then_some((f64::from(s.threads), s.samples > 0)),
+            Figure::Others => s.others().map(|o| (o, !running || s.settled())),
+            Figure::SpawnRatio => match &d.status {
+                DemoStatus::Finished(r) => r.spawn.as_ref().map(|sc| (sc.ratio, true)),
+                _ => None,
+            },
+            Figure::WaitPercent => {
+                let views = [self.threads.as_ref(), self.lab.watch.as_ref()];
+                let t = views.into_iter().flatten().find(|t| self.pid_of_kind(t.pid, kind))?;
+                let max = t.rows.iter().filter(|r| !r.exited).filter_map(|r| r.detail.wait_percent).reduce(f32::max)?;
+                Some((f64::from(max), true))
+            }
+        }
+    }
+
+    fn screen_is(&self, screen: Screen) -> bool {
+        match screen {
+            Screen::ProcessList => self.view == View::Processes,
+            Screen::Tree => self.view == View::Processes && self.list.tree,
+            Screen::ThreadsView => self.view == View::Threads,
+            Screen::Lab => self.view == View::LAB,
+            Screen::Compare => {
+                self.view == View::Lab(LabScreen::Compare)
+                    || (self.view == View::Lab(LabScreen::Experiment)
+                        && matches!(
+                            self.experiment.as_ref().and_then(|e| e.result()),
+                            Some(ExperimentResult::Compare(_))
+                        ))
+            }
+        }
+    }
+
+    /// What `check` sees now; `peak` is the highest its figure reached since the step began.
+    pub fn evaluate(&self, check: &Check, peak: Option<f64>, ended_before: &[DemoId]) -> Verdict {
+        let cores = self.logical_cores() as f64;
+        match *check {
+            Check::Read => Verdict::waiting("read it, then Enter in the lesson goes on"),
+            Check::Selected(kind) => {
+                let at = self.lab.selected_entry().map(|e| e.kind);
+                if at == Some(kind) && self.view == View::LAB {
+                    Verdict::done(format!("the cursor is on {kind}"))
+                } else {
+                    Verdict::waiting(format!("waiting for the lab's cursor on {kind}"))
+                }
+            }
+            Check::Running { kind, min_workers } => {
+                match self.lab.demos.iter().rev().find(|d| d.running() && d.spec.kind == kind) {
+                    Some(d) if d.spec.workers >= min_workers => {
+                        Verdict::done(format!("{kind} #{} runs with {} {}", d.id, d.spec.workers, unit(kind)))
+                    }
+                    Some(d) => Verdict::waiting(format!(
+                        "{kind} #{} runs with {}: launch one with {min_workers} or more",
+                        d.id, d.spec.workers
+                    )),
+                    None => Verdict::waiting(format!("no {kind} running yet")),
+                }
+            }
+            Check::Finished(kind) => {
+                let ended = self.lab.demos.iter().rev().find(|d| {
+                    d.spec.kind == kind && matches!(d.status, DemoStatus::Finished(_)) && !ended_before.contains(&d.id)
+                });
+                match ended {
+                    Some(d) => Verdict::done(format!("{kind} #{} has ended and left nothing behind", d.id)),
+                    None => Verdict::waiting(format!("waiting for a {kind} to end")),
+                }
+            }
+            Check::Screen(screen) => {
+                let name = screen_name(screen);
+                if self.screen_is(screen) {
+                    Verdict::done(format!("{name} open: done"))
+                } else {
+                    Verdict::waiting(format!("waiting for the {name}"))
+                }
+            }
+            Check::ThreadsOf(kind) => {
+                let open =
+                    self.view == View::Threads && self.threads.as_ref().is_some_and(|t| self.pid_of_kind(t.pid, kind));
+                let name = crate::model::catalog::process_name(kind, 0);
+                if open {
+                    Verdict::done(format!("open the threads view of {name}: done"))
+                } else {
+                    Verdict::waiting(format!("waiting for the threads view of a running {name}"))
+                }
+            }
+            Check::AtLeast { kind, figure, value } => {
+                // A machine cannot show more cores than it has.
+                let want = if figure == Figure::CoresInUse { value.min(cores * 0.8) } else { value };
+                match self.lesson_figure(kind, figure) {
+                    Some((v, _)) if v >= want => {
+                        Verdict::done(format!("{kind}: {} reached {}", figure.name(), fmt(figure, v)))
+                    }
+                    Some((v, _)) => Verdict::waiting(format!(
+                        "{kind}: {} {} now, waiting for {} or more",
+                        figure.name(),
+                        fmt(figure, v),
+                        fmt(figure, want)
+                    )),
+                    None => Verdict::waiting(format!("waiting for {kind} to measure its {}", figure.name())),
+                }
+            }
+            Check::AtMost { kind, figure, value } => match self.lesson_figure(kind, figure) {
+                Some((v, true)) if v <= value => {
+                    let n = self.newest_of(kind).map_or(0, |d| d.spec.workers);
+                    Verdict::done(format!(
+                        "{kind}: {} stays at {} with {n} {}",
+                        figure.name(),
+                        fmt(figure, v),
+                        unit(kind)
+                    ))
+                }
+                Some((v, settled)) => Verdict::waiting(format!(
+                    "{kind}: {} {} now{}",
+                    figure.name(),
+                    fmt(figure, v),
+                    if settled {
+                        format!(", waiting for {} or less", fmt(figure, value))
+                    } else {
+                        ", measuring…".into()
+                    }
+                )),
+                None => Verdict::waiting(format!("waiting for {kind} to measure its {}", figure.name())),
+            },
+            Check::Fell { kind, figure, by } => match (self.lesson_figure(kind, figure), peak) {
+                (Some((v, _)), Some(p)) if p - v >= by => Verdict::done(format!(
+                    "{kind}: {} fell from {} to {}",
+                    figure.name(),
+                    fmt(figure, p),
+                    fmt(figure, v)
+                )),
+                (Some((v, _)), _) => Verdict::waiting(format!(
+                    "{kind}: {} {} now, waiting for it to fall by {}",
+                    figure.name(),
+                    fmt(figure, v),
+                    fmt(figure, by)
+                )),
+                (None, _) => Verdict::waiting(format!("waiting for a running {kind}")),
+            },
+            Check::StateSeen { kind, state } => {
+                match self.lab.demos.iter().rev().find(|d| d.spec.kind == kind && d.sampled.states_seen.contains(state))
+                {
+                    Some(d) => Verdict::done(format!("{kind} #{}: a process seen in state {state}", d.id)),
+                    None => Verdict::waiting(format!("waiting to see a process of {kind} in state {state}")),
+                }
+            }
+            Check::Compared(kinds) => {
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                let done =
+                    self.experiment.as_ref().filter(|e| !e.running()).and_then(|e| e.result()).and_then(|r| match r {
+                        ExperimentResult::Compare(c)
+                            if names.iter().all(|n| c.runs.iter().any(|run| run.kind == *n)) =>
+                        {
+                            Some(c)
+                        }
+                        _ => None,
+                    });
+                match done {
+                    Some(c) => {
+                        let figures: Vec<String> = c
+                            .runs
+                            .iter()
+                            .map(|r| format!("{} {:.2} cores {:.0} ops/s", r.kind, r.cores_used, r.ops_per_sec))
+                            .collect();
+                        Verdict::done(format!("compared: {}", figures.join(" · ")))
+                    }
+                    None => Verdict::waiting(format!("waiting for a compare of {}", names.join(" and "))),
+                }
+            }
+        }
+    }
+
+    /// Evaluates the current step of the lesson walked; goes on to the next step while checks
+    /// pass. Called after every update.
+    pub(crate) fn check_lesson(&mut self) {
+        for _ in 0..16 {
+            let Some(w) = self.lab.lessons.walk.as_ref() else { return };
+            let Some(step) = w.lesson().steps.get(w.step) else { return };
+            let check = step.check;
+            let figure_now = match check {
+                Check::Fell { kind, figure, .. } => self.lesson_figure(kind, figure).map(|(v, _)| v),
+                _ => None,
+            };
+            let peak = match (w.peak, figure_now) {
+                (Some(p), Some(v)) => Some(p.max(v)),
+                (p, v) => p.or(v),
+            };
+            let verdict = self.evaluate(&check, peak, &w.ended_before);
+            let ended: Vec<DemoId> = self.lab.demos.iter().filter(|d| !d.running()).map(|d| d.id).collect();
+            let Some(w) = self.lab.lessons.walk.as_mut() else { return };
+            w.peak = peak;
+            if !verdict.done {
+                w.status = verdict.says;
+                return;
+            }
+            let n = w.step;
+            if let Some(r) = w.results.get_mut(n) {
+                *r = Some(verdict.says.clone());
+            }
+            w.step += 1;
+            w.peak = None;
+            w.ended_before = ended;
+            w.status.clear();
+            let total = w.lesson().steps.len();
+            let text = if w.finished() {
+                format!("lesson done: step {}/{total}: {}", n + 1, verdict.says)
+            } else {
+                format!("step {}/{total} done: {}", n + 1, verdict.says)
+            };
+            self.say(text, false);
+        }
+    }
+
+    /// Starts (or goes back to) lesson `i` and shows it.
+    pub(crate) fn open_lesson(&mut self, i: usize) {
+        let i = i.min(LESSONS.len() - 1);
+        let same = self.lab.lessons.walk.as_ref().is_some_and(|w| w.lesson == i && !w.finished());
+        if !same {
+            self.lab.lessons.walk = Some(Walk {
+                lesson: i,
+                step: 0,
+                results: vec![None; LESSONS[i].steps.len()],
+                status: String::new(),
+                peak: None,
+                ended_before: self.lab.demos.iter().filter(|d| !d.running()).map(|d| d.id).collect(),
+            });
+            self.lab.lessons.scroll = 0;
+        }
+        self.view = View::Lab(LabScreen::Lesson);
+        self.check_lesson();
+    }
+
+    pub(crate) fn on_lessons_index(&mut self, cmd: Command) -> Vec<Effect> {
+        let l = &mut self.lab.lessons;
+        match cmd {
+            Command::Up | Command::Down | Command::Home | Command::End | Command::PageUp | Command::PageDown => {
+                if let Some(i) = cursor::step(l.cursor, LESSONS.len(), 5, cmd) {
+                    l.cursor = i;
+                }
+            }
+            Command::Enter => {
+                let i = l.cursor;
+                self.open_lesson(i);
+            }
+            Command::Back | Command::Lessons => self.view = View::LAB,
+            Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn on_lesson(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(w) = self.lab.lessons.walk.as_mut() else {
+            self.view = View::Lab(LabScreen::Lessons);
+            return Vec::new();
+        };
+        let total = w.lesson().steps.len();
+        match cmd {
+            Command::Enter if w.finished() => self.view = View::Lab(LabScreen::Lessons),
+            Command::Enter => {
+                if w.lesson().steps[w.step].check == Check::Read {
+                    w.results[w.step] = Some("read".into());
+                    w.step += 1;
+                } else {
+                    let status = w.status.clone();
+                    self.say(format!("this step is checked, not read: {status} · Right skips it"), false);
+                }
+            }
+            Command::Right if w.step < total => {
+                w.results[w.step] = Some("skipped".into());
+                w.step += 1;
+                w.peak = None;
+            }
+            Command::Left if w.step > 0 => {
+                w.step -= 1;
+                w.results[w.step] = None;
+                w.peak = None;
+            }
+            Command::PageDown | Command::PageUp | Command::Down | Command::Up => {
+                let view = self.lab.lessons.view.get();
+                let step =
+                    if matches!(cmd, Command::Down | Command::Up) { 1 } else { view.page.saturating_sub(1).max(1) };
+                let now = self.lab.lessons.scroll;
+                let down = matches!(cmd, Command::PageDown | Command::Down);
+                self.lab.lessons.scroll =
+                    if down { now.saturating_add(step).min(view.max_scroll) } else { now.saturating_sub(step) };
+            }
+            Command::Lessons => self.view = View::Lab(LabScreen::Lessons),
+            Command::Back => self.view = View::LAB,
+            Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The step to show outside the lesson screen (the strip over the footer): lesson title,
+    /// step number, its keys and what its check sees. None when no lesson is being walked.
+    pub fn lesson_strip(&self) -> Option<(String, String)> {
+        let w = self.lab.lessons.walk.as_ref()?;
+        if matches!(self.view, View::Lab(LabScreen::Lesson | LabScreen::Lessons)) {
+            return None;
+        }
+        let l = w.lesson();
+        let step = l.steps.get(w.step)?;
+        let head = format!("Lesson {}, step {}/{}: {} ({})", l.title, w.step + 1, l.steps.len(), step.text, step.keys);
+        let status = format!("{} · d then l: the whole lesson", w.status);
+        Some((head, status))
+    }
+}
+
+fn unit(kind: DemoKind) -> &'static str {
+    crate::model::catalog::info(kind).unit.noun()
+}
+
+fn screen_name(s: Screen) -> &'static str {
+    match s {
+        Screen::ProcessList => "process list",
+        Screen::Tree => "tree view",
+        Screen::ThreadsView => "threads view",
+        Screen::Lab => "lab",
+        Screen::Compare => "compare",
+    }
+}
+
+/// A figure as the lesson says it: cores with two decimals, percents and counts whole.
+fn fmt(figure: Figure, v: f64) -> String {
+    match figure {
+        Figure::CoresInUse | Figure::Others => format!("{v:.2}"),
+        Figure::SpawnRatio => format!("×{v:.1}"),
+        Figure::WaitPercent => format!("{v:.0}%"),
+        Figure::OpsPerSec | Figure::Processes | Figure::Threads => format!("{v:.0}"),
+    }
+}
