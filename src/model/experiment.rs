@@ -44,7 +44,7 @@ impl ExperimentKind {
             }
             ExperimentKind::Io => "N waits: one after another, in N threads, in N processes",
             ExperimentKind::Python => "real CPython: N threads (one GIL) vs N processes (one GIL each)",
-            ExperimentKind::Compare => "two or three demos you pick, same N and duration, one after the other",
+            ExperimentKind::Compare => "two or three demos you pick, run one after the other",
         }
     }
 }

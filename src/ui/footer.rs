@@ -172,9 +172,9 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
 fn bar_rank(label: &str) -> Option<u8> {
     Some(match label {
         "Help" | "Quit" => return None,
-        "Threads" | "Back" | "Launch" | "Run" | "Cancel" => 1,
+        "Threads" | "Back" | "Launch" | "Run" | "Cancel" | "Walk" | "Next" => 1,
         "Kill" | "Search" | "Stop" => 2,
-        "SortBy" | "Lab" | "Save" | "Experiments" => 3,
+        "SortBy" | "Lab" | "Save" | "Experiments" | "Compare" | "Lessons" => 3,
         "Filter" | "More" | "Fewer" => 4,
         "Tree" | "Longer" | "Shorter" => 5,
         "Nice-" | "Nice+" => 6,

@@ -270,9 +270,11 @@ impl App {
     /// Evaluates the current step of the lesson walked; goes on to the next step while checks
     /// pass. Called after every update.
     pub(crate) fn check_lesson(&mut self) {
+        // Steps that pass together are said together.
+        let mut said: Vec<String> = Vec::new();
         for _ in 0..16 {
-            let Some(w) = self.lab.lessons.walk.as_ref() else { return };
-            let Some(step) = w.lesson().steps.get(w.step) else { return };
+            let Some(w) = self.lab.lessons.walk.as_ref() else { break };
+            let Some(step) = w.lesson().steps.get(w.step) else { break };
             let check = step.check;
             let figure_now = match check {
                 Check::Fell { kind, figure, .. } => self.lesson_figure(kind, figure).map(|(v, _)| v),
@@ -284,11 +286,11 @@ impl App {
             };
             let verdict = self.evaluate(&check, peak, &w.ended_before);
             let ended: Vec<DemoId> = self.lab.demos.iter().filter(|d| !d.running()).map(|d| d.id).collect();
-            let Some(w) = self.lab.lessons.walk.as_mut() else { return };
+            let Some(w) = self.lab.lessons.walk.as_mut() else { break };
             w.peak = peak;
             if !verdict.done {
                 w.status = verdict.says;
-                return;
+                break;
             }
             let n = w.step;
             if let Some(r) = w.results.get_mut(n) {
@@ -304,7 +306,10 @@ impl App {
             } else {
                 format!("step {}/{total} done: {}", n + 1, verdict.says)
             };
-            self.say(text, false);
+            said.push(text);
+        }
+        if !said.is_empty() {
+            self.say(said.join(" · "), false);
         }
     }
 
@@ -390,18 +395,19 @@ impl App {
         Vec::new()
     }
 
-    /// The step to show outside the lesson screen (the strip over the footer): lesson title,
-    /// step number, its keys and what its check sees. None when no lesson is being walked.
-    pub fn lesson_strip(&self) -> Option<(String, String)> {
+    /// The step to show outside the lesson screen (the strip over the footer): which lesson and
+    /// step with its keys, the step's text, and what its check sees. None when no lesson is
+    /// being walked, or on the lesson's own screens.
+    pub fn lesson_strip(&self) -> Option<[String; 3]> {
         let w = self.lab.lessons.walk.as_ref()?;
         if matches!(self.view, View::Lab(LabScreen::Lesson | LabScreen::Lessons)) {
             return None;
         }
         let l = w.lesson();
         let step = l.steps.get(w.step)?;
-        let head = format!("Lesson {}, step {}/{}: {} ({})", l.title, w.step + 1, l.steps.len(), step.text, step.keys);
+        let head = format!("Lesson {}, step {}/{} · keys: {}", l.title, w.step + 1, l.steps.len(), step.keys);
         let status = format!("{} · d then l: the whole lesson", w.status);
-        Some((head, status))
+        Some([head, step.text.to_owned(), status])
     }
 }
 
@@ -426,5 +432,204 @@ fn fmt(figure: Figure, v: f64) -> String {
         Figure::SpawnRatio => format!("×{v:.1}"),
         Figure::WaitPercent => format!("{v:.0}%"),
         Figure::OpsPerSec | Figure::Processes | Figure::Threads => format!("{v:.0}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::app::fixtures::{detail, process, snapshot, thread};
+    use crate::app::lab::{CatalogEntry, LabState};
+    use crate::app::{Action, Options};
+    use crate::collect::model::{FocusSample, Pid, Snapshot};
+    use crate::model::catalog;
+    use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
+
+    fn app() -> App {
+        let entries = DemoKind::EVERY
+            .iter()
+            .map(|&kind| CatalogEntry {
+                kind,
+                workers: 2,
+                seconds: 60,
+                max_workers: catalog::max_workers(kind),
+                timed: !catalog::info(kind).runs_once,
+                unit: catalog::info(kind).unit.noun(),
+                summary: String::new(),
+                lesson: String::new(),
+            })
+            .collect();
+        let mut app =
+            App::new(Options::default(), crate::input::keymap::Keymap::defaults().help(), LabState::new(entries));
+        app.update(Action::Sample(Arc::new(snapshot(1))));
+        app
+    }
+
+    fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+        app.update(Action::Cmd(c))
+    }
+
+    /// The machine busy at `busy`% with the demo process `pid` at `cpu`% of a core.
+    fn sample(seq: u64, pid: Pid, cpu: f32, busy: f32, focus: Option<FocusSample>) -> Snapshot {
+        let mut s = snapshot(seq);
+        s.system.total.user = busy;
+        s.system.total.system = 0.0;
+        s.system.total.steal = 0.0;
+        s.processes.push(process(pid, 1, "tt-demo", cpu, 10));
+        s.focus = focus;
+        s
+    }
+
+    fn started(app: &mut App, id: u32, kind: DemoKind, workers: u32, pid: Pid) {
+        let spec = DemoSpec { kind, workers, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id, spec, pids: vec![pid] }));
+    }
+
+    fn finished(app: &mut App, id: u32, kind: DemoKind) {
+        let result = DemoResult {
+            kind: kind.name().into(),
+            workers: 2,
+            wall_seconds: 3.0,
+            cpu_seconds: 3.0,
+            cores_used: 1.0,
+            ops: 10,
+            ops_per_sec: 3.0,
+            pids: vec![],
+            stopped_early: true,
+            spawn: None,
+        };
+        app.update(Action::Lab(LabEvent::Finished { id, result }));
+    }
+
+    fn step(app: &App) -> usize {
+        app.lab.lessons.walk.as_ref().map_or(usize::MAX, |w| w.step)
+    }
+
+    fn status(app: &App) -> String {
+        app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    }
+
+    fn open(app: &mut App, id: &str) {
+        let i = LESSONS.iter().position(|l| l.id == id).unwrap();
+        cmd(app, Command::OpenLab);
+        cmd(app, Command::Lessons);
+        assert_eq!(app.view, View::Lab(LabScreen::Lessons));
+        for _ in 0..i {
+            cmd(app, Command::Down);
+        }
+        cmd(app, Command::Enter);
+        assert_eq!(app.view, View::Lab(LabScreen::Lesson));
+        assert_eq!(app.lab.lessons.walk.as_ref().map(|w| w.lesson), Some(i));
+    }
+
+    #[test]
+    fn concurrency_vs_parallelism_is_walked_from_the_app_state_and_says_what_it_saw() {
+        let mut app = app();
+        open(&mut app, "concurrency-parallelism");
+        cmd(&mut app, Command::Back);
+        // 1: lock-threads with 4 runs.
+        started(&mut app, 1, DemoKind::LockThreads, 4, 500);
+        assert_eq!(step(&app), 1);
+        assert!(status(&app).contains("step 1/5 done: lock-threads #1 runs with 4 threads"), "{}", status(&app));
+        // 2: at most 1.3 cores, but only once measured for a few samples: a start-up sample at
+        // 0 cores does not pass.
+        app.update(Action::Sample(Arc::new(sample(2, 500, 0.0, 10.0, None))));
+        assert_eq!(step(&app), 1, "judged on a start-up sample");
+        for seq in 3..6 {
+            app.update(Action::Sample(Arc::new(sample(seq, 500, 99.0, 60.0, None))));
+        }
+        assert_eq!(step(&app), 2);
+        assert!(status(&app).contains("lock-threads: cores in use stays at 0.99 with 4 threads"), "{}", status(&app));
+        // 3: cpu-threads reaches 1.5 cores.
+        finished(&mut app, 1, DemoKind::LockThreads);
+        started(&mut app, 2, DemoKind::CpuThreads, 2, 600);
+        app.update(Action::Sample(Arc::new(sample(6, 600, 120.0, 70.0, None))));
+        assert_eq!(step(&app), 2, "1.20 is not 1.5 yet");
+        assert!(app.lab.lessons.walk.as_ref().unwrap().status.contains("1.20 now, waiting for 1.50 or more"));
+        app.update(Action::Sample(Arc::new(sample(7, 600, 198.0, 100.0, None))));
+        assert_eq!(step(&app), 3);
+        assert!(status(&app).contains("cpu-threads: cores in use reached 1.98"), "{}", status(&app));
+        // 4: pinned: it must fall by 0.5 from the highest since the step began; a rise is not a fall.
+        app.update(Action::Sample(Arc::new(sample(8, 600, 150.0, 90.0, None))));
+        app.update(Action::Sample(Arc::new(sample(9, 600, 198.0, 100.0, None))));
+        assert_eq!(step(&app), 3);
+        let focus = FocusSample {
+            pid: 600,
+            alive: true,
+            threads: vec![
+                detail(thread(601, "cpu-0", 'R', 50.0, 0), 600, 0.0, 30.0, Some(48.0)),
+                detail(thread(602, "cpu-1", 'R', 50.0, 0), 600, 0.0, 30.0, Some(51.0)),
+            ],
+            cores_in_use: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(app.view, View::LAB, "the lab's watch reads its threads");
+        app.update(Action::Sample(Arc::new(sample(10, 600, 100.0, 55.0, Some(focus)))));
+        assert!(status(&app).contains("cpu-threads: cores in use fell from 1.98 to 1.00"), "{}", status(&app));
+        // 5: WAIT% from the lab's watch of it (the same sample had it): the lesson is done.
+        assert_eq!(step(&app), 5, "{}", status(&app));
+        assert!(status(&app).contains("lesson done: step 5/5: cpu-threads: WAIT% reached 51%"), "{}", status(&app));
+        let w = app.lab.lessons.walk.as_ref().unwrap();
+        assert!(w.finished() && w.results.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn the_lab_focuses_its_watched_demo_and_gives_the_focus_back_on_leaving() {
+        let mut app = app();
+        cmd(&mut app, Command::OpenLab);
+        let spec = DemoSpec { kind: DemoKind::CpuThreads, workers: 2, duration: Duration::from_secs(60) };
+        let effects = app.update(Action::Lab(LabEvent::Started { id: 1, spec, pids: vec![600] }));
+        assert!(effects.contains(&Effect::Focus(Some(600))), "{effects:?}");
+        assert_eq!(app.lab.watch.as_ref().map(|t| t.pid), Some(600));
+        // Leaving the lab for the list: nothing is drilled into, the focus is dropped.
+        let effects = cmd(&mut app, Command::OpenLab);
+        assert_eq!(effects, vec![Effect::Focus(None)]);
+        // Back in the lab, once, not at every key.
+        assert_eq!(cmd(&mut app, Command::OpenLab), vec![Effect::Focus(Some(600))]);
+        assert_eq!(cmd(&mut app, Command::Down), Vec::new());
+    }
+
+    #[test]
+    fn a_finished_check_waits_for_a_demo_that_ends_after_the_step_began() {
+        let mut app = app();
+        started(&mut app, 1, DemoKind::Zombie, 1, 700);
+        finished(&mut app, 1, DemoKind::Zombie);
+        open(&mut app, "zombie");
+        // The zombie that ended before the lesson does not count: step 1 wants a running one.
+        assert_eq!(step(&app), 0);
+        started(&mut app, 2, DemoKind::Zombie, 1, 710);
+        assert_eq!(step(&app), 1);
+        let mut s = sample(2, 710, 0.0, 5.0, None);
+        s.processes.push(crate::collect::model::ProcessSample { state: 'Z', ..process(711, 710, "tt-zombie", 0.0, 0) });
+        app.update(Action::Sample(Arc::new(s)));
+        assert_eq!(step(&app), 2, "{}", status(&app));
+        assert!(status(&app).contains("zombie #2: a process seen in state Z"));
+        cmd(&mut app, Command::OpenLab);
+        cmd(&mut app, Command::ToggleTree);
+        assert_eq!(step(&app), 3, "{}", status(&app));
+        finished(&mut app, 2, DemoKind::Zombie);
+        assert!(app.lab.lessons.walk.as_ref().unwrap().finished());
+    }
+
+    #[test]
+    fn right_skips_left_goes_back_and_a_checked_step_is_not_read_away() {
+        let mut app = app();
+        open(&mut app, "gil");
+        cmd(&mut app, Command::Enter);
+        assert_eq!(step(&app), 0, "Enter does not pass a checked step");
+        assert!(status(&app).contains("this step is checked, not read"));
+        cmd(&mut app, Command::Right);
+        assert_eq!(step(&app), 1);
+        assert_eq!(app.lab.lessons.walk.as_ref().unwrap().results[0].as_deref(), Some("skipped"));
+        cmd(&mut app, Command::Left);
+        assert_eq!(step(&app), 0);
+        // The strip shows outside the lesson, with the keys.
+        cmd(&mut app, Command::Back);
+        let [head, text, _] = app.lesson_strip().unwrap();
+        assert!(head.contains("step 1/5") && head.contains("keys: Up/Down in the lab"), "{head}");
+        assert!(text.contains("py-threads"), "{text}");
     }
 }

@@ -17,14 +17,13 @@ use crate::ui::{Theme, cell, fill_line, put};
 pub fn render_setup(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let w = usize::from(area.width);
     let Some(setup) = app.lab.compare.as_ref() else { return };
-    put(
-        buf,
-        area,
-        area.x,
-        area.y,
-        &elide("Compare: run two or three demos with the same N and duration, one after the other", w),
-        theme.title,
-    );
+    let titles = [
+        "Compare: run two or three demos with the same N and duration, one after the other",
+        "Compare: two or three demos, same N and duration, one after the other",
+        "Compare: two or three demos, one after the other",
+    ];
+    let title = titles.iter().find(|t| t.chars().count() <= w).map_or_else(|| elide(titles[2], w), |t| (*t).to_owned());
+    put(buf, area, area.x, area.y, &title, theme.title);
     let knobs = format!("N = {} · {} s each · ticked: {}", setup.workers, setup.seconds, names(setup));
     put(buf, area, area.x, area.y + 1, &elide(&knobs, w), theme.value);
     let kinds = CompareSetup::kinds(&app.lab.catalog);

@@ -27,6 +27,9 @@ pub fn render_index(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         theme.title,
     );
     let mut y = area.y + 2;
+    let claim_lines: usize =
+        LESSONS.iter().map(|l| wrap(&format!("\"{}\"", l.claim), w.saturating_sub(5)).len() + 1).sum();
+    let all_fit = claim_lines + 3 <= usize::from(area.height);
     for (i, lesson) in LESSONS.iter().enumerate() {
         if y >= area.bottom() {
             break;
@@ -44,10 +47,11 @@ pub fn render_index(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         put(buf, area, area.x, y, &elide(&head, w), if selected { theme.selected } else { theme.value });
         y += 1;
-        // The claim of the lesson under the cursor, whole; the others' on one line.
+        // Every claim whole when they all fit, else the one under the cursor whole and the
+        // others elided on one line.
         let claim = format!("\"{}\"", lesson.claim);
         let lines = wrap(&claim, w.saturating_sub(5));
-        let lines: Vec<String> = if selected { lines } else { vec![elide(&claim, w.saturating_sub(5))] };
+        let lines: Vec<String> = if selected || all_fit { lines } else { vec![elide(&claim, w.saturating_sub(5))] };
         for line in lines {
             if y >= area.bottom() {
                 break;
@@ -76,13 +80,14 @@ pub fn render_lesson(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let title = format!("Lesson {}: {}", walk.lesson + 1, lesson.title);
     put(buf, area, area.x, area.y, &elide(&title, w), theme.title);
     let mut lines: Vec<(String, Style)> = Vec::new();
-    let add = |text: &str, indent: usize, style: Style, lines: &mut Vec<(String, Style)>| {
+    // `first` starts the first line; the text wraps under itself, `indent` in.
+    let add = |first: &str, text: &str, indent: usize, style: Style, lines: &mut Vec<(String, Style)>| {
         for (k, l) in wrap(text, w.saturating_sub(indent)).into_iter().enumerate() {
-            let pad = if k == 0 { String::new() } else { " ".repeat(indent) };
+            let pad = if k == 0 { format!("{first:<indent$}") } else { " ".repeat(indent) };
             lines.push((format!("{pad}{l}"), style));
         }
     };
-    add(&format!("The claim: \"{}\"", lesson.claim), 0, theme.dim, &mut lines);
+    add("", &format!("The claim: \"{}\"", lesson.claim), 0, theme.dim, &mut lines);
     lines.push((String::new(), theme.text));
     for (i, step) in lesson.steps.iter().enumerate() {
         let current = i == walk.step;
@@ -91,20 +96,20 @@ pub fn render_lesson(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             None if current => ("▶", theme.value),
             None => (" ", theme.text),
         };
-        add(&format!("{mark} {}/{n} {}", i + 1, step.text), 6, style, &mut lines);
-        if current || walk.results[i].is_none() {
-            add(&format!("      keys: {}", step.keys), 6, if current { theme.label } else { theme.dim }, &mut lines);
+        add(&format!("{mark} {}/{n}", i + 1), step.text, 7, style, &mut lines);
+        if walk.results[i].is_none() {
+            add("", &format!("keys: {}", step.keys), 7, if current { theme.label } else { theme.dim }, &mut lines);
         }
         if let Some(r) = &walk.results[i] {
-            add(&format!("      {r}"), 6, theme.value, &mut lines);
+            add("", &format!("seen: {r}"), 7, theme.value, &mut lines);
         } else if current {
             let status = if step.check == Check::Read { "Enter when read" } else { walk.status.as_str() };
-            add(&format!("      now: {status}"), 6, theme.status, &mut lines);
+            add("", &format!("now: {status}"), 7, theme.status, &mut lines);
         }
     }
     if walk.finished() {
         lines.push((String::new(), theme.text));
-        add(&format!("Done. {}", lesson.moral), 0, theme.value, &mut lines);
+        add("", &format!("Done. {}", lesson.moral), 0, theme.value, &mut lines);
     }
     let hint = if walk.finished() {
         "Enter: the lessons · PgDn/PgUp scroll · Esc: the catalogue"
@@ -156,35 +161,49 @@ fn scrolled(
     }
 }
 
-/// Lines the strip takes at this width: the step on one or two lines, what its check sees on one.
+/// Lines the strip takes at this width: the step and its keys on one or two lines, its text on
+/// one or two, what its check sees on one.
 pub fn strip_height(app: &App, width: u16) -> u16 {
     match app.lesson_strip() {
-        Some((head, _)) => (wrap(&head, usize::from(width)).len().min(2) + 1) as u16,
+        Some([head, text, _]) => {
+            let w = usize::from(width);
+            (wrap(&head, w).len().min(2) + wrap(&text, w).len().min(2) + 1) as u16
+        }
         None => 0,
     }
 }
 
-/// The current step over the footer, on the screens where the lesson itself is not shown.
-pub fn render_strip(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
-    let Some((head, status)) = app.lesson_strip() else { return };
-    let w = usize::from(area.width);
-    let mut lines = wrap(&head, w);
-    if lines.len() > 2 {
-        // Two lines of the step, the rest elided: the lesson screen (d then l) has it whole.
-        let rest = lines[1..].join(" ");
-        lines.truncate(1);
+/// Up to `n` wrapped lines of `text`; beyond them the rest is elided on the last, visibly.
+fn at_most(text: &str, w: usize, n: usize) -> Vec<String> {
+    let mut lines = wrap(text, w);
+    if lines.len() > n {
+        let rest = lines[n - 1..].join(" ");
+        lines.truncate(n - 1);
         lines.push(elide(&rest, w));
     }
-    let mut y = area.y;
-    for line in lines {
-        if y >= area.bottom() {
-            return;
-        }
-        fill_line(buf, area, y, theme.table_header);
-        put(buf, area, area.x, y, &line, theme.table_header);
-        y += 1;
+    lines
+}
+
+/// The current step over the footer, on the screens where the lesson itself is not shown; the
+/// lesson screen (d then l) has the whole text.
+pub fn render_strip(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let Some([head, text, status]) = app.lesson_strip() else { return };
+    let w = usize::from(area.width);
+    let lines = at_most(&head, w, 2).into_iter().map(|l| (l, theme.table_header, true));
+    let lines = lines.chain(at_most(&text, w, 2).into_iter().map(|l| (l, theme.text, false)));
+    let lines = lines.chain(std::iter::once((elide(&status, w), theme.status, false)));
+    // The status (what the check sees) is kept when the strip is short: it goes last but is
+    // drawn on the strip's last line.
+    let mut lines: Vec<(String, Style, bool)> = lines.collect();
+    if lines.len() > usize::from(area.height) {
+        let status = lines.pop();
+        lines.truncate(usize::from(area.height).saturating_sub(1));
+        lines.extend(status);
     }
-    if y < area.bottom() {
-        put(buf, area, area.x, y, &elide(&status, w), theme.status);
+    for (y, (line, style, filled)) in (area.y..area.bottom()).zip(lines) {
+        if filled {
+            fill_line(buf, area, y, style);
+        }
+        put(buf, area, area.x, y, &line, style);
     }
 }

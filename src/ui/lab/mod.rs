@@ -636,6 +636,194 @@ mod tests {
         assert_eq!(elide("abc", 0), "");
     }
 
+    /// The whole screen (header-less lab, strip, status line, key bar), as a user sees it.
+    fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| crate::ui::draw(f, app, &Theme::mono())).unwrap();
+        term
+    }
+
+    #[test]
+    fn lab_160x45_shows_the_demos_their_processes_and_threads_on_one_screen() {
+        let app = lab_with_demos();
+        let term = screen(&app, 160, 45);
+        insta::assert_snapshot!(term.backend());
+        let text = rows(&term).join("\n");
+        for needle in [
+            "OTHERS",
+            "0.14",
+            "the demos' processes, live",
+            "Threads of worker (PID 300",
+            "cores in use 1.81 of 2",
+            "cpu-1",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+        }
+        // Every thread of the watched demo shows: no "+N more" at this size.
+        assert!(!text.contains("more threads: Enter"), "{text}");
+    }
+
+    #[test]
+    fn demos_that_overlap_on_too_few_cores_are_warned_about() {
+        let mut app = lab_with_demos();
+        let spec = DemoSpec { kind: DemoKind::CpuProcs, workers: 2, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 3, spec, pids: vec![401] }));
+        let mut snap = snapshot(4);
+        snap.system.total.user = 98.0;
+        for p in snap.processes.iter_mut().filter(|p| p.pid == 401) {
+            p.cpu_percent = 60.0;
+        }
+        app.update(Action::Sample(Arc::new(snap)));
+        let text = rows(&panel(&app, 120, 38)).join("\n");
+        assert!(text.contains("2 demos share 2 cores: figures are lower"), "{text}");
+    }
+
+    /// Every line the lesson screen shows for lesson `i` at `w`×`h`, paged through with PgDn.
+    fn lesson_pages(app: &mut App, w: u16, h: u16) -> String {
+        let mut seen: Vec<String> = Vec::new();
+        for _ in 0..30 {
+            let term = screen(app, w, h);
+            let page: Vec<String> = rows(&term);
+            let joined = page.join("\n");
+            let last = seen.last() == Some(&joined);
+            seen.push(joined);
+            if last || !page.iter().any(|l| l.contains("↓ more") || l.contains("PgDn/PgUp ·")) {
+                break;
+            }
+            app.update(Action::Cmd(Command::PageDown));
+        }
+        seen.join("\n")
+    }
+
+    #[test]
+    fn every_lesson_reads_whole_at_80x24_120x40_and_160x45() {
+        use crate::model::lessons::LESSONS;
+        for (w, h) in [(80u16, 24u16), (120, 40), (160, 45)] {
+            for (i, lesson) in LESSONS.iter().enumerate() {
+                let mut app = lab_app();
+                app.update(Action::Cmd(Command::Lessons));
+                for _ in 0..i {
+                    app.update(Action::Cmd(Command::Down));
+                }
+                app.update(Action::Cmd(Command::Enter));
+                let seen = lesson_pages(&mut app, w, h);
+                let words: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+                for step in lesson.steps {
+                    for text in [step.text, step.keys] {
+                        // Whole words, in order, across the wrapped lines.
+                        let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let found = want.split(' ').all(|word| words.contains(word));
+                        assert!(found, "{w}x{h} {}: {want:?} not all shown:\n{seen}", lesson.id);
+                    }
+                }
+                for word in lesson.claim.split_whitespace() {
+                    assert!(words.contains(word), "{w}x{h} {}: claim word {word:?} missing", lesson.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_lessons_index_and_a_lesson_walked_80x24() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        insta::assert_snapshot!("lessons_index_80x24", screen(&app, 80, 24).backend());
+        app.update(Action::Cmd(Command::Enter));
+        insta::assert_snapshot!("lesson_walked_80x24", screen(&app, 80, 24).backend());
+    }
+
+    #[test]
+    fn a_lesson_walked_120x40_and_160x45_with_its_first_step_done() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        app.update(Action::Cmd(Command::Enter));
+        // The cursor already rests on cpu-threads: Esc to the catalogue passes step 1.
+        app.update(Action::Cmd(Command::Back));
+        app.update(Action::Cmd(Command::Lessons));
+        insta::assert_snapshot!("lesson_walked_120x40", screen(&app, 120, 40).backend());
+        insta::assert_snapshot!("lesson_walked_160x45", screen(&app, 160, 45).backend());
+        let text = rows(&screen(&app, 120, 40)).join("\n");
+        assert!(text.contains("✓ 1/6") && text.contains("the cursor is on cpu-threads"), "{text}");
+    }
+
+    #[test]
+    fn the_step_stays_in_sight_over_the_footer_on_other_screens() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        app.update(Action::Cmd(Command::Enter));
+        app.update(Action::Cmd(Command::Back));
+        app.update(Action::Cmd(Command::OpenLab));
+        let term = screen(&app, 80, 24);
+        insta::assert_snapshot!("lesson_strip_processes_80x24", term.backend());
+        let text = rows(&term).join("\n");
+        assert!(text.contains("Lesson Processes and threads, step 2/6"), "{text}");
+        assert!(text.contains("no cpu-threads running yet"), "{text}");
+    }
+
+    fn compare_result() -> crate::model::experiment::CompareResult {
+        use crate::model::experiment::{CompareResult, CompareRun};
+        let run = |kind: &str, cores: f64, ops: f64, others: f64| CompareRun {
+            kind: kind.into(),
+            workers: 2,
+            wall_seconds: 3.02,
+            cpu_seconds: cores * 3.0,
+            cores_used: cores,
+            ops: (ops * 3.0) as u64,
+            ops_per_sec: ops,
+            other_cores: others,
+        };
+        CompareResult {
+            logical_cores: 2,
+            workers: 2,
+            step_seconds: 3.0,
+            kinds: vec!["cpu-threads".into(), "lock-threads".into(), "cpu-procs".into()],
+            runs: vec![
+                run("cpu-threads", 1.97, 4100.0, 0.04),
+                run("lock-threads", 0.99, 2000.0, 0.05),
+                run("cpu-procs", 1.96, 4050.0, 0.7),
+            ],
+            cancelled: false,
+            started_at: "2026-12-01T23:50:00Z".into(),
+            machine: None,
+        }
+    }
+
+    #[test]
+    fn compare_setup_and_result_80x24_and_160x45() {
+        use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult};
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Compare));
+        insta::assert_snapshot!("compare_setup_80x24", screen(&app, 80, 24).backend());
+        app.experiment = Some(crate::app::experiment::ExperimentState::new(ExperimentKind::Compare));
+        if let Some(e) = app.experiment.as_mut() {
+            use crate::model::experiment::StepPlan;
+            let steps = ["cpu-threads × 2", "lock-threads × 2", "cpu-procs × 2"]
+                .map(|l| StepPlan { label: l.into(), expected: Duration::from_millis(3150) })
+                .to_vec();
+            e.apply(ExperimentEvent::Planned { kind: ExperimentKind::Compare, steps });
+            for index in 0..3 {
+                let (took, summary) = (Duration::from_millis(3300), String::new());
+                let result = ExperimentResult::Compare(compare_result());
+                e.apply(ExperimentEvent::StepDone { index, took, summary, result });
+            }
+            e.apply(ExperimentEvent::Finished { result: ExperimentResult::Compare(compare_result()) });
+        }
+        app.view = View::Lab(crate::app::LabScreen::Experiment);
+        let small = screen(&app, 80, 24);
+        insta::assert_snapshot!("compare_result_80x24", small.backend());
+        insta::assert_snapshot!("compare_result_160x45", screen(&app, 160, 45).backend());
+        let text = rows(&small).join("\n");
+        for needle in [
+            "lock-threads",
+            "×0.49",
+            "cores used (full bar = 2 cores)",
+            "ops/s (full bar = 4100)",
+            "0.7 cores during cpu-procs",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+        }
+    }
+
     #[test]
     fn every_size_draws_without_panic() {
         let app = lab_with_demos();
