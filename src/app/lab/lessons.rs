@@ -358,7 +358,10 @@ impl App {
         };
         let total = w.lesson().steps.len();
         match cmd {
-            Command::Enter if w.finished() => self.view = View::Lab(LabScreen::Lessons),
+            Command::Enter if w.finished() => {
+                self.lab.lessons.cursor = w.lesson;
+                self.view = View::Lab(LabScreen::Lessons);
+            }
             Command::Enter => {
                 if w.lesson().steps[w.step].check == Check::Read {
                     w.results[w.step] = Some("read".into());
@@ -387,7 +390,10 @@ impl App {
                 self.lab.lessons.scroll =
                     if down { now.saturating_add(step).min(view.max_scroll) } else { now.saturating_sub(step) };
             }
-            Command::Lessons => self.view = View::Lab(LabScreen::Lessons),
+            Command::Lessons => {
+                self.lab.lessons.cursor = self.lab.lessons.walk.as_ref().map_or(0, |w| w.lesson);
+                self.view = View::Lab(LabScreen::Lessons);
+            }
             Command::Back => self.view = View::LAB,
             Command::OpenLab => self.view = if self.threads.is_some() { View::Threads } else { View::Processes },
             _ => {}

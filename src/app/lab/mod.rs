@@ -331,7 +331,8 @@ impl App {
                 return Vec::new();
             }
             Command::Lessons => {
-                match self.lab.lessons.walk.as_ref().filter(|w| !w.finished()) {
+                // The lesson walked (done or not) shows what it saw; `l` there goes to the index.
+                match self.lab.lessons.walk.as_ref() {
                     Some(_) => self.view = View::Lab(LabScreen::Lesson),
                     None => self.view = View::Lab(LabScreen::Lessons),
                 }

@@ -1,4 +1,6 @@
+mod compare;
 mod demo;
 pub mod pdeathsig;
 mod python;
+mod screen;
 mod supervisor;
