@@ -188,12 +188,21 @@ impl App {
                     Some((v, _)) if v >= want => {
                         Verdict::done(format!("{kind}: {} reached {}", figure.name(), fmt(figure, v)))
                     }
-                    Some((v, _)) => Verdict::waiting(format!(
-                        "{kind}: {} {} now, waiting for {} or more",
-                        figure.name(),
-                        fmt(figure, v),
-                        fmt(figure, want)
-                    )),
+                    Some((v, _)) => {
+                        // A busy machine is a reason the figure cannot climb: say so.
+                        let others = self.lesson_figure(kind, Figure::Others).map_or(0.0, |(o, _)| o);
+                        let busy = if figure == Figure::CoresInUse && others >= 0.5 {
+                            format!(" (other work takes {others:.1} cores: Right skips the step)")
+                        } else {
+                            String::new()
+                        };
+                        Verdict::waiting(format!(
+                            "{kind}: {} {} now, waiting for {} or more{busy}",
+                            figure.name(),
+                            fmt(figure, v),
+                            fmt(figure, want)
+                        ))
+                    }
                     None => Verdict::waiting(format!("waiting for {kind} to measure its {}", figure.name())),
                 }
             }
@@ -618,6 +627,22 @@ mod tests {
         assert_eq!(step(&app), 3, "{}", status(&app));
         finished(&mut app, 2, DemoKind::Zombie);
         assert!(app.lab.lessons.walk.as_ref().unwrap().finished());
+    }
+
+    #[test]
+    fn a_figure_held_down_by_other_work_says_so_and_how_to_go_on() {
+        let mut app = app();
+        open(&mut app, "processes-threads");
+        cmd(&mut app, Command::Back);
+        started(&mut app, 1, DemoKind::CpuThreads, 2, 600);
+        // Skip the threads view (step 3) with Right in the lesson: on to "cores in use climbs".
+        cmd(&mut app, Command::Lessons);
+        cmd(&mut app, Command::Right);
+        assert_eq!(step(&app), 3);
+        // The machine is full, the demo gets 0.4 of a core: 1.6 cores went to other work.
+        app.update(Action::Sample(Arc::new(sample(2, 600, 40.0, 100.0, None))));
+        let now = &app.lab.lessons.walk.as_ref().unwrap().status;
+        assert!(now.contains("0.40 now, waiting for 1.50 or more (other work takes 1.6 cores"), "{now}");
     }
 
     #[test]
