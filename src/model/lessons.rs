@@ -318,6 +318,151 @@ pub static LESSONS: &[Lesson] = &[
         moral: "Exit is not the end: the kernel keeps the exit status until the parent waits. A parent \
                 that never does leaves zombies; when it dies, PID 1 adopts and reaps them.",
     },
+    // The lessons of the memory, race, switch-cost, ipc and real-io demos (lab-demos).
+    Lesson {
+        id: "memory-sharing",
+        title: "Sharing memory: threads, processes, fork",
+        claim: "Threads share the address space and the data structures; processes do not share \
+                memory.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on memory. It holds 64 MiB buffers in four steps, each \
+                       measured from /proc/PID/smaps_rollup.",
+                keys: "Up/Down in the lab",
+                check: Selected(Memory),
+            },
+            Step {
+                text: "Launch it with 2 or more. First, N threads of tt-memory write one buffer: its live row \
+                       shows one process and a RES of about 64 MiB for all the threads together.",
+                keys: "+ then Enter",
+                check: Running { kind: Memory, min_workers: 2 },
+            },
+            Step {
+                text: "Next N processes tt-mem-own-I appear, each with a RES of about 64 MiB of its own: N \
+                       copies of the same data.",
+                keys: "nothing: watch the live rows",
+                check: AtLeast { kind: Memory, figure: Figure::Processes, value: 3.0 },
+            },
+            Step {
+                text: "Then N children tt-mem-shr-I forked from a parent holding the buffer only read it: RES \
+                       still says 64 MiB each, but they share the pages, and the RESULT's PSS says 64/N each. \
+                       When they write (tt-mem-cow-I), copy-on-write gives each its own copy. Wait for the \
+                       end and read the RESULT (threadtop demo memory prints the table).",
+                keys: "nothing: watch, then read the demos table",
+                check: Finished(Memory),
+            },
+        ],
+        moral: "RES (RSS) counts every page a process maps, shared or not, so summing it lies about \
+                shared memory; PSS divides shared pages among their users. Threads share one copy, \
+                processes have their own, and fork shares until someone writes.",
+    },
+    Lesson {
+        id: "race",
+        title: "Race conditions: lost updates",
+        claim: "If multiple threads access the same data object, it may end up in an inconsistent state.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on race: N threads each add 1 to one counter ten million \
+                       times, four ways.",
+                keys: "Up/Down in the lab",
+                check: Selected(Race),
+            },
+            Step {
+                text: "Launch it with 2 threads or more.",
+                keys: "Enter (+ for more threads)",
+                check: Running { kind: Race, min_workers: 2 },
+            },
+            Step {
+                text: "Read the RESULT as the ways end: unsynchronised (load, then store) loses updates; \
+                       pinned to one core it loses them in a few large lumps, only where a switch fell \
+                       between a load and its store; atomic and mutex lose none, at a price in ns.",
+                keys: "nothing: read the demos table",
+                check: Finished(Race),
+            },
+        ],
+        moral: "A read-modify-write of shared data by several threads loses updates unless it is one \
+                atomic operation or done under a lock. One core does not make it safe, only rarer.",
+    },
+    Lesson {
+        id: "switch-cost",
+        title: "Switching between threads vs between processes",
+        claim: "A process takes more time to switch than a thread.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on switch-cost: two threads, then two processes, pass a \
+                       byte back and forth over pipes, on one core and on two.",
+                keys: "Up/Down in the lab",
+                check: Selected(SwitchCost),
+            },
+            Step {
+                text: "Launch it and open the threads view of tt-switch-cost: its ping and pong threads \
+                       switch tens of thousands of times a second (VCSW/s, NVCSW/s).",
+                keys: "Enter, d, Enter on tt-switch-cost",
+                check: ThreadsOf(SwitchCost),
+            },
+            Step {
+                text: "Wait for the end and compare µs per round trip: threads and processes come out about \
+                       the same on Linux; crossing cores costs more than either.",
+                keys: "nothing: read the demos table in the lab (d)",
+                check: Finished(SwitchCost),
+            },
+        ],
+        moral: "Linux switches threads and processes through the same scheduler path; only the \
+                address-space switch differs, and tagged TLBs make it cheap. Measure before believing \
+                the textbook.",
+    },
+    Lesson {
+        id: "ipc",
+        title: "How threads and processes talk",
+        claim: "Threads communicate through shared variables; processes need message passing or shared \
+                memory.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on ipc: the same messages through a channel between \
+                       threads, a pipe to a child process, and a ring in memory shared with a child.",
+                keys: "Up/Down in the lab",
+                check: Selected(Ipc),
+            },
+            Step {
+                text: "Launch it: watch tt-ipc-pipe and tt-ipc-ring come and go as their turns come.",
+                keys: "Enter",
+                check: Running { kind: Ipc, min_workers: 2 },
+            },
+            Step {
+                text: "Read the RESULT: MB/s and µs per message of each way, 64 B and 64 KiB messages.",
+                keys: "nothing: read the demos table",
+                check: Finished(Ipc),
+            },
+        ],
+        moral: "A pipe copies every byte through the kernel; memory shared between processes is as fast \
+                as threads' shared memory, once the processes do the synchronisation themselves.",
+    },
+    Lesson {
+        id: "real-io",
+        title: "Real I/O: threads that wait together",
+        claim: "Python threads are much suited for IO operations: while one waits, the others go on.",
+        steps: &[
+            Step {
+                text: "In the lab, launch real-io: N threads each fsync a write in the temp dir and ask a \
+                       loopback server that answers after 100 ms; then one thread does it all in a row.",
+                keys: "Down to real-io, Enter",
+                check: Running { kind: RealIo, min_workers: 2 },
+            },
+            Step {
+                text: "Its cores in use stays near zero: waiting for a disk or a reply costs no CPU.",
+                keys: "nothing: watch the live rows",
+                check: AtMost { kind: RealIo, figure: Figure::CoresInUse, value: 0.3 },
+            },
+            Step {
+                text: "Read the RESULT: the threads' wall time is about one thread's share, the sequential \
+                       run about N times that.",
+                keys: "nothing: read the demos table",
+                check: Finished(RealIo),
+            },
+        ],
+        moral: "I/O-bound work overlaps its waits in threads, even on one core: concurrency without \
+                parallelism.",
+    },
 ];
 
 #[cfg(test)]
