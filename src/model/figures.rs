@@ -170,8 +170,10 @@ pub fn fmt_bytes(b: u64) -> String {
         format!("{:.1}G", b / (1024.0 * 1024.0 * 1024.0))
     } else if b >= 1024.0 * 1024.0 {
         format!("{:.1}M", b / (1024.0 * 1024.0))
-    } else {
+    } else if b >= 1024.0 {
         format!("{:.0}K", b / 1024.0)
+    } else {
+        format!("{b:.0}B")
     }
 }
 
@@ -363,6 +365,7 @@ mod tests {
         let s = DemoFigures::Race(r).summary();
         assert_eq!(s[0], "racy lost 654k (2.5ns/inc)");
         assert_eq!(fmt_bytes(64 << 20), "64.0M");
+        assert_eq!((fmt_bytes(64), fmt_bytes(64 << 10)), ("64B".to_owned(), "64K".to_owned()));
         assert_eq!(DemoFigures::Ipc(IpcFigures::default()).summary(), ["sending"]);
     }
 }
