@@ -239,8 +239,8 @@ static CATALOG: [DemoInfo; 13] = [
                  Pinned to one core only one thread runs at a time and they take turns only a \
                  few times (the result counts these interleavings): an update is lost only when \
                  a switch lands between a thread's load and its store, but that store then \
-                 throws away every increment the other made meanwhile, so the few losses are \
-                 large. On a busy machine the two-core run may take turns like that too: \
+                 throws away every increment the other made meanwhile: losses are rare, often \
+                 none in a run, and each one large. On a busy machine the two-core run may take turns like that too: \
                  compare their interleavings. An atomic fetch_add or a mutex never loses one, \
                  at a price in ns per increment the result shows: the seeds' 'inconsistent state'.",
         unit: WorkerUnit::Threads,

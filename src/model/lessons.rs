@@ -374,8 +374,9 @@ pub static LESSONS: &[Lesson] = &[
             },
             Step {
                 text: "Read the RESULT as the ways end: unsynchronised (load, then store) loses updates; \
-                       pinned to one core it loses them in a few large lumps, only where a switch fell \
-                       between a load and its store; atomic and mutex lose none, at a price in ns.",
+                       pinned to one core it loses few or none, since only a switch between a load and \
+                       its store loses anything (but then a whole lump); atomic and mutex lose none, at a \
+                       price in ns.",
                 keys: "nothing: read the demos table",
                 check: Finished(Race),
             },
