@@ -87,6 +87,8 @@ pub struct LabState {
     pub lessons: lessons::LessonsState,
     /// The compare screen's knobs, once opened.
     pub compare: Option<compare::CompareSetup>,
+    /// A demo was launched since the lab's catalogue opened: leaving goes to the process list.
+    pub launched_here: bool,
 }
 
 /// How the lesson fits on screen, as last drawn.
@@ -113,6 +115,7 @@ impl LabState {
             focused: None,
             lessons: lessons::LessonsState::default(),
             compare: None,
+            launched_here: false,
         }
     }
 
@@ -384,6 +387,7 @@ impl App {
                     // The lab shows the demo's rows and threads: the user stays to watch, and
                     // finds it selected in the list on leaving.
                     self.lab.select_next_started = true;
+                    self.lab.launched_here = true;
                     self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
                     return vec![Effect::Launch(spec)];
                 }
@@ -401,7 +405,10 @@ impl App {
                 }
             }
             Command::Back | Command::OpenLab => {
-                self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
+                // After a launch the way out is the process list, where the new demo is
+                // selected; else back to where the lab was opened from.
+                let launched = std::mem::take(&mut self.lab.launched_here);
+                self.view = if self.threads.is_some() && !launched { View::Threads } else { View::Processes };
             }
             _ => {}
         }
@@ -552,6 +559,28 @@ mod tests {
         }
         let status = app.status.as_ref().map(|s| s.text.as_str()).unwrap_or("");
         assert!(status.contains("cpu-threads #1 is running") && status.contains("X stops all demos"), "{status}");
+    }
+
+    #[test]
+    fn leaving_the_lab_after_a_launch_goes_to_the_list_else_back_where_it_came_from() {
+        use crate::app::{Action, App, Command, Options};
+        let mut app = App::new(
+            Options::default(),
+            crate::input::keymap::Keymap::defaults().help(),
+            LabState::new(vec![entry(DemoKind::CpuThreads)]),
+        );
+        app.update(Action::Sample(std::sync::Arc::new(crate::app::fixtures::snapshot(1))));
+        app.threads = Some(crate::app::threads::ThreadsState::new(300));
+        app.view = View::Threads;
+        app.update(Action::Cmd(Command::OpenLab));
+        app.update(Action::Cmd(Command::OpenLab));
+        assert_eq!(app.view, View::Threads, "nothing launched: back to the threads view");
+        app.update(Action::Cmd(Command::OpenLab));
+        let effects = app.update(Action::Cmd(Command::Enter));
+        assert!(matches!(effects.as_slice(), [Effect::Launch(_)]), "{effects:?}");
+        assert_eq!(app.view, View::LAB, "the lab stays to watch the launch");
+        app.update(Action::Cmd(Command::Back));
+        assert_eq!(app.view, View::Processes, "after a launch: the list, where it is selected");
     }
 
     #[test]
