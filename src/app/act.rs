@@ -311,8 +311,9 @@ impl App {
                 }
             }
             View::Lab(_) => {
-                if r < self.lab.catalog.len() {
-                    self.lab.cursor = r;
+                let i = self.lab.list_top.get() + r;
+                if i < self.lab.catalog.len() {
+                    self.lab.cursor = i;
                 }
             }
         }

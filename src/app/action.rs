@@ -120,6 +120,8 @@ commands! {
     ReplayGoto "replay_goto" "replay and rewind: go to a typed time (HH:MM[:SS], +5m, -30s, start, end)" ["replay:g"];
     ReplaySpeed "replay_speed" "replay: speed x1, x10, x60" ["replay:x"];
     ToggleIo "toggle_io_columns" "IO_R/s and IO_W/s columns on/off (storage bytes/s from /proc/PID/io; - where unreadable)" ["list:O"];
+    Compare "compare" "lab: compare two or three demos, same N and duration, one after the other" ["lab:c"] bar 16 ["lab:Compare"];
+    Lessons "lessons" "lab: the lessons, step by step (index, or the lesson being walked)" ["lab:l"] bar 16 ["lab:Lessons"];
 }
 
 impl Command {

@@ -58,6 +58,8 @@ pub enum Effect {
     /// Stop or resume sampling.
     Pause(bool),
     StartExperiment(ExperimentKind),
+    /// Run a compare: its kinds one after the other (an experiment like the others).
+    StartCompare(crate::model::experiment::CompareConfig),
     CancelExperiment,
     /// Move a replay (or the live rewind): answered by a sample and an `Action::ReplayAt`.
     Replay(crate::app::replay::ReplayCmd),

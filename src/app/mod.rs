@@ -131,6 +131,7 @@ impl App {
             replay: None,
         };
         if let Some(pid) = app.options.threads_of {
+            app.lab.focused = Some(pid);
             app.view = View::Threads;
             app.threads = Some(ThreadsState::new(pid));
         }
@@ -154,16 +155,19 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        let mut fx = self.update_inner(action);
+        let seq = self.snapshot.seq;
+        let mut effects = self.update_one(action);
+        let sampled = self.snapshot.seq != seq;
+        self.after_update(&mut effects, sampled);
         if self.view == View::Threads
             && let Some(tids) = self.threads.as_mut().and_then(|t| t.visible_changed())
         {
-            fx.push(Effect::Visible(tids));
+            effects.push(Effect::Visible(tids));
         }
-        fx
+        effects
     }
 
-    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
+    fn update_one(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
                 // Rewound, the source hands out the frames chosen (and holds back the live ones).

@@ -112,11 +112,13 @@ impl App {
 /// The status line when a demo ends: what it measured (the lab, d, has the rest).
 fn finished_line(id: DemoId, r: &DemoResult) -> String {
     let how = if r.stopped_early { "stopped" } else { "finished" };
-    let what = match &r.spawn {
-        Some(sc) => {
+    let what = match (&r.spawn, &r.figures) {
+        (Some(sc), _) => {
             format!("thread {:.1}µs, process {:.1}µs (×{:.1})", sc.thread_spawn_us, sc.process_spawn_us, sc.ratio)
         }
-        None => format!("{:.2} cores · {:.0} ops/s", r.cores_used, r.ops_per_sec),
+        // memory, race, switch-cost, ipc, real-io: what they measured, said shortly.
+        (None, Some(f)) => f.summary().pop().unwrap_or_default(),
+        (None, None) => format!("{:.2} cores · {:.0} ops/s", r.cores_used, r.ops_per_sec),
     };
     format!("{} #{id} {how}: {what}", r.kind)
 }

@@ -189,8 +189,17 @@ fn render_figures(out: &mut String, f: &DemoFigures) {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     match f {
         DemoFigures::Memory(m) => {
-            let _ = writeln!(out, "  buffer        {:.0} MiB; the worker alone: RSS {:.1} MiB", mib(m.buffer_bytes), mib(m.base.rss_bytes));
-            let _ = writeln!(out, "  {:<15} {:>5} {:>10} {:>10} {:>10}   (MiB, summed; each)", "step", "procs", "RSS", "PSS", "USS");
+            let _ = writeln!(
+                out,
+                "  buffer        {:.0} MiB; the worker alone: RSS {:.1} MiB",
+                mib(m.buffer_bytes),
+                mib(m.base.rss_bytes)
+            );
+            let _ = writeln!(
+                out,
+                "  {:<15} {:>5} {:>10} {:>10} {:>10}   (MiB, summed; each)",
+                "step", "procs", "RSS", "PSS", "USS"
+            );
             for p in &m.phases {
                 let n = p.processes.len().max(1) as f64;
                 let _ = writeln!(
@@ -213,7 +222,13 @@ fn render_figures(out: &mut String, f: &DemoFigures) {
                 let _ = writeln!(
                     out,
                     "  {:<24} {} core(s): {} of {} counted, {} lost, {} interleavings, {:.1} ns per increment",
-                    run.method, run.cores, run.final_count, run.expected, run.lost, run.interleavings, run.ns_per_increment
+                    run.method,
+                    run.cores,
+                    run.final_count,
+                    run.expected,
+                    run.lost,
+                    run.interleavings,
+                    run.ns_per_increment
                 );
             }
         }
@@ -222,7 +237,13 @@ fn render_figures(out: &mut String, f: &DemoFigures) {
                 let _ = writeln!(
                     out,
                     "  {:<9} on {} core(s): {:.2} µs per round trip, {} round trips, switches {} voluntary + {} involuntary ({:.0}/s)",
-                    run.mode, run.cores, run.us_per_round_trip, run.round_trips, run.voluntary_switches, run.involuntary_switches, run.switches_per_sec
+                    run.mode,
+                    run.cores,
+                    run.us_per_round_trip,
+                    run.round_trips,
+                    run.voluntary_switches,
+                    run.involuntary_switches,
+                    run.switches_per_sec
                 );
             }
         }
@@ -231,12 +252,25 @@ fn render_figures(out: &mut String, f: &DemoFigures) {
                 let _ = writeln!(
                     out,
                     "  {:<14} {:>6} B: {:>9.1} MB/s, {:>8.3} µs per message, {} messages, {} of {} bytes arrived, {} corrupt",
-                    run.channel, run.message_bytes, run.mb_per_sec, run.us_per_message, run.messages, run.bytes_received, run.bytes_sent, run.corrupt
+                    run.channel,
+                    run.message_bytes,
+                    run.mb_per_sec,
+                    run.us_per_message,
+                    run.messages,
+                    run.bytes_received,
+                    run.bytes_sent,
+                    run.corrupt
                 );
             }
         }
         DemoFigures::RealIo(r) => {
-            let _ = writeln!(out, "  each op       {} KiB write + fsync in {}, then a request answered after {} ms", r.write_bytes >> 10, r.temp_dir, r.server_delay_ms);
+            let _ = writeln!(
+                out,
+                "  each op       {} KiB write + fsync in {}, then a request answered after {} ms",
+                r.write_bytes >> 10,
+                r.temp_dir,
+                r.server_delay_ms
+            );
             for run in &r.runs {
                 let _ = writeln!(
                     out,

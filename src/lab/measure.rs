@@ -238,7 +238,7 @@ pub(crate) fn build_result(
         pids,
         stopped_early,
         spawn: tally.spawn.as_ref().and_then(spawn_cost),
-        figures: tally.figures.clone(),
+        figures: tally.figures.clone().map(Box::new),
     }
 }
 
@@ -409,12 +409,16 @@ mod tests {
         let spec = DemoSpec { kind: DemoKind::Race, workers: 2, duration: ms(2000) };
         let mut t = Tally::default();
         let figures = |runs: usize| {
-            DemoFigures::Race(RaceFigures { threads: 2, increments_per_thread: 5, runs: vec![RaceRun::default(); runs] })
+            DemoFigures::Race(RaceFigures {
+                threads: 2,
+                increments_per_thread: 5,
+                runs: vec![RaceRun::default(); runs],
+            })
         };
         t.apply(Report::Figures(Box::new(figures(1))), ms(500));
         t.apply(Report::Figures(Box::new(figures(2))), ms(900));
         let r = build_result(&spec, ms(2000), &t, vec![42], false);
-        assert_eq!(r.figures, Some(figures(2)));
+        assert_eq!(r.figures, Some(Box::new(figures(2))));
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["race"]["runs"].as_array().unwrap().len(), 2, "{json}");
         assert_eq!(json["kind"], "race");

@@ -141,7 +141,11 @@ mod tests {
             Report::Spawn { threads: 200, thread_ns: 4_000_000, processes: 200, process_ns: 30_000_000 },
             Report::Error { index: 2, message: "cannot start thread cpu-3: Resource temporarily unavailable".into() },
             Report::Figures(Box::new(DemoFigures::Ipc(crate::model::figures::IpcFigures {
-                runs: vec![crate::model::figures::IpcRun { channel: "pipe\nx".into(), messages: 3, ..Default::default() }],
+                runs: vec![crate::model::figures::IpcRun {
+                    channel: "pipe\nx".into(),
+                    messages: 3,
+                    ..Default::default()
+                }],
             }))),
         ];
         for r in reports {

@@ -61,13 +61,13 @@ impl DemoKind {
         DemoKind::CpuProcs,
         DemoKind::Zombie,
         DemoKind::SpawnCost,
-        DemoKind::PyThreads,
-        DemoKind::PyProcs,
         DemoKind::Memory,
         DemoKind::Race,
         DemoKind::SwitchCost,
         DemoKind::Ipc,
         DemoKind::RealIo,
+        DemoKind::PyThreads,
+        DemoKind::PyProcs,
     ];
 
     /// Whether this demo runs python3 rather than threadtop's own worker.
@@ -96,6 +96,18 @@ impl DemoKind {
 
     pub fn from_name(name: &str) -> Option<DemoKind> {
         DemoKind::EVERY.into_iter().find(|k| k.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_is_all_then_python() {
+        // The lab lists EVERY; tests that walk the lab by ALL's indices rely on this order.
+        let joined: Vec<DemoKind> = DemoKind::ALL.iter().chain(DemoKind::PYTHON.iter()).copied().collect();
+        assert_eq!(joined, DemoKind::EVERY);
     }
 }
 
@@ -143,7 +155,7 @@ pub struct DemoResult {
     pub spawn: Option<SpawnCost>,
     /// memory, race, switch-cost, ipc, real-io: what they measured, under the kind's key.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub figures: Option<DemoFigures>,
+    pub figures: Option<Box<DemoFigures>>,
 }
 
 /// What the supervisor tells the app about its demos.

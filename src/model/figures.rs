@@ -170,8 +170,10 @@ pub fn fmt_bytes(b: u64) -> String {
         format!("{:.1}G", b / (1024.0 * 1024.0 * 1024.0))
     } else if b >= 1024.0 * 1024.0 {
         format!("{:.1}M", b / (1024.0 * 1024.0))
-    } else {
+    } else if b >= 1024.0 {
         format!("{:.0}K", b / 1024.0)
+    } else {
+        format!("{b:.0}B")
     }
 }
 
@@ -261,7 +263,12 @@ fn switch_summary(s: &SwitchFigures) -> Vec<String> {
     let mut short = Vec::new();
     for run in &s.runs {
         let who = if run.mode == "threads" { "thr" } else { "proc" };
-        long.push(format!("{who} {} core{}: {}/trip", run.cores, if run.cores == 1 { "" } else { "s" }, fmt_us(run.us_per_round_trip)));
+        long.push(format!(
+            "{who} {} core{}: {}/trip",
+            run.cores,
+            if run.cores == 1 { "" } else { "s" },
+            fmt_us(run.us_per_round_trip)
+        ));
         short.push(format!("{who}{} {}", run.cores, fmt_us(run.us_per_round_trip)));
     }
     if long.is_empty() {
@@ -315,7 +322,13 @@ mod tests {
         let f = DemoFigures::Race(RaceFigures {
             threads: 2,
             increments_per_thread: 10,
-            runs: vec![RaceRun { method: "atomic".into(), cores: 2, expected: 20, final_count: 20, ..Default::default() }],
+            runs: vec![RaceRun {
+                method: "atomic".into(),
+                cores: 2,
+                expected: 20,
+                final_count: 20,
+                ..Default::default()
+            }],
         });
         let text = serde_json::to_string(&f).unwrap();
         assert!(text.starts_with("{\"race\":{"), "{text}");
@@ -342,11 +355,17 @@ mod tests {
         let r = RaceFigures {
             threads: 2,
             increments_per_thread: 1_000_000,
-            runs: vec![RaceRun { method: "unsynchronised".into(), lost: 654_321, ns_per_increment: 2.5, ..Default::default() }],
+            runs: vec![RaceRun {
+                method: "unsynchronised".into(),
+                lost: 654_321,
+                ns_per_increment: 2.5,
+                ..Default::default()
+            }],
         };
         let s = DemoFigures::Race(r).summary();
         assert_eq!(s[0], "racy lost 654k (2.5ns/inc)");
         assert_eq!(fmt_bytes(64 << 20), "64.0M");
+        assert_eq!((fmt_bytes(64), fmt_bytes(64 << 10)), ("64B".to_owned(), "64K".to_owned()));
         assert_eq!(DemoFigures::Ipc(IpcFigures::default()).summary(), ["sending"]);
     }
 }

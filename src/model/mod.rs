@@ -7,6 +7,7 @@ pub mod demo;
 pub mod experiment;
 pub mod figures;
 pub mod stack;
+pub mod lessons;
 
 /// A process or thread id, as the kernel gives it.
 pub type Pid = i32;

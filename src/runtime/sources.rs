@@ -17,7 +17,7 @@ use crate::collect::sampler::{Control, SamplerHandle, SnapshotReceiver};
 use crate::lab::Supervisor;
 use crate::lab::experiment::{self, ExperimentConfig, ExperimentHandle};
 use crate::model::demo::{DemoId, DemoSpec, LabEvent};
-use crate::model::experiment::{ExperimentEvent, ExperimentKind};
+use crate::model::experiment::{CompareConfig, ExperimentEvent, ExperimentKind};
 
 /// An experiment is still running, so another was not started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub trait Lab {
     fn stop_all(&mut self);
     /// Starts an experiment, unless one is still running.
     fn start_experiment(&mut self, kind: ExperimentKind) -> Result<(), ExperimentBusy>;
+    /// Starts a compare of the kinds the user picked, unless an experiment is still running.
+    fn start_compare(&mut self, config: CompareConfig) -> Result<(), ExperimentBusy>;
     fn cancel_experiment(&mut self);
     /// The next thing a demo or the experiment reported, as an Action. Cancel-safe.
     fn next(&mut self) -> impl Future<Output = Option<Action>>;
@@ -125,6 +127,15 @@ impl Lab for LiveLab {
         Ok(())
     }
 
+    fn start_compare(&mut self, config: CompareConfig) -> Result<(), ExperimentBusy> {
+        if self.experiment.as_ref().is_some_and(|h| !h.is_finished()) {
+            return Err(ExperimentBusy);
+        }
+        let config = ExperimentConfig::Compare(config);
+        self.experiment = Some(experiment::start(config, self.exe.clone(), self.exp_tx.clone()));
+        Ok(())
+    }
+
     fn cancel_experiment(&mut self) {
         if let Some(h) = &self.experiment {
             h.cancel();
@@ -162,6 +173,11 @@ impl Lab for NoLab {
     fn stop_all(&mut self) {}
 
     fn start_experiment(&mut self, _kind: ExperimentKind) -> Result<(), ExperimentBusy> {
+        Err(ExperimentBusy)
+    }
+
+    // The app refuses the lab in a replay before it gets here; this is the backstop.
+    fn start_compare(&mut self, _config: CompareConfig) -> Result<(), ExperimentBusy> {
         Err(ExperimentBusy)
     }
 

@@ -67,11 +67,12 @@ fn plus_minus_set_the_workers_and_left_right_the_duration_of_the_launch() {
     h.keys("d<Enter>");
     let plain = h.lab.launched[0].clone();
     assert_eq!(plain.kind, DemoKind::CpuThreads);
-    h.keys("d++<Right><Enter>");
+    // The lab stays on screen after a launch: the next knobs are set there.
+    h.keys("++<Right><Enter>");
     let more = h.lab.launched[1].clone();
     assert_eq!(more.workers, plain.workers + 2, "+ twice: two workers more");
     assert!(more.duration > plain.duration, "Right: longer ({:?} vs {:?})", more.duration, plain.duration);
-    h.keys("d-<Left><Left><Enter>");
+    h.keys("-<Left><Left><Enter>");
     let less = h.lab.launched[2].clone();
     assert_eq!(less.workers, more.workers - 1, "- once: one worker fewer than the last launch's setting");
     assert!(less.duration < more.duration, "Left twice: shorter ({:?} vs {:?})", less.duration, more.duration);

@@ -258,9 +258,19 @@ fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
     assert_eq!(app.list.pending_select, None);
     // A timed demo stopped by the user says so, with its cores and rate.
     let stopped =
-        DemoResult { kind: "cpu-threads".into(), stopped_early: true, spawn: None, cores_used: 1.96, ..result };
+        DemoResult { kind: "cpu-threads".into(), stopped_early: true, spawn: None, cores_used: 1.96, ..result.clone() };
     app.update(Action::Lab(LabEvent::Finished { id: 4, result: stopped }));
     assert!(app.status.as_ref().is_some_and(|s| s.text == "cpu-threads #4 stopped: 1.96 cores · 2000 ops/s"));
+    // The step demos say what they measured, not ops/s.
+    let race = crate::model::figures::RaceFigures {
+        threads: 2,
+        increments_per_thread: 10,
+        runs: vec![crate::model::figures::RaceRun { method: "unsynchronised".into(), lost: 7, ..Default::default() }],
+    };
+    let figures = Some(Box::new(crate::model::figures::DemoFigures::Race(race)));
+    let r = DemoResult { kind: "race".into(), stopped_early: false, spawn: None, figures, ..result };
+    app.update(Action::Lab(LabEvent::Finished { id: 5, result: r }));
+    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some("race #5 finished: racy -7"));
 }
 
 /// Sorted by PID, the cursor on the worker (PID 300), as a user would get there.

@@ -104,7 +104,7 @@ fn by_channel(len: usize, for_time: Duration) -> Result<Transfer, String> {
         .spawn(move || {
             let until = Instant::now() + for_time;
             let mut seq = 0u64;
-            while seq % 64 != 0 || Instant::now() < until {
+            while !seq.is_multiple_of(64) || Instant::now() < until {
                 let mut msg = vec![0xa5u8; len];
                 stamp(&mut msg, seq);
                 if tx.send(msg).is_err() {
@@ -164,7 +164,7 @@ fn by_pipe(len: usize, for_time: Duration) -> Result<Transfer, String> {
     let until = began + for_time;
     let mut msg = vec![0xa5u8; len];
     let mut seq = 0u64;
-    while seq % 64 != 0 || Instant::now() < until {
+    while !seq.is_multiple_of(64) || Instant::now() < until {
         stamp(&mut msg, seq);
         if let Err(e) = data_w.write_all(&msg) {
             kill_and_reap(&[pid]);
@@ -293,7 +293,7 @@ fn by_ring(len: usize, for_time: Duration) -> Result<Transfer, String> {
     let h = ring.header();
     let until = began + for_time;
     let mut head = 0u64;
-    while head % 64 != 0 || Instant::now() < until {
+    while !head.is_multiple_of(64) || Instant::now() < until {
         let mut spins = 0;
         while head - h.tail.0.load(Ordering::Acquire) >= slots as u64 {
             backoff(&mut spins);

@@ -186,7 +186,8 @@ pub(in crate::lab) fn run(run: &mut Run, n: u32) -> Result<(u64, EndCause), Stri
     catalog::memory_check(&spec, mem_available_bytes())?;
     let b = usize::try_from(catalog::MEMORY_BUFFER_MIB << 20).map_err(|e| e.to_string())?;
     let slots = Slots::new(run, 4);
-    let mut figures = MemoryFigures { buffer_bytes: b as u64, base: measure(std::process::id() as i32)?, phases: Vec::new() };
+    let mut figures =
+        MemoryFigures { buffer_bytes: b as u64, base: measure(std::process::id() as i32)?, phases: Vec::new() };
     let mut ops = 0u64;
 
     // 1: N threads, one buffer.

@@ -1,7 +1,8 @@
 //! real-io: N threads each doing K operations of real blocking I/O (a 64 KiB write to a file
 //! in the system temp dir, fsync'd, then a request to a server this demo runs on 127.0.0.1
 //! that waits a fixed delay before it answers), then the same N × K operations one after the
-//! other on one thread. Wall and CPU time of each, measured here. The files never have a name
+//! other on one thread. Wall and CPU time of each, measured here; then it idles until its
+//! deadline so the figures stay on screen. The files never have a name
 //! on disk (O_TMPFILE; where the file system lacks it, a name unlinked right after the open),
 //! so no exit path, SIGKILL included, can leave one behind.
 
@@ -23,7 +24,8 @@ use crate::model::figures::{DemoFigures, RealIoFigures, RealIoRun};
 
 /// A file in `dir` that has no name: O_TMPFILE, or a name removed at once.
 pub(crate) fn nameless_file(dir: &Path, tag: &str) -> Result<File, String> {
-    let tmpfile = std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir);
+    let tmpfile =
+        std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir);
     if let Ok(file) = tmpfile {
         return Ok(file);
     }
@@ -167,7 +169,9 @@ pub(in crate::lab) fn run(run: &mut Run, n: u32) -> Result<(u64, EndCause), Stri
     }
     figures.runs.push(alone);
     run.figures(DemoFigures::RealIo(figures), ops);
-    ended(ops, run.end_cause())
+    // The figures stay on screen (and the worker in the list) until the deadline.
+    let deadline = run.deadline;
+    ended(ops, run.hold(deadline, ops))
 }
 
 #[cfg(test)]

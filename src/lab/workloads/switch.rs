@@ -87,7 +87,7 @@ fn side(ping: bool, rx: i32, tx: i32, cpu: usize, for_ns: u64) -> Side {
                 break;
             }
             rounds += 1;
-            if rounds % 256 == 0 && now_ns() >= until {
+            if rounds.is_multiple_of(256) && now_ns() >= until {
                 break;
             }
         }

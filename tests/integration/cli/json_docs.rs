@@ -86,6 +86,15 @@ fn demo_keys_are_documented() {
     documented("`threadtop demo KIND --json`", &v);
     let v = json_of(&["demo", "io-threads", "-n", "1", "--seconds", "0.3", "--json"]);
     documented("`threadtop demo KIND --json`", &v);
+    // The step demos add an object each under their kind's key.
+    for (kind, key) in
+        [("memory", "memory"), ("race", "race"), ("switch-cost", "switch_cost"), ("ipc", "ipc"), ("real-io", "real_io")]
+    {
+        let n = if kind == "switch-cost" || kind == "ipc" { "2" } else { "1" };
+        let v = json_of(&["demo", kind, "-n", n, "--seconds", "3", "--json"]);
+        assert!(v.get(key).is_some(), "{v}");
+        documented("`threadtop demo KIND --json`", &v);
+    }
 }
 
 fn temp_dir() -> PathBuf {

@@ -6,14 +6,15 @@ use crate::support::{Demos, Tui, serial};
 
 const T: Duration = Duration::from_secs(15);
 
-/// `d` opens the lab on cpu-threads, Enter launches it and the process list selects it; Enter
-/// again opens its threads view.
+/// `d` opens the lab on cpu-threads, Enter launches it (the lab stays to watch it), `d` leaves
+/// for the process list, which selects it; Enter opens its threads view.
 fn launch_cpu_threads(tui: &mut Tui) {
     tui.wait_for("COMMAND", T);
     tui.send(b"d");
     tui.wait_for("Lab: launch a demo", T);
     tui.wait_for("> cpu-threads", T);
     tui.send(b"\r");
+    tui.send(b"d");
     tui.wait_selected("tt-cpu-threads", T);
     tui.send(b"\r");
     tui.wait_for("cpu-0", T);
@@ -52,6 +53,7 @@ fn quitting_stops_every_demo() {
     tui.send(b"d");
     tui.send(b"\x1b[B"); // Down: io-threads
     tui.send(b"\r");
+    tui.send(b"d");
     tui.wait_selected("tt-io-threads", T);
     assert!(demos.alive().len() >= 2, "{:?}", demos.alive());
     tui.send(b"q");
@@ -72,6 +74,7 @@ fn sigkill_of_threadtop_leaves_no_demo() {
         tui.send(b"\x1b[B"); // Down to cpu-procs
     }
     tui.send(b"\r");
+    tui.send(b"d");
     tui.wait_selected("tt-cpu-proc-0", T);
     let before = demos.alive();
     assert!(before.len() >= 2, "{before:?}");

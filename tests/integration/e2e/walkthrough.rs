@@ -61,12 +61,13 @@ fn readme_walk_through_steps_1_to_3_pin_the_whole_process() {
     let demos = Demos::watch(tui.pid());
     tui.wait_for("COMMAND", T);
 
-    // 1. `d`, `+` twice, Enter: tt-cpu-threads selected.
+    // 1. `d`, `+` twice, Enter, `d` back to the list: tt-cpu-threads selected.
     tui.send(b"d");
     tui.wait_for("> cpu-threads", T);
     tui.send(b"+");
     tui.send(b"+");
     tui.send(b"\r");
+    tui.send(b"d");
     tui.wait_selected("tt-cpu-threads", T);
     let pid = pid_of(&demos, "tt-cpu-threads").expect("tt-cpu-threads runs");
     assert!(tui.wait_until(T, |_| workers(pid).len() == cores + 2), "N = cores + 2 workers: {:?}", workers(pid));

@@ -67,6 +67,9 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(name))?.split_whitespace().next()?.parse().ok()
 }
 
+/// (RSS, PSS, USS) in bytes.
+type Mem = (u64, u64, u64);
+
 /// (RSS, PSS, USS) in bytes from /proc/PID/smaps_rollup.
 fn smaps(pid: Pid) -> Option<(u64, u64, u64)> {
     let t = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
@@ -91,7 +94,13 @@ fn median(mut v: Vec<(u64, u64, u64)>) -> (u64, u64, u64) {
 
 fn near(what: &str, measured: f64, expected: f64, slack: f64) {
     eprintln!("{what}: {:.1} MiB, expected {:.1} ± {:.1}", measured / MIB, expected / MIB, slack / MIB);
-    assert!((measured - expected).abs() <= slack, "{what}: {:.1} MiB, expected {:.1} ± {:.1} MiB", measured / MIB, expected / MIB, slack / MIB);
+    assert!(
+        (measured - expected).abs() <= slack,
+        "{what}: {:.1} MiB, expected {:.1} ± {:.1} MiB",
+        measured / MIB,
+        expected / MIB,
+        slack / MIB
+    );
 }
 
 #[test]
@@ -99,7 +108,7 @@ fn memory_threads_share_processes_own_and_fork_shares_until_written() {
     let _serial = serial();
     let n = 3u32;
     // Readings by (pid, comm): the comm tells the step (tt-mem-shr-I reads, tt-mem-cow-I wrote).
-    let mut readings: BTreeMap<(Pid, String), Vec<(u64, u64, u64)>> = BTreeMap::new();
+    let mut readings: BTreeMap<(Pid, String), Vec<Mem>> = BTreeMap::new();
     let mut mem_threads = 0usize;
     let (json, _) = watch(&["memory", "-n", "3", "--seconds", "8", "--json"], |t| {
         let holds_threads = t.comm == "tt-memory" && t.name.starts_with("mem-");
@@ -109,10 +118,10 @@ fn memory_threads_share_processes_own_and_fork_shares_until_written() {
         // One reading per process per look: on its main thread (or a mem- thread for the
         // threads step, labelled so).
         let label = if holds_threads { "threads".to_owned() } else { t.comm.to_owned() };
-        if (t.tid == t.pid && t.comm.starts_with("tt-mem-")) || (holds_threads && t.name == "mem-0") {
-            if let Some(r) = smaps(t.pid) {
-                readings.entry((t.pid, label)).or_default().push(r);
-            }
+        if ((t.tid == t.pid && t.comm.starts_with("tt-mem-")) || (holds_threads && t.name == "mem-0"))
+            && let Some(r) = smaps(t.pid)
+        {
+            readings.entry((t.pid, label)).or_default().push(r);
         }
     });
     let m = &json["memory"];
@@ -173,12 +182,12 @@ fn race_run() -> (Value, Vec<String>) {
     for _ in 0..3 {
         let mut affinities = Vec::new();
         let (json, obs) = watch(&["race", "-n", "2", "--seconds", "8", "--json"], |t| {
-            if t.comm == "tt-race" && t.name.starts_with("race-") {
-                if let Some(a) = status_field(&task_status(t.pid, t.tid), "Cpus_allowed_list") {
-                    if !affinities.iter().any(|x| x == a) {
-                        affinities.push(a.to_owned());
-                    }
-                }
+            if t.comm == "tt-race"
+                && t.name.starts_with("race-")
+                && let Some(a) = status_field(&task_status(t.pid, t.tid), "Cpus_allowed_list")
+                && !affinities.iter().any(|x| x == a)
+            {
+                affinities.push(a.to_owned());
             }
         });
         assert!(obs.seen.values().any(|s| s.comm == "tt-race"));
@@ -207,7 +216,8 @@ fn race_loses_updates_only_when_unsynchronised() {
     for run in runs {
         eprintln!("race: {run}");
         assert_eq!(run["expected"].as_u64().unwrap(), 2 * m, "{run}");
-        let (expected, got, lost) = (run["expected"].as_u64().unwrap(), run["final"].as_u64().unwrap(), run["lost"].as_u64().unwrap());
+        let (expected, got, lost) =
+            (run["expected"].as_u64().unwrap(), run["final"].as_u64().unwrap(), run["lost"].as_u64().unwrap());
         assert_eq!(lost, expected - got, "{run}");
         assert!(run["ns_per_increment"].as_f64().unwrap() > 0.0, "{run}");
     }
@@ -219,9 +229,15 @@ fn race_loses_updates_only_when_unsynchronised() {
     assert_eq!(runs[1]["cores"], 1);
     let cpus = cores();
     eprintln!("race: affinities seen {affinities:?}");
-    assert!(affinities.iter().any(|a| !a.contains(['-', ','])), "no race- thread was seen pinned to one CPU: {affinities:?}");
+    assert!(
+        affinities.iter().any(|a| !a.contains(['-', ','])),
+        "no race- thread was seen pinned to one CPU: {affinities:?}"
+    );
     if cpus > 1 {
-        assert!(affinities.iter().any(|a| a.contains(['-', ','])), "no race- thread seen on several CPUs: {affinities:?}");
+        assert!(
+            affinities.iter().any(|a| a.contains(['-', ','])),
+            "no race- thread seen on several CPUs: {affinities:?}"
+        );
     }
 }
 
@@ -257,7 +273,10 @@ fn switch_cost_counts_one_switch_per_round_trip_per_side() {
             // plus 20: other work on the machine preempts a side now and then, and starting,
             // pinning and lingering cost a few switches of their own.
             let per_trip = (v + i) as f64 / trips as f64;
-            eprintln!("switch-cost {} {} cores, {name}: {trips} round trips, /proc {v} voluntary + {i} involuntary = {per_trip:.2} per trip", run["mode"], run["cores"]);
+            eprintln!(
+                "switch-cost {} {} cores, {name}: {trips} round trips, /proc {v} voluntary + {i} involuntary = {per_trip:.2} per trip",
+                run["mode"], run["cores"]
+            );
             assert!((v + i) as f64 >= 0.9 * trips as f64, "{name}: {v}+{i} switches for {trips} round trips");
             assert!((v + i) as f64 <= 1.3 * trips as f64 + 20.0, "{name}: {v}+{i} switches for {trips} round trips");
         }
@@ -265,7 +284,10 @@ fn switch_cost_counts_one_switch_per_round_trip_per_side() {
         let names: Vec<&str> = run["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
         let proc_total: u64 = names.iter().map(|n| seen[*n].0 + seen[*n].1).sum();
         let reported = run["voluntary_switches"].as_u64().unwrap() + run["involuntary_switches"].as_u64().unwrap();
-        assert!(reported <= proc_total && proc_total <= reported + 40, "reported {reported}, /proc {proc_total}: {run}");
+        assert!(
+            reported <= proc_total && proc_total <= reported + 40,
+            "reported {reported}, /proc {proc_total}: {run}"
+        );
     }
 }
 
@@ -284,10 +306,18 @@ fn ipc_every_byte_arrives_and_only_the_pipe_goes_through_the_kernel() {
         }
     });
     let runs = json["ipc"]["runs"].as_array().unwrap();
-    let plan: Vec<(&str, u64)> = runs.iter().map(|r| (r["channel"].as_str().unwrap(), r["message_bytes"].as_u64().unwrap())).collect();
+    let plan: Vec<(&str, u64)> =
+        runs.iter().map(|r| (r["channel"].as_str().unwrap(), r["message_bytes"].as_u64().unwrap())).collect();
     assert_eq!(
         plan,
-        [("thread-channel", 64), ("pipe", 64), ("shared-ring", 64), ("thread-channel", 65536), ("pipe", 65536), ("shared-ring", 65536)]
+        [
+            ("thread-channel", 64),
+            ("pipe", 64),
+            ("shared-ring", 64),
+            ("thread-channel", 65536),
+            ("pipe", 65536),
+            ("shared-ring", 65536)
+        ]
     );
     for run in runs {
         eprintln!("ipc: {run}");
@@ -318,7 +348,12 @@ fn ipc_every_byte_arrives_and_only_the_pipe_goes_through_the_kernel() {
 
 fn tt_real_io_files() -> Vec<String> {
     fs::read_dir(std::env::temp_dir())
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("tt-real-io")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("tt-real-io"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -330,7 +365,7 @@ fn real_io_threads_wait_together_and_leave_no_file() {
     let mut states: BTreeMap<String, Vec<char>> = BTreeMap::new();
     let mut nameless = 0usize;
     let temp = std::env::temp_dir().display().to_string();
-    let (json, _) = watch(&["real-io", "-n", "8", "--json"], |t| {
+    let (json, _) = watch(&["real-io", "-n", "8", "--seconds", "4", "--json"], |t| {
         if t.comm != "tt-real-io" {
             return;
         }

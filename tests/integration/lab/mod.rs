@@ -1,5 +1,7 @@
+mod compare;
 mod demo;
+mod measured;
 pub mod pdeathsig;
 mod python;
+mod screen;
 mod supervisor;
-mod measured;

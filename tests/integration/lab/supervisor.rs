@@ -110,15 +110,17 @@ fn a_demo_reports_progress_and_ends_at_its_deadline() {
 }
 
 #[test]
-fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
+fn the_most_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
+    // As many as the catalogue allows (every kind at once: the SIGKILL torture test needs it).
+    let most = threadtop::model::catalog::MAX_CONCURRENT;
     let _serial = serial();
     runtime().block_on(async {
         let (mut lab, mut rx) = lab();
         let one = spec(DemoKind::IoThreads, 1, 30.0);
         let mut ids = Vec::new();
         let mut seen = Vec::new();
-        for _ in 0..8 {
-            let id = lab.launch(one.clone()).expect("up to 8 demos");
+        for _ in 0..most {
+            let id = lab.launch(one.clone()).expect("up to the most demos");
             match next_event(&mut rx).await {
                 LabEvent::Started { id: s, pids, .. } => {
                     assert_eq!(s, id);
@@ -129,8 +131,8 @@ fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
             }
             ids.push(id);
         }
-        assert_eq!(lab.running(), 8);
-        let reason = lab.launch(one.clone()).expect_err("a ninth demo is refused");
+        assert_eq!(lab.running(), most);
+        let reason = lab.launch(one.clone()).expect_err("one more demo is refused");
         assert!(reason.contains("already running"), "{reason}");
         match next_event(&mut rx).await {
             LabEvent::Refused { spec, reason: r } => {
@@ -139,7 +141,7 @@ fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
             }
             other => panic!("expected Refused, got {other:?}"),
         }
-        assert_eq!(lab.running(), 8, "the refusal started nothing");
+        assert_eq!(lab.running(), most, "the refusal started nothing");
 
         let t = Instant::now();
         lab.stop(ids[0]);
@@ -148,12 +150,12 @@ fn eight_demos_at_once_then_a_refusal_then_stop_and_shutdown() {
         assert!(result.stopped_early);
         // Stopped, not run out: far sooner than the 30 s it was launched for.
         assert!(t.elapsed() < Duration::from_secs(30) / 4, "{:?}", t.elapsed());
-        assert_eq!(lab.running(), 7);
+        assert_eq!(lab.running(), most - 1);
         assert!(survivors_after(&seen[..1], Duration::from_secs(1)).is_empty());
 
         let t = Instant::now();
         lab.shutdown().await;
-        assert!(t.elapsed() < Duration::from_secs(30) / 4, "seven demos of 30 s stopped: {:?}", t.elapsed());
+        assert!(t.elapsed() < Duration::from_secs(30) / 4, "the other demos of 30 s stopped: {:?}", t.elapsed());
         assert_eq!(lab.running(), 0);
         let mut finished_ids = Vec::new();
         while let Ok(event) = rx.try_recv() {

@@ -14,8 +14,8 @@ use crate::support::{Demos, Scratch, Tui, env_count, lab_kinds, serial};
 
 const T: Duration = Duration::from_secs(20);
 
-/// Launches catalogue entry `index` by keys: `d`, Home, Down × index, Enter; waits until the
-/// process list selects it.
+/// Launches catalogue entry `index` by keys: `d`, Home, Down × index, Enter, then `d` back to
+/// the process list; waits until it selects the demo.
 fn launch(tui: &mut Tui, index: usize) {
     let kinds = lab_kinds();
     let (kind, shown) = (kinds[index].0.as_str(), kinds[index].1.as_str());
@@ -31,6 +31,7 @@ fn launch(tui: &mut Tui, index: usize) {
         tui.send(b"++++++++++++++++++++");
     }
     tui.send(b"\r");
+    tui.send(b"d");
     tui.wait_selected(shown, T);
 }
 

@@ -112,6 +112,8 @@ impl Soak {
         // launch's own result counts: a number above every spawn-cost result seen before.
         let before = finished_ids(&self.tui.screen(), kind).into_iter().max().unwrap_or(0).max(self.last_spawn_cost);
         self.tui.send(b"\r");
+        // The lab stays on screen after a launch; the list selects the demo once back.
+        self.tui.send(b"d");
         if self.tui.wait_until(T, |s| {
             self.tui.selected_row().is_some_and(|r| r.contains(shown))
                 || (kind == "spawn-cost" && finished_ids(s, kind).into_iter().any(|n| n > before))

@@ -2,10 +2,15 @@
 //! each launched demo reported. Plain state; the lab module does the launching.
 //! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
+pub mod compare;
+pub mod lessons;
+pub mod watch;
+
 use std::cell::Cell;
 use std::time::Duration;
 
 use crate::app::experiment::ExperimentState;
+use crate::app::threads::ThreadsState;
 use crate::app::{App, Command, Effect, LabScreen, View, cursor};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
@@ -50,6 +55,8 @@ pub struct DemoEntry {
     pub cpu: Duration,
     /// What memory, race, switch-cost, ipc or real-io measured so far (`LabEvent::Figures`).
     pub figures: Option<crate::model::figures::DemoFigures>,
+    /// What the samples showed of it: its cores, OTHERS, its processes.
+    pub sampled: watch::Sampled,
 }
 
 impl DemoEntry {
@@ -71,6 +78,17 @@ pub struct LabState {
     /// Written by the UI as it draws the lesson: how far it can scroll and how many lines it
     /// shows at once, so that PgDn stops at the end and moves by what is on screen.
     pub lesson_view: Cell<LessonView>,
+    /// The first catalogue entry the list shows, when it is too short for all (set by drawing).
+    pub list_top: Cell<usize>,
+    /// The threads of the running demo the lab shows (`watched`), read through the focus.
+    pub watch: Option<ThreadsState>,
+    /// The process the sampler was last asked to read in detail (`Effect::Focus`).
+    pub focused: Option<Pid>,
+    pub lessons: lessons::LessonsState,
+    /// The compare screen's knobs, once opened.
+    pub compare: Option<compare::CompareSetup>,
+    /// A demo was launched since the lab's catalogue opened: leaving goes to the process list.
+    pub launched_here: bool,
 }
 
 /// How the lesson fits on screen, as last drawn.
@@ -92,7 +110,21 @@ impl LabState {
             select_next_started: false,
             lesson_scroll: (0, 0),
             lesson_view: Cell::new(LessonView::default()),
+            list_top: Cell::new(0),
+            watch: None,
+            focused: None,
+            lessons: lessons::LessonsState::default(),
+            compare: None,
+            launched_here: false,
         }
+    }
+
+    /// The running demo whose processes and threads the lab shows: the newest of the kind
+    /// under the cursor, else the newest running.
+    pub fn watched(&self) -> Option<&DemoEntry> {
+        let kind = self.selected_entry().map(|e| e.kind);
+        let running = || self.demos.iter().rev().filter(|d| d.running() && !d.pids.is_empty());
+        running().find(|d| Some(d.spec.kind) == kind).or_else(|| running().next())
     }
 
     /// The first line of the lesson to show (0 once the cursor moved to another entry).
@@ -176,6 +208,7 @@ impl LabState {
                     cores_now: 0.0,
                     cpu: Duration::ZERO,
                     figures: None,
+                    sampled: watch::Sampled::default(),
                 });
                 self.trim();
                 first
@@ -252,11 +285,75 @@ impl App {
         }
     }
 
+    /// The process the sampler should read in detail: the lab's watched demo while the lab's
+    /// catalogue shows, else the threads view's process.
+    fn wanted_focus(&self) -> Option<Pid> {
+        if self.view == View::LAB
+            && let Some(d) = self.lab.watched()
+        {
+            return d.pids.first().copied();
+        }
+        self.threads.as_ref().map(|t| t.pid)
+    }
+
+    /// After every update: new samples go to the demos' figures and the lab's watch, the focus
+    /// follows what is on screen, and the lesson walked is checked.
+    pub(crate) fn after_update(&mut self, effects: &mut Vec<Effect>, sampled: bool) {
+        if sampled {
+            let cores = self.logical_cores();
+            let snap = std::sync::Arc::clone(&self.snapshot);
+            self.lab.on_sample(&snap, cores);
+            if let Some(w) = self.lab.watch.as_mut() {
+                w.apply_sample(&snap);
+            }
+        }
+        if let Some(pid) = effects.iter().rev().find_map(|e| match e {
+            Effect::Focus(p) => Some(*p),
+            _ => None,
+        }) {
+            self.lab.focused = pid;
+        }
+        let wanted = self.wanted_focus();
+        if wanted != self.lab.focused {
+            self.lab.focused = wanted;
+            effects.push(Effect::Focus(wanted));
+        }
+        let watched = self.lab.watched().and_then(|d| d.pids.first().copied());
+        if self.lab.watch.as_ref().map(|w| w.pid) != watched {
+            self.lab.watch = watched.map(|pid| {
+                let mut t = ThreadsState::new(pid);
+                if let Some(p) = self.snapshot.processes.iter().find(|p| p.pid == pid) {
+                    t.seed(p);
+                }
+                t
+            });
+        }
+        self.check_lesson();
+    }
+
     pub(crate) fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
         match self.lab_screen() {
             LabScreen::Picker { cursor } => return self.on_experiment_picker(cursor, cmd),
             LabScreen::Experiment => return self.on_experiment(cmd),
+            LabScreen::Compare => return self.on_compare(cmd),
+            LabScreen::Lessons => return self.on_lessons_index(cmd),
+            LabScreen::Lesson => return self.on_lesson(cmd),
             LabScreen::Catalog => {}
+        }
+        match cmd {
+            Command::Compare => {
+                self.open_compare();
+                return Vec::new();
+            }
+            Command::Lessons => {
+                // The lesson walked (done or not) shows what it saw; `l` there goes to the index.
+                match self.lab.lessons.walk.as_ref() {
+                    Some(_) => self.view = View::Lab(LabScreen::Lesson),
+                    None => self.view = View::Lab(LabScreen::Lessons),
+                }
+                return Vec::new();
+            }
+            _ => {}
         }
         if cmd == Command::Experiments {
             self.view = View::Lab(match &self.experiment {
@@ -287,8 +384,10 @@ impl App {
                     return Vec::new();
                 }
                 if let Some(spec) = self.lab.spec_at_cursor() {
+                    // The lab shows the demo's rows and threads: the user stays to watch, and
+                    // finds it selected in the list on leaving.
                     self.lab.select_next_started = true;
-                    self.view = View::Processes;
+                    self.lab.launched_here = true;
                     self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
                     return vec![Effect::Launch(spec)];
                 }
@@ -306,7 +405,10 @@ impl App {
                 }
             }
             Command::Back | Command::OpenLab => {
-                self.view = if self.threads.is_some() { View::Threads } else { View::Processes };
+                // After a launch the way out is the process list, where the new demo is
+                // selected; else back to where the lab was opened from.
+                let launched = std::mem::take(&mut self.lab.launched_here);
+                self.view = if self.threads.is_some() && !launched { View::Threads } else { View::Processes };
             }
             _ => {}
         }
@@ -327,6 +429,10 @@ impl App {
                     return Vec::new();
                 }
                 let kind = ExperimentKind::ALL[cursor.min(n - 1)];
+                if kind == ExperimentKind::Compare {
+                    self.open_compare();
+                    return Vec::new();
+                }
                 if self.lab.running_count() > 0 {
                     let names = self.lab.running_names();
                     let what = if names.len() == 1 { "is running: it takes" } else { "are running: they take" };
@@ -453,6 +559,28 @@ mod tests {
         }
         let status = app.status.as_ref().map(|s| s.text.as_str()).unwrap_or("");
         assert!(status.contains("cpu-threads #1 is running") && status.contains("X stops all demos"), "{status}");
+    }
+
+    #[test]
+    fn leaving_the_lab_after_a_launch_goes_to_the_list_else_back_where_it_came_from() {
+        use crate::app::{Action, App, Command, Options};
+        let mut app = App::new(
+            Options::default(),
+            crate::input::keymap::Keymap::defaults().help(),
+            LabState::new(vec![entry(DemoKind::CpuThreads)]),
+        );
+        app.update(Action::Sample(std::sync::Arc::new(crate::app::fixtures::snapshot(1))));
+        app.threads = Some(crate::app::threads::ThreadsState::new(300));
+        app.view = View::Threads;
+        app.update(Action::Cmd(Command::OpenLab));
+        app.update(Action::Cmd(Command::OpenLab));
+        assert_eq!(app.view, View::Threads, "nothing launched: back to the threads view");
+        app.update(Action::Cmd(Command::OpenLab));
+        let effects = app.update(Action::Cmd(Command::Enter));
+        assert!(matches!(effects.as_slice(), [Effect::Launch(_)]), "{effects:?}");
+        assert_eq!(app.view, View::LAB, "the lab stays to watch the launch");
+        app.update(Action::Cmd(Command::Back));
+        assert_eq!(app.view, View::Processes, "after a launch: the list, where it is selected");
     }
 
     #[test]
