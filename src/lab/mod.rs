@@ -10,7 +10,9 @@
 //! - `worker`: what runs inside a demo child (`threadtop __workload ...`, `WorkloadArgs`);
 //!   `protocol`: the report lines it writes; `child`: the PDEATHSIG rule for helper processes.
 //! - `measure`: cores in use, rates and results (pure).
-//! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
+//! - `python`: real CPython for the py- demos (the embedded script), and the search for a
+//!   free-threaded one (py-nogil).
+//! - `lifecycle`: the process the lifecycle demo walks through R, S, D, T and Z.
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
 //!   concurrency, the GIL), for `threadtop experiment` and the TUI.
 
@@ -20,6 +22,7 @@ mod child;
 mod demo_task;
 mod ending;
 pub mod experiment;
+mod lifecycle;
 pub mod measure;
 
 mod protocol;

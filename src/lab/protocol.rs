@@ -55,6 +55,15 @@ pub enum Report {
     Spawn { threads: u32, thread_ns: u64, processes: u32, process_ns: u64 },
     /// The demo process could not do its work: `error INDEX MESSAGE...`.
     Error { index: u32, message: String },
+    /// One timed part of the work, at its end: `phase INDEX NAME OPS WALL_NS CPU_NS` (the
+    /// process's own CPU time over that part).
+    Phase { index: u32, name: String, ops: u64, wall_ns: u64, cpu_ns: u64 },
+    /// lifecycle asks its supervisor to SIGSTOP it now and SIGCONT it `ms` later:
+    /// `stopme INDEX MS`.
+    StopMe { index: u32, ms: u64 },
+    /// py-nogil's interpreter search: `nogil INDEX found EXECUTABLE VERSION` or
+    /// `nogil INDEX missing MESSAGE...`.
+    Nogil { index: u32, found: Option<(String, String)>, message: String },
 }
 
 impl fmt::Display for Report {
@@ -68,13 +77,27 @@ impl fmt::Display for Report {
             Report::Spawn { threads, thread_ns, processes, process_ns } => {
                 write!(f, "spawn {threads} {thread_ns} {processes} {process_ns}")
             }
-            Report::Error { index, message } => {
-                // One line per message: a newline inside would split it.
-                let flat: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-                write!(f, "error {index} {flat}")
+            Report::Error { index, message } => write!(f, "error {index} {}", flat(message)),
+            Report::Phase { index, name, ops, wall_ns, cpu_ns } => {
+                write!(f, "phase {index} {} {ops} {wall_ns} {cpu_ns}", word(name))
             }
+            Report::StopMe { index, ms } => write!(f, "stopme {index} {ms}"),
+            Report::Nogil { index, found: Some((exe, version)), .. } => {
+                write!(f, "nogil {index} found {} {}", word(exe), word(version))
+            }
+            Report::Nogil { index, found: None, message } => write!(f, "nogil {index} missing {}", flat(message)),
         }
     }
+}
+
+/// One line per message: a newline inside would split it.
+fn flat(message: &str) -> String {
+    message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// One field: a space or newline inside would shift the fields after it.
+fn word(text: &str) -> String {
+    text.chars().map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c }).collect()
 }
 
 impl Report {
@@ -86,6 +109,20 @@ impl Report {
         if tag == "error" {
             let (index, message) = rest.split_once(' ').unwrap_or((rest, ""));
             return Some(Report::Error { index: index.parse().ok()?, message: message.to_owned() });
+        }
+        if tag == "nogil" {
+            let (index, rest) = rest.split_once(' ')?;
+            let index = index.parse().ok()?;
+            let (what, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+            return match (what, rest.split(' ').collect::<Vec<_>>().as_slice()) {
+                ("found", [exe, version]) if !exe.is_empty() && !version.is_empty() => Some(Report::Nogil {
+                    index,
+                    found: Some(((*exe).to_owned(), (*version).to_owned())),
+                    message: String::new(),
+                }),
+                ("missing", _) => Some(Report::Nogil { index, found: None, message: rest.to_owned() }),
+                _ => None,
+            };
         }
         let fields: Vec<&str> = rest.split(' ').collect();
         match (tag, fields.as_slice()) {
@@ -110,6 +147,14 @@ impl Report {
                 processes: processes.parse().ok()?,
                 process_ns: process_ns.parse().ok()?,
             }),
+            ("phase", [index, name, ops, wall_ns, cpu_ns]) if !name.is_empty() => Some(Report::Phase {
+                index: index.parse().ok()?,
+                name: (*name).to_owned(),
+                ops: ops.parse().ok()?,
+                wall_ns: wall_ns.parse().ok()?,
+                cpu_ns: cpu_ns.parse().ok()?,
+            }),
+            ("stopme", [index, ms]) => Some(Report::StopMe { index: index.parse().ok()?, ms: ms.parse().ok()? }),
             _ => None,
         }
     }
@@ -128,6 +173,14 @@ mod tests {
             Report::Child { index: 0, pid: 4242 },
             Report::Spawn { threads: 200, thread_ns: 4_000_000, processes: 200, process_ns: 30_000_000 },
             Report::Error { index: 2, message: "cannot start thread cpu-3: Resource temporarily unavailable".into() },
+            Report::Phase { index: 0, name: "hash".into(), ops: 812, wall_ns: 2_000_000_000, cpu_ns: 3_900_000_000 },
+            Report::StopMe { index: 0, ms: 2000 },
+            Report::Nogil {
+                index: 1,
+                found: Some(("/opt/py/bin/python3.13t".into(), "3.13.1".into())),
+                message: String::new(),
+            },
+            Report::Nogil { index: 1, found: None, message: "no free-threaded Python: uv python install 3.13t".into() },
         ];
         for r in reports {
             let line = r.to_string();
@@ -161,6 +214,14 @@ mod tests {
             "hello 0 1 2",
             "progress 0  1 2",
             "error x message",
+            "phase 0 hash 1 2",
+            "phase 0  1 2 3",
+            "phase 0 hash 1 2 -3",
+            "stopme 0",
+            "stopme 0 -1",
+            "nogil 1 found /usr/bin/python3.13t",
+            "nogil x missing why",
+            "nogil 1 maybe",
         ] {
             assert_eq!(Report::parse(line), None, "{line:?}");
         }

@@ -249,6 +249,7 @@ fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
         pids: vec![777],
         stopped_early: false,
         spawn: Some(SpawnCost { thread_spawn_us: 21.5, process_spawn_us: 301.0, ratio: 14.0 }),
+        extra: None,
     };
     app.update(Action::Lab(LabEvent::Finished { id: 3, result: result.clone() }));
     let status = app.status.as_ref().map(|s| (s.text.clone(), s.error));
