@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use super::protocol::{EndCause, Report};
 use crate::model::catalog;
 
-/// How often waits look for a stop signal, a lost parent or SIGCONT.
-const POLL: Duration = Duration::from_millis(10);
+/// How often waits look for a stop signal, a lost parent or SIGCONT: each look is a moment in R
+/// that the sleeping step's readings may catch, so not too often.
+const POLL: Duration = Duration::from_millis(50);
 /// One round of the disk step: this much written, then fsync'd.
 const DISK_ROUND: usize = 32 << 20;
 const DISK_CHUNK: usize = 1 << 20;

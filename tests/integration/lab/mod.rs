@@ -1,4 +1,5 @@
 mod demo;
+mod lifecycle;
 pub mod pdeathsig;
 mod python;
 mod supervisor;
