@@ -237,7 +237,12 @@ fn read_demo(args: &[&str], comm: &str, every: Duration) -> (Vec<Reading>, Value
                     && s.comm == comm
                     && s.state != 'Z'
                 {
-                    readings.push(Reading { at: std::time::Instant::now(), ticks: s.ticks, busy: busy_ticks(), threads });
+                    readings.push(Reading {
+                        at: std::time::Instant::now(),
+                        ticks: s.ticks,
+                        busy: busy_ticks(),
+                        threads,
+                    });
                 }
             }
         }
@@ -376,4 +381,29 @@ fn py_nogil_without_a_free_threaded_python_says_so_and_how_to_get_one() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("no free-threaded Python found"), "{text}");
+}
+
+#[test]
+fn sigkill_of_threadtop_leaves_none_of_the_new_python_demos() {
+    let _serial = serial();
+    if !python_wanted(true) {
+        return;
+    }
+    for (kind, comm) in [("py-asyncio", "tt-py-asyncio"), ("py-hash-threads", "tt-py-hash"), ("py-nogil", "tt-py-gil")]
+    {
+        let mut child = spawn(&["demo", kind, "-n", "2", "--seconds", "30", "--json"], &[]);
+        let mut obs = Observer::new(child.id() as i32);
+        // Up, and past the exec into python3: the name is the script's.
+        let up = obs.poll_until(Duration::from_secs(15), |o| {
+            o.named(comm).first().is_some_and(|s| !s.threads.is_empty() && crate::support::alive(s.pid))
+        });
+        assert!(up, "{kind} never started: {:?}", obs.seen);
+        std::thread::sleep(Duration::from_millis(300));
+        obs.poll();
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL threadtop");
+        let _ = child.wait();
+        let left = survivors_after(&identities(&obs), Duration::from_secs(3));
+        assert!(left.is_empty(), "{kind}: left after SIGKILL of threadtop: {left:?}");
+    }
 }
