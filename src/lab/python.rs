@@ -340,6 +340,19 @@ mod tests {
         let text: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         assert_eq!(text[0], "-c");
         assert_eq!(text[2..], ["py-procs", "--workers", "4", "--seconds", "2.5", "--index", "0", "--report-fd", "3"]);
+        // py-nogil's halves run py-threads' work under their own names.
+        assert_eq!(script_kind(DemoKind::PyNogil, 0), "py-gil");
+        assert_eq!(script_kind(DemoKind::PyNogil, 1), "py-nogil");
+        assert_eq!(script_kind(DemoKind::PyAsyncio, 0), "py-asyncio");
+        // The script's sizes are the catalogue's, which the lessons and docs quote.
+        use crate::model::catalog;
+        for needle in [
+            format!("HASH_BUFFER_KIB = {}", catalog::HASH_BUFFER_KIB),
+            format!("ASYNC_DELAY_MS = {}", catalog::ASYNC_DELAY_MS),
+            "phase %d %s %d %d %d".to_owned(),
+        ] {
+            assert!(SCRIPT.contains(&needle), "{needle}");
+        }
     }
 
     /// A fake interpreter: a shell script that answers the probe as `answer` says.

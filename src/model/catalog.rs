@@ -678,6 +678,94 @@ mod tests {
     }
 
     #[test]
+    fn the_new_kinds_have_their_names_caps_and_defaults() {
+        assert_eq!(process_name(DemoKind::PyHashThreads, 0), "tt-py-hash");
+        assert_eq!(
+            (process_name(DemoKind::PyNogil, 0), process_name(DemoKind::PyNogil, 1)),
+            ("tt-py-gil".into(), "tt-py-nogil".into())
+        );
+        assert_eq!(default_workers(DemoKind::PyAsyncio), DEFAULT_ASYNC_WAITS);
+        assert_eq!(default_workers(DemoKind::Lifecycle), 1);
+        assert!(check(&spec(DemoKind::Lifecycle, 2, 10), 0).unwrap_err().contains("N is 1"));
+        assert!(check(&spec(DemoKind::PyAsyncio, MAX_ASYNC_WAITS + 1, 10), 0).unwrap_err().contains("256"));
+        assert_eq!(check(&spec(DemoKind::PyNogil, MAX_NOGIL_THREADS, 10), 0), Ok(()));
+        assert!(check(&spec(DemoKind::PyNogil, MAX_NOGIL_THREADS + 1, 10), 0).is_err());
+        assert!(info(DemoKind::PyAsyncio).runs_once && info(DemoKind::Lifecycle).runs_once);
+        for kind in [DemoKind::PyAsyncio, DemoKind::PyHashThreads, DemoKind::PyNogil] {
+            assert!(kind.needs_python() && DemoKind::PYTHON.contains(&kind), "{kind}");
+        }
+        assert!(!DemoKind::Lifecycle.needs_python() && DemoKind::ALL.contains(&DemoKind::Lifecycle));
+        // EVERY is ALL and PYTHON, each kind once.
+        let mut all: Vec<DemoKind> = DemoKind::ALL.iter().chain(DemoKind::PYTHON.iter()).copied().collect();
+        let mut every = DemoKind::EVERY.to_vec();
+        all.sort();
+        every.sort();
+        assert_eq!(all, every);
+    }
+
+    #[test]
+    fn lifecycle_steps_narrate_and_results_read_plainly() {
+        use crate::model::demo::{DemoResult, Extra, FreeThreaded, Phase};
+        assert_eq!(lifecycle_texts(3)[1], "step 3/6 disk (D)");
+        assert_eq!(lifecycle_texts(0)[1], "step 0/6 created");
+        // Past the end (or a nonsense count) is the last step, never a panic.
+        assert_eq!(lifecycle_texts(u64::MAX)[2], "6/6 reaped");
+        let phase = |name: &str, wall: f64, cores: f64| Phase {
+            name: name.into(),
+            ops: 10,
+            wall_seconds: wall,
+            cpu_seconds: wall * cores,
+            cores_used: cores,
+        };
+        let result = |kind: &str, extra: Extra| DemoResult {
+            kind: kind.into(),
+            workers: 10,
+            wall_seconds: 3.0,
+            cpu_seconds: 0.1,
+            cores_used: 0.03,
+            ops: 40,
+            ops_per_sec: 13.0,
+            pids: vec![1],
+            stopped_early: false,
+            spawn: None,
+            extra: Some(extra),
+        };
+        let asyncio = Extra {
+            phases: vec![
+                phase("sleeps_concurrent", 0.101, 0.01),
+                phase("requests_concurrent", 0.104, 0.03),
+                phase("sleeps_sequential", 1.01, 0.01),
+                phase("requests_sequential", 1.02, 0.02),
+            ],
+            threads_peak: Some(1),
+            ..Extra::default()
+        };
+        let texts = result_texts(&result("py-asyncio", asyncio)).unwrap();
+        assert_eq!(texts[1], "at once 0.10s · one by one 1.02s · 1 thread");
+        let hash = Extra { phases: vec![phase("hash", 2.0, 1.88), phase("pure", 2.0, 0.97)], ..Extra::default() };
+        assert_eq!(result_texts(&result("py-hash-threads", hash)).unwrap()[1], "hash 1.88 · pure 0.97 cores");
+        let missing = Extra {
+            phases: vec![phase("gil", 2.0, 0.98)],
+            free_threaded: Some(FreeThreaded { found: false, executable: None, version: None, message: String::new() }),
+            ..Extra::default()
+        };
+        assert!(result_texts(&result("py-nogil", missing)).unwrap()[0].contains("no free-threaded Python found"));
+        let found = Extra {
+            phases: vec![phase("gil", 2.0, 0.98), phase("nogil", 2.0, 1.9)],
+            free_threaded: Some(FreeThreaded {
+                found: true,
+                executable: Some("/opt/python3.13t".into()),
+                version: Some("3.13.1".into()),
+                message: String::new(),
+            }),
+            ..Extra::default()
+        };
+        assert_eq!(result_texts(&result("py-nogil", found)).unwrap()[1], "GIL 0.98 · no GIL 1.90");
+        let plain = DemoResult { extra: None, ..result("cpu-threads", Extra::default()) };
+        assert_eq!(result_texts(&plain), None);
+    }
+
+    #[test]
     fn zero_workers_is_refused() {
         for kind in DemoKind::EVERY {
             assert!(check(&spec(kind, 0, 10), 0).is_err(), "{kind}");
