@@ -407,3 +407,46 @@ fn sigkill_of_threadtop_leaves_none_of_the_new_python_demos() {
         assert!(left.is_empty(), "{kind}: left after SIGKILL of threadtop: {left:?}");
     }
 }
+
+#[test]
+fn py_nogil_with_an_interpreter_that_answers_gil_off_runs_both_halves_one_after_the_other() {
+    let _serial = serial();
+    if !python_wanted(true) {
+        return;
+    }
+    // A stand-in: it answers the probe as a free-threaded 3.13 would and runs anything else on
+    // python3 (GIL on, so its cores say nothing here): the found path end to end, for real.
+    let scratch = crate::support::Scratch::new("nogil-fake");
+    let fake = scratch.path("python3.13t");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncase \"$2\" in *_is_gil_enabled*) printf '/fake/python3.13t\\n3.13.1\\n0\\n'; exit 0;; esac\nexec python3 \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fake_s = fake.to_string_lossy().into_owned();
+    let ran = run_watched(
+        &["demo", "py-nogil", "-n", "2", "--seconds", "4", "--json"],
+        &[("THREADTOP_PYTHON_NOGIL", &fake_s)],
+        Duration::from_secs(30),
+    );
+    assert!(ran.status.success(), "{}\n{}", ran.status, ran.stderr);
+    let json: Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    eprintln!("{json}");
+    assert_eq!(json["free_threaded"]["found"], true, "{json}");
+    assert_eq!(json["free_threaded"]["version"], "3.13.1");
+    let (gil, nogil) = (phase(&json, "gil"), phase(&json, "nogil"));
+    for p in [gil, nogil] {
+        let wall = p["wall_seconds"].as_f64().unwrap();
+        assert!((1.8..3.0).contains(&wall), "half the time each: {p}");
+        assert!(p["ops"].as_u64().unwrap() > 0, "{p}");
+    }
+    // One after the other: never both interpreters' threads at once (2 threads + main each).
+    assert!(json["threads_peak"].as_u64().unwrap() <= 4, "{json}");
+    let wall = json["wall_seconds"].as_f64().unwrap();
+    assert!(wall >= 3.8, "both halves: {wall} s");
+    let names: BTreeSet<String> = ran.obs.named("tt-").iter().map(|s| s.comm.clone()).collect();
+    assert_eq!(names, BTreeSet::from(["tt-py-gil".to_owned(), "tt-py-nogil".to_owned()]));
+    let nogil_proc = ran.obs.named("tt-py-nogil")[0];
+    assert!(nogil_proc.threads.contains("py-1"), "the second half's threads: {:?}", nogil_proc.threads);
+}
