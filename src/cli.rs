@@ -142,7 +142,7 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `threadtop man > threadtop.1`
     Man,
-    /// Measure a curve on this machine: scaling, io or python; or show a saved result
+    /// Measure a curve on this machine: scaling, io, python or compare; or show a saved result
     Experiment {
         #[command(subcommand)]
         which: ExperimentCommand,
@@ -185,6 +185,20 @@ pub enum ExperimentCommand {
         #[arg(short = 'n', value_name = "N")]
         workers: Option<u32>,
         /// How long each of the two runs lasts (default 3)
+        #[arg(long, value_name = "S")]
+        step_seconds: Option<f64>,
+        #[command(flatten)]
+        output: ExperimentOutput,
+    },
+    /// Two or three demo kinds one after the other, same N and duration: cores used and ops/s side by side
+    Compare {
+        /// The kinds, comma-separated, in the order they run (default cpu-threads,lock-threads,cpu-procs)
+        #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+        kinds: Vec<String>,
+        /// N for each kind (default: logical cores)
+        #[arg(short = 'n', value_name = "N")]
+        workers: Option<u32>,
+        /// How long each kind runs (default 3)
         #[arg(long, value_name = "S")]
         step_seconds: Option<f64>,
         #[command(flatten)]

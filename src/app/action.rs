@@ -111,6 +111,8 @@ commands! {
     CpuGraph "cpu_graph" "CPU history graph (list) / CPU sparkline (threads view)" ["list:v", "threads:v"];
     Experiments "experiments" "lab: experiments (scaling, I/O, Python's GIL) measured as curves" ["lab:e"] bar 15 ["lab:Experiments"];
     Save "save" "lab: save the experiment's result as JSON" ["lab:s"] bar 16 ["lab:Save"];
+    Compare "compare" "lab: compare two or three demos, same N and duration, one after the other" ["lab:c"] bar 16 ["lab:Compare"];
+    Lessons "lessons" "lab: the lessons, step by step (index, or the lesson being walked)" ["lab:l"] bar 16 ["lab:Lessons"];
 }
 
 impl Command {

@@ -48,6 +48,8 @@ pub enum Effect {
     /// Stop or resume sampling.
     Pause(bool),
     StartExperiment(ExperimentKind),
+    /// Run a compare: its kinds one after the other (an experiment like the others).
+    StartCompare(crate::model::experiment::CompareConfig),
     CancelExperiment,
     /// Write this experiment result as JSON under the data directory.
     SaveExperiment(Box<crate::model::experiment::ExperimentResult>),

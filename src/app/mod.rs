@@ -127,6 +127,7 @@ impl App {
             experiment: None,
         };
         if let Some(pid) = app.options.threads_of {
+            app.lab.focused = Some(pid);
             app.view = View::Threads;
             app.threads = Some(ThreadsState::new(pid));
         }
@@ -150,6 +151,14 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let seq = self.snapshot.seq;
+        let mut effects = self.update_one(action);
+        let sampled = self.snapshot.seq != seq;
+        self.after_update(&mut effects, sampled);
+        effects
+    }
+
+    fn update_one(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Sample(snap) => {
                 if !self.paused {

@@ -38,4 +38,10 @@ pub enum LabScreen {
     Picker { cursor: usize },
     /// The experiment running or last run.
     Experiment,
+    /// `c`: pick two or three kinds to run one after the other.
+    Compare,
+    /// `l`: the lessons' index.
+    Lessons,
+    /// The lesson being walked, step by step.
+    Lesson,
 }

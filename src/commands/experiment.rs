@@ -1,4 +1,4 @@
-//! `threadtop experiment scaling|io|python [...] [--json] [--save [PATH]]` and `threadtop
+//! `threadtop experiment scaling|io|python|compare [...] [--json] [--save [PATH]]` and `threadtop
 //! experiment show FILE`: one experiment in the foreground on a current-thread tokio runtime,
 //! progress on stderr (text mode only), the result on stdout.
 //!
@@ -18,12 +18,11 @@ use tokio::sync::mpsc;
 use super::experiment_report as report;
 use super::foreground::{self, Foreground};
 use crate::cli::{ExperimentCommand, ExperimentOutput};
-use crate::lab::experiment::{IoConfig, PythonConfig, ScalingConfig, save, start};
+use crate::lab::experiment::{CompareConfig, IoConfig, PythonConfig, ScalingConfig, save, start};
 use crate::lab::{python, self_exe};
 use crate::model::catalog;
-use crate::model::experiment::{
-    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, StepPlan, time_left,
-};
+use crate::model::demo::DemoKind;
+use crate::model::experiment::{ExperimentConfig, ExperimentEvent, ExperimentResult, StepPlan, time_left};
 
 /// `main.rs` calls this for `threadtop experiment ...`.
 pub fn main(command: &ExperimentCommand) -> ExitCode {
@@ -43,10 +42,13 @@ pub fn main(command: &ExperimentCommand) -> ExitCode {
         eprintln!("threadtop experiment {name}: {message}");
         return ExitCode::from(2);
     }
-    if config.kind() == ExperimentKind::Python
-        && let Err(message) = python::interpreter()
-    {
-        eprintln!("threadtop experiment python: {message}");
+    let needs_python = match &config {
+        ExperimentConfig::Python(_) => true,
+        ExperimentConfig::Compare(c) => c.kinds.iter().any(|k| k.needs_python()),
+        _ => false,
+    };
+    if needs_python && let Err(message) = python::interpreter() {
+        eprintln!("threadtop experiment {name}: {message}");
         return ExitCode::from(2);
     }
     foreground::block_on("threadtop experiment", run_in_foreground(config, output))
@@ -83,6 +85,23 @@ fn config_of(command: &ExperimentCommand) -> Result<Option<(ExperimentConfig, Ex
             c.workers = workers.unwrap_or(c.workers);
             c.step = seconds("--step-seconds", *step_seconds, c.step)?;
             (ExperimentConfig::Python(c), output.clone())
+        }
+        ExperimentCommand::Compare { kinds, workers, step_seconds, output } => {
+            let mut c = CompareConfig::for_cores(cores);
+            if !kinds.is_empty() {
+                c.kinds = kinds
+                    .iter()
+                    .map(|k| {
+                        DemoKind::from_name(k.trim()).ok_or_else(|| {
+                            let names: Vec<&str> = DemoKind::EVERY.iter().map(|k| k.name()).collect();
+                            format!("--kinds: no demo kind {k:?}; the kinds are {}", names.join(", "))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            c.workers = workers.unwrap_or(c.workers);
+            c.step = seconds("--step-seconds", *step_seconds, c.step)?;
+            (ExperimentConfig::Compare(c), output.clone())
         }
         ExperimentCommand::Show { .. } => return Ok(None),
     }))

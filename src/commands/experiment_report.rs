@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::experiment::{ExperimentResult, IoResult, Machine, PythonResult, PythonRun, ScalingResult};
+use crate::model::experiment::{
+    CompareResult, ExperimentResult, IoResult, Machine, PythonResult, PythonRun, ScalingResult,
+};
 
 /// Width of the longest ASCII bar.
 const BAR: usize = 40;
@@ -13,6 +15,7 @@ pub fn render(result: &ExperimentResult) -> String {
         ExperimentResult::Scaling(r) => scaling(r),
         ExperimentResult::Io(r) => io(r),
         ExperimentResult::Python(r) => python(r),
+        ExperimentResult::Compare(r) => compare(r),
     }
 }
 
@@ -263,6 +266,61 @@ pub fn python(r: &PythonResult) -> String {
             "This interpreter is free-threaded and runs without its GIL: Python threads run in parallel, \
              so py-threads\ncan use N cores too, as py-procs does."
         );
+    }
+    out
+}
+
+/// Compare: one row per kind, then bars of cores used and of ops/s.
+pub fn compare(r: &CompareResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Compare on {} logical cores: {} with N = {} for {:.2} s each, one after the other{}",
+        r.logical_cores,
+        r.kinds.join(", "),
+        r.workers,
+        r.step_seconds,
+        cancelled_note(r.cancelled)
+    );
+    measured(&mut out, &r.started_at, r.machine.as_deref());
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<15} {:>3} {:>5} {:>10} {:>8} {:>6} {:>6} {:>6}",
+        "KIND", "N", "CORES", "OPS/S", "×FIRST", "WALL s", "CPU s", "OTHERS"
+    );
+    for run in &r.runs {
+        let ratio = r.ratio_to_first(run).map_or_else(|| "-".to_owned(), |x| format!("×{x:.2}"));
+        let _ = writeln!(
+            out,
+            "{:<15} {:>3} {:>5.2} {:>10.0} {:>8} {:>6.2} {:>6.2} {:>6.2}",
+            run.kind,
+            run.workers,
+            run.cores_used,
+            run.ops_per_sec,
+            ratio,
+            run.wall_seconds,
+            run.cpu_seconds,
+            run.other_cores
+        );
+    }
+    let max_ops = r.runs.iter().map(|x| x.ops_per_sec).fold(0.0, f64::max);
+    let _ = writeln!(out, "\ncores used (of {}):", r.logical_cores);
+    for run in &r.runs {
+        let _ = writeln!(
+            out,
+            "  {:<15} {:<BAR$} {:.2}",
+            run.kind,
+            bar(run.cores_used, f64::from(r.logical_cores.max(1)), BAR),
+            run.cores_used
+        );
+    }
+    let _ = writeln!(out, "ops/s:");
+    for run in &r.runs {
+        let _ = writeln!(out, "  {:<15} {:<BAR$} {:.0}", run.kind, bar(run.ops_per_sec, max_ops, BAR), run.ops_per_sec);
+    }
+    if let Some(note) = r.busy_note() {
+        let _ = writeln!(out, "\n{note}");
     }
     out
 }

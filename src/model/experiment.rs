@@ -19,16 +19,20 @@ pub enum ExperimentKind {
     Io,
     /// py-threads vs py-procs on a real CPython: the GIL.
     Python,
+    /// Two or three demo kinds with the same N and duration, one after the other.
+    Compare,
 }
 
 impl ExperimentKind {
-    pub const ALL: [ExperimentKind; 3] = [ExperimentKind::Scaling, ExperimentKind::Io, ExperimentKind::Python];
+    pub const ALL: [ExperimentKind; 4] =
+        [ExperimentKind::Scaling, ExperimentKind::Io, ExperimentKind::Python, ExperimentKind::Compare];
 
     pub fn name(self) -> &'static str {
         match self {
             ExperimentKind::Scaling => "scaling",
             ExperimentKind::Io => "io",
             ExperimentKind::Python => "python",
+            ExperimentKind::Compare => "compare",
         }
     }
 
@@ -40,6 +44,7 @@ impl ExperimentKind {
             }
             ExperimentKind::Io => "N waits: one after another, in N threads, in N processes",
             ExperimentKind::Python => "real CPython: N threads (one GIL) vs N processes (one GIL each)",
+            ExperimentKind::Compare => "two or three demos you pick, run one after the other",
         }
     }
 }
@@ -180,12 +185,65 @@ fn check_step(flag: &str, step: Duration) -> Result<(), String> {
     Ok(())
 }
 
+/// Compare: two or three demo kinds run one after the other with the same N and duration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareConfig {
+    /// In the order they run.
+    pub kinds: Vec<DemoKind>,
+    /// N for each of them.
+    pub workers: u32,
+    /// How long each runs.
+    pub step: Duration,
+}
+
+impl CompareConfig {
+    pub const DEFAULT_KINDS: [DemoKind; 3] = [DemoKind::CpuThreads, DemoKind::LockThreads, DemoKind::CpuProcs];
+    pub const DEFAULT_STEP: Duration = Duration::from_secs(3);
+    /// Most kinds one compare runs.
+    pub const MAX_KINDS: usize = 3;
+
+    pub fn for_cores(cores: u32) -> CompareConfig {
+        CompareConfig {
+            kinds: CompareConfig::DEFAULT_KINDS.to_vec(),
+            workers: cores.clamp(1, MAX_SCALING_WORKERS - 1),
+            step: CompareConfig::DEFAULT_STEP,
+        }
+    }
+
+    /// Kinds a compare can run: those that run for their duration (spawn-cost runs once).
+    pub fn comparable(kind: DemoKind) -> bool {
+        !super::catalog::info(kind).runs_once
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        check_step("--step-seconds", self.step)?;
+        let n = self.kinds.len();
+        if !(2..=CompareConfig::MAX_KINDS).contains(&n) {
+            return Err(format!("a compare runs 2 or 3 kinds, not {n}"));
+        }
+        for (i, k) in self.kinds.iter().enumerate() {
+            if self.kinds[..i].contains(k) {
+                return Err(format!("{k} is named twice"));
+            }
+            if !CompareConfig::comparable(*k) {
+                return Err(format!("{k} runs once and has no rate to compare"));
+            }
+            let max = super::catalog::max_workers(*k);
+            if self.workers == 0 || self.workers > max {
+                return Err(format!("-n {}: {k} takes 1 to {max}", self.workers));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What to run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExperimentConfig {
     Scaling(ScalingConfig),
     Io(IoConfig),
     Python(PythonConfig),
+    Compare(CompareConfig),
 }
 
 impl ExperimentConfig {
@@ -194,6 +252,7 @@ impl ExperimentConfig {
             ExperimentConfig::Scaling(_) => ExperimentKind::Scaling,
             ExperimentConfig::Io(_) => ExperimentKind::Io,
             ExperimentConfig::Python(_) => ExperimentKind::Python,
+            ExperimentConfig::Compare(_) => ExperimentKind::Compare,
         }
     }
 
@@ -203,6 +262,7 @@ impl ExperimentConfig {
             ExperimentKind::Scaling => ExperimentConfig::Scaling(ScalingConfig::for_cores(cores)),
             ExperimentKind::Io => ExperimentConfig::Io(IoConfig::default()),
             ExperimentKind::Python => ExperimentConfig::Python(PythonConfig::for_cores(cores)),
+            ExperimentKind::Compare => ExperimentConfig::Compare(CompareConfig::for_cores(cores)),
         }
     }
 
@@ -211,6 +271,7 @@ impl ExperimentConfig {
             ExperimentConfig::Scaling(c) => c.check(),
             ExperimentConfig::Io(c) => c.check(),
             ExperimentConfig::Python(c) => c.check(),
+            ExperimentConfig::Compare(c) => c.check(),
         }
     }
 }
@@ -541,6 +602,56 @@ impl PythonResult {
     }
 }
 
+/// One kind's run in a compare.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareRun {
+    pub kind: String,
+    pub workers: u32,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub cores_used: f64,
+    pub ops: u64,
+    pub ops_per_sec: f64,
+    /// Cores the rest of the machine used meanwhile (from /proc/stat, minus the demo).
+    pub other_cores: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareResult {
+    pub logical_cores: u32,
+    pub workers: u32,
+    pub step_seconds: f64,
+    /// The kinds planned, in order; `runs` has those measured.
+    pub kinds: Vec<String>,
+    pub runs: Vec<CompareRun>,
+    #[serde(default)]
+    pub cancelled: bool,
+    #[serde(default)]
+    pub started_at: String,
+    /// Where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Box<Machine>>,
+}
+
+impl CompareResult {
+    /// A run's ops/s over the first run's: how many times the first one's work it did.
+    pub fn ratio_to_first(&self, run: &CompareRun) -> Option<f64> {
+        let first = self.runs.first()?.ops_per_sec;
+        (first > 0.0).then(|| run.ops_per_sec / first)
+    }
+
+    /// The most cores another program took during a run, when enough to lower the figures.
+    pub fn busy_note(&self) -> Option<String> {
+        let worst = self.runs.iter().max_by(|a, b| a.other_cores.total_cmp(&b.other_cores))?;
+        (worst.other_cores >= 0.5).then(|| {
+            format!(
+                "Note: the rest of the machine used {:.1} cores during {}: its figures are lower than on a quiet machine.",
+                worst.other_cores, worst.kind
+            )
+        })
+    }
+}
+
 /// The result of any experiment; `experiment` names which in JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "experiment", rename_all = "lowercase")]
@@ -548,6 +659,7 @@ pub enum ExperimentResult {
     Scaling(ScalingResult),
     Io(IoResult),
     Python(PythonResult),
+    Compare(CompareResult),
 }
 
 impl ExperimentResult {
@@ -556,6 +668,7 @@ impl ExperimentResult {
             ExperimentResult::Scaling(_) => ExperimentKind::Scaling,
             ExperimentResult::Io(_) => ExperimentKind::Io,
             ExperimentResult::Python(_) => ExperimentKind::Python,
+            ExperimentResult::Compare(_) => ExperimentKind::Compare,
         }
     }
 
@@ -564,6 +677,7 @@ impl ExperimentResult {
             ExperimentResult::Scaling(r) => r.cancelled,
             ExperimentResult::Io(r) => r.cancelled,
             ExperimentResult::Python(r) => r.cancelled,
+            ExperimentResult::Compare(r) => r.cancelled,
         }
     }
 
@@ -572,6 +686,7 @@ impl ExperimentResult {
             ExperimentResult::Scaling(r) => &r.started_at,
             ExperimentResult::Io(r) => &r.started_at,
             ExperimentResult::Python(r) => &r.started_at,
+            ExperimentResult::Compare(r) => &r.started_at,
         }
     }
 }

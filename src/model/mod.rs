@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod demo;
 pub mod experiment;
+pub mod lessons;
 
 /// A process or thread id, as the kernel gives it.
 pub type Pid = i32;

@@ -196,6 +196,11 @@ fn apply_effect<S: SampleSource, L: Lab>(
                 return report(Outcome::ExperimentBusy);
             }
         }
+        Effect::StartCompare(config) => {
+            if lab.start_compare(config).is_err() {
+                return report(Outcome::ExperimentBusy);
+            }
+        }
         Effect::CancelExperiment => lab.cancel_experiment(),
         Effect::SaveExperiment(result) => {
             let saved = crate::lab::experiment::save::save(&result, None).map_err(|e| e.to_string());

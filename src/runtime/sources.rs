@@ -16,7 +16,7 @@ use crate::collect::sampler::{Control, SamplerHandle, SnapshotReceiver};
 use crate::lab::Supervisor;
 use crate::lab::experiment::{self, ExperimentConfig, ExperimentHandle};
 use crate::model::demo::{DemoId, DemoSpec, LabEvent};
-use crate::model::experiment::{ExperimentEvent, ExperimentKind};
+use crate::model::experiment::{CompareConfig, ExperimentEvent, ExperimentKind};
 
 /// An experiment is still running, so another was not started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub trait Lab {
     fn stop_all(&mut self);
     /// Starts an experiment, unless one is still running.
     fn start_experiment(&mut self, kind: ExperimentKind) -> Result<(), ExperimentBusy>;
+    /// Starts a compare of the kinds the user picked, unless an experiment is still running.
+    fn start_compare(&mut self, config: CompareConfig) -> Result<(), ExperimentBusy>;
     fn cancel_experiment(&mut self);
     /// The next thing a demo or the experiment reported, as an Action. Cancel-safe.
     fn next(&mut self) -> impl Future<Output = Option<Action>>;
@@ -111,6 +113,15 @@ impl Lab for LiveLab {
             return Err(ExperimentBusy);
         }
         let config = ExperimentConfig::default_for(kind, crate::model::catalog::logical_cores());
+        self.experiment = Some(experiment::start(config, self.exe.clone(), self.exp_tx.clone()));
+        Ok(())
+    }
+
+    fn start_compare(&mut self, config: CompareConfig) -> Result<(), ExperimentBusy> {
+        if self.experiment.as_ref().is_some_and(|h| !h.is_finished()) {
+            return Err(ExperimentBusy);
+        }
+        let config = ExperimentConfig::Compare(config);
         self.experiment = Some(experiment::start(config, self.exe.clone(), self.exp_tx.clone()));
         Ok(())
     }

@@ -26,7 +26,7 @@ use crate::collect::model::Snapshot;
 use crate::collect::sampler::Control;
 use crate::input::keymap::Keymap;
 use crate::model::demo::{DemoId, DemoSpec, LabEvent};
-use crate::model::experiment::{ExperimentEvent, ExperimentKind};
+use crate::model::experiment::{CompareConfig, ExperimentEvent, ExperimentKind};
 use crate::ui::Theme;
 
 /// Snapshots given in order; what the loop asked of the sampler is kept.
@@ -63,6 +63,8 @@ pub struct ScriptedLab {
     pub stopped: Vec<DemoId>,
     pub stopped_all: usize,
     pub experiments: Vec<ExperimentKind>,
+    /// The compares asked for, in order (each also in `experiments`).
+    pub compares: Vec<CompareConfig>,
     pub cancelled: usize,
     /// When set, launches fail with this reason.
     pub refuse: Option<String>,
@@ -104,6 +106,15 @@ impl Lab for ScriptedLab {
             return Err(ExperimentBusy);
         }
         self.experiments.push(kind);
+        Ok(())
+    }
+
+    fn start_compare(&mut self, config: CompareConfig) -> Result<(), ExperimentBusy> {
+        if self.experiment_running {
+            return Err(ExperimentBusy);
+        }
+        self.experiments.push(ExperimentKind::Compare);
+        self.compares.push(config);
         Ok(())
     }
 

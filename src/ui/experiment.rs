@@ -49,6 +49,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &ExperimentState, theme: &The
         Some(ExperimentResult::Scaling(r)) => render_scaling(buf, body, r, theme),
         Some(ExperimentResult::Io(r)) => render_io(buf, body, r, theme),
         Some(ExperimentResult::Python(r)) => render_python(buf, body, r, theme, running),
+        Some(ExperimentResult::Compare(r)) => crate::ui::lab::compare::render_result(buf, body, r, theme),
         None if state.running() => {
             put(buf, body, body.x, body.y + 1, "waiting for the first step to finish…", theme.dim);
         }

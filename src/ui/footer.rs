@@ -107,9 +107,22 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut x = area.x;
     // The lab's screens share one view: show each only the keys that do something there.
     let wanted: &[&str] = match (app.view, app.lab_screen()) {
-        (View::Lab(_), LabScreen::Catalog) => {
-            &["Help", "Launch", "Back", "More", "Fewer", "Shorter", "Longer", "Stop", "Experiments", "Quit"]
-        }
+        (View::Lab(_), LabScreen::Catalog) => &[
+            "Help",
+            "Launch",
+            "Back",
+            "More",
+            "Fewer",
+            "Shorter",
+            "Longer",
+            "Stop",
+            "Experiments",
+            "Compare",
+            "Lessons",
+            "Quit",
+        ],
+        (View::Lab(_), LabScreen::Compare) => &["Help", "Launch", "Back", "More", "Fewer", "Shorter", "Longer", "Quit"],
+        (View::Lab(_), LabScreen::Lessons | LabScreen::Lesson) => &["Help", "Launch", "Back", "Lessons", "Quit"],
         (View::Lab(_), LabScreen::Picker { .. }) => &["Help", "Launch", "Back", "Quit"],
         (View::Lab(_), LabScreen::Experiment) => &["Help", "Back", "Save", "Experiments", "Quit"],
         _ => &[],
@@ -119,7 +132,9 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         .filter(|e| wanted.is_empty() || wanted.contains(&e.label.as_str()))
         .map(|e| {
             let label = match (e.label.as_str(), app.lab_screen()) {
-                ("Launch", LabScreen::Picker { .. }) => "Run",
+                ("Launch", LabScreen::Picker { .. } | LabScreen::Compare) => "Run",
+                ("Launch", LabScreen::Lessons) => "Walk",
+                ("Launch", LabScreen::Lesson) => "Next",
                 ("Back", LabScreen::Experiment) if app.experiment.as_ref().is_some_and(|x| x.running()) => "Cancel",
                 (l, _) => l,
             };
@@ -157,9 +172,9 @@ pub fn render_bar(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
 fn bar_rank(label: &str) -> Option<u8> {
     Some(match label {
         "Help" | "Quit" => return None,
-        "Threads" | "Back" | "Launch" | "Run" | "Cancel" => 1,
+        "Threads" | "Back" | "Launch" | "Run" | "Cancel" | "Walk" | "Next" => 1,
         "Kill" | "Search" | "Stop" => 2,
-        "SortBy" | "Lab" | "Save" | "Experiments" => 3,
+        "SortBy" | "Lab" | "Save" | "Experiments" | "Compare" | "Lessons" => 3,
         "Filter" | "More" | "Fewer" => 4,
         "Tree" | "Longer" | "Shorter" => 5,
         "Nice-" | "Nice+" => 6,

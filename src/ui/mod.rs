@@ -31,7 +31,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     let buf = frame.buffer_mut();
     // Footer: function bar at the bottom, status line above it, when there is room.
-    let (body, status, bar) = split_footer(area);
+    let (mut body, status, bar) = split_footer(area);
+    // The lesson walked keeps its step in sight over the footer, on every screen but its own.
+    let strip_h = lab::lessons::strip_height(app, body.width).min(body.height / 3);
+    if strip_h > 0 {
+        body.height -= strip_h;
+        lab::lessons::render_strip(buf, Rect { y: body.bottom(), height: strip_h, ..body }, app, theme);
+    }
     match app.view {
         View::Processes => {
             let mut rest = header::render(buf, body, app, theme, body.height.saturating_sub(header::MIN_TABLE_ROWS));

@@ -6,6 +6,7 @@
 //! - `scaling`: cpu-threads, lock-threads and cpu-procs at 1, 2, 4, ... workers, repeated.
 //! - `io`: N waits run sequentially, in N threads, in N processes.
 //! - `python`: py-threads vs py-procs on a real CPython.
+//! - `compare`: two or three kinds the user picks, same N and duration, one after the other.
 //!
 //! Used by `threadtop experiment` (`commands::experiment`) and by the TUI: `start` spawns the
 //! runner as a task of the current-thread tokio runtime, `ExperimentHandle::cancel` stops it, and
@@ -22,6 +23,7 @@ use tokio::task::JoinHandle;
 use super::Supervisor;
 use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
 
+mod compare;
 mod io;
 
 mod python;
@@ -29,8 +31,9 @@ pub mod save;
 mod scaling;
 
 pub use crate::model::experiment::{
-    ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult, IoConfig, IoResult, Machine, PythonConfig,
-    PythonResult, PythonRun, ScalingConfig, ScalingResult, ScalingRun, ScalingStep, StepPlan,
+    CompareConfig, CompareResult, CompareRun, ExperimentConfig, ExperimentEvent, ExperimentKind, ExperimentResult,
+    IoConfig, IoResult, Machine, PythonConfig, PythonResult, PythonRun, ScalingConfig, ScalingResult, ScalingRun,
+    ScalingStep, StepPlan,
 };
 
 /// A running experiment. Dropping it cancels the experiment (its task still stops and reaps
@@ -93,6 +96,7 @@ async fn run(config: ExperimentConfig, exe: PathBuf, events: mpsc::UnboundedSend
         ExperimentConfig::Scaling(c) => scaling::run(&c, &mut ctx).await,
         ExperimentConfig::Io(c) => io::run(&c, &mut ctx).await,
         ExperimentConfig::Python(c) => python::run(&c, &mut ctx).await,
+        ExperimentConfig::Compare(c) => compare::run(&c, &mut ctx).await,
     };
     let _ = ctx.events.send(last);
 }

@@ -2,10 +2,15 @@
 //! each launched demo reported. Plain state; the lab module does the launching.
 //! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
+pub mod compare;
+pub mod lessons;
+pub mod watch;
+
 use std::cell::Cell;
 use std::time::Duration;
 
 use crate::app::experiment::ExperimentState;
+use crate::app::threads::ThreadsState;
 use crate::app::{App, Command, Effect, LabScreen, View, cursor};
 use crate::collect::model::Pid;
 use crate::model::demo::{DemoId, DemoKind, DemoResult, DemoSpec, LabEvent};
@@ -48,6 +53,8 @@ pub struct DemoEntry {
     pub cores_now: f64,
     /// CPU time of all its processes at the last report.
     pub cpu: Duration,
+    /// What the samples showed of it: its cores, OTHERS, its processes.
+    pub sampled: watch::Sampled,
 }
 
 impl DemoEntry {
@@ -69,6 +76,13 @@ pub struct LabState {
     /// Written by the UI as it draws the lesson: how far it can scroll and how many lines it
     /// shows at once, so that PgDn stops at the end and moves by what is on screen.
     pub lesson_view: Cell<LessonView>,
+    /// The threads of the running demo the lab shows (`watched`), read through the focus.
+    pub watch: Option<ThreadsState>,
+    /// The process the sampler was last asked to read in detail (`Effect::Focus`).
+    pub focused: Option<Pid>,
+    pub lessons: lessons::LessonsState,
+    /// The compare screen's knobs, once opened.
+    pub compare: Option<compare::CompareSetup>,
 }
 
 /// How the lesson fits on screen, as last drawn.
@@ -90,7 +104,19 @@ impl LabState {
             select_next_started: false,
             lesson_scroll: (0, 0),
             lesson_view: Cell::new(LessonView::default()),
+            watch: None,
+            focused: None,
+            lessons: lessons::LessonsState::default(),
+            compare: None,
         }
+    }
+
+    /// The running demo whose processes and threads the lab shows: the newest of the kind
+    /// under the cursor, else the newest running.
+    pub fn watched(&self) -> Option<&DemoEntry> {
+        let kind = self.selected_entry().map(|e| e.kind);
+        let running = || self.demos.iter().rev().filter(|d| d.running() && !d.pids.is_empty());
+        running().find(|d| Some(d.spec.kind) == kind).or_else(|| running().next())
     }
 
     /// The first line of the lesson to show (0 once the cursor moved to another entry).
@@ -173,6 +199,7 @@ impl LabState {
                     ops_rate: 0.0,
                     cores_now: 0.0,
                     cpu: Duration::ZERO,
+                    sampled: watch::Sampled::default(),
                 });
                 self.trim();
                 first
@@ -243,11 +270,75 @@ impl App {
         }
     }
 
+    /// The process the sampler should read in detail: the lab's watched demo while the lab's
+    /// catalogue shows, else the threads view's process.
+    fn wanted_focus(&self) -> Option<Pid> {
+        if self.view == View::LAB
+            && let Some(d) = self.lab.watched()
+        {
+            return d.pids.first().copied();
+        }
+        self.threads.as_ref().map(|t| t.pid)
+    }
+
+    /// After every update: new samples go to the demos' figures and the lab's watch, the focus
+    /// follows what is on screen, and the lesson walked is checked.
+    pub(crate) fn after_update(&mut self, effects: &mut Vec<Effect>, sampled: bool) {
+        if sampled {
+            let cores = self.logical_cores();
+            let snap = std::sync::Arc::clone(&self.snapshot);
+            self.lab.on_sample(&snap, cores);
+            if let Some(w) = self.lab.watch.as_mut() {
+                w.apply_sample(&snap);
+            }
+        }
+        if let Some(pid) = effects.iter().rev().find_map(|e| match e {
+            Effect::Focus(p) => Some(*p),
+            _ => None,
+        }) {
+            self.lab.focused = pid;
+        }
+        let wanted = self.wanted_focus();
+        if wanted != self.lab.focused {
+            self.lab.focused = wanted;
+            effects.push(Effect::Focus(wanted));
+        }
+        let watched = self.lab.watched().and_then(|d| d.pids.first().copied());
+        if self.lab.watch.as_ref().map(|w| w.pid) != watched {
+            self.lab.watch = watched.map(|pid| {
+                let mut t = ThreadsState::new(pid);
+                if let Some(p) = self.snapshot.processes.iter().find(|p| p.pid == pid) {
+                    t.seed(p);
+                }
+                t
+            });
+        }
+        self.check_lesson();
+    }
+
     pub(crate) fn on_lab(&mut self, cmd: Command) -> Vec<Effect> {
         match self.lab_screen() {
             LabScreen::Picker { cursor } => return self.on_experiment_picker(cursor, cmd),
             LabScreen::Experiment => return self.on_experiment(cmd),
+            LabScreen::Compare => return self.on_compare(cmd),
+            LabScreen::Lessons => return self.on_lessons_index(cmd),
+            LabScreen::Lesson => return self.on_lesson(cmd),
             LabScreen::Catalog => {}
+        }
+        match cmd {
+            Command::Compare => {
+                self.open_compare();
+                return Vec::new();
+            }
+            Command::Lessons => {
+                // The lesson walked (done or not) shows what it saw; `l` there goes to the index.
+                match self.lab.lessons.walk.as_ref() {
+                    Some(_) => self.view = View::Lab(LabScreen::Lesson),
+                    None => self.view = View::Lab(LabScreen::Lessons),
+                }
+                return Vec::new();
+            }
+            _ => {}
         }
         if cmd == Command::Experiments {
             self.view = View::Lab(match &self.experiment {
@@ -278,8 +369,9 @@ impl App {
                     return Vec::new();
                 }
                 if let Some(spec) = self.lab.spec_at_cursor() {
+                    // The lab shows the demo's rows and threads: the user stays to watch, and
+                    // finds it selected in the list on leaving.
                     self.lab.select_next_started = true;
-                    self.view = View::Processes;
                     self.say(format!("launching {} with {} workers", spec.kind, spec.workers), false);
                     return vec![Effect::Launch(spec)];
                 }
@@ -318,6 +410,10 @@ impl App {
                     return Vec::new();
                 }
                 let kind = ExperimentKind::ALL[cursor.min(n - 1)];
+                if kind == ExperimentKind::Compare {
+                    self.open_compare();
+                    return Vec::new();
+                }
                 if self.lab.running_count() > 0 {
                     let names = self.lab.running_names();
                     let what = if names.len() == 1 { "is running: it takes" } else { "are running: they take" };

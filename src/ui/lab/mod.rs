@@ -3,6 +3,10 @@
 //! (PgDn/PgUp) with a line that says there is more, or elided with "…": never cut silently.
 //! Part of `ui`: draws `&App`; imports `app`, `model`, `collect::model`; no lab, runtime, control, crossterm or tokio.
 
+pub mod compare;
+pub mod lessons;
+pub mod watch;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -30,14 +34,17 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             crate::ui::experiment::render(buf, area, state, theme, &app.lab.running_names());
             return;
         }
+        (LabScreen::Compare, _) => return compare::render_setup(buf, area, app, theme),
+        (LabScreen::Lessons, _) => return lessons::render_index(buf, area, app, theme),
+        (LabScreen::Lesson, _) => return lessons::render_lesson(buf, area, app, theme),
         _ => {}
     }
     let lab = &app.lab;
     let title = first_fitting(
         &[
-            "Lab: launch a demo and watch it in the process list (Enter launches it · e experiments)",
-            "Lab: launch a demo, watch it in the process list (Enter · e experiments)",
-            "Lab (Enter launches · e experiments)",
+            "Lab: launch a demo and watch it below (Enter launches it · c compare · l lessons · e experiments)",
+            "Lab: launch a demo, watch it below (Enter · c compare · l lessons · e experiments)",
+            "Lab (Enter launches · c compare · l lessons)",
         ],
         area.width,
     );
@@ -74,9 +81,20 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         put(buf, list, list.x, y, &text, style);
     }
 
-    // The demos table keeps its header and a few rows; the lesson gets the rest.
-    let demos_h = if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) };
-    let room = below_title.saturating_sub(demos_h + 1);
+    // The demos table keeps its header and a few rows, the watch (live rows, threads, core
+    // map) what it needs up to half the screen; the lesson gets the rest, at least the list's
+    // height, and scrolls.
+    let cores = app.logical_cores();
+    let overlap = lab.overlap(cores);
+    let demos_h =
+        if lab.demos.is_empty() { 2 } else { (lab.demos.len() as u16 + 1).clamp(2, 6) } + u16::from(overlap.is_some());
+    // The watch gets what it wants up to half the lab, once the list (and, narrow, three lines
+    // of the lesson) and the demos table have theirs; below 4 lines it is left out.
+    let top_min = if side { list_h } else { list_h + 3 };
+    let spare = below_title.saturating_sub(top_min + demos_h + 2);
+    let watch_h = watch::wanted_height(app).min(below_title / 2).min(spare);
+    let watch_h = if watch_h >= 4 { watch_h } else { 0 };
+    let room = below_title.saturating_sub(demos_h + 1 + if watch_h > 0 { watch_h + 1 } else { 0 });
     let lesson_w = if side { area.width - list_w - 2 } else { area.width };
     let lesson = lab.selected_entry().map(|e| lesson_lines(e, usize::from(lesson_w), theme));
     // As tall as the lesson needs, within the room there is.
@@ -91,9 +109,23 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Some(lines) => render_lesson(buf, lesson_area, lines, lab, theme),
         None => lab.lesson_view.set(LessonView::default()),
     }
-    let demos_y = list.bottom().max(lesson_area.bottom()) + 1;
-    let demos = Rect { y: demos_y, height: area.bottom().saturating_sub(demos_y), ..area };
+    let mut demos_y = list.bottom().max(lesson_area.bottom()) + 1;
+    if let Some((n, wanted)) = overlap
+        && demos_y < area.bottom()
+    {
+        let warning =
+            format!("{n} demos share {cores} cores: figures are lower (together they want {wanted:.1}) · X stops all");
+        put(buf, area, area.x, demos_y, &elide(&warning, usize::from(area.width)), theme.error);
+        demos_y += 1;
+    }
+    let demos_bottom = if watch_h > 0 { (demos_y + demos_h).min(area.bottom()) } else { area.bottom() };
+    let demos = Rect { y: demos_y, height: demos_bottom.saturating_sub(demos_y), ..area };
     render_demos(buf, demos, app, theme);
+    if watch_h > 0 {
+        let y = demos.bottom() + 1;
+        let watch_area = Rect { y, height: area.bottom().saturating_sub(y), ..area };
+        watch::render(buf, watch_area, app, theme);
+    }
 }
 
 /// A catalogue entry's lesson wrapped to a width: the text that may scroll (its summary, the
@@ -129,7 +161,6 @@ fn render_lesson(buf: &mut Buffer, area: Rect, lines: &LessonLines, lab: &LabSta
         lab.lesson_view.set(LessonView::default());
         return;
     }
-    let w = usize::from(area.width);
     let (text, hint) = (&lines.text, &lines.hint);
     let hint_h = (hint.len() as u16).min(area.height);
     let mut body_h = area.height - hint_h;
@@ -154,7 +185,8 @@ fn render_lesson(buf: &mut Buffer, area: Rect, lines: &LessonLines, lab: &LabSta
             (true, true) => format!("↓ more: PgDn · ↑ PgUp · {at}"),
             (true, false) => format!("↑ PgUp · {at}"),
         };
-        put(buf, area, area.x, y, &elide(&more, w), theme.status);
+        let short = format!("PgDn/PgUp · {}–{last} of {}", scroll + 1, text.len());
+        put(buf, area, area.x, y, &first_fitting(&[&more, &short], area.width), theme.status);
     }
     for (i, line) in hint.iter().rev().take(usize::from(hint_h)).enumerate() {
         put(buf, area, area.x, area.bottom() - 1 - i as u16, line, theme.dim);
@@ -214,10 +246,12 @@ enum Col {
     Progress,
     Cores,
     Rate,
+    /// Cores the rest of the machine took while it ran.
+    Others,
 }
 
 impl Col {
-    const ALL: [Col; 7] = [Col::Id, Col::Kind, Col::N, Col::Pids, Col::Progress, Col::Cores, Col::Rate];
+    const ALL: [Col; 8] = [Col::Id, Col::Kind, Col::N, Col::Pids, Col::Progress, Col::Cores, Col::Rate, Col::Others];
 
     fn width(self) -> usize {
         match self {
@@ -229,6 +263,7 @@ impl Col {
             Col::Progress => 12,
             Col::Cores => 5,
             Col::Rate => 7,
+            Col::Others => 6,
         }
     }
 
@@ -241,6 +276,7 @@ impl Col {
             Col::Progress => ("PROGRESS", false),
             Col::Cores => ("CORES", true),
             Col::Rate => ("OPS/S", true),
+            Col::Others => ("OTHERS", true),
         }
     }
 }
@@ -289,6 +325,7 @@ fn render_demos(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     Col::Progress => progress_text(d),
                     Col::Cores => cores_txt.clone(),
                     Col::Rate => rate.clone(),
+                    Col::Others => d.sampled.others().map_or_else(|| "-".to_owned(), |o| format!("{o:.2}")),
                 };
                 cell(&text, c.width(), c.head().1) + " "
             })
@@ -456,7 +493,15 @@ mod tests {
                 extra: None,
             },
         }));
+        // A sample while the demos run: lock-threads' OTHERS is measured (the spawn-cost ended
+        // before any), and its threads are read for the lab's watch.
+        let mut snap = snapshot(2);
+        snap.system.total.user = 85.0;
+        snap.focus = Some(crate::app::fixtures::focus_worker());
         app.view = View::LAB;
+        app.update(Action::Sample(Arc::new(snap.clone())));
+        snap.seq = 3;
+        app.update(Action::Sample(Arc::new(snap)));
         app
     }
 
@@ -565,7 +610,8 @@ mod tests {
         for w in [80u16, 100, 120] {
             let term = panel(&app, w, 30);
             let spawn = rows(&term).into_iter().find(|r| r.starts_with("  2 spawn-cost")).unwrap();
-            assert!(spawn.contains("done in 0.4s"), "{w}: {spawn}");
+            // At 80 columns PROGRESS gives way to OTHERS and RESULT.
+            assert!(w < 100 || spawn.contains("done in 0.4s"), "{w}: {spawn}");
             assert!(!spawn.contains('░'), "an empty gauge for a demo that ran once: {spawn}");
             let result = spawn.trim_end();
             assert!(result.ends_with("×9.0"), "{w}: the result is cut: {result}");
@@ -599,6 +645,194 @@ mod tests {
         assert_eq!(elide("short", 9), "short");
         assert_eq!(elide("ab cd", 4), "ab…");
         assert_eq!(elide("abc", 0), "");
+    }
+
+    /// The whole screen (header-less lab, strip, status line, key bar), as a user sees it.
+    fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| crate::ui::draw(f, app, &Theme::mono())).unwrap();
+        term
+    }
+
+    #[test]
+    fn lab_160x45_shows_the_demos_their_processes_and_threads_on_one_screen() {
+        let app = lab_with_demos();
+        let term = screen(&app, 160, 45);
+        insta::assert_snapshot!(term.backend());
+        let text = rows(&term).join("\n");
+        for needle in [
+            "OTHERS",
+            "0.14",
+            "the demos' processes, live",
+            "Threads of worker (PID 300",
+            "cores in use 1.81 of 2",
+            "cpu-1",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+        }
+        // Every thread of the watched demo shows: no "+N more" at this size.
+        assert!(!text.contains("more threads: Enter"), "{text}");
+    }
+
+    #[test]
+    fn demos_that_overlap_on_too_few_cores_are_warned_about() {
+        let mut app = lab_with_demos();
+        let spec = DemoSpec { kind: DemoKind::CpuProcs, workers: 2, duration: Duration::from_secs(60) };
+        app.update(Action::Lab(LabEvent::Started { id: 3, spec, pids: vec![401] }));
+        let mut snap = snapshot(4);
+        snap.system.total.user = 98.0;
+        for p in snap.processes.iter_mut().filter(|p| p.pid == 401) {
+            p.cpu_percent = 60.0;
+        }
+        app.update(Action::Sample(Arc::new(snap)));
+        let text = rows(&panel(&app, 120, 38)).join("\n");
+        assert!(text.contains("2 demos share 2 cores: figures are lower"), "{text}");
+    }
+
+    /// Every line the lesson screen shows for lesson `i` at `w`×`h`, paged through with PgDn.
+    fn lesson_pages(app: &mut App, w: u16, h: u16) -> String {
+        let mut seen: Vec<String> = Vec::new();
+        for _ in 0..30 {
+            let term = screen(app, w, h);
+            let page: Vec<String> = rows(&term);
+            let joined = page.join("\n");
+            let last = seen.last() == Some(&joined);
+            seen.push(joined);
+            if last || !page.iter().any(|l| l.contains("↓ more") || l.contains("PgDn/PgUp ·")) {
+                break;
+            }
+            app.update(Action::Cmd(Command::PageDown));
+        }
+        seen.join("\n")
+    }
+
+    #[test]
+    fn every_lesson_reads_whole_at_80x24_120x40_and_160x45() {
+        use crate::model::lessons::LESSONS;
+        for (w, h) in [(80u16, 24u16), (120, 40), (160, 45)] {
+            for (i, lesson) in LESSONS.iter().enumerate() {
+                let mut app = lab_app();
+                app.update(Action::Cmd(Command::Lessons));
+                for _ in 0..i {
+                    app.update(Action::Cmd(Command::Down));
+                }
+                app.update(Action::Cmd(Command::Enter));
+                let seen = lesson_pages(&mut app, w, h);
+                let words: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+                for step in lesson.steps {
+                    for text in [step.text, step.keys] {
+                        // Whole words, in order, across the wrapped lines.
+                        let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let found = want.split(' ').all(|word| words.contains(word));
+                        assert!(found, "{w}x{h} {}: {want:?} not all shown:\n{seen}", lesson.id);
+                    }
+                }
+                for word in lesson.claim.split_whitespace() {
+                    assert!(words.contains(word), "{w}x{h} {}: claim word {word:?} missing", lesson.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_lessons_index_and_a_lesson_walked_80x24() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        insta::assert_snapshot!("lessons_index_80x24", screen(&app, 80, 24).backend());
+        app.update(Action::Cmd(Command::Enter));
+        insta::assert_snapshot!("lesson_walked_80x24", screen(&app, 80, 24).backend());
+    }
+
+    #[test]
+    fn a_lesson_walked_120x40_and_160x45_with_its_first_step_done() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        app.update(Action::Cmd(Command::Enter));
+        // The cursor already rests on cpu-threads: Esc to the catalogue passes step 1.
+        app.update(Action::Cmd(Command::Back));
+        app.update(Action::Cmd(Command::Lessons));
+        insta::assert_snapshot!("lesson_walked_120x40", screen(&app, 120, 40).backend());
+        insta::assert_snapshot!("lesson_walked_160x45", screen(&app, 160, 45).backend());
+        let text = rows(&screen(&app, 120, 40)).join("\n");
+        assert!(text.contains("✓ 1/6") && text.contains("the cursor is on cpu-threads"), "{text}");
+    }
+
+    #[test]
+    fn the_step_stays_in_sight_over_the_footer_on_other_screens() {
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Lessons));
+        app.update(Action::Cmd(Command::Enter));
+        app.update(Action::Cmd(Command::Back));
+        app.update(Action::Cmd(Command::OpenLab));
+        let term = screen(&app, 80, 24);
+        insta::assert_snapshot!("lesson_strip_processes_80x24", term.backend());
+        let text = rows(&term).join("\n");
+        assert!(text.contains("Lesson Processes and threads, step 2/6"), "{text}");
+        assert!(text.contains("no cpu-threads running yet"), "{text}");
+    }
+
+    fn compare_result() -> crate::model::experiment::CompareResult {
+        use crate::model::experiment::{CompareResult, CompareRun};
+        let run = |kind: &str, cores: f64, ops: f64, others: f64| CompareRun {
+            kind: kind.into(),
+            workers: 2,
+            wall_seconds: 3.02,
+            cpu_seconds: cores * 3.0,
+            cores_used: cores,
+            ops: (ops * 3.0) as u64,
+            ops_per_sec: ops,
+            other_cores: others,
+        };
+        CompareResult {
+            logical_cores: 2,
+            workers: 2,
+            step_seconds: 3.0,
+            kinds: vec!["cpu-threads".into(), "lock-threads".into(), "cpu-procs".into()],
+            runs: vec![
+                run("cpu-threads", 1.97, 4100.0, 0.04),
+                run("lock-threads", 0.99, 2000.0, 0.05),
+                run("cpu-procs", 1.96, 4050.0, 0.7),
+            ],
+            cancelled: false,
+            started_at: "2026-12-01T23:50:00Z".into(),
+            machine: None,
+        }
+    }
+
+    #[test]
+    fn compare_setup_and_result_80x24_and_160x45() {
+        use crate::model::experiment::{ExperimentEvent, ExperimentKind, ExperimentResult};
+        let mut app = lab_app();
+        app.update(Action::Cmd(Command::Compare));
+        insta::assert_snapshot!("compare_setup_80x24", screen(&app, 80, 24).backend());
+        app.experiment = Some(crate::app::experiment::ExperimentState::new(ExperimentKind::Compare));
+        if let Some(e) = app.experiment.as_mut() {
+            use crate::model::experiment::StepPlan;
+            let steps = ["cpu-threads × 2", "lock-threads × 2", "cpu-procs × 2"]
+                .map(|l| StepPlan { label: l.into(), expected: Duration::from_millis(3150) })
+                .to_vec();
+            e.apply(ExperimentEvent::Planned { kind: ExperimentKind::Compare, steps });
+            for index in 0..3 {
+                let (took, summary) = (Duration::from_millis(3300), String::new());
+                let result = ExperimentResult::Compare(compare_result());
+                e.apply(ExperimentEvent::StepDone { index, took, summary, result });
+            }
+            e.apply(ExperimentEvent::Finished { result: ExperimentResult::Compare(compare_result()) });
+        }
+        app.view = View::Lab(crate::app::LabScreen::Experiment);
+        let small = screen(&app, 80, 24);
+        insta::assert_snapshot!("compare_result_80x24", small.backend());
+        insta::assert_snapshot!("compare_result_160x45", screen(&app, 160, 45).backend());
+        let text = rows(&small).join("\n");
+        for needle in [
+            "lock-threads",
+            "×0.49",
+            "cores used (full bar = 2 cores)",
+            "ops/s (full bar = 4100)",
+            "0.7 cores during cpu-procs",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+        }
     }
 
     #[test]

@@ -1,0 +1,354 @@
+//! The lessons: one guided walk per idea of the seeds, step by step. Each step says what to do
+//! (`text`), which keys do it (`keys`), and how the app knows it happened (`check`, evaluated by
+//! `app::lab::lessons` from the app's own state: the view, the lab's demos, the samples).
+//! Adding a lesson is adding data here: a `Lesson` in `LESSONS`, its steps, their checks. Checks
+//! are generic (by demo kind, by screen, by a measured figure against a threshold) so that a new
+//! demo kind needs no new check.
+//! Plain data; imports nothing of ours but the demo kinds.
+
+use super::demo::DemoKind;
+
+/// One guided walk.
+#[derive(Debug)]
+pub struct Lesson {
+    /// Short, stable, for tests and the index ("gil").
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The seeds' claim this lesson checks, in their words or close to them.
+    pub claim: &'static str,
+    pub steps: &'static [Step],
+    /// What the walk showed, said once every step is done.
+    pub moral: &'static str,
+}
+
+/// One step: what to do and look at, the keys, and what shows it was done.
+#[derive(Debug)]
+pub struct Step {
+    pub text: &'static str,
+    /// The keys, as the help screen names them ("d, then Enter on tt-cpu-threads").
+    pub keys: &'static str,
+    pub check: Check,
+}
+
+/// A screen the app can show, as a check names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    ProcessList,
+    /// The process list in tree form (`t`).
+    Tree,
+    ThreadsView,
+    /// The lab's catalogue of demos.
+    Lab,
+    /// The lab's compare screen (setting up or showing a compare).
+    Compare,
+}
+
+/// A figure the app measures for the newest demo of a kind (live while it runs, else as it
+/// ended).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// Cores its processes use, from the samples (CPU time over wall time).
+    CoresInUse,
+    /// Operations per second it reports.
+    OpsPerSec,
+    /// Its processes alive now (zombies included).
+    Processes,
+    /// Threads of its processes.
+    Threads,
+    /// The highest WAIT% (runnable, waiting for a core) of its threads, in the threads view or
+    /// the lab's watch of it.
+    WaitPercent,
+    /// A finished spawn-cost's process/thread creation cost ratio.
+    SpawnRatio,
+    /// Cores the rest of the machine used meanwhile (OTHERS).
+    Others,
+}
+
+impl Figure {
+    /// How the figure is said: "cores in use".
+    pub fn name(self) -> &'static str {
+        match self {
+            Figure::CoresInUse => "cores in use",
+            Figure::OpsPerSec => "ops/s",
+            Figure::Processes => "processes",
+            Figure::Threads => "threads",
+            Figure::WaitPercent => "WAIT%",
+            Figure::SpawnRatio => "process/thread cost",
+            Figure::Others => "others' cores",
+        }
+    }
+}
+
+/// How the app knows a step was done. Evaluated after every key, sample and lab event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// Nothing to watch for: Enter in the lesson goes on.
+    Read,
+    /// The lab's catalogue cursor rests on this kind.
+    Selected(DemoKind),
+    /// A demo of this kind runs with at least this many workers.
+    Running { kind: DemoKind, min_workers: u32 },
+    /// A demo of this kind has ended (its time ran out, or it was stopped).
+    Finished(DemoKind),
+    /// This screen shows.
+    Screen(Screen),
+    /// The threads view of a running demo of this kind is open.
+    ThreadsOf(DemoKind),
+    /// The figure of the newest demo of this kind is at least `value`, once measured. Cores
+    /// above what the machine has are lowered to fit it (a 1-core machine cannot show 1.5).
+    AtLeast { kind: DemoKind, figure: Figure, value: f64 },
+    /// ... at most `value`, once it has been measured for a few samples.
+    AtMost { kind: DemoKind, figure: Figure, value: f64 },
+    /// ... fell by at least `by` from the highest it reached since the step began.
+    Fell { kind: DemoKind, figure: Figure, by: f64 },
+    /// A process of a demo of this kind was seen in this state letter (Z, D, T, ...).
+    StateSeen { kind: DemoKind, state: char },
+    /// A compare that ran each of these kinds has finished.
+    Compared(&'static [DemoKind]),
+}
+
+use Check::*;
+use DemoKind::*;
+
+/// Every lesson, in the order the index lists them.
+pub static LESSONS: &[Lesson] = &[
+    Lesson {
+        id: "processes-threads",
+        title: "Processes and threads",
+        claim: "A process can consist of multiple parallel threads; threads share the address space, \
+                processes are independent of each other.",
+        steps: &[
+            Step {
+                text: "In the lab's catalogue, put the cursor on cpu-threads.",
+                keys: "Up/Down in the lab",
+                check: Selected(CpuThreads),
+            },
+            Step {
+                text: "Give it 2 threads or more and launch it. Its live row appears under the catalogue: \
+                       one PID, and its threads below it.",
+                keys: "+ for more threads, Enter to launch",
+                check: Running { kind: CpuThreads, min_workers: 2 },
+            },
+            Step {
+                text: "Open its threads view: leave the lab, the new process is selected, open it. Each thread \
+                       is a row with its own TID under one PID, and one RES for them all: one address space.",
+                keys: "d, then Enter on tt-cpu-threads",
+                check: ThreadsOf(CpuThreads),
+            },
+            Step {
+                text: "Watch cores in use in the summary line: the threads run at the same time on different \
+                       cores, so it climbs towards N (or your core count).",
+                keys: "nothing: watch the summary and the core map",
+                check: AtLeast { kind: CpuThreads, figure: Figure::CoresInUse, value: 1.5 },
+            },
+            Step {
+                text: "Now the same work in processes: back in the lab, launch cpu-procs with 2 or more. Each \
+                       worker is its own PID with its own RES, one thread each.",
+                keys: "d, Down to cpu-procs, + and Enter",
+                check: AtLeast { kind: CpuProcs, figure: Figure::Processes, value: 2.0 },
+            },
+            Step {
+                text: "Stop both when you have seen enough: the rows go, and OTHERS of the first fell when \
+                       the second stopped taking its cores.",
+                keys: "X stops every demo",
+                check: Finished(CpuProcs),
+            },
+        ],
+        moral: "Threads of one process run in parallel as processes do; what differs is that threads \
+                share one address space and processes each have their own.",
+    },
+    Lesson {
+        id: "creation-cost",
+        title: "Creating a thread vs creating a process",
+        claim: "The creation and management of a thread is less expensive than that of a process.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on spawn-cost. It creates and joins K threads, then creates \
+                       and reaps K processes, timing each.",
+                keys: "Up/Down in the lab",
+                check: Selected(SpawnCost),
+            },
+            Step {
+                text: "Launch it and wait for its result: it runs once and ends in a second or so.",
+                keys: "Enter",
+                check: Finished(SpawnCost),
+            },
+            Step {
+                text: "Read its RESULT: the cost of one thread, of one process, and their ratio, measured \
+                       on this machine.",
+                keys: "nothing: read the demos table",
+                check: AtLeast { kind: SpawnCost, figure: Figure::SpawnRatio, value: 1.0 },
+            },
+        ],
+        moral: "A new thread only adds a stack and a scheduler entry; a new process copies page tables \
+                and file descriptors and must be reaped. How many times dearer depends on the machine.",
+    },
+    Lesson {
+        id: "gil",
+        title: "Python's GIL: threads vs processes",
+        claim: "Due to the GIL only one thread executes Python code at a time; multiprocessing gives \
+                each process its own interpreter.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on py-threads (needs python3).",
+                keys: "Up/Down in the lab",
+                check: Selected(PyThreads),
+            },
+            Step {
+                text: "Give it 2 threads or more and launch it.",
+                keys: "+ then Enter",
+                check: Running { kind: PyThreads, min_workers: 2 },
+            },
+            Step {
+                text: "Watch its cores in use: every thread wants the CPU, but the GIL lets one at a time run \
+                       Python code, so it stays near 1.",
+                keys: "nothing: watch the lab's live rows",
+                check: AtMost { kind: PyThreads, figure: Figure::CoresInUse, value: 1.3 },
+            },
+            Step {
+                text: "Now py-procs with as many processes: each has its own interpreter and its own GIL.",
+                keys: "x stops py-threads, Down to py-procs, + and Enter",
+                check: AtLeast { kind: PyProcs, figure: Figure::CoresInUse, value: 1.5 },
+            },
+            Step {
+                text: "Measure both the same way, one after the other: a compare of py-threads and py-procs \
+                       with the same N and duration gives one table of cores and ops/s.",
+                keys: "X, then c, Space on py-threads and py-procs, Enter",
+                check: Compared(&[PyThreads, PyProcs]),
+            },
+        ],
+        moral: "The GIL serialises Python bytecode, so CPU-bound Python threads use about one core; \
+                processes each have their own GIL and use N. I/O and C code that releases the GIL are \
+                another story.",
+    },
+    Lesson {
+        id: "concurrency-parallelism",
+        title: "Concurrency vs parallelism",
+        claim: "Concurrency is tasks that run in overlapping periods; parallelism is tasks that run at \
+                the same instant, on several cores.",
+        steps: &[
+            Step {
+                text: "Launch lock-threads: N threads that must hold one lock to compute. All of them make \
+                       progress, taking turns: concurrency.",
+                keys: "in the lab, Down to lock-threads, Enter",
+                check: Running { kind: LockThreads, min_workers: 2 },
+            },
+            Step {
+                text: "Watch its cores in use stay near 1 whatever N: one at a time.",
+                keys: "nothing: watch the lab's live rows",
+                check: AtMost { kind: LockThreads, figure: Figure::CoresInUse, value: 1.3 },
+            },
+            Step {
+                text: "Stop it and launch cpu-threads with 2 or more: now they run at the same instant on \
+                       different cores: parallelism.",
+                keys: "x, Up to cpu-threads, + and Enter",
+                check: AtLeast { kind: CpuThreads, figure: Figure::CoresInUse, value: 1.5 },
+            },
+            Step {
+                text: "Open its threads view and pin it to one core: the threads can only take turns again.",
+                keys: "d, Enter on tt-cpu-threads, a, Space unticks cores until one is left, Enter",
+                check: Fell { kind: CpuThreads, figure: Figure::CoresInUse, by: 0.5 },
+            },
+            Step {
+                text: "See the sign of taking turns: WAIT% (runnable, waiting for a core) rises.",
+                keys: "nothing: watch WAIT% in the threads view",
+                check: AtLeast { kind: CpuThreads, figure: Figure::WaitPercent, value: 25.0 },
+            },
+        ],
+        moral: "On one core threads are only concurrent; on several they are parallel too. A lock (or \
+                the GIL) makes parallel threads merely concurrent.",
+    },
+    Lesson {
+        id: "cpu-io-bound",
+        title: "CPU-bound vs I/O-bound",
+        claim: "Threads suit I/O: while one waits, the others go on; CPU-bound work needs cores.",
+        steps: &[
+            Step {
+                text: "Launch io-threads: N threads that mostly wait on a timer.",
+                keys: "in the lab, Down to io-threads, Enter",
+                check: Running { kind: IoThreads, min_workers: 2 },
+            },
+            Step {
+                text: "Watch it: many threads, nearly all asleep (S), and the process near no CPU at all.",
+                keys: "nothing: watch the lab's live rows",
+                check: AtMost { kind: IoThreads, figure: Figure::CoresInUse, value: 0.3 },
+            },
+            Step {
+                text: "Open its threads view: VCSW/s is high (each wait gives the CPU up), NVCSW/s near 0.",
+                keys: "d, Enter on tt-io-threads",
+                check: ThreadsOf(IoThreads),
+            },
+            Step {
+                text: "Measure both kinds the same way: a compare of io-threads and cpu-threads.",
+                keys: "X, d, c, Space on io-threads and cpu-threads, Enter",
+                check: Compared(&[IoThreads, CpuThreads]),
+            },
+        ],
+        moral: "Waiting costs no CPU: I/O-bound threads need concurrency, not cores. CPU-bound threads \
+                need a core each to go faster.",
+    },
+    Lesson {
+        id: "zombie",
+        title: "The zombie: the end of a process's life",
+        claim: "A process's life ends at Exit; until its parent collects the exit status, it stays a \
+                zombie.",
+        steps: &[
+            Step {
+                text: "Launch zombie: a child that exits at once, and a parent that does not wait for it.",
+                keys: "in the lab, Down to zombie, Enter",
+                check: Running { kind: Zombie, min_workers: 1 },
+            },
+            Step {
+                text: "See the child in state Z in the live rows: no memory, no CPU, only a PID and an exit \
+                       status waiting to be collected.",
+                keys: "nothing: watch the S column",
+                check: StateSeen { kind: Zombie, state: 'Z' },
+            },
+            Step {
+                text: "See it under its parent in the process list's tree.",
+                keys: "d, then t",
+                check: Screen(Screen::Tree),
+            },
+            Step {
+                text: "Stop the demo: the parent reaps its child and the Z row disappears.",
+                keys: "X",
+                check: Finished(Zombie),
+            },
+        ],
+        moral: "Exit is not the end: the kernel keeps the exit status until the parent waits. A parent \
+                that never does leaves zombies; when it dies, PID 1 adopts and reaps them.",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lesson_has_steps_and_words_and_ids_are_unique() {
+        let mut ids: Vec<&str> = LESSONS.iter().map(|l| l.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), LESSONS.len(), "two lessons share an id");
+        for l in LESSONS {
+            assert!(!l.steps.is_empty() && !l.title.is_empty() && !l.claim.is_empty() && !l.moral.is_empty());
+            for s in l.steps {
+                assert!(!s.text.is_empty() && !s.keys.is_empty(), "{}", l.id);
+            }
+        }
+    }
+
+    #[test]
+    fn figure_checks_have_thresholds_that_can_be_met() {
+        for l in LESSONS {
+            for s in l.steps {
+                match s.check {
+                    AtLeast { value, .. } | AtMost { value, .. } => assert!(value > 0.0, "{}", l.id),
+                    Fell { by, .. } => assert!(by > 0.0, "{}", l.id),
+                    Compared(kinds) => assert!((2..=3).contains(&kinds.len()), "{}", l.id),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
