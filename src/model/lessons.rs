@@ -317,7 +317,7 @@ pub static LESSONS: &[Lesson] = &[
         ],
         moral: "Exit is not the end: the kernel keeps the exit status until the parent waits. A parent \
                 that never does leaves zombies; when it dies, PID 1 adopts and reaps them.",
-    },    // lab-python: the GIL's limits (py-threads vs py-hash-threads vs py-asyncio), the life cycle.
+    }, // lab-python: the GIL's limits (py-threads vs py-hash-threads vs py-asyncio), the life cycle.
     Lesson {
         id: "gil-limits",
         title: "What the GIL stops, and what it does not",
