@@ -281,7 +281,7 @@ mod tests {
             pids: vec![1234, 1235],
             stopped_early: false,
             spawn: None,
-            extra: Some(Extra {
+            extra: Some(Box::new(Extra {
                 phases: vec![phase],
                 threads_peak: Some(3),
                 states_seen: Some("SRSTZ".into()),
@@ -296,7 +296,7 @@ mod tests {
                     message: "no free-threaded Python found: uv python install 3.13t".into(),
                 }),
                 ..Extra::default()
-            }),
+            })),
         };
         let text = render_text(&spec, &r);
         for needle in ["gil", "0.98", "3 at most", "SRSTZ", "step stopped   S ×2  T ×150", "uv python install 3.13t"]

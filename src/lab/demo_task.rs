@@ -336,6 +336,6 @@ mod tests {
         assert_eq!(parse_state(b"42 (x) "), None);
         assert_eq!(parse_state(b"42 (x) 7"), None);
         assert_eq!(status_threads(std::process::id() as Pid).map(|n| n >= 1), Some(true));
-        assert_eq!(stat_state(std::process::id() as Pid).is_some(), true);
+        assert!(stat_state(std::process::id() as Pid).is_some());
     }
 }

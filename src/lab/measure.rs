@@ -199,7 +199,7 @@ impl Tally {
 
     /// Another reading of lifecycle's state letter; kept when it changed.
     pub fn saw_state(&mut self, letter: char) {
-        if self.states.chars().last() != Some(letter) && self.states.len() < 4096 {
+        if !self.states.ends_with(letter) && self.states.len() < 4096 {
             self.states.push(letter);
         }
         let count = self.step_states.entry(self.ops()).or_default().entry(letter).or_default();
@@ -291,7 +291,7 @@ pub(crate) fn build_result(
 }
 
 /// py-asyncio, py-hash-threads, py-nogil and lifecycle's own figures; `None` for other kinds.
-fn extra(spec: &DemoSpec, tally: &Tally) -> Option<Extra> {
+fn extra(spec: &DemoSpec, tally: &Tally) -> Option<Box<Extra>> {
     let mut extra = Extra { phases: tally.phases.clone(), threads_peak: tally.threads_peak, ..Extra::default() };
     match spec.kind {
         DemoKind::PyAsyncio | DemoKind::PyHashThreads => {}
@@ -319,7 +319,7 @@ fn extra(spec: &DemoSpec, tally: &Tally) -> Option<Extra> {
         }
         _ => return None,
     }
-    Some(extra)
+    Some(Box::new(extra))
 }
 
 #[cfg(test)]

@@ -728,7 +728,7 @@ mod tests {
             pids: vec![1],
             stopped_early: false,
             spawn: None,
-            extra: Some(extra),
+            extra: Some(Box::new(extra)),
         };
         let asyncio = Extra {
             phases: vec![

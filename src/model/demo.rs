@@ -145,9 +145,10 @@ pub struct DemoResult {
     pub stopped_early: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub spawn: Option<SpawnCost>,
-    /// The figures of py-asyncio, py-hash-threads, py-nogil and lifecycle (see `Extra`).
+    /// The figures of py-asyncio, py-hash-threads, py-nogil and lifecycle (see `Extra`); boxed,
+    /// so that results (and the events that carry them) stay small for every other kind.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub extra: Option<Extra>,
+    pub extra: Option<Box<Extra>>,
 }
 
 /// One timed part of a demo (py-hash-threads' `hash` then `pure`, py-asyncio's concurrent and

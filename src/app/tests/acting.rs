@@ -508,7 +508,7 @@ fn lifecycle_narrates_each_step_on_the_status_line_and_its_result_at_the_end() {
         pids: vec![778],
         stopped_early: false,
         spawn: None,
-        extra: Some(Extra {
+        extra: Some(Box::new(Extra {
             states_seen: Some("SRSRDTZ".into()),
             reaped: Some(true),
             steps: vec![
@@ -517,7 +517,7 @@ fn lifecycle_narrates_each_step_on_the_status_line_and_its_result_at_the_end() {
                 StepSeen { name: "reaped".into(), seen: seen(&[]) },
             ],
             ..Extra::default()
-        }),
+        })),
     };
     app.update(Action::Lab(LabEvent::Finished { id: 5, result }));
     assert_eq!(status_text(&app), "lifecycle #5 finished: seen RSDTZ · reaped");
