@@ -145,7 +145,7 @@ impl App {
             Check::Running { kind, min_workers } => {
                 match self.lab.demos.iter().rev().find(|d| d.running() && d.spec.kind == kind) {
                     Some(d) if d.spec.workers >= min_workers => {
-                        Verdict::done(format!("{kind} #{} runs with {} {}", d.id, d.spec.workers, unit(kind)))
+                        Verdict::done(format!("{kind} #{} runs with {}", d.id, count(d.spec.workers, kind)))
                     }
                     Some(d) => Verdict::waiting(format!(
                         "{kind} #{} runs with {}: launch one with {min_workers} or more",
@@ -188,12 +188,21 @@ impl App {
                     Some((v, _)) if v >= want => {
                         Verdict::done(format!("{kind}: {} reached {}", figure.name(), fmt(figure, v)))
                     }
-                    Some((v, _)) => Verdict::waiting(format!(
-                        "{kind}: {} {} now, waiting for {} or more",
-                        figure.name(),
-                        fmt(figure, v),
-                        fmt(figure, want)
-                    )),
+                    Some((v, _)) => {
+                        // A busy machine is a reason the figure cannot climb: say so.
+                        let others = self.lesson_figure(kind, Figure::Others).map_or(0.0, |(o, _)| o);
+                        let busy = if figure == Figure::CoresInUse && others >= 0.5 {
+                            format!(" (other work takes {others:.1} cores: Right skips the step)")
+                        } else {
+                            String::new()
+                        };
+                        Verdict::waiting(format!(
+                            "{kind}: {} {} now, waiting for {} or more{busy}",
+                            figure.name(),
+                            fmt(figure, v),
+                            fmt(figure, want)
+                        ))
+                    }
                     None => Verdict::waiting(format!("waiting for {kind} to measure its {}", figure.name())),
                 }
             }
@@ -201,10 +210,10 @@ impl App {
                 Some((v, true)) if v <= value => {
                     let n = self.newest_of(kind).map_or(0, |d| d.spec.workers);
                     Verdict::done(format!(
-                        "{kind}: {} stays at {} with {n} {}",
+                        "{kind}: {} stays at {} with {}",
                         figure.name(),
                         fmt(figure, v),
-                        unit(kind)
+                        count(n, kind)
                     ))
                 }
                 Some((v, settled)) => Verdict::waiting(format!(
@@ -417,8 +426,15 @@ impl App {
     }
 }
 
-fn unit(kind: DemoKind) -> &'static str {
-    crate::model::catalog::info(kind).unit.noun()
+/// "1 thread", "4 threads", "1 process": N with the noun of what it counts for `kind`.
+fn count(n: u32, kind: DemoKind) -> String {
+    let noun = crate::model::catalog::info(kind).unit.noun();
+    if n != 1 {
+        return format!("{n} {noun}");
+    }
+    let one =
+        noun.strip_suffix("esses").map(|s| format!("{s}ess")).or_else(|| noun.strip_suffix('s').map(str::to_owned));
+    format!("1 {}", one.unwrap_or_else(|| noun.to_owned()))
 }
 
 fn screen_name(s: Screen) -> &'static str {
@@ -657,6 +673,30 @@ mod tests {
         assert_eq!(step(&app), 3, "{}", status(&app));
         finished(&mut app, 2, DemoKind::Zombie);
         assert!(app.lab.lessons.walk.as_ref().unwrap().finished());
+    }
+
+    #[test]
+    fn a_figure_held_down_by_other_work_says_so_and_how_to_go_on() {
+        let mut app = app();
+        open(&mut app, "processes-threads");
+        cmd(&mut app, Command::Back);
+        started(&mut app, 1, DemoKind::CpuThreads, 2, 600);
+        // Skip the threads view (step 3) with Right in the lesson: on to "cores in use climbs".
+        cmd(&mut app, Command::Lessons);
+        cmd(&mut app, Command::Right);
+        assert_eq!(step(&app), 3);
+        // The machine is full, the demo gets 0.4 of a core: 1.6 cores went to other work.
+        app.update(Action::Sample(Arc::new(sample(2, 600, 40.0, 100.0, None))));
+        let now = &app.lab.lessons.walk.as_ref().unwrap().status;
+        assert!(now.contains("0.40 now, waiting for 1.50 or more (other work takes 1.6 cores"), "{now}");
+    }
+
+    #[test]
+    fn counts_are_said_in_plain_words() {
+        assert_eq!(count(1, DemoKind::Zombie), "1 zombie");
+        assert_eq!(count(1, DemoKind::CpuProcs), "1 process");
+        assert_eq!(count(4, DemoKind::LockThreads), "4 threads");
+        assert_eq!(count(1, DemoKind::CpuThreads), "1 thread");
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn the_zombie_lesson_is_walked_step_by_step_and_each_step_says_what_it_saw() {
     h.samples.push(with_zombie(2, false));
     h.idle();
     let screen = h.screen();
-    assert!(screen.contains("step 1/4 done: zombie #1 runs with 1 zombies"), "{screen}");
+    assert!(screen.contains("step 1/4 done: zombie #1 runs with 1 zombie"), "{screen}");
     assert!(
         screen.contains("step 2/4") && screen.contains("waiting to see a process of zombie in state Z"),
         "{screen}"
