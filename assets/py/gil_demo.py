@@ -1,5 +1,7 @@
 """threadtop's CPython demo: CPU-bound pure-Python work in N `threading` threads (py-threads)
-or in N `multiprocessing` processes (py-procs), so that the GIL can be watched for real.
+or in N `multiprocessing` processes (py-procs), so that the GIL can be watched for real; N
+threads hashing big buffers, then doing arithmetic (py-hash-threads); N asyncio waits in one
+thread (py-asyncio); py-threads' work under the names of py-nogil's two halves (py-gil, py-nogil).
 
     python3 -c "$(cat gil_demo.py)" KIND --workers N --seconds S [--index I] [--report-fd FD]
 
@@ -33,6 +35,12 @@ POLL = 0.05
 PR_SET_PDEATHSIG = 1
 PR_SET_NAME = 15
 SIGKILL = 9
+
+# py-hash-threads hashes buffers of this size (catalog::HASH_BUFFER_KIB): hashlib releases the
+# GIL for inputs of 2,048 bytes or more.
+HASH_BUFFER_KIB = 256
+# Each py-asyncio wait (catalog::ASYNC_DELAY_MS): one asyncio.sleep, or the server's delay.
+ASYNC_DELAY_MS = 100
 
 STOP = threading.Event()
 SIGNALLED = False
@@ -125,17 +133,34 @@ def cpu_ns():
     return time.process_time_ns()
 
 
-def run_threads(out, workers, deadline, parent, index):
+def phase_line(index, name, ops, wall_s, cpu):
+    return "phase %d %s %d %d %d" % (index, name, ops, int(wall_s * 1e9), cpu)
+
+
+def run_threads(out, workers, deadline, parent, index, kind="py-threads", seconds=0.0):
+    """py-threads; py-gil and py-nogil report their run as one phase; py-hash-threads hashes
+    for the first half of its time, then does py-threads' arithmetic, one phase each."""
     counts = [0] * workers
+    mode = ["hash" if kind == "py-hash-threads" else "pure"]
 
     def work(i):
         set_name("py-%d" % i)
         x = i + 1
+        if mode[0] == "hash":
+            import hashlib
+
+            buf = bytes(range(256)) * (HASH_BUFFER_KIB * 4)
+            while not STOP.is_set() and mode[0] == "hash":
+                hashlib.sha256(buf).digest()
+                counts[i] += 1
         while not STOP.is_set():
             x = op_block(x)
             counts[i] += 1
 
     threads = [threading.Thread(target=work, args=(i,), name="py-%d" % i, daemon=True) for i in range(workers)]
+    began = time.monotonic()
+    phase_start = (began, cpu_ns(), 0)
+    switch_at = began + seconds / 2 if kind == "py-hash-threads" else None
     for t in threads:
         t.start()
     next_report = time.monotonic()
@@ -144,6 +169,12 @@ def run_threads(out, workers, deadline, parent, index):
         if cause:
             break
         now = time.monotonic()
+        if switch_at is not None and now >= switch_at:
+            ops, cpu = sum(counts), cpu_ns()
+            out.send(phase_line(index, "hash", ops - phase_start[2], now - phase_start[0], cpu - phase_start[1]))
+            phase_start = (now, cpu, ops)
+            mode[0] = "pure"
+            switch_at = None
         if now >= next_report:
             if not out.send("progress %d %d %d" % (index, sum(counts), cpu_ns())):
                 cause = "orphan"
@@ -153,7 +184,105 @@ def run_threads(out, workers, deadline, parent, index):
     STOP.set()
     for t in threads:
         t.join()
-    out.send("done %d %d %d %s" % (index, sum(counts), cpu_ns(), cause))
+    name = {"py-hash-threads": mode[0], "py-gil": "gil", "py-nogil": "nogil"}.get(kind)
+    ops, cpu, now = sum(counts), cpu_ns(), time.monotonic()
+    if name:
+        out.send(phase_line(index, name, ops - phase_start[2], now - phase_start[0], cpu - phase_start[1]))
+    out.send("done %d %d %d %s" % (index, ops, cpu, cause))
+    return 0
+
+
+def run_asyncio(out, waits, deadline, parent, index):
+    """py-asyncio: on this one thread, N asyncio sleeps at once, N requests at once to a server
+    in the same event loop that answers after ASYNC_DELAY_MS, then the same one by one."""
+    import asyncio
+    import socket
+
+    delay = ASYNC_DELAY_MS / 1000.0
+    done = [0]
+
+    async def walk():
+        loop = asyncio.get_running_loop()
+        # A socket made here, given to the server, and numeric addresses: no resolver, whose
+        # lookups asyncio would run in a thread pool.
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(waits + 16)
+        lsock.setblocking(False)
+        port = lsock.getsockname()[1]
+
+        async def handle(reader, writer):
+            try:
+                await reader.read(1)
+                await asyncio.sleep(delay)
+                writer.write(b"k")
+                await writer.drain()
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(handle, sock=lsock, backlog=waits + 16)
+
+        async def request():
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                await loop.sock_connect(s, ("127.0.0.1", port))
+                await loop.sock_sendall(s, b"q")
+                if await loop.sock_recv(s, 1) != b"k":
+                    raise RuntimeError("the loopback server did not answer")
+            finally:
+                s.close()
+
+        async def one(what):
+            if what == "sleep":
+                await asyncio.sleep(delay)
+            else:
+                await request()
+            done[0] += 1
+
+        try:
+            for name, what, together in (
+                ("sleeps_concurrent", "sleep", True),
+                ("requests_concurrent", "request", True),
+                ("sleeps_sequential", "sleep", False),
+                ("requests_sequential", "request", False),
+            ):
+                t0, c0, o0 = time.monotonic(), cpu_ns(), done[0]
+                if together:
+                    await asyncio.gather(*(one(what) for _ in range(waits)))
+                else:
+                    for _ in range(waits):
+                        await one(what)
+                out.send(phase_line(index, name, done[0] - o0, time.monotonic() - t0, cpu_ns() - c0))
+        finally:
+            server.close()
+
+    async def main():
+        work = asyncio.ensure_future(walk())
+        cause = None
+        next_report = 0.0
+        while not work.done():
+            cause = end_cause(deadline, parent)
+            if cause:
+                work.cancel()
+                break
+            now = time.monotonic()
+            if now >= next_report:
+                if not out.send("progress %d %d %d" % (index, done[0], cpu_ns())):
+                    cause = "orphan"
+                    work.cancel()
+                    break
+                next_report = now + REPORT_EVERY
+            await asyncio.wait([work], timeout=POLL)
+        try:
+            await work
+        except asyncio.CancelledError:
+            pass
+        return cause or "deadline"
+
+    cause = asyncio.run(main())
+    out.send("done %d %d %d %s" % (index, done[0], cpu_ns(), cause))
     return 0
 
 
@@ -243,7 +372,7 @@ def parse(argv):
             raise ValueError("bad option %s" % rest[0])
         opts[rest[0]] = rest[1]
         rest = rest[2:]
-    if kind not in ("py-threads", "py-procs"):
+    if kind not in ("py-threads", "py-procs", "py-asyncio", "py-hash-threads", "py-gil", "py-nogil"):
         raise ValueError("unknown kind %s" % kind)
     if opts["--workers"] is None or opts["--seconds"] is None:
         raise ValueError("--workers and --seconds are needed")
@@ -257,17 +386,19 @@ def parse(argv):
 
 def main(argv):
     kind, workers, seconds, index, fd = parse(argv)
-    # First thing, so that the process is not seen as python3 for long.
-    set_name("tt-" + kind)
+    # First thing, so that the process is not seen as python3 for long (15 bytes at most).
+    set_name({"py-hash-threads": "tt-py-hash"}.get(kind, "tt-" + kind))
     parent = os.getppid()
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_stop_signal)
     out = Reporter(fd)
     deadline = time.monotonic() + seconds
     try:
-        if kind == "py-threads":
-            return run_threads(out, workers, deadline, parent, index)
-        return run_procs(out, workers, deadline, parent, index)
+        if kind == "py-procs":
+            return run_procs(out, workers, deadline, parent, index)
+        if kind == "py-asyncio":
+            return run_asyncio(out, workers, deadline, parent, index)
+        return run_threads(out, workers, deadline, parent, index, kind, seconds)
     except Exception as e:  # noqa: BLE001 - anything unexpected is reported, not printed
         out.send("error %d %s: %s" % (index, type(e).__name__, str(e).replace("\n", " ")))
         return 1

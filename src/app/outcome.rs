@@ -45,6 +45,16 @@ impl App {
                 if let LabEvent::Failed { reason, .. } = &event {
                     self.say(format!("demo failed: {reason}"), true);
                 }
+                // lifecycle narrates its walk where the user watches it: each new step on the
+                // status line (lab-python).
+                if let LabEvent::Progress { id, ops, .. } = &event
+                    && let Some(d) = self.lab.demos.iter().find(|d| d.id == *id)
+                    && d.spec.kind == crate::model::demo::DemoKind::Lifecycle
+                    && (d.ops != *ops || d.elapsed.is_zero())
+                {
+                    let step = crate::model::catalog::lifecycle_texts(*ops).swap_remove(0);
+                    self.say(format!("lifecycle #{id} {step}"), false);
+                }
                 if let LabEvent::Finished { id, result } = &event {
                     // A demo that runs once (spawn-cost) can be gone before a sample lists it:
                     // say what it measured, and stop waiting to select its process.
@@ -118,7 +128,11 @@ fn finished_line(id: DemoId, r: &DemoResult) -> String {
         }
         // memory, race, switch-cost, ipc, real-io: what they measured, said shortly.
         (None, Some(f)) => f.summary().pop().unwrap_or_default(),
-        (None, None) => format!("{:.2} cores · {:.0} ops/s", r.cores_used, r.ops_per_sec),
+        // py-asyncio, py-hash-threads, py-nogil, lifecycle: their own figures.
+        (None, None) => match crate::model::catalog::result_texts(r) {
+            Some(texts) => texts.get(1).or(texts.first()).cloned().unwrap_or_default(),
+            None => format!("{:.2} cores · {:.0} ops/s", r.cores_used, r.ops_per_sec),
+        },
     };
     format!("{} #{id} {how}: {what}", r.kind)
 }

@@ -179,6 +179,9 @@ fn render_text(spec: &DemoSpec, r: &DemoResult) -> String {
     if let Some(f) = &r.figures {
         render_figures(&mut out, f);
     }
+    if let Some(x) = &r.extra {
+        render_extra(&mut out, x);
+    }
     let pids: Vec<String> = r.pids.iter().map(|p| p.to_string()).collect();
     let _ = writeln!(out, "  pids          {}", pids.join(" "));
     out
@@ -285,6 +288,30 @@ fn render_figures(out: &mut String, f: &DemoFigures) {
     }
 }
 
+/// py-asyncio, py-hash-threads, py-nogil and lifecycle's own figures.
+fn render_extra(out: &mut String, x: &crate::model::demo::Extra) {
+    for p in &x.phases {
+        let _ = writeln!(
+            out,
+            "  {:<20}  {:>6} ops  wall {:.2} s  CPU {:.2} s  cores {:.2}",
+            p.name, p.ops, p.wall_seconds, p.cpu_seconds, p.cores_used
+        );
+    }
+    if let Some(t) = x.threads_peak {
+        let _ = writeln!(out, "  threads       {t} at most (/proc/PID/status, read by threadtop)");
+    }
+    if let Some(seen) = &x.states_seen {
+        let _ = writeln!(out, "  states seen   {seen} (/proc/PID/stat every 10 ms, each change once)");
+    }
+    for step in &x.steps {
+        let seen: Vec<String> = step.seen.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        let _ = writeln!(out, "  step {:<9} {}", step.name, seen.join("  "));
+    }
+    if let Some(ft) = &x.free_threaded {
+        let _ = writeln!(out, "  no-GIL Python {}", ft.message);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,11 +363,53 @@ mod tests {
             stopped_early: false,
             spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 150.0, ratio: 7.5 }),
             figures: None,
+            extra: None,
         };
         let text = render_text(&spec, &r);
         for needle in ["spawn-cost with 200", "0.05 s", "0.80", "400", "20.0 µs", "150.0 µs", "7.5", "1234"] {
             assert!(text.contains(needle), "{needle} missing in\n{text}");
         }
         assert!(!text.contains("stopped early"));
+    }
+
+    #[test]
+    fn text_result_shows_the_phases_threads_and_states() {
+        use crate::model::demo::{Extra, FreeThreaded, Phase};
+        let spec = DemoSpec { kind: DemoKind::PyNogil, workers: 2, duration: Duration::from_secs(4) };
+        let phase = Phase { name: "gil".into(), ops: 900, wall_seconds: 2.0, cpu_seconds: 1.96, cores_used: 0.98 };
+        let r = DemoResult {
+            kind: "py-nogil".into(),
+            workers: 2,
+            wall_seconds: 2.1,
+            cpu_seconds: 2.0,
+            cores_used: 0.95,
+            ops: 900,
+            ops_per_sec: 430.0,
+            pids: vec![1234, 1235],
+            stopped_early: false,
+            spawn: None,
+            figures: None,
+            extra: Some(Box::new(Extra {
+                phases: vec![phase],
+                threads_peak: Some(3),
+                states_seen: Some("SRSTZ".into()),
+                steps: vec![crate::model::demo::StepSeen {
+                    name: "stopped".into(),
+                    seen: std::collections::BTreeMap::from([('T', 150), ('S', 2)]),
+                }],
+                free_threaded: Some(FreeThreaded {
+                    found: false,
+                    executable: None,
+                    version: None,
+                    message: "no free-threaded Python found: uv python install 3.13t".into(),
+                }),
+                ..Extra::default()
+            })),
+        };
+        let text = render_text(&spec, &r);
+        for needle in ["gil", "0.98", "3 at most", "SRSTZ", "step stopped   S ×2  T ×150", "uv python install 3.13t"]
+        {
+            assert!(text.contains(needle), "{needle} missing in\n{text}");
+        }
     }
 }

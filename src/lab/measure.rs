@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use super::protocol::{EndCause, Report};
 use crate::collect::model::Pid;
-use crate::model::demo::{DemoId, DemoResult, DemoSpec, LabEvent, SpawnCost};
+use crate::model::catalog;
+use crate::model::demo::{
+    DemoId, DemoKind, DemoResult, DemoSpec, Extra, FreeThreaded, LabEvent, Phase, SpawnCost, StepSeen,
+};
 use crate::model::figures::DemoFigures;
 
 /// CPU time over wall time: how many cores were busy on average. 0 for an empty interval.
@@ -129,6 +132,18 @@ pub(crate) struct Tally {
     pub error: Option<String>,
     /// The latest figures of memory, race, switch-cost, ipc or real-io (each report holds all).
     pub figures: Option<DemoFigures>,
+    /// Timed parts of the work, in the order they were reported (`Report::Phase`).
+    pub phases: Vec<Phase>,
+    /// py-nogil: what the search for a free-threaded interpreter found.
+    pub nogil: Option<FreeThreaded>,
+    /// Measured by the demo's task from /proc, not reported: the most threads seen at once.
+    pub threads_peak: Option<u32>,
+    /// lifecycle, measured by the demo's task from /proc: each change of state letter, and the
+    /// readings of each letter per step (the step the process last reported).
+    pub states: String,
+    pub step_states: BTreeMap<u64, BTreeMap<char, u32>>,
+    /// lifecycle: whether its task reaped it (after the zombie step).
+    pub reaped: bool,
 }
 
 impl Tally {
@@ -155,7 +170,44 @@ impl Tally {
                 self.error.get_or_insert(format!("process {index}: {message}"));
             }
             Report::Figures(figures) => self.figures = Some(*figures),
+            Report::Phase { name, ops, wall_ns, cpu_ns, .. } => {
+                let (wall, cpu) = (Duration::from_nanos(wall_ns), Duration::from_nanos(cpu_ns));
+                self.phases.push(Phase {
+                    name,
+                    ops,
+                    wall_seconds: wall.as_secs_f64(),
+                    cpu_seconds: cpu.as_secs_f64(),
+                    cores_used: cores_in_use(cpu, wall),
+                });
+            }
+            Report::Nogil { found, message, .. } => {
+                self.nogil = Some(match found {
+                    Some((executable, version)) => FreeThreaded {
+                        found: true,
+                        message: format!("free-threaded CPython {version} at {executable}"),
+                        executable: Some(executable),
+                        version: Some(version),
+                    },
+                    None => FreeThreaded { found: false, executable: None, version: None, message },
+                });
+            }
+            // The demo's task acts on it (it signals); nothing to count.
+            Report::StopMe { .. } => {}
         }
+    }
+
+    /// Another reading of the demo's threads in /proc.
+    pub fn saw_threads(&mut self, threads: u32) {
+        self.threads_peak = Some(self.threads_peak.map_or(threads, |t| t.max(threads)));
+    }
+
+    /// Another reading of lifecycle's state letter; kept when it changed.
+    pub fn saw_state(&mut self, letter: char) {
+        if !self.states.ends_with(letter) && self.states.len() < 4096 {
+            self.states.push(letter);
+        }
+        let count = self.step_states.entry(self.ops()).or_default().entry(letter).or_default();
+        *count = count.saturating_add(1);
     }
 
     pub fn ops(&self) -> u64 {
@@ -239,7 +291,40 @@ pub(crate) fn build_result(
         stopped_early,
         spawn: tally.spawn.as_ref().and_then(spawn_cost),
         figures: tally.figures.clone().map(Box::new),
+        extra: extra(spec, tally),
     }
+}
+
+/// py-asyncio, py-hash-threads, py-nogil and lifecycle's own figures; `None` for other kinds.
+fn extra(spec: &DemoSpec, tally: &Tally) -> Option<Box<Extra>> {
+    let mut extra = Extra { phases: tally.phases.clone(), threads_peak: tally.threads_peak, ..Extra::default() };
+    match spec.kind {
+        DemoKind::PyAsyncio | DemoKind::PyHashThreads => {}
+        DemoKind::PyNogil => extra.free_threaded = tally.nogil.clone(),
+        DemoKind::Lifecycle => {
+            let done = usize::try_from(tally.ops()).unwrap_or(usize::MAX);
+            let last = catalog::LIFECYCLE_STEPS.len() - 1;
+            let mut steps: Vec<StepSeen> = catalog::LIFECYCLE_STEPS[..last]
+                .iter()
+                .enumerate()
+                .take(done.saturating_add(1))
+                .map(|(i, s)| StepSeen {
+                    name: s.name.to_owned(),
+                    seen: tally.step_states.get(&(i as u64)).cloned().unwrap_or_default(),
+                })
+                .collect();
+            // "reaped" is the task's doing, not the process's: a step only if it happened.
+            if tally.reaped {
+                steps.push(StepSeen { name: catalog::LIFECYCLE_STEPS[last].name.to_owned(), seen: BTreeMap::new() });
+            }
+            extra.steps = steps;
+            extra.states_seen = Some(tally.states.clone());
+            extra.reaped = Some(tally.reaped);
+            extra.threads_peak = None;
+        }
+        _ => return None,
+    }
+    Some(Box::new(extra))
 }
 
 #[cfg(test)]
@@ -401,6 +486,7 @@ mod tests {
         assert_eq!(r.pids, vec![42]);
         assert_eq!(r.spawn, None);
         assert_eq!(r.figures, None);
+        assert_eq!(r.extra, None);
     }
 
     #[test]
@@ -422,6 +508,53 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["race"]["runs"].as_array().unwrap().len(), 2, "{json}");
         assert_eq!(json["kind"], "race");
+    }
+
+    #[test]
+    fn phases_threads_and_states_make_the_extra_figures() {
+        let spec = DemoSpec { kind: DemoKind::PyHashThreads, workers: 2, duration: ms(4000) };
+        let mut t = Tally::default();
+        let phase =
+            |name: &str, ops, wall_ns, cpu_ns| Report::Phase { index: 0, name: name.into(), ops, wall_ns, cpu_ns };
+        t.apply(phase("hash", 800, 2_000_000_000, 3_900_000_000), ms(2000));
+        t.apply(phase("pure", 300, 2_000_000_000, 2_000_000_000), ms(4000));
+        for n in [1, 3, 2] {
+            t.saw_threads(n);
+        }
+        let extra = build_result(&spec, ms(4000), &t, vec![42], false).extra.unwrap();
+        assert_eq!(extra.phases.len(), 2);
+        assert_eq!((extra.phases[0].name.as_str(), extra.phases[0].cores_used), ("hash", 1.95));
+        assert_eq!((extra.phases[1].name.as_str(), extra.phases[1].cores_used), ("pure", 1.0));
+        assert_eq!(extra.threads_peak, Some(3));
+
+        let life = DemoSpec { kind: DemoKind::Lifecycle, workers: 1, duration: ms(60_000) };
+        let mut t = Tally::default();
+        // Step by step, as the process reports each and the task reads /proc.
+        for (step, letters) in [(0, "SS"), (1, "RRS"), (2, "SS"), (3, "DDRD"), (4, "TT"), (5, "ZZZ")] {
+            t.apply(Report::Progress { index: 0, ops: step, cpu_ns: 1 }, ms(1000 * step + 1));
+            for c in letters.chars() {
+                t.saw_state(c);
+            }
+        }
+        t.reaped = true;
+        let extra = build_result(&life, ms(12_000), &t, vec![42], false).extra.unwrap();
+        assert_eq!(extra.states_seen.as_deref(), Some("SRSDRDTZ"));
+        let names: Vec<&str> = extra.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["created", "running", "sleeping", "disk", "stopped", "zombie", "reaped"]);
+        assert_eq!(extra.steps[1].seen, BTreeMap::from([('R', 2), ('S', 1)]));
+        assert_eq!(extra.steps[3].seen, BTreeMap::from([('D', 3), ('R', 1)]));
+        assert_eq!(extra.steps[5].seen, BTreeMap::from([('Z', 3)]));
+        assert!(extra.steps[6].seen.is_empty());
+        assert_eq!(extra.reaped, Some(true));
+        t.reaped = false;
+        let extra = build_result(&life, ms(12_000), &t, vec![42], true).extra.unwrap();
+        assert_eq!(extra.steps.last().map(|s| s.name.as_str()), Some("zombie"));
+
+        let nogil = DemoSpec { kind: DemoKind::PyNogil, workers: 2, duration: ms(4000) };
+        let mut t = Tally::default();
+        t.apply(Report::Nogil { index: 1, found: None, message: "none: uv python install 3.13t".into() }, ms(1));
+        let ft = build_result(&nogil, ms(2000), &t, vec![1, 2], false).extra.unwrap().free_threaded.unwrap();
+        assert!(!ft.found && ft.message.contains("3.13t") && ft.executable.is_none());
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! - `measure`: cores in use, rates and results (pure).
 //! - `workloads`: the memory, race, switch-cost, ipc and real-io demos, one file each, which
 //!   `worker` dispatches to.
-//! - `python`: real CPython for the py-threads and py-procs demos (the embedded script).
+//! - `python`: real CPython for the py- demos (the embedded script), and the search for a
+//!   free-threaded one (py-nogil).
+//! - `lifecycle`: the process the lifecycle demo walks through R, S, D, T and Z.
 //! - `experiment`: experiments that run demos step by step and measure a curve (scaling, I/O
 //!   concurrency, the GIL), for `threadtop experiment` and the TUI.
 
@@ -22,6 +24,7 @@ mod child;
 mod demo_task;
 mod ending;
 pub mod experiment;
+mod lifecycle;
 pub mod measure;
 
 mod protocol;

@@ -59,6 +59,15 @@ pub enum Report {
     /// What memory, race, switch-cost, ipc or real-io measured so far: `figures JSON`, the
     /// whole set each time (one writer, its main thread: the line may pass PIPE_BUF).
     Figures(Box<DemoFigures>),
+    /// One timed part of the work, at its end: `phase INDEX NAME OPS WALL_NS CPU_NS` (the
+    /// process's own CPU time over that part).
+    Phase { index: u32, name: String, ops: u64, wall_ns: u64, cpu_ns: u64 },
+    /// lifecycle asks its supervisor to SIGSTOP it now and SIGCONT it `ms` later:
+    /// `stopme INDEX MS`.
+    StopMe { index: u32, ms: u64 },
+    /// py-nogil's interpreter search: `nogil INDEX found EXECUTABLE VERSION` or
+    /// `nogil INDEX missing MESSAGE...`.
+    Nogil { index: u32, found: Option<(String, String)>, message: String },
 }
 
 impl fmt::Display for Report {
@@ -72,18 +81,32 @@ impl fmt::Display for Report {
             Report::Spawn { threads, thread_ns, processes, process_ns } => {
                 write!(f, "spawn {threads} {thread_ns} {processes} {process_ns}")
             }
-            Report::Error { index, message } => {
-                // One line per message: a newline inside would split it.
-                let flat: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-                write!(f, "error {index} {flat}")
+            Report::Error { index, message } => write!(f, "error {index} {}", flat(message)),
+            Report::Phase { index, name, ops, wall_ns, cpu_ns } => {
+                write!(f, "phase {index} {} {ops} {wall_ns} {cpu_ns}", word(name))
             }
             // serde_json escapes control characters: the JSON holds no newline.
             Report::Figures(figures) => match serde_json::to_string(figures) {
                 Ok(json) => write!(f, "figures {json}"),
                 Err(_) => Err(fmt::Error),
             },
+            Report::StopMe { index, ms } => write!(f, "stopme {index} {ms}"),
+            Report::Nogil { index, found: Some((exe, version)), .. } => {
+                write!(f, "nogil {index} found {} {}", word(exe), word(version))
+            }
+            Report::Nogil { index, found: None, message } => write!(f, "nogil {index} missing {}", flat(message)),
         }
     }
+}
+
+/// One line per message: a newline inside would split it.
+fn flat(message: &str) -> String {
+    message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// One field: a space or newline inside would shift the fields after it.
+fn word(text: &str) -> String {
+    text.chars().map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c }).collect()
 }
 
 impl Report {
@@ -98,6 +121,20 @@ impl Report {
         }
         if tag == "figures" {
             return serde_json::from_str(rest).ok().map(|f| Report::Figures(Box::new(f)));
+        }
+        if tag == "nogil" {
+            let (index, rest) = rest.split_once(' ')?;
+            let index = index.parse().ok()?;
+            let (what, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+            return match (what, rest.split(' ').collect::<Vec<_>>().as_slice()) {
+                ("found", [exe, version]) if !exe.is_empty() && !version.is_empty() => Some(Report::Nogil {
+                    index,
+                    found: Some(((*exe).to_owned(), (*version).to_owned())),
+                    message: String::new(),
+                }),
+                ("missing", _) => Some(Report::Nogil { index, found: None, message: rest.to_owned() }),
+                _ => None,
+            };
         }
         let fields: Vec<&str> = rest.split(' ').collect();
         match (tag, fields.as_slice()) {
@@ -122,6 +159,14 @@ impl Report {
                 processes: processes.parse().ok()?,
                 process_ns: process_ns.parse().ok()?,
             }),
+            ("phase", [index, name, ops, wall_ns, cpu_ns]) if !name.is_empty() => Some(Report::Phase {
+                index: index.parse().ok()?,
+                name: (*name).to_owned(),
+                ops: ops.parse().ok()?,
+                wall_ns: wall_ns.parse().ok()?,
+                cpu_ns: cpu_ns.parse().ok()?,
+            }),
+            ("stopme", [index, ms]) => Some(Report::StopMe { index: index.parse().ok()?, ms: ms.parse().ok()? }),
             _ => None,
         }
     }
@@ -147,6 +192,14 @@ mod tests {
                     ..Default::default()
                 }],
             }))),
+            Report::Phase { index: 0, name: "hash".into(), ops: 812, wall_ns: 2_000_000_000, cpu_ns: 3_900_000_000 },
+            Report::StopMe { index: 0, ms: 2000 },
+            Report::Nogil {
+                index: 1,
+                found: Some(("/opt/py/bin/python3.13t".into(), "3.13.1".into())),
+                message: String::new(),
+            },
+            Report::Nogil { index: 1, found: None, message: "no free-threaded Python: uv python install 3.13t".into() },
         ];
         for r in reports {
             let line = r.to_string();
@@ -182,6 +235,14 @@ mod tests {
             "error x message",
             "figures {\"race\":",
             "figures {\"gpu\":{}}",
+            "phase 0 hash 1 2",
+            "phase 0  1 2 3",
+            "phase 0 hash 1 2 -3",
+            "stopme 0",
+            "stopme 0 -1",
+            "nogil 1 found /usr/bin/python3.13t",
+            "nogil x missing why",
+            "nogil 1 maybe",
         ] {
             assert_eq!(Report::parse(line), None, "{line:?}");
         }

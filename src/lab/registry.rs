@@ -89,6 +89,20 @@ impl Kill {
             let _ = (self.process)(target, signal);
         }
     }
+
+    /// Sends `signal` to our child `pid` alone (lifecycle's SIGSTOP and SIGCONT), with the
+    /// same refusals as `group_of`.
+    pub(super) fn process_of(self, pid: Pid, signal: Signal) {
+        if pid <= 1 {
+            return;
+        }
+        let Some(target) = rustix::process::Pid::from_raw(pid) else {
+            return;
+        };
+        if target != rustix::process::getpid() {
+            let _ = (self.process)(target, signal);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -156,6 +170,17 @@ pub(super) mod tests {
         assert_eq!(recorded(), []);
         RECORD.group_of(4242, Signal::TERM);
         assert_eq!(recorded(), [("group", 4242, Signal::TERM)]);
+    }
+
+    #[test]
+    fn a_process_signal_goes_to_that_child_only() {
+        let me = rustix::process::getpid().as_raw_pid();
+        for pid in [0, 1, -1, -4242, me] {
+            RECORD.process_of(pid, Signal::STOP);
+        }
+        assert_eq!(recorded(), []);
+        RECORD.process_of(4242, Signal::STOP);
+        assert_eq!(recorded(), [("process", 4242, Signal::STOP)]);
     }
 
     #[test]

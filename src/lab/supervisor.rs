@@ -108,7 +108,12 @@ impl Supervisor {
         spawn_report_reader(pipe_read, report_tx).map_err(|e| format!("cannot start the report reader: {e}"))?;
 
         let parent = rustix::process::getpid();
-        let count = if spec.kind == DemoKind::CpuProcs { spec.workers } else { 1 };
+        let count = match spec.kind {
+            DemoKind::CpuProcs => spec.workers,
+            // The GIL half, then the free-threaded half (see `python::nogil_half`).
+            DemoKind::PyNogil => 2,
+            _ => 1,
+        };
         let mut workers: Vec<Worker> = Vec::with_capacity(count as usize);
         for index in 0..count {
             match spawn_worker(&self.exe, spec, index, &pipe_write, parent) {

@@ -110,6 +110,12 @@ pub fn main(args: &WorkloadArgs) -> ExitCode {
     if let Ok(name) = CString::new(catalog::process_name(opts.kind, opts.index)) {
         let _ = rustix::thread::set_name(&name);
     }
+    if opts.kind == DemoKind::Lifecycle {
+        return super::lifecycle::run(opts.duration, opts.index, opts.report_fd);
+    }
+    if opts.kind == DemoKind::PyNogil && opts.index == 1 {
+        return super::python::nogil_half(opts.workers, opts.duration, opts.report_fd);
+    }
     if opts.kind.needs_python() {
         return exec_python(&opts);
     }
@@ -137,7 +143,11 @@ pub fn main(args: &WorkloadArgs) -> ExitCode {
         DemoKind::Ipc => super::workloads::ipc::run(&mut run),
         DemoKind::RealIo => super::workloads::real_io::run(&mut run, opts.workers),
         // Exec'd above; this is only reached if the exec came back, which it reports itself.
-        DemoKind::PyThreads | DemoKind::PyProcs => Err("python3 was not started".to_owned()),
+        DemoKind::PyThreads | DemoKind::PyProcs | DemoKind::PyAsyncio | DemoKind::PyHashThreads | DemoKind::PyNogil => {
+            Err("python3 was not started".to_owned())
+        }
+        // Run above, like the Python kinds.
+        DemoKind::Lifecycle => Err("the lifecycle walk did not start".to_owned()),
     };
     let outcome = match outcome {
         // A stop signal also ends the demo's children, whose loss the step then reports as an
@@ -163,13 +173,10 @@ pub fn main(args: &WorkloadArgs) -> ExitCode {
 fn exec_python(opts: &Options) -> ExitCode {
     let failure = match super::python::interpreter() {
         Ok(interpreter) => {
-            let args = super::python::script_args(
-                opts.kind,
-                opts.workers,
-                opts.duration.as_secs_f64(),
-                opts.index,
-                opts.report_fd,
-            );
+            // py-nogil's GIL half takes the first half of its time (`python::nogil_half`).
+            let seconds = if opts.kind == DemoKind::PyNogil { opts.duration / 2 } else { opts.duration };
+            let args =
+                super::python::script_args(opts.kind, opts.workers, seconds.as_secs_f64(), opts.index, opts.report_fd);
             let e = super::python::exec_script(&interpreter, &args);
             format!("cannot run {}: {e}", interpreter.display())
         }

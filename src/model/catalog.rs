@@ -5,7 +5,7 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use super::demo::{DemoKind, DemoSpec};
+use super::demo::{DemoKind, DemoResult, DemoSpec, Phase};
 
 /// Threads one demo may start (cpu-threads, io-threads, lock-threads).
 pub const MAX_THREADS: u32 = 256;
@@ -43,6 +43,57 @@ pub const NAME_PREFIX: &str = "tt-";
 /// The exited-but-unreaped child of the zombie demo.
 pub const ZOMBIE_CHILD_NAME: &str = "tt-zombie";
 
+// lab-python: py-asyncio, py-hash-threads, py-nogil, lifecycle.
+/// py-asyncio's concurrent waits at most (each request holds two sockets while it waits).
+pub const MAX_ASYNC_WAITS: u32 = 256;
+pub const DEFAULT_ASYNC_WAITS: u32 = 20;
+/// How long each py-asyncio wait takes: one asyncio.sleep, or the loopback server's reply delay.
+pub const ASYNC_DELAY_MS: u32 = 100;
+/// py-hash-threads hashes buffers of this size: far above the 2,048 bytes from which CPython's
+/// hashlib releases the GIL (HASHLIB_GIL_MINSIZE).
+pub const HASH_BUFFER_KIB: u32 = 256;
+/// py-nogil runs N threads in each of its two interpreters, one after the other.
+pub const MAX_NOGIL_THREADS: u32 = MAX_THREADS / 2;
+/// How long lifecycle holds each step, so that a person (and the state strip) can see it.
+pub const LIFECYCLE_STEP_MS: u64 = 2000;
+/// The steps lifecycle walks, in order: what its progress counts (`ops` = the step it is on),
+/// with the state letter to look for and what to look at.
+pub const LIFECYCLE_STEPS: [LifeStep; 7] = [
+    LifeStep {
+        name: "created",
+        letter: ' ',
+        look: "fork + exec: tt-lifecycle appears in the list, under threadtop in the tree (t)",
+    },
+    LifeStep { name: "running", letter: 'R', look: "it spins: STATE R, CPU% near 100" },
+    LifeStep { name: "sleeping", letter: 'S', look: "it sleeps on a timer: STATE S, CPU% 0" },
+    LifeStep { name: "disk", letter: 'D', look: "it fsyncs big writes: STATE D while the disk works (may be brief)" },
+    LifeStep { name: "stopped", letter: 'T', look: "threadtop sent it SIGSTOP: STATE T; SIGCONT follows" },
+    LifeStep { name: "zombie", letter: 'Z', look: "it exited; threadtop waits before reaping: STATE Z" },
+    LifeStep { name: "reaped", letter: ' ', look: "threadtop reaped it: the row is gone" },
+];
+
+/// One step of the lifecycle demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LifeStep {
+    pub name: &'static str,
+    /// The /proc state letter the step shows, ' ' for none.
+    pub letter: char,
+    pub look: &'static str,
+}
+
+/// The lifecycle step a progress count stands for (the last one past the end).
+pub fn lifecycle_step(ops: u64) -> (usize, &'static LifeStep) {
+    let last = LIFECYCLE_STEPS.len() - 1;
+    let i = usize::try_from(ops).unwrap_or(last).min(last);
+    (i, &LIFECYCLE_STEPS[i])
+}
+
+/// How to get a free-threaded CPython, for py-nogil's "none found".
+pub const HOW_TO_GET_NOGIL: &str = "uv python install 3.13t (then put its python3.13t on PATH), \
+                                    or pyenv install 3.13t, or a distro package (Fedora: python3.13-freethreading; \
+                                    Ubuntu's deadsnakes PPA: python3.13-nogil); or set THREADTOP_PYTHON_NOGIL \
+                                    to its path";
+
 /// What a demo's N counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkerUnit {
@@ -58,6 +109,8 @@ pub enum WorkerUnit {
     ThreadsThenProcesses,
     /// Two sides, threads then processes (switch-cost, ipc): N is fixed at 2.
     Sides,
+    /// Concurrent waits in one thread (py-asyncio).
+    Waits,
 }
 
 impl WorkerUnit {
@@ -70,6 +123,7 @@ impl WorkerUnit {
             WorkerUnit::Spawns => "threads and processes",
             WorkerUnit::ThreadsThenProcesses => "threads, then processes",
             WorkerUnit::Sides => "sides (threads, then processes)",
+            WorkerUnit::Waits => "waits",
         }
     }
 }
@@ -93,7 +147,7 @@ pub struct DemoInfo {
     pub op: &'static str,
 }
 
-static CATALOG: [DemoInfo; 13] = [
+static CATALOG: [DemoInfo; 17] = [
     DemoInfo {
         kind: DemoKind::CpuThreads,
         summary: "N threads in one process, each spinning on arithmetic",
@@ -299,6 +353,71 @@ static CATALOG: [DemoInfo; 13] = [
         runs_once: false,
         op: "one fsync'd write and one delayed request",
     },
+    // lab-python
+    DemoInfo {
+        kind: DemoKind::PyAsyncio,
+        summary: "one Python thread: N asyncio sleeps and loopback requests at once, then one by one",
+        lesson: "A real python3 with one thread runs N asyncio sleeps of 100 ms at once, then N \
+                 requests at once to a small server it runs itself on loopback (in the same \
+                 event loop) that answers after 100 ms; then the same waits one after another. \
+                 At once, the N waits take about one wait; one by one, N waits. Open its threads \
+                 view: one thread only (threadtop reads Threads in /proc), in state S, and the \
+                 process near 0% CPU: the cores stay idle. This is concurrency without threads \
+                 or parallelism: while one coroutine waits, the event loop runs another.",
+        unit: WorkerUnit::Waits,
+        process_names: "tt-py-asyncio",
+        thread_prefix: None,
+        runs_once: true,
+        op: "one 100 ms wait (a sleep or a loopback request)",
+    },
+    DemoInfo {
+        kind: DemoKind::PyHashThreads,
+        summary: "real CPython: N threads hashing 256 KiB buffers, then the same threads doing arithmetic",
+        lesson: "Where the seeds overreach: \"due to the GIL there is no multithreading in \
+                 Python\". For the first half, N Python threads each hash 256 KiB buffers with \
+                 hashlib.sha256, which releases the GIL while its C code runs (for inputs of 2 \
+                 KiB or more): cores in use climbs to N, or your core count. For the second \
+                 half the same threads do pure-Python arithmetic and cores in use falls to \
+                 about 1. The GIL serialises Python bytecode, not C code that lets go of it \
+                 (hashlib, zlib, numpy, file and socket I/O).",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-py-hash",
+        thread_prefix: Some("py"),
+        runs_once: false,
+        op: "one sha256 of 256 KiB, or 5000 rounds of xorshift in pure Python",
+    },
+    DemoInfo {
+        kind: DemoKind::PyNogil,
+        summary: "py-threads under python3 (GIL), then under a free-threaded Python, side by side",
+        lesson: "The same N threads of pure-Python arithmetic, first under python3 with its GIL \
+                 (tt-py-gil: cores in use near 1), then under a free-threaded CPython (3.13t or \
+                 later, GIL off: tt-py-nogil, cores in use near N). threadtop looks for one in \
+                 THREADTOP_PYTHON_NOGIL, then python3.14t and python3.13t on PATH, and asks each \
+                 sys._is_gil_enabled(). None found: the result says so and how to get one \
+                 (uv python install 3.13t, pyenv install 3.13t, or a distro package); only \
+                 the GIL half runs. Nothing is downloaded.",
+        unit: WorkerUnit::Threads,
+        process_names: "tt-py-gil, then tt-py-nogil",
+        thread_prefix: Some("py"),
+        runs_once: false,
+        op: "5000 rounds of xorshift in pure Python",
+    },
+    DemoInfo {
+        kind: DemoKind::Lifecycle,
+        summary: "one process walks created, running R, sleeping S, disk D, stopped T, zombie Z, reaped",
+        lesson: "Start -> Ready -> Running -> Waiting -> Exit, on a real process. tt-lifecycle \
+                 spends about 2 s in each step: it spins (R), sleeps on a timer (S), fsyncs big \
+                 writes to a temporary file, already deleted, (D, blocked on the disk: may be \
+                 brief on a fast disk), is stopped by threadtop with SIGSTOP (T) and continued \
+                 with SIGCONT, exits and stays a zombie (Z) until threadtop reaps it. Select it \
+                 and press Enter: its threads view's state history strip shows the letters \
+                 go by; the RESULT column names the current step and what to look at.",
+        unit: WorkerUnit::Processes,
+        process_names: "tt-lifecycle",
+        thread_prefix: None,
+        runs_once: true,
+        op: "one step of the life cycle",
+    },
 ];
 
 /// The catalogue entry of `kind`.
@@ -317,6 +436,10 @@ pub fn info(kind: DemoKind) -> &'static DemoInfo {
         DemoKind::SwitchCost => &CATALOG[10],
         DemoKind::Ipc => &CATALOG[11],
         DemoKind::RealIo => &CATALOG[12],
+        DemoKind::PyAsyncio => &CATALOG[13],
+        DemoKind::PyHashThreads => &CATALOG[14],
+        DemoKind::PyNogil => &CATALOG[15],
+        DemoKind::Lifecycle => &CATALOG[16],
     }
 }
 
@@ -335,6 +458,9 @@ pub fn default_workers(kind: DemoKind) -> u32 {
         DemoKind::LockThreads => 4,
         DemoKind::Zombie => 1,
         DemoKind::SpawnCost => DEFAULT_SPAWN_K,
+        DemoKind::PyAsyncio => DEFAULT_ASYNC_WAITS,
+        DemoKind::PyHashThreads | DemoKind::PyNogil => logical_cores().min(max_workers(kind)),
+        DemoKind::Lifecycle => 1,
         DemoKind::Memory => 4,
         DemoKind::Race => 2,
         DemoKind::SwitchCost | DemoKind::Ipc => 2,
@@ -363,6 +489,10 @@ pub fn max_workers(kind: DemoKind) -> u32 {
         // The parent counts as one of the demo's processes.
         DemoKind::Zombie | DemoKind::PyProcs => MAX_PROCESSES - 1,
         DemoKind::SpawnCost => MAX_SPAWN_K,
+        DemoKind::PyAsyncio => MAX_ASYNC_WAITS,
+        DemoKind::PyHashThreads => MAX_THREADS,
+        DemoKind::PyNogil => MAX_NOGIL_THREADS,
+        DemoKind::Lifecycle => 1,
         DemoKind::Memory => (MEMORY_MAX_TOTAL_MIB / MEMORY_BUFFER_MIB) as u32,
         DemoKind::Race => RACE_MAX_THREADS,
         DemoKind::SwitchCost | DemoKind::Ipc => 2,
@@ -389,6 +519,105 @@ pub fn default_spec(kind: DemoKind) -> DemoSpec {
     DemoSpec { kind, workers: default_workers(kind), duration: default_duration(kind) }
 }
 
+/// The RESULT column's texts for a finished py-asyncio, py-hash-threads, py-nogil or lifecycle,
+/// the longest first (the lab shows the first that fits); `None` for the other kinds.
+pub fn result_texts(r: &DemoResult) -> Option<Vec<String>> {
+    let x = r.extra.as_ref()?;
+    let phase = |name: &str| x.phases.iter().find(|p| p.name == name);
+    let cores = |p: Option<&Phase>| p.map_or("-".to_owned(), |p| format!("{:.2}", p.cores_used));
+    let wall = |p: Option<&Phase>| p.map_or("-".to_owned(), |p| format!("{:.2}s", p.wall_seconds));
+    let kind = DemoKind::from_name(&r.kind)?;
+    Some(match kind {
+        DemoKind::PyAsyncio => {
+            let (sc, rc) = (phase("sleeps_concurrent"), phase("requests_concurrent"));
+            let (ss, rs) = (phase("sleeps_sequential"), phase("requests_sequential"));
+            let threads = x.threads_peak.map_or("threads ?".to_owned(), |t| {
+                if t == 1 { "1 thread".to_owned() } else { format!("{t} threads") }
+            });
+            vec![
+                format!(
+                    "{} waits at once {} / {} · one by one {} / {} (sleeps / requests) · {threads} · {:.2} cores",
+                    r.workers,
+                    wall(sc),
+                    wall(rc),
+                    wall(ss),
+                    wall(rs),
+                    r.cores_used
+                ),
+                format!("at once {} · one by one {} · {threads}", wall(rc), wall(rs)),
+                format!("{} vs {} · {threads}", wall(rc), wall(rs)),
+            ]
+        }
+        DemoKind::PyHashThreads => vec![
+            format!(
+                "hashing {} cores · pure Python {} cores (the same threads)",
+                cores(phase("hash")),
+                cores(phase("pure"))
+            ),
+            format!("hash {} · pure {} cores", cores(phase("hash")), cores(phase("pure"))),
+        ],
+        DemoKind::PyNogil => {
+            let gil = cores(phase("gil"));
+            match &x.free_threaded {
+                Some(ft) if ft.found => vec![
+                    format!(
+                        "GIL {gil} cores · no GIL {} cores (CPython {})",
+                        cores(phase("nogil")),
+                        ft.version.as_deref().unwrap_or("?")
+                    ),
+                    format!("GIL {gil} · no GIL {}", cores(phase("nogil"))),
+                ],
+                _ => vec![
+                    format!("GIL {gil} cores · no free-threaded Python found: uv python install 3.13t"),
+                    format!("GIL {gil} · no-GIL Python: none found"),
+                    format!("GIL {gil} · none found"),
+                ],
+            }
+        }
+        DemoKind::Lifecycle => {
+            // Each step's letters, most often read first: "running R · disk D+R".
+            let per_step: Vec<String> = x
+                .steps
+                .iter()
+                .filter(|s| !s.seen.is_empty())
+                .map(|s| {
+                    let mut seen: Vec<(&char, &u32)> = s.seen.iter().collect();
+                    seen.sort_by(|a, b| b.1.cmp(a.1));
+                    let letters: Vec<String> = seen.iter().map(|(c, _)| c.to_string()).collect();
+                    format!("{} {}", s.name, letters.join("+"))
+                })
+                .collect();
+            let seen = x.states_seen.as_deref().unwrap_or("");
+            let mut letters = String::new();
+            for step in &LIFECYCLE_STEPS {
+                if step.letter != ' ' && seen.contains(step.letter) {
+                    letters.push(step.letter);
+                }
+            }
+            let reaped = if x.reaped == Some(true) { "reaped" } else { "not reaped by threadtop" };
+            let no_d = if seen.contains('D') { "" } else { " (no D seen: the disk was quick)" };
+            vec![
+                format!("{} · {reaped}{no_d}", per_step.join(" · ")),
+                format!("seen {letters} · {reaped}{no_d}"),
+                format!("seen {letters} · {reaped}"),
+            ]
+        }
+        _ => return None,
+    })
+}
+
+/// The RESULT column's texts for a running lifecycle: its step and what to look at.
+pub fn lifecycle_texts(ops: u64) -> Vec<String> {
+    let (i, step) = lifecycle_step(ops);
+    let n = LIFECYCLE_STEPS.len() - 1;
+    let letter = if step.letter == ' ' { String::new() } else { format!(" ({})", step.letter) };
+    vec![
+        format!("step {i}/{n} {}{letter}: {}", step.name, step.look),
+        format!("step {i}/{n} {}{letter}", step.name),
+        format!("{i}/{n} {}", step.name),
+    ]
+}
+
 /// The name the demo's process number `index` gives itself (Linux keeps 15 bytes).
 pub fn process_name(kind: DemoKind, index: u32) -> String {
     match kind {
@@ -406,6 +635,12 @@ pub fn process_name(kind: DemoKind, index: u32) -> String {
         DemoKind::SwitchCost => "tt-switch-cost".to_owned(),
         DemoKind::Ipc => "tt-ipc".to_owned(),
         DemoKind::RealIo => "tt-real-io".to_owned(),
+        DemoKind::PyAsyncio => "tt-py-asyncio".to_owned(),
+        DemoKind::PyHashThreads => "tt-py-hash".to_owned(),
+        // The GIL half first, then the free-threaded one.
+        DemoKind::PyNogil if index == 0 => "tt-py-gil".to_owned(),
+        DemoKind::PyNogil => "tt-py-nogil".to_owned(),
+        DemoKind::Lifecycle => "tt-lifecycle".to_owned(),
     }
 }
 
@@ -464,6 +699,16 @@ pub fn check(spec: &DemoSpec, running: usize) -> Result<(), String> {
                 format!("{kind} always has 2 sides (a ping and a pong, a sender and a receiver), not {n}")
             }
             DemoKind::RealIo => format!("real-io with {n} threads: at most {REAL_IO_MAX_THREADS} threads"),
+            DemoKind::PyAsyncio => {
+                format!("py-asyncio with {n} waits: at most {MAX_ASYNC_WAITS} at once (each request holds two sockets)")
+            }
+            DemoKind::PyHashThreads => {
+                format!("{kind} with {n} threads: a demo may start at most {MAX_THREADS} threads")
+            }
+            DemoKind::PyNogil => {
+                format!("py-nogil with {n} threads: it runs them in two interpreters, so at most {MAX_NOGIL_THREADS}")
+            }
+            DemoKind::Lifecycle => "lifecycle walks one process: N is 1".to_owned(),
         });
     }
     if spec.workers < min_workers(kind) {
@@ -652,6 +897,95 @@ mod tests {
         let err = check(&spec(DemoKind::CpuThreads, 1, 601), 0).unwrap_err();
         assert!(err.contains("10 minutes"), "{err}");
         assert!(check(&spec(DemoKind::CpuThreads, 1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn the_new_kinds_have_their_names_caps_and_defaults() {
+        assert_eq!(process_name(DemoKind::PyHashThreads, 0), "tt-py-hash");
+        assert_eq!(
+            (process_name(DemoKind::PyNogil, 0), process_name(DemoKind::PyNogil, 1)),
+            ("tt-py-gil".into(), "tt-py-nogil".into())
+        );
+        assert_eq!(default_workers(DemoKind::PyAsyncio), DEFAULT_ASYNC_WAITS);
+        assert_eq!(default_workers(DemoKind::Lifecycle), 1);
+        assert!(check(&spec(DemoKind::Lifecycle, 2, 10), 0).unwrap_err().contains("N is 1"));
+        assert!(check(&spec(DemoKind::PyAsyncio, MAX_ASYNC_WAITS + 1, 10), 0).unwrap_err().contains("256"));
+        assert_eq!(check(&spec(DemoKind::PyNogil, MAX_NOGIL_THREADS, 10), 0), Ok(()));
+        assert!(check(&spec(DemoKind::PyNogil, MAX_NOGIL_THREADS + 1, 10), 0).is_err());
+        assert!(info(DemoKind::PyAsyncio).runs_once && info(DemoKind::Lifecycle).runs_once);
+        for kind in [DemoKind::PyAsyncio, DemoKind::PyHashThreads, DemoKind::PyNogil] {
+            assert!(kind.needs_python() && DemoKind::PYTHON.contains(&kind), "{kind}");
+        }
+        assert!(!DemoKind::Lifecycle.needs_python() && DemoKind::ALL.contains(&DemoKind::Lifecycle));
+        // EVERY is ALL and PYTHON, each kind once.
+        let mut all: Vec<DemoKind> = DemoKind::ALL.iter().chain(DemoKind::PYTHON.iter()).copied().collect();
+        let mut every = DemoKind::EVERY.to_vec();
+        all.sort();
+        every.sort();
+        assert_eq!(all, every);
+    }
+
+    #[test]
+    fn lifecycle_steps_narrate_and_results_read_plainly() {
+        use crate::model::demo::{DemoResult, Extra, FreeThreaded, Phase};
+        assert_eq!(lifecycle_texts(3)[1], "step 3/6 disk (D)");
+        assert_eq!(lifecycle_texts(0)[1], "step 0/6 created");
+        // Past the end (or a nonsense count) is the last step, never a panic.
+        assert_eq!(lifecycle_texts(u64::MAX)[2], "6/6 reaped");
+        let phase = |name: &str, wall: f64, cores: f64| Phase {
+            name: name.into(),
+            ops: 10,
+            wall_seconds: wall,
+            cpu_seconds: wall * cores,
+            cores_used: cores,
+        };
+        let result = |kind: &str, extra: Extra| DemoResult {
+            kind: kind.into(),
+            workers: 10,
+            wall_seconds: 3.0,
+            cpu_seconds: 0.1,
+            cores_used: 0.03,
+            ops: 40,
+            ops_per_sec: 13.0,
+            pids: vec![1],
+            stopped_early: false,
+            spawn: None,
+            figures: None,
+            extra: Some(Box::new(extra)),
+        };
+        let asyncio = Extra {
+            phases: vec![
+                phase("sleeps_concurrent", 0.101, 0.01),
+                phase("requests_concurrent", 0.104, 0.03),
+                phase("sleeps_sequential", 1.01, 0.01),
+                phase("requests_sequential", 1.02, 0.02),
+            ],
+            threads_peak: Some(1),
+            ..Extra::default()
+        };
+        let texts = result_texts(&result("py-asyncio", asyncio)).unwrap();
+        assert_eq!(texts[1], "at once 0.10s · one by one 1.02s · 1 thread");
+        let hash = Extra { phases: vec![phase("hash", 2.0, 1.88), phase("pure", 2.0, 0.97)], ..Extra::default() };
+        assert_eq!(result_texts(&result("py-hash-threads", hash)).unwrap()[1], "hash 1.88 · pure 0.97 cores");
+        let missing = Extra {
+            phases: vec![phase("gil", 2.0, 0.98)],
+            free_threaded: Some(FreeThreaded { found: false, executable: None, version: None, message: String::new() }),
+            ..Extra::default()
+        };
+        assert!(result_texts(&result("py-nogil", missing)).unwrap()[0].contains("no free-threaded Python found"));
+        let found = Extra {
+            phases: vec![phase("gil", 2.0, 0.98), phase("nogil", 2.0, 1.9)],
+            free_threaded: Some(FreeThreaded {
+                found: true,
+                executable: Some("/opt/python3.13t".into()),
+                version: Some("3.13.1".into()),
+                message: String::new(),
+            }),
+            ..Extra::default()
+        };
+        assert_eq!(result_texts(&result("py-nogil", found)).unwrap()[1], "GIL 0.98 · no GIL 1.90");
+        let plain = DemoResult { extra: None, ..result("cpu-threads", Extra::default()) };
+        assert_eq!(result_texts(&plain), None);
     }
 
     #[test]

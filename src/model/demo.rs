@@ -32,11 +32,20 @@ pub enum DemoKind {
     Ipc,
     /// N threads doing fsync'd writes and requests to a delayed loopback server vs one thread.
     RealIo,
+    // Issue 16, demos 6-9 (lab-python).
+    /// One Python thread, N concurrent asyncio sleeps and loopback requests, then sequential.
+    PyAsyncio,
+    /// N Python threads hashing big buffers (hashlib releases the GIL), then doing arithmetic.
+    PyHashThreads,
+    /// py-threads under python3, then under a free-threaded (no-GIL) interpreter if found.
+    PyNogil,
+    /// One process walked through created, R, S, D, T, Z and reaped.
+    Lifecycle,
 }
 
 impl DemoKind {
     /// The demos that need nothing but threadtop itself. The lab's catalogue lists these.
-    pub const ALL: [DemoKind; 11] = [
+    pub const ALL: [DemoKind; 12] = [
         DemoKind::CpuThreads,
         DemoKind::IoThreads,
         DemoKind::LockThreads,
@@ -48,13 +57,20 @@ impl DemoKind {
         DemoKind::SwitchCost,
         DemoKind::Ipc,
         DemoKind::RealIo,
+        DemoKind::Lifecycle,
     ];
 
     /// The demos that run a real CPython (`python3` on PATH, see `lab::python`).
-    pub const PYTHON: [DemoKind; 2] = [DemoKind::PyThreads, DemoKind::PyProcs];
+    pub const PYTHON: [DemoKind; 5] = [
+        DemoKind::PyThreads,
+        DemoKind::PyProcs,
+        DemoKind::PyAsyncio,
+        DemoKind::PyHashThreads,
+        DemoKind::PyNogil,
+    ];
 
     /// Every kind: `ALL` then `PYTHON`.
-    pub const EVERY: [DemoKind; 13] = [
+    pub const EVERY: [DemoKind; 17] = [
         DemoKind::CpuThreads,
         DemoKind::IoThreads,
         DemoKind::LockThreads,
@@ -66,13 +82,20 @@ impl DemoKind {
         DemoKind::SwitchCost,
         DemoKind::Ipc,
         DemoKind::RealIo,
+        DemoKind::Lifecycle,
         DemoKind::PyThreads,
         DemoKind::PyProcs,
+        DemoKind::PyAsyncio,
+        DemoKind::PyHashThreads,
+        DemoKind::PyNogil,
     ];
 
     /// Whether this demo runs python3 rather than threadtop's own worker.
     pub fn needs_python(self) -> bool {
-        matches!(self, DemoKind::PyThreads | DemoKind::PyProcs)
+        matches!(
+            self,
+            DemoKind::PyThreads | DemoKind::PyProcs | DemoKind::PyAsyncio | DemoKind::PyHashThreads | DemoKind::PyNogil
+        )
     }
 
     /// The name on the command line and in the lab.
@@ -91,6 +114,10 @@ impl DemoKind {
             DemoKind::SwitchCost => "switch-cost",
             DemoKind::Ipc => "ipc",
             DemoKind::RealIo => "real-io",
+            DemoKind::PyAsyncio => "py-asyncio",
+            DemoKind::PyHashThreads => "py-hash-threads",
+            DemoKind::PyNogil => "py-nogil",
+            DemoKind::Lifecycle => "lifecycle",
         }
     }
 
@@ -156,6 +183,66 @@ pub struct DemoResult {
     /// memory, race, switch-cost, ipc, real-io: what they measured, under the kind's key.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub figures: Option<Box<DemoFigures>>,
+    /// The figures of py-asyncio, py-hash-threads, py-nogil and lifecycle (see `Extra`); boxed,
+    /// so that results (and the events that carry them) stay small for every other kind.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Box<Extra>>,
+}
+
+/// One timed part of a demo (py-hash-threads' `hash` then `pure`, py-asyncio's concurrent and
+/// sequential waits, py-nogil's `gil` and `nogil`), as its process measured it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Phase {
+    pub name: String,
+    pub ops: u64,
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    /// cpu_seconds / wall_seconds
+    pub cores_used: f64,
+}
+
+/// Whether a free-threaded (no-GIL) Python was found for py-nogil, and if not, how to get one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FreeThreaded {
+    pub found: bool,
+    /// The interpreter's `sys.executable` and version, when found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executable: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// What was looked for and, when none was found, how to get one.
+    pub message: String,
+}
+
+/// One lifecycle step as threadtop saw it: how many 10 ms readings of /proc/PID/stat showed
+/// each state letter while the process was on that step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StepSeen {
+    pub name: String,
+    pub seen: std::collections::BTreeMap<char, u32>,
+}
+
+/// Figures beyond the common ones, for the demos of issue 16's second half. Each is measured:
+/// phases by the demo's process, threads and states by threadtop from /proc.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Extra {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+    /// The most threads /proc/PID/status showed for the demo's processes together, read by
+    /// threadtop every 250 ms while they ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads_peak: Option<u32>,
+    /// lifecycle: the state letters /proc/PID/stat showed, each change once, read by threadtop
+    /// every 10 ms ("SRSDSTSZ"); then whether threadtop reaped it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub states_seen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reaped: Option<bool>,
+    /// lifecycle: the steps it walked, in order, each with the letters read during it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepSeen>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_threaded: Option<FreeThreaded>,
 }
 
 /// What the supervisor tells the app about its demos.

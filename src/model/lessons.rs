@@ -317,6 +317,105 @@ pub static LESSONS: &[Lesson] = &[
         ],
         moral: "Exit is not the end: the kernel keeps the exit status until the parent waits. A parent \
                 that never does leaves zombies; when it dies, PID 1 adopts and reaps them.",
+    }, // lab-python: the GIL's limits (py-threads vs py-hash-threads vs py-asyncio), the life cycle.
+    Lesson {
+        id: "gil-limits",
+        title: "What the GIL stops, and what it does not",
+        claim: "Due to the GIL, in Python there is no multithreading: threads cannot use several cores.",
+        steps: &[
+            Step {
+                text: "Launch py-threads with 2 threads or more: pure-Python arithmetic. Its cores in use \
+                       stays near 1: the GIL lets one thread at a time run Python bytecode.",
+                keys: "in the lab, Down to py-threads, + and Enter",
+                check: AtMost { kind: PyThreads, figure: Figure::CoresInUse, value: 1.3 },
+            },
+            Step {
+                text: "Stop it and launch py-hash-threads with as many threads. For its first half they hash \
+                       256 KiB buffers with hashlib, whose C code lets go of the GIL: cores in use climbs \
+                       towards N, Python threads in parallel.",
+                keys: "x, Down to py-hash-threads, + and Enter",
+                check: AtLeast { kind: PyHashThreads, figure: Figure::CoresInUse, value: 1.5 },
+            },
+            Step {
+                text: "Keep watching: for its second half the same threads do pure-Python arithmetic, and \
+                       cores in use falls back to about 1.",
+                keys: "nothing: watch the lab's live rows",
+                check: Fell { kind: PyHashThreads, figure: Figure::CoresInUse, by: 0.4 },
+            },
+            Step {
+                text: "Now py-asyncio: one thread runs N sleeps and N loopback requests at once, then one by \
+                       one. It runs once, for a few seconds.",
+                keys: "X, Up to py-asyncio, Enter",
+                check: Running { kind: PyAsyncio, min_workers: 2 },
+            },
+            Step {
+                text: "Read its RESULT when it ends: N waits at once took about one wait, one by one N waits; \
+                       one thread, and nearly no core: concurrency without threads.",
+                keys: "nothing: read the demos table",
+                check: Finished(PyAsyncio),
+            },
+            Step {
+                text: "Last, py-nogil runs py-threads' work under python3 and then under a free-threaded \
+                       Python (3.13t and later), if this machine has one; its RESULT puts the two side by \
+                       side, or says none was found and how to get one.",
+                keys: "Down to py-nogil, Enter, and wait for its RESULT",
+                check: Finished(PyNogil),
+            },
+        ],
+        moral: "The GIL serialises Python bytecode, not C code that releases it (hashlib, zlib, numpy, \
+                I/O) nor waiting: Python threads can use several cores, asyncio needs none for waiting, \
+                and a free-threaded build drops the GIL altogether.",
+    },
+    Lesson {
+        id: "life-cycle",
+        title: "A process's life cycle",
+        claim: "Process life cycle: Start -> Ready -> Running -> Waiting -> Exit.",
+        steps: &[
+            Step {
+                text: "In the lab, put the cursor on lifecycle: one process that spends about 2 s in each \
+                       state.",
+                keys: "Up/Down in the lab",
+                check: Selected(Lifecycle),
+            },
+            Step {
+                text: "Launch it. The status line names each step as it comes and what to look at.",
+                keys: "Enter",
+                check: Running { kind: Lifecycle, min_workers: 1 },
+            },
+            Step {
+                text: "Running: it spins on the CPU, state R. (Ready is R too: runnable, waiting for a core; \
+                       WAIT% in the threads view measures that part.)",
+                keys: "nothing: watch the S column of its live row",
+                check: StateSeen { kind: Lifecycle, state: 'R' },
+            },
+            Step {
+                text: "Waiting: it sleeps on a timer, state S, then waits for the disk to take its writes, \
+                       state D (brief on a fast disk).",
+                keys: "nothing: watch the S column",
+                check: StateSeen { kind: Lifecycle, state: 'S' },
+            },
+            Step {
+                text: "Stopped: threadtop sends it SIGSTOP, state T, and SIGCONT two seconds later. Not in \
+                       the seeds' cycle: a process can also be put aside by a signal.",
+                keys: "nothing: watch the S column",
+                check: StateSeen { kind: Lifecycle, state: 'T' },
+            },
+            Step {
+                text: "Exit: it ends, but stays a zombie, state Z, until its parent (threadtop) collects its \
+                       exit status, a step later.",
+                keys: "nothing: watch the S column",
+                check: StateSeen { kind: Lifecycle, state: 'Z' },
+            },
+            Step {
+                text: "Reaped: the row is gone. Its RESULT lists the letters threadtop read every 10 ms in \
+                       each step.",
+                keys: "nothing: read the demos table",
+                check: Finished(Lifecycle),
+            },
+        ],
+        moral: "The states are real and visible: R (running or ready), S and D (waiting, on a timer or \
+                on the disk), T (stopped), Z (exited, not yet reaped); Exit is complete only once the \
+                parent has waited.",
     },
     // The lessons of the memory, race, switch-cost, ipc and real-io demos (lab-demos).
     Lesson {

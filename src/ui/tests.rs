@@ -118,6 +118,7 @@ fn lab_100x30() {
             stopped_early: false,
             spawn: Some(crate::model::demo::SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
             figures: None,
+            extra: None,
         },
     }));
     app.view = crate::app::View::LAB;

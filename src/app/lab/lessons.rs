@@ -523,6 +523,7 @@ mod tests {
             stopped_early: true,
             spawn: None,
             figures: None,
+            extra: None,
         };
         app.update(Action::Lab(LabEvent::Finished { id, result }));
     }
@@ -597,6 +598,44 @@ mod tests {
         assert!(status(&app).contains("lesson done: step 5/5: cpu-threads: WAIT% reached 51%"), "{}", status(&app));
         let w = app.lab.lessons.walk.as_ref().unwrap();
         assert!(w.finished() && w.results.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn the_life_cycle_is_walked_from_the_states_the_samples_show() {
+        // lab-python: the lifecycle demo's letters, in the order it walks them.
+        let mut app = app();
+        open(&mut app, "life-cycle");
+        cmd(&mut app, Command::Back);
+        let row = DemoKind::EVERY.iter().position(|k| *k == DemoKind::Lifecycle).unwrap();
+        cmd(&mut app, Command::Home);
+        for _ in 0..row {
+            cmd(&mut app, Command::Down);
+        }
+        assert_eq!(step(&app), 1, "{}", status(&app));
+        started(&mut app, 1, DemoKind::Lifecycle, 1, 700);
+        assert_eq!(step(&app), 2, "{}", status(&app));
+        let with_state = |seq: u64, state: char| {
+            let mut s = sample(seq, 700, if state == 'R' { 99.0 } else { 0.0 }, 60.0, None);
+            if let Some(p) = s.processes.iter_mut().find(|p| p.pid == 700) {
+                p.state = state;
+            }
+            Arc::new(s)
+        };
+        // Each letter passes its own step only: S does not pass the R step.
+        app.update(Action::Sample(with_state(2, 'S')));
+        assert_eq!(step(&app), 2, "S is not R: {}", status(&app));
+        app.update(Action::Sample(with_state(3, 'R')));
+        // S was seen before: the S step is done as soon as it begins.
+        assert_eq!(step(&app), 4, "{}", status(&app));
+        app.update(Action::Sample(with_state(4, 'D')));
+        assert_eq!(step(&app), 4);
+        app.update(Action::Sample(with_state(5, 'T')));
+        assert_eq!(step(&app), 5);
+        app.update(Action::Sample(with_state(6, 'Z')));
+        assert_eq!(step(&app), 6);
+        assert!(status(&app).contains("lifecycle #1: a process seen in state Z"), "{}", status(&app));
+        finished(&mut app, 1, DemoKind::Lifecycle);
+        assert!(app.lab.lessons.walk.as_ref().unwrap().finished(), "{}", status(&app));
     }
 
     #[test]

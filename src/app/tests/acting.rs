@@ -250,6 +250,7 @@ fn a_demo_that_ends_before_it_is_listed_says_what_it_measured() {
         stopped_early: false,
         spawn: Some(SpawnCost { thread_spawn_us: 21.5, process_spawn_us: 301.0, ratio: 14.0 }),
         figures: None,
+        extra: None,
     };
     app.update(Action::Lab(LabEvent::Finished { id: 3, result: result.clone() }));
     let status = app.status.as_ref().map(|s| (s.text.clone(), s.error));
@@ -476,4 +477,60 @@ fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thr
     app.update(Action::AffinityLoaded { pid: 300, tid: Some(tid), allowed: vec![true, false] });
     assert_eq!(app.affinity_edit().map(|a| a.tid), Some(Some(tid)));
     assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None, cores: 2 }]);
+}
+
+#[test]
+fn lifecycle_narrates_each_step_on_the_status_line_and_its_result_at_the_end() {
+    use crate::model::demo::{DemoKind, DemoResult, DemoSpec, Extra, LabEvent, StepSeen};
+    let mut app = app();
+    let spec = DemoSpec { kind: DemoKind::Lifecycle, workers: 1, duration: Duration::from_secs(60) };
+    app.update(Action::Lab(LabEvent::Started { id: 5, spec, pids: vec![778] }));
+    let progress = |ops, ms| LabEvent::Progress {
+        id: 5,
+        ops,
+        cpu: Duration::from_millis(ms / 2),
+        elapsed: Duration::from_millis(ms),
+        ops_per_sec: None,
+        cores: None,
+    };
+    app.update(Action::Lab(progress(0, 250)));
+    assert!(status_text(&app).starts_with("lifecycle #5 step 0/6 created: "), "{}", status_text(&app));
+    app.update(Action::Lab(progress(1, 1250)));
+    let running = status_text(&app);
+    assert!(running.starts_with("lifecycle #5 step 1/6 running (R): it spins"), "{running}");
+    // The same step again says nothing new: whatever was said since stays.
+    app.update(Action::Lab(LabEvent::Refused {
+        spec: DemoSpec { kind: DemoKind::CpuThreads, workers: 1, duration: Duration::from_secs(1) },
+        reason: "a cap".into(),
+    }));
+    app.update(Action::Lab(progress(1, 1500)));
+    assert_eq!(status_text(&app), "lab: a cap");
+    app.update(Action::Lab(progress(4, 7000)));
+    assert!(status_text(&app).contains("step 4/6 stopped (T): threadtop sent it SIGSTOP"), "{}", status_text(&app));
+    let seen = |pairs: &[(char, u32)]| pairs.iter().copied().collect();
+    let result = DemoResult {
+        kind: "lifecycle".into(),
+        workers: 1,
+        wall_seconds: 9.0,
+        cpu_seconds: 1.0,
+        cores_used: 0.11,
+        ops: 5,
+        ops_per_sec: 0.5,
+        pids: vec![778],
+        stopped_early: false,
+        spawn: None,
+        figures: None,
+        extra: Some(Box::new(Extra {
+            states_seen: Some("SRSRDTZ".into()),
+            reaped: Some(true),
+            steps: vec![
+                StepSeen { name: "running".into(), seen: seen(&[('R', 190)]) },
+                StepSeen { name: "disk".into(), seen: seen(&[('R', 150), ('D', 50)]) },
+                StepSeen { name: "reaped".into(), seen: seen(&[]) },
+            ],
+            ..Extra::default()
+        })),
+    };
+    app.update(Action::Lab(LabEvent::Finished { id: 5, result }));
+    assert_eq!(status_text(&app), "lifecycle #5 finished: seen RSDTZ · reaped");
 }

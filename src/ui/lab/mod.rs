@@ -89,9 +89,15 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         if selected {
             fill_line(buf, list, y, theme.selected);
         }
-        let knobs =
-            if e.timed { format!("N={:<3} {:>3}s", e.workers, e.seconds) } else { format!("K={:<3} once", e.workers) };
-        let text = format!("{} {:<13} {}", if selected { '>' } else { ' ' }, e.kind.name(), knobs);
+        // K: spawn-cost's count of each; the other demos that run once (py-asyncio, lifecycle) have an N.
+        let n = if e.kind == crate::model::demo::DemoKind::SpawnCost { 'K' } else { 'N' };
+        let knobs = if e.timed {
+            format!("N={:<3} {:>3}s", e.workers, e.seconds)
+        } else {
+            format!("{n}={:<3} once", e.workers)
+        };
+        // 15: the longest kind name, py-hash-threads.
+        let text = format!("{} {:<15} {}", if selected { '>' } else { ' ' }, e.kind.name(), knobs);
         put(buf, list, list.x, y, &text, style);
     }
 
@@ -398,7 +404,9 @@ fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, 
     match &d.status {
         DemoStatus::Running => {
             let left = d.spec.duration.saturating_sub(d.elapsed).as_secs_f64();
-            let results = if catalog::info(d.spec.kind).runs_once {
+            let results = if d.spec.kind == crate::model::demo::DemoKind::Lifecycle {
+                catalog::lifecycle_texts(d.ops)
+            } else if catalog::info(d.spec.kind).runs_once {
                 vec![format!("running · cores in use {:.2} of {cores}", d.cores_now), "running".to_owned()]
             } else {
                 vec![
@@ -409,8 +417,10 @@ fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, 
             (format!("{:.2}", d.cores_now), format!("{:.0}", d.ops_rate), results, theme.text)
         }
         DemoStatus::Finished(r) => {
-            let results = match &r.spawn {
-                Some(sc) => {
+            // py-asyncio, py-hash-threads, py-nogil, lifecycle (lab-python) have their own.
+            let results = match (&r.spawn, catalog::result_texts(r)) {
+                (None, Some(texts)) => texts,
+                (Some(sc), _) => {
                     let (t, p) = (fmt_us(sc.thread_spawn_us), fmt_us(sc.process_spawn_us));
                     vec![
                         format!("thread {t} · process {p} · process/thread ×{:.1}", sc.ratio),
@@ -418,7 +428,7 @@ fn demo_figures(d: &DemoEntry, cores: usize, theme: &Theme) -> (String, String, 
                         format!("thr {t} · proc {p} · ×{:.1}", sc.ratio),
                     ]
                 }
-                None => {
+                (None, None) => {
                     let stopped = if r.stopped_early { "stopped · " } else { "" };
                     let times = format!("wall {:.1}s · CPU {:.1}s", r.wall_seconds, r.cpu_seconds);
                     vec![format!("{stopped}{times} · {:.2} cores", r.cores_used), format!("{stopped}{times}")]
@@ -517,6 +527,7 @@ mod tests {
                 stopped_early: false,
                 spawn: Some(SpawnCost { thread_spawn_us: 20.0, process_spawn_us: 180.0, ratio: 9.0 }),
                 figures: None,
+                extra: None,
             },
         }));
         // A sample while the demos run: lock-threads' OTHERS is measured (the spawn-cost ended

@@ -1,6 +1,7 @@
 mod compare;
 mod demo;
 mod measured;
+mod lifecycle;
 pub mod pdeathsig;
 mod python;
 mod screen;

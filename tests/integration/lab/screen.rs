@@ -82,6 +82,7 @@ fn the_zombie_lesson_is_walked_step_by_step_and_each_step_says_what_it_saw() {
         stopped_early: true,
         spawn: None,
         figures: None,
+        extra: None,
     };
     h.lab.push_demo(LabEvent::Finished { id: 1, result });
     h.samples.push(snapshot(4));

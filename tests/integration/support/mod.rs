@@ -25,11 +25,23 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_threadtop");
 static HEAVY: RwLock<()> = RwLock::new(());
 
 /// For a heavy test: no other test holding `serial()` or `shared()` runs meanwhile.
-/// The lab's demo kinds in catalogue order, each with the process name it shows once started,
-/// from the catalogue itself (so a renamed demo cannot leave a test looking for the old name).
+/// The lab's demo kinds that need nothing but threadtop (`DemoKind::ALL`) in catalogue order,
+/// each with the process name it shows once started, from the catalogue itself (so a renamed
+/// demo cannot leave a test looking for the old name).
 pub fn lab_kinds() -> Vec<(String, String)> {
     use threadtop::model::{catalog, demo::DemoKind};
-    DemoKind::ALL.iter().map(|&k| (k.to_string(), catalog::process_name(k, 0))).collect()
+    DemoKind::EVERY
+        .iter()
+        .filter(|k| DemoKind::ALL.contains(k))
+        .map(|&k| (k.to_string(), catalog::process_name(k, 0)))
+        .collect()
+}
+
+/// Where the lab's catalogue lists `kind` (Down presses from the top): the Python kinds sit
+/// between `ALL`'s, so this is not the kind's place in `lab_kinds`.
+pub fn catalogue_row(kind: &str) -> usize {
+    use threadtop::model::demo::DemoKind;
+    DemoKind::EVERY.iter().position(|k| k.name() == kind).unwrap_or_else(|| panic!("{kind} is not in the catalogue"))
 }
 
 pub fn serial() -> RwLockWriteGuard<'static, ()> {

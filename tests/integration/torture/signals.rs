@@ -2,7 +2,7 @@
 //! - SIGTERM, SIGINT, SIGHUP: exit 0, terminal restored, every demo gone;
 //! - a panic in the sampler thread (`THREADTOP_TEST_PANIC=sampler-when:FILE`): exit non-zero,
 //!   terminal restored, the message visible, every demo gone;
-//! - SIGKILL with a demo of each of the six kinds running: no demo survives (PR_SET_PDEATHSIG).
+//! - SIGKILL with a demo of each kind of `DemoKind::ALL` running: no demo survives (PR_SET_PDEATHSIG).
 //!   `TORTURE_SIGKILL_TRIALS` trials (default 5 in `cargo test`); the issue's 20 run with
 //!   `cargo test --release --test torture_signals -- --ignored sigkill_twenty_times --nocapture`.
 //!
@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Demos, Scratch, Tui, env_count, lab_kinds, serial};
+use crate::support::{Demos, Scratch, Tui, catalogue_row, env_count, lab_kinds, serial};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -22,7 +22,7 @@ fn launch(tui: &mut Tui, index: usize) {
     tui.send(b"d");
     tui.wait_for("Lab: launch a demo", T);
     tui.send(b"\x1b[H");
-    for _ in 0..index {
+    for _ in 0..catalogue_row(kind) {
         tui.send(b"\x1b[B");
     }
     tui.wait_for(&format!("> {kind}"), T);
@@ -82,7 +82,7 @@ fn sampler_panic_restores_terminal_and_takes_the_demos() {
     eprintln!("signals: sampler panic with {} demo processes: {st:?}, terminal restored, none left", running.len());
 }
 
-/// One SIGKILL trial: all six kinds launched, then SIGKILL; returns (demo processes seen,
+/// One SIGKILL trial: every kind of `DemoKind::ALL` launched, then SIGKILL; returns (demo processes seen,
 /// survivors, whether spawn-cost was still running at the kill).
 fn sigkill_trial() -> (usize, Vec<String>, bool) {
     let mut tui = Tui::start(&["--interval", "300ms"], &[], 160, 45);
@@ -114,7 +114,7 @@ fn sigkill_trials(n: u64) {
         with_spawn_cost += u64::from(spawn_cost);
     }
     eprintln!(
-        "signals: {n} SIGKILL trials with all six kinds launched ({seen} demo processes, spawn-cost still running \
+        "signals: {n} SIGKILL trials with every kind launched ({seen} demo processes, spawn-cost still running \
          in {with_spawn_cost}): zero survivors, {:.1?}",
         t.elapsed()
     );

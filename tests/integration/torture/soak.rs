@@ -15,7 +15,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Demos, HelperProc, Scratch, Tui, churn_stats, env_secs, has_panic_text, lab_kinds, proc_state, status_number,
+    Demos, HelperProc, Scratch, Tui, catalogue_row, churn_stats, env_secs, has_panic_text, lab_kinds, proc_state,
+    status_number,
 };
 
 const T: Duration = Duration::from_secs(30);
@@ -24,7 +25,7 @@ struct Soak {
     tui: Tui,
     all_threads: bool,
     tree: bool,
-    tuned: [bool; 6],
+    tuned: Vec<bool>,
     launched: u32,
     failed_launches: u32,
     /// The highest demo number of a spawn-cost result seen so far.
@@ -88,7 +89,7 @@ impl Soak {
         self.reset_view();
         self.tui.send(b"d");
         self.tui.send(b"\x1b[H");
-        for _ in 0..k {
+        for _ in 0..catalogue_row(kind) {
             self.tui.send(b"\x1b[B");
         }
         if !self.tuned[k] {
@@ -174,7 +175,7 @@ fn soak() {
         tui,
         all_threads: false,
         tree: false,
-        tuned: [false; 6],
+        tuned: vec![false; lab_kinds().len()],
         launched: 0,
         failed_launches: 0,
         last_spawn_cost: 0,
