@@ -34,7 +34,7 @@ pub const COLUMN_HELP: &[(&str, &str)] = &[
     ("WAIT%", "share of the interval runnable but waiting for a core (task/TID/schedstat)"),
     (
         "WHERE 10s",
-        "threads view: where the thread's wall time went over the last 10 s, as a bar: █ on a CPU (schedstat run time), ▓ runnable but waiting for a core (schedstat run delay), ▒ blocked on I/O (stat field 42 with sysctl kernel.task_delayacct=1; otherwise the intervals whose sample found it in state D, and the view says so), · sleeping (the rest). The parts sum to the wall time; the line above the table sums them over all threads",
+        "threads view: where the thread's wall time went over the last 10 s, as a bar: █ on a CPU (schedstat run time), ▓ runnable but waiting for a core (schedstat run delay), ▒ blocked on I/O (stat field 42 with sysctl kernel.task_delayacct=1; otherwise the intervals whose sample found it in state D, and the view says so), · sleeping (the rest). The parts sum to the wall time (measured parts that overshoot it by clock noise are scaled down together to fit); the line above the table sums them over all threads",
     ),
     (
         "WAITING",

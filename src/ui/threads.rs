@@ -366,8 +366,12 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         x = put(buf, area, x, area.y, " ", theme.table_header);
     }
     let hist_w = area.right().saturating_sub(x) as usize;
-    if hist_w >= 8 {
-        put(buf, area, x, area.y, &cell("STATE HISTORY (newest right)", hist_w, false), theme.table_header);
+    // The longest title that fits whole: a word is never cut.
+    let title = ["STATE HISTORY (newest right)", "STATE HISTORY", "HISTORY"].into_iter().find(|t| t.len() <= hist_w);
+    if hist_w >= 8
+        && let Some(title) = title
+    {
+        put(buf, area, x, area.y, &cell(title, hist_w, false), theme.table_header);
     }
     let body = Rect { y: area.y + 1, height: area.height - 1, ..area };
     if body.height == 0 {
@@ -586,6 +590,21 @@ mod tests {
                 assert!(line.chars().count() <= w as usize);
                 assert!(line.split_whitespace().all(|word| words.contains(&word)), "width {w}: {line}");
             }
+        }
+    }
+
+    /// Help's column section explains every column of this table (NAME aside; TID is PID's row).
+    #[test]
+    fn help_explains_every_thread_column() {
+        use crate::ui::help::COLUMN_HELP;
+        for c in ThreadColumn::ALL {
+            let title = match c {
+                ThreadColumn::Name => continue,
+                ThreadColumn::Tid => "PID",
+                c => c.title(),
+            };
+            let found = COLUMN_HELP.iter().any(|(k, what)| k.split(" / ").any(|p| p == title) && !what.is_empty());
+            assert!(found, "help has no line for {title}");
         }
     }
 
