@@ -61,13 +61,8 @@ impl DemoKind {
     ];
 
     /// The demos that run a real CPython (`python3` on PATH, see `lab::python`).
-    pub const PYTHON: [DemoKind; 5] = [
-        DemoKind::PyThreads,
-        DemoKind::PyProcs,
-        DemoKind::PyAsyncio,
-        DemoKind::PyHashThreads,
-        DemoKind::PyNogil,
-    ];
+    pub const PYTHON: [DemoKind; 5] =
+        [DemoKind::PyThreads, DemoKind::PyProcs, DemoKind::PyAsyncio, DemoKind::PyHashThreads, DemoKind::PyNogil];
 
     /// Every kind: `ALL` then `PYTHON`.
     pub const EVERY: [DemoKind; 17] = [

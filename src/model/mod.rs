@@ -6,8 +6,8 @@ pub mod catalog;
 pub mod demo;
 pub mod experiment;
 pub mod figures;
-pub mod stack;
 pub mod lessons;
+pub mod stack;
 
 /// A process or thread id, as the kernel gives it.
 pub type Pid = i32;

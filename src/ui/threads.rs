@@ -214,7 +214,7 @@ fn python_legend(py: &PythonSample) -> String {
 /// Width of GIL%; PYFUNC takes up to `PYFUNC_W` of what the other columns leave, at least
 /// `PYFUNC_MIN` (the other columns shrink for it).
 const GIL_W: u16 = 5;
-const PYFUNC_MIN: u16 = 20;
+const PYFUNC_MIN: u16 = 24;
 const PYFUNC_W: u16 = 40;
 
 fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
@@ -473,6 +473,8 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
             x = put(buf, body, x, y, &cell(&gil, GIL_W as usize, true), style);
             x = put(buf, body, x, y, " ", style);
             let func = p.and_then(|p| p.function.as_deref()).map(sanitize).unwrap_or_else(|| "-".into());
+            // A function too long for the column ends in "…", never cut without a mark.
+            let func = elide(&func, pyfunc_w as usize);
             x = put(buf, body, x, y, &cell(&func, pyfunc_w as usize, false), style);
             x = put(buf, body, x, y, " ", style);
         }

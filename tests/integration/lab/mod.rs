@@ -1,7 +1,7 @@
 mod compare;
 mod demo;
-mod measured;
 mod lifecycle;
+mod measured;
 pub mod pdeathsig;
 mod python;
 mod screen;
