@@ -31,9 +31,26 @@ pub fn helper_main() {
     let spin = || loop {
         std::hint::black_box(0u64.wrapping_add(1));
     };
-    spawn("spinner", Box::new(spin));
     // The last core: both pinned spinners share it (and nothing else of ours is pinned there).
     let core = std::thread::available_parallelism().map_or(1, |n| n.get()) - 1;
+    // The spinner keeps off that core: left free, the scheduler sometimes moved it onto the
+    // pinned pair's core, where it got a third of it (67% on CPU in a full `cargo test` run).
+    spawn(
+        "spinner",
+        Box::new(move || {
+            if core > 0 {
+                // SAFETY: a zeroed cpu_set_t with the bits of the other cores set, for this thread.
+                unsafe {
+                    let mut set: libc::cpu_set_t = std::mem::zeroed();
+                    for c in 0..core {
+                        libc::CPU_SET(c, &mut set);
+                    }
+                    assert_eq!(libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set), 0);
+                }
+            }
+            spin()
+        }),
+    );
     for name in ["pinned-a", "pinned-b"] {
         spawn(
             name,
@@ -94,6 +111,13 @@ pub fn helper_main() {
         "fsync",
         Box::new(move || {
             // Dirty 8 MiB, then fsync: on a disk the thread spends most of its time in fsync.
+            // Its copying costs CPU too: it shares the pinned pair's core, not the spinner's.
+            // SAFETY: a zeroed cpu_set_t with one bit set, for this thread (tid 0).
+            unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(core, &mut set);
+                assert_eq!(libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set), 0);
+            }
             let mut f = std::fs::File::create(dir.join("fsync.data")).expect("create");
             let block = vec![7u8; 8 << 20];
             loop {
