@@ -535,7 +535,8 @@ impl IoResult {
     }
 }
 
-/// The figures of one Python demo run.
+/// The figures of one demo run in an experiment that runs kinds one after the other (python,
+/// compare).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PythonRun {
     pub kind: String,
@@ -602,19 +603,8 @@ impl PythonResult {
     }
 }
 
-/// One kind's run in a compare.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CompareRun {
-    pub kind: String,
-    pub workers: u32,
-    pub wall_seconds: f64,
-    pub cpu_seconds: f64,
-    pub cores_used: f64,
-    pub ops: u64,
-    pub ops_per_sec: f64,
-    /// Cores the rest of the machine used meanwhile (from /proc/stat, minus the demo).
-    pub other_cores: f64,
-}
+/// One kind's run in a compare: the figures of a Python experiment's run, for any kind.
+pub type CompareRun = PythonRun;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompareResult {

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::Supervisor;
-use crate::model::demo::{DemoResult, DemoSpec, LabEvent};
+use crate::model::demo::{DemoKind, DemoResult, DemoSpec, LabEvent};
 
 mod compare;
 mod io;
@@ -135,6 +135,63 @@ enum DemoOutcome {
     Done { result: DemoResult, other_cores: f64 },
     /// Stopped because the experiment was cancelled; not a measurement.
     Cancelled,
+}
+
+/// How a run of kinds one after the other ended (the python and compare experiments).
+enum KindsEnd {
+    Done,
+    Cancelled,
+    Failed(String),
+}
+
+/// Runs `kinds` one after the other, each with `workers` for `step`, as steps 0, 1, ... of the
+/// plan already sent. `file` puts each measured run into the experiment's result and returns
+/// that result, which the step's event carries.
+async fn run_kinds(
+    kinds: &[DemoKind],
+    workers: u32,
+    step: Duration,
+    ctx: &mut Ctx,
+    mut file: impl FnMut(DemoKind, PythonRun) -> ExperimentResult,
+) -> KindsEnd {
+    let (lab_tx, mut lab_events) = mpsc::unbounded_channel();
+    let mut lab = Supervisor::new(ctx.exe.clone(), lab_tx);
+    let mut end = KindsEnd::Done;
+    for (index, &kind) in kinds.iter().enumerate() {
+        if ctx.cancel.is_set() {
+            end = KindsEnd::Cancelled;
+            break;
+        }
+        ctx.send(ExperimentEvent::StepStarted { index });
+        let started = Instant::now();
+        let spec = DemoSpec { kind, workers, duration: step };
+        let (r, other_cores) = match run_demo(&mut lab, &mut lab_events, spec, index, ctx).await {
+            Ok(DemoOutcome::Done { result: r, other_cores }) => (r, other_cores),
+            Ok(DemoOutcome::Cancelled) => {
+                end = KindsEnd::Cancelled;
+                break;
+            }
+            Err(reason) => {
+                end = KindsEnd::Failed(reason);
+                break;
+            }
+        };
+        let run = PythonRun {
+            kind: r.kind,
+            workers: r.workers,
+            wall_seconds: r.wall_seconds,
+            cpu_seconds: r.cpu_seconds,
+            cores_used: r.cores_used,
+            ops: r.ops,
+            ops_per_sec: r.ops_per_sec,
+            other_cores,
+        };
+        let summary = format!("{:.0} ops/s, {:.2} cores", run.ops_per_sec, run.cores_used);
+        let result = file(kind, run);
+        ctx.send(ExperimentEvent::StepDone { index, took: started.elapsed(), summary, result });
+    }
+    lab.shutdown().await;
+    end
 }
 
 /// Runs one demo through `lab` to its end as step `index`, forwarding its live figures. The

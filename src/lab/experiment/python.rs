@@ -4,16 +4,12 @@
 //! Outside the lab, imports only `collect` and `model`: never app, ui, input, runtime, cli
 //! or commands.
 
-use std::time::Instant;
-
-use tokio::sync::mpsc;
-
-use super::{Ctx, DemoOutcome, STEP_OVERHEAD, machine_here, now_rfc3339, run_demo};
-use crate::lab::{Supervisor, python};
+use super::{Ctx, KindsEnd, STEP_OVERHEAD, machine_here, now_rfc3339, run_kinds};
+use crate::lab::python;
 use crate::model::catalog;
-use crate::model::demo::{DemoKind, DemoSpec};
+use crate::model::demo::DemoKind;
 use crate::model::experiment::{
-    ExperimentEvent, ExperimentKind, ExperimentResult, PythonConfig, PythonResult, PythonRun, StepPlan,
+    ExperimentEvent, ExperimentKind, ExperimentResult, PythonConfig, PythonResult, StepPlan,
 };
 
 pub(super) async fn run(config: &PythonConfig, ctx: &mut Ctx) -> ExperimentEvent {
@@ -49,57 +45,23 @@ pub(super) async fn run(config: &PythonConfig, ctx: &mut Ctx) -> ExperimentEvent
         started_at: now_rfc3339(),
         machine: Some(Box::new(machine_here())),
     };
-    let (lab_tx, mut lab_events) = mpsc::unbounded_channel();
-    let mut lab = Supervisor::new(ctx.exe.clone(), lab_tx);
-    let mut failure = None;
-    for (index, kind) in kinds.into_iter().enumerate() {
-        if ctx.cancel.is_set() {
-            result.cancelled = true;
-            break;
-        }
-        ctx.send(ExperimentEvent::StepStarted { index });
-        let started = Instant::now();
-        let spec = DemoSpec { kind, workers: config.workers, duration: config.step };
-        let (r, other_cores) = match run_demo(&mut lab, &mut lab_events, spec, index, ctx).await {
-            Ok(DemoOutcome::Done { result: r, other_cores }) => (r, other_cores),
-            Ok(DemoOutcome::Cancelled) => {
-                result.cancelled = true;
-                break;
-            }
-            Err(reason) => {
-                failure = Some(reason);
-                break;
-            }
-        };
-        let run = PythonRun {
-            kind: r.kind,
-            workers: r.workers,
-            wall_seconds: r.wall_seconds,
-            cpu_seconds: r.cpu_seconds,
-            cores_used: r.cores_used,
-            ops: r.ops,
-            ops_per_sec: r.ops_per_sec,
-            other_cores,
-        };
-        let summary = format!("{:.0} ops/s, {:.2} cores", run.ops_per_sec, run.cores_used);
+    let end = run_kinds(&kinds, config.workers, config.step, ctx, |kind, run| {
         match kind {
             DemoKind::PyThreads => result.threads = Some(run),
             _ => result.processes = Some(run),
         }
-        ctx.send(ExperimentEvent::StepDone {
-            index,
-            took: started.elapsed(),
-            summary,
-            result: ExperimentResult::Python(result.clone()),
-        });
-    }
-    lab.shutdown().await;
+        ExperimentResult::Python(result.clone())
+    })
+    .await;
     let measured = result.threads.is_some() || result.processes.is_some();
-    match failure {
-        Some(reason) => {
+    match end {
+        KindsEnd::Failed(reason) => {
             ExperimentEvent::Failed { reason, result: measured.then_some(ExperimentResult::Python(result)) }
         }
-        None if result.cancelled => ExperimentEvent::Cancelled { result: ExperimentResult::Python(result) },
-        None => ExperimentEvent::Finished { result: ExperimentResult::Python(result) },
+        KindsEnd::Cancelled => {
+            result.cancelled = true;
+            ExperimentEvent::Cancelled { result: ExperimentResult::Python(result) }
+        }
+        KindsEnd::Done => ExperimentEvent::Finished { result: ExperimentResult::Python(result) },
     }
 }
