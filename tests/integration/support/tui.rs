@@ -174,12 +174,13 @@ impl Tui {
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
+        // The screen first, as a terminal does before it sends SIGWINCH: resized after the pty,
+        // the parser could read a whole frame drawn for the new size at the old one; the app
+        // then only sends changes, so the scrolled rows were never repainted (a flaky failure
+        // of torture::terminal::resizes_in_the_threads_view_and_lab: the top row lost for 30 s).
+        let mut parser = self.parser.lock().unwrap();
+        parser.screen_mut().set_size(NonZeroU16::new(rows).unwrap(), NonZeroU16::new(cols).unwrap());
         self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize");
-        self.parser
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(NonZeroU16::new(rows).unwrap(), NonZeroU16::new(cols).unwrap());
     }
 
     /// Waits for exit; kills the child and panics if it does not exit in time.
