@@ -27,9 +27,7 @@ pub use parse::{
 };
 pub use reader::ProcReader;
 pub use stat::{PF_KTHREAD, Stat, parse_stat};
-pub use task::{
-    SyscallLine, TaskIo, parse_sched_migrations, parse_stat_blkio_ticks, parse_syscall, parse_task_io, parse_wchan,
-};
+pub use task::{SyscallLine, parse_sched_migrations, parse_stat_blkio_ticks, parse_syscall, parse_wchan};
 
 /// USER_HZ: the unit of the tick counts in `stat`. From libc's sysconf, not rustix's auxv parser:
 /// that one reads the vDSO image, which crashes under valgrind (rustix#1559), and callgrind is

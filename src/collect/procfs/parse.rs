@@ -31,27 +31,35 @@ pub fn parse_status(buf: &[u8]) -> Option<Status> {
     (st != Status::default()).then_some(st)
 }
 
-/// Hand-parses `/proc/PID/io` (or `task/TID/io`): six `key: value` lines. None unless
-/// read_bytes and write_bytes are both there (a kernel without CONFIG_TASK_IO_ACCOUNTING has
-/// only the char counts; its IO_R/s is unknown, not 0).
+/// Hand-parses `/proc/PID/io` or `task/TID/io`. All six counters must be there, each line
+/// ending in a newline: a missing one would read as a rate of 0, a line cut short as a smaller
+/// number, and a kernel without CONFIG_TASK_IO_ACCOUNTING (char counts only) has an unknown
+/// IO_R/s, not 0.
 pub fn parse_io(buf: &[u8]) -> Option<crate::collect::model::IoCounters> {
-    let mut io = crate::collect::model::IoCounters::default();
-    let (mut read, mut write) = (false, false);
-    for line in buf.split(|&b| b == b'\n') {
+    let (mut rchar, mut wchar, mut syscr, mut syscw, mut rb, mut wb) = (None, None, None, None, None, None);
+    let whole = &buf[..buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)];
+    for line in whole.split(|&b| b == b'\n') {
         let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
-        let (key, rest) = (&line[..colon], &line[colon + 1..]);
-        let Some(v) = first_token(rest).and_then(parse_u64) else { continue };
-        match key {
-            b"rchar" => io.rchar = v,
-            b"wchar" => io.wchar = v,
-            b"syscr" => io.syscr = v,
-            b"syscw" => io.syscw = v,
-            b"read_bytes" => (io.read_bytes, read) = (v, true),
-            b"write_bytes" => (io.write_bytes, write) = (v, true),
-            _ => {}
-        }
+        let value = parse_u64(line[colon + 1..].trim_ascii());
+        let slot = match &line[..colon] {
+            b"rchar" => &mut rchar,
+            b"wchar" => &mut wchar,
+            b"syscr" => &mut syscr,
+            b"syscw" => &mut syscw,
+            b"read_bytes" => &mut rb,
+            b"write_bytes" => &mut wb,
+            _ => continue,
+        };
+        *slot = Some(value?);
     }
-    (read && write).then_some(io)
+    Some(crate::collect::model::IoCounters {
+        rchar: rchar?,
+        wchar: wchar?,
+        syscr: syscr?,
+        syscw: syscw?,
+        read_bytes: rb?,
+        write_bytes: wb?,
+    })
 }
 
 /// `schedstat`: time on a CPU, time runnable but waiting for one, and timeslices run.

@@ -77,42 +77,6 @@ pub fn parse_sched_migrations(buf: &[u8]) -> Option<u64> {
     })
 }
 
-/// The counters of `task/TID/io` threadtop shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TaskIo {
-    /// Bytes passed to read()-like calls (pipes, sockets and page cache included).
-    pub rchar: u64,
-    pub wchar: u64,
-    /// read()-like and write()-like system calls.
-    pub syscr: u64,
-    pub syscw: u64,
-    /// Bytes this task caused to be fetched from, or sent to, the storage layer.
-    pub read_bytes: u64,
-    pub write_bytes: u64,
-}
-
-/// All six lines must be there, each ending in a newline: a missing one would read as a rate of
-/// 0, a line cut short as a smaller number.
-pub fn parse_task_io(buf: &[u8]) -> Option<TaskIo> {
-    let (mut rchar, mut wchar, mut syscr, mut syscw, mut rb, mut wb) = (None, None, None, None, None, None);
-    let whole = &buf[..buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)];
-    for line in whole.split(|&b| b == b'\n') {
-        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
-        let value = parse_u64(line[colon + 1..].trim_ascii());
-        let slot = match &line[..colon] {
-            b"rchar" => &mut rchar,
-            b"wchar" => &mut wchar,
-            b"syscr" => &mut syscr,
-            b"syscw" => &mut syscw,
-            b"read_bytes" => &mut rb,
-            b"write_bytes" => &mut wb,
-            _ => continue,
-        };
-        *slot = Some(value?);
-    }
-    Some(TaskIo { rchar: rchar?, wchar: wchar?, syscr: syscr?, syscw: syscw?, read_bytes: rb?, write_bytes: wb? })
-}
-
 /// Field 42 of a `stat` line (delayacct_blkio_ticks: clock ticks spent waiting for block I/O,
 /// counted only while `kernel.task_delayacct` is 1). Apart from the hot `parse_stat`, which stops
 /// at field 39: only the focused process's threads need it, and only with delay accounting on.
@@ -128,7 +92,9 @@ pub fn parse_stat_blkio_ticks(buf: &[u8]) -> Option<u64> {
 mod tests {
     use proptest::prelude::*;
 
+    use super::super::parse::parse_io;
     use super::*;
+    use crate::collect::model::IoCounters;
 
     #[test]
     fn syscall_forms() {
@@ -195,16 +161,16 @@ cancelled_write_bytes: 0\n";
     #[test]
     fn task_io() {
         assert_eq!(
-            parse_task_io(IO),
-            Some(TaskIo { rchar: 6976, wchar: 12, syscr: 10, syscw: 2, read_bytes: 4096, write_bytes: 8192 })
+            parse_io(IO),
+            Some(IoCounters { rchar: 6976, wchar: 12, syscr: 10, syscw: 2, read_bytes: 4096, write_bytes: 8192 })
         );
-        assert_eq!(parse_task_io(b""), None);
-        assert_eq!(parse_task_io(b"rchar: 1\nwchar: 2\n"), None);
-        assert_eq!(parse_task_io(b"rchar: x\nwchar: 2\nsyscr: 1\nsyscw: 1\nread_bytes: 0\nwrite_bytes: 0\n"), None);
+        assert_eq!(parse_io(b""), None);
+        assert_eq!(parse_io(b"rchar: 1\nwchar: 2\n"), None);
+        assert_eq!(parse_io(b"rchar: x\nwchar: 2\nsyscr: 1\nsyscw: 1\nread_bytes: 0\nwrite_bytes: 0\n"), None);
         // Cut inside the last needed line: refused, not a smaller number.
         let at = IO.windows(4).position(|w| w == b"8192").unwrap();
-        assert_eq!(parse_task_io(&IO[..at + 2]), None);
-        assert!(parse_task_io(&IO[..at + 5]).is_some());
+        assert_eq!(parse_io(&IO[..at + 2]), None);
+        assert!(parse_io(&IO[..at + 5]).is_some());
     }
 
     #[test]
@@ -226,7 +192,7 @@ cancelled_write_bytes: 0\n";
     #[test]
     fn this_threads_own_files_parse() {
         let read = |f: &str| std::fs::read(format!("/proc/thread-self/{f}")).unwrap();
-        assert!(parse_task_io(&read("io")).is_some());
+        assert!(parse_io(&read("io")).is_some());
         if let Ok(sched) = std::fs::read("/proc/thread-self/sched") {
             assert!(parse_sched_migrations(&sched).is_some());
         }
@@ -254,8 +220,8 @@ cancelled_write_bytes: 0\n";
                 "rchar: {}\nwchar: {}\nsyscr: {}\nsyscw: {}\nread_bytes: {}\nwrite_bytes: {}\ncancelled_write_bytes: {}\n",
                 v[0], v[1], v[2], v[3], v[4], v[5], v[6]
             );
-            let io = TaskIo { rchar: v[0], wchar: v[1], syscr: v[2], syscw: v[3], read_bytes: v[4], write_bytes: v[5] };
-            prop_assert_eq!(parse_task_io(text.as_bytes()), Some(io));
+            let io = IoCounters { rchar: v[0], wchar: v[1], syscr: v[2], syscw: v[3], read_bytes: v[4], write_bytes: v[5] };
+            prop_assert_eq!(parse_io(text.as_bytes()), Some(io));
         }
 
         #[test]
@@ -269,7 +235,7 @@ cancelled_write_bytes: 0\n";
             let _ = parse_syscall(&bytes);
             let _ = parse_wchan(&bytes);
             let _ = parse_sched_migrations(&bytes);
-            let _ = parse_task_io(&bytes);
+            let _ = parse_io(&bytes);
             let _ = parse_stat_blkio_ticks(&bytes);
         }
     }

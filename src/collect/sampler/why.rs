@@ -10,11 +10,10 @@ use std::ffi::OsString;
 use std::io;
 use std::time::{Duration, Instant};
 
-use crate::collect::model::{Pid, ThreadIo, TimeSplit, WINDOW, Waiting};
+use crate::collect::model::{IoCounters, Pid, ThreadIo, TimeSplit, WINDOW, Waiting};
 use crate::collect::net::{SocketInfo, socket_table};
 use crate::collect::procfs::{
-    KeptFile, ProcReader, SchedStat, SyscallLine, TaskIo, parse_sched_migrations, parse_syscall, parse_task_io,
-    parse_wchan,
+    KeptFile, ProcReader, SchedStat, SyscallLine, parse_io, parse_sched_migrations, parse_syscall, parse_wchan,
 };
 
 /// How often `kernel.task_delayacct` is read again: it is a sysctl a user flips by hand.
@@ -70,7 +69,7 @@ pub(super) struct TaskWhy {
     blkio: Option<u64>,
     migrations: Option<u64>,
     last_cpu: Option<i32>,
-    io: Option<TaskIo>,
+    io: Option<IoCounters>,
     intervals: VecDeque<(Instant, TimeSplit)>,
     sched_file: Option<KeptFile>,
     io_file: Option<KeptFile>,
@@ -164,7 +163,7 @@ pub(super) fn read_why(reader: &mut ProcReader, why: &mut WhyState, w: &mut Task
         out.migrations_per_sec = per_sec(p, c, wall);
     }
 
-    let io = reader.read_kept(&mut w.io_file, Some(s.pid), Some(s.tid), "io").ok().and_then(parse_task_io);
+    let io = reader.read_kept(&mut w.io_file, Some(s.pid), Some(s.tid), "io").ok().and_then(parse_io);
     if let (Some(wall), Some(p), Some(c)) = (wall, w.io, io) {
         let rate = |a: u64, b: u64| per_sec(a, b, wall).unwrap_or(0.0);
         out.io = Some(ThreadIo {
