@@ -76,6 +76,11 @@ pub struct App {
     pub experiment: Option<ExperimentState>,
     /// Set while a recording (or the live rewind) is shown: its timeline and keys.
     pub replay: Option<replay::ReplayState>,
+    /// The newest live sample applied: a frame shown again (rewound, or the live one on the way
+    /// back) is not new data for the CPU graph, the lab's figures or the lessons.
+    newest_seq: u64,
+    /// The last `update` applied new data (see `newest_seq`).
+    fresh: bool,
 }
 
 /// CPU use at one sample, for the history graph.
@@ -129,6 +134,8 @@ impl App {
             cpu_history: VecDeque::new(),
             experiment: None,
             replay: None,
+            newest_seq: 0,
+            fresh: false,
         };
         if let Some(pid) = app.options.threads_of {
             app.lab.focused = Some(pid);
@@ -155,10 +162,9 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        let seq = self.snapshot.seq;
+        self.fresh = false;
         let mut effects = self.update_one(action);
-        let sampled = self.snapshot.seq != seq;
-        self.after_update(&mut effects, sampled);
+        self.after_update(&mut effects, self.fresh);
         if self.view == View::Threads
             && let Some(tids) = self.threads.as_mut().and_then(|t| t.visible_changed())
         {
@@ -228,7 +234,14 @@ impl App {
         self.snapshot = snap;
         self.drop_gone_tags();
         let rewound = self.paused && self.replay.as_ref().is_some_and(|r| r.pos.live);
-        if new_data && !rewound && !self.snapshot.system.cpus.is_empty() {
+        // Live (no recording): only a seq never seen is news; a recording's frames are news
+        // whenever they change, backwards too (its graph is rebuilt on a seek).
+        let live = self.replay.as_ref().is_none_or(|r| r.pos.live);
+        self.fresh = new_data && !rewound && (!live || self.snapshot.seq > self.newest_seq);
+        if live && self.fresh {
+            self.newest_seq = self.snapshot.seq;
+        }
+        if self.fresh && !self.snapshot.system.cpus.is_empty() {
             if self.cpu_history.len() == CPU_HISTORY_LEN {
                 self.cpu_history.pop_front();
             }

@@ -355,3 +355,26 @@ fn a_new_process_does_not_steal_the_selection() {
     assert_eq!(app.selected_pid(), before);
     assert_eq!(pids(&app)[0], 999);
 }
+
+#[test]
+fn a_live_sample_shown_again_is_not_new_data() {
+    // Back from the rewind the live view shows the newest sample once more, and a frame of the
+    // ring carries its old seq: neither may count again in the CPU graph, the lab or a lesson.
+    let mut app = app();
+    assert!(app.fresh && app.cpu_history.len() == 1);
+    for seq in [2, 3] {
+        app.update(Action::Sample(Arc::new(snapshot(seq))));
+        assert!(app.fresh, "seq {seq}");
+    }
+    for seq in [2, 1] {
+        app.update(Action::Sample(Arc::new(snapshot(seq))));
+        assert!(!app.fresh, "an older seq {seq}");
+    }
+    app.update(Action::Sample(Arc::new(snapshot(3))));
+    assert!(!app.fresh, "the newest again");
+    app.update(Action::Cmd(Command::Down));
+    assert!(!app.fresh, "a key is no sample");
+    app.update(Action::Sample(Arc::new(snapshot(4))));
+    assert!(app.fresh);
+    assert_eq!(app.cpu_history.len(), 4, "seqs 1 to 4, once each");
+}
