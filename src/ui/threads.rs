@@ -81,9 +81,12 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let map_cols = cores.div_ceil(8).max(1);
     let map_rows = cores.div_ceil(map_cols) as u16;
     let map_h = if area.height >= summary_h + map_rows + 1 + 6 { map_rows + 1 } else { 0 };
-    let legend_text = match t.focus.as_ref().and_then(|f| f.python.as_ref()) {
-        Some(py) => format!("{} · {}", python_legend(py), legend(&visible_columns(area.width))),
-        None => legend(&visible_columns(area.width)),
+    // The legend explains the columns the table shows: with GIL% and PYFUNC, fewer of the rest.
+    let py = t.focus.as_ref().and_then(|f| f.python.as_ref());
+    let shown = layout_columns(area.width.saturating_sub(python_reserve(py))).0;
+    let legend_text = match py {
+        Some(py) => format!("{} · {}", python_legend(py), legend(&shown)),
+        None => legend(&shown),
     };
     let legend = wrap(&legend_text, area.width as usize);
     let legend_lines = legend.len() as u16;
@@ -217,6 +220,11 @@ const GIL_W: u16 = 5;
 const PYFUNC_MIN: u16 = 24;
 const PYFUNC_W: u16 = 40;
 
+/// The width GIL% and PYFUNC take from the other columns: none outside a Python process.
+fn python_reserve(py: Option<&PythonSample>) -> u16 {
+    if py.is_some() { GIL_W + 1 + PYFUNC_MIN + 1 } else { 0 }
+}
+
 fn render_summary(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme: &Theme) {
     let cores = app.logical_cores();
     let mut x = area.x;
@@ -336,8 +344,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     }
     // GIL% and PYFUNC only for a Python process (py-spy's figures present).
     let py = t.focus.as_ref().and_then(|f| f.python.as_ref());
-    let reserve = if py.is_some() { GIL_W + 1 + PYFUNC_MIN + 1 } else { 0 };
-    let (cols, waiting_w) = layout_columns(area.width.saturating_sub(reserve));
+    let (cols, waiting_w) = layout_columns(area.width.saturating_sub(python_reserve(py)));
     let width = |c: ThreadColumn| if c == ThreadColumn::Waiting { waiting_w } else { c.width() };
     fill_line(buf, area, area.y, theme.table_header);
     let mut x = area.x;
