@@ -102,7 +102,9 @@ fn actions_on_live_processes_are_refused_read_only() {
     let mut h = harness(120, 40, 5);
     for key in ["k", "]", "a", "e", "l", "d", "F9"] {
         let script = if key.len() > 1 { format!("<{key}>") } else { key.to_string() };
-        // `]` is the replay's minute: no refusal, no nice either.
+        // `]` is the replay's minute: no refusal, no nice either. The status line is cleared
+        // first: a paused replay gets no samples to clear it, so one refusal would pass them all.
+        h.app.status = None;
         h.keys(&script);
         if key != "]" {
             assert!(h.screen().contains("replay: read-only"), "{key}: {}", h.screen());

@@ -218,7 +218,8 @@ fn race_loses_updates_only_when_unsynchronised() {
         assert_eq!(run["expected"].as_u64().unwrap(), 2 * m, "{run}");
         let (expected, got, lost) =
             (run["expected"].as_u64().unwrap(), run["final"].as_u64().unwrap(), run["lost"].as_u64().unwrap());
-        assert_eq!(lost, expected - got, "{run}");
+        // Lost updates only ever lose: a count above the expected one would be a broken counter.
+        assert!(got <= expected && lost == expected - got, "{run}");
         assert!(run["ns_per_increment"].as_f64().unwrap() > 0.0, "{run}");
     }
     assert!(runs[0]["lost"].as_u64().unwrap() > 0);
