@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# gil-sampler-cost.sh - CPU cost of threadtop's py-spy sampling thread (tt-pyspy) on a Python
-# process with N busy threads (default 8), over SECONDS (default 20), at the configured rate
-# (python_sample_hz, default 100/s).
+# gil-sampler-cost.sh - CPU cost of threadtop's py-spy sampler (the tt-pyspy helper process,
+# threadtop-pyspy) on a Python process with N busy threads (default 8), over SECONDS (default
+# 20), at the configured rate (python_sample_hz, default 100/s).
 #
 #   scripts/gil-sampler-cost.sh [PYTHON] [THREADS] [SECONDS] [BINARY]
 #
 # Starts PYTHON with THREADS threads spinning in pure Python, then `threadtop threads PID --json
 # --interval SECONDS` (whose py-spy sampler runs for the whole interval), and reads utime+stime
-# of threadtop's tt-pyspy thread from /proc/TTPID/task/TID/stat once it has found the
-# interpreter and again just before the interval ends: Δticks / ticks per second / Δwall is the
-# share of one core the sampling thread used. Also prints the GIL% sum the run reported.
+# of threadtop's tt-pyspy child from /proc/HPID/stat once it has found the interpreter and
+# again just before the interval ends: Δticks / ticks per second / Δwall is the share of one
+# core the helper used (all its threads). Also prints its peak RSS and the GIL% sum the run
+# reported.
 set -euo pipefail
 PY=${1:-python3}
 N=${2:-8}
@@ -34,24 +35,28 @@ sleep 1
 OUT=$(mktemp)
 "$BIN" threads "$PYPID" --json --interval "${SECS}s" >"$OUT" &
 TT=$!
-tid=""
+hpid=""
 for _ in $(seq 100); do
-  for t in /proc/$TT/task/*; do
-    if [ "$(cat "$t/comm" 2>/dev/null)" = tt-pyspy ]; then tid=${t##*/}; fi
+  for p in /proc/[0-9]*; do
+    if [ "$(cat "$p/comm" 2>/dev/null)" = tt-pyspy ] && [ "$(awk '{ sub(/.*\) /, ""); print $2 }' "$p/stat" 2>/dev/null)" = "$TT" ]; then
+      hpid=${p##*/}
+    fi
   done
-  [ -n "$tid" ] && break
+  [ -n "$hpid" ] && break
   sleep 0.05
 done
-[ -n "$tid" ] || { echo "no tt-pyspy thread in threadtop $TT" >&2; exit 1; }
+[ -n "$hpid" ] || { echo "no tt-pyspy helper under threadtop $TT" >&2; exit 1; }
 # Past py-spy's start-up (it reads the interpreter's symbols once): the steady state.
 sleep 1
-ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$TT/task/$tid/stat"; }
+ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$hpid/stat"; }
 t0=$(date +%s.%N); c0=$(ticks)
 sleep $((SECS - 3))
 t1=$(date +%s.%N); c1=$(ticks)
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$hpid/status")
 wait $TT
 awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" -v n="$N" 'BEGIN {
   printf "tt-pyspy on %d busy Python threads: %.2f%% of one core (%d ticks over %.1f s)\n", n, (c1 - c0) / hz / (t1 - t0) * 100, c1 - c0, t1 - t0 }'
+echo "tt-pyspy peak RSS: $hwm KiB"
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

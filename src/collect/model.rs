@@ -348,7 +348,7 @@ impl FocusSample {
 }
 
 /// py-spy's samples of a Python process over one sampler interval.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PythonSample {
     /// The rate asked for, samples per second.
     pub rate_hz: u32,
@@ -371,7 +371,7 @@ impl PythonSample {
 }
 
 /// One Python thread over the interval.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PythonThread {
     pub tid: Pid,
     /// Share of the interval's samples in which this thread held the GIL, in percent.

@@ -1,10 +1,12 @@
 //! Reading a process's stacks: the kernel's (`kernel_stack`, task/TID/stack) and CPython's
 //! through py-spy (`python`: one thread's stack on demand, and the GIL sampler of the threads
-//! view). Only for the process the user is looking at, and only while they look: nothing here
-//! runs for the process list. Imports `model` and `collect::model` (plain data) of ours; no app,
-//! ui, lab, runtime, input, commands, control, ratatui, crossterm or tokio.
+//! view, both asked of the `threadtop-pyspy` helper, whose side is `pyspy`). Only for the
+//! process the user is looking at, and only while they look: nothing here runs for the process
+//! list. Imports `model` and `collect::model` (plain data) of ours; no app, ui, lab, runtime,
+//! input, commands, control, ratatui, crossterm or tokio.
 
 pub mod kernel_stack;
+pub mod pyspy;
 pub mod python;
 
 use std::path::Path;

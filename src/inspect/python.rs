@@ -1,43 +1,46 @@
-//! CPython through py-spy as a library (`PythonSpy` reads the interpreter's memory with
-//! process_vm_readv; no CLI, no libunwind): is a process Python (`detect`), one thread's Python
-//! stack on demand (`stack_of`), and the `tt-pyspy` thread that samples which thread holds the
-//! GIL while the threads view of a Python process is open (`GilSampler`), aggregated per sampler
-//! tick by the pure `GilWindow`.
+//! threadtop's side of CPython: is a process Python (`detect`), and the two things it asks of
+//! `threadtop-pyspy`, the helper executable that holds py-spy (`inspect::pyspy`): one thread's
+//! Python stack (`stack_of`, one run of the helper) and the GIL sampler of the threads view
+//! (`GilSampler`, one helper per focused Python process, for as long as the focus lasts).
 //!
-//! The periodic sampling reads without stopping the target (`LockingStrategy::NonBlocking`):
-//! the default `Lock` attaches to and pauses every thread of the process for each sample, which
-//! would cost more and slow the very threads whose GIL turns are shown. A non-blocking read can
-//! catch the interpreter mid-change: such a read fails or looks inconsistent, and is counted as
-//! failed or is one sample among a hundred.
+//! Why a helper: py-spy and what it pulls in (an ELF and DWARF reader, a demangler, regex,
+//! chrono) doubled the monitor's code and its relocated data, and the kernel maps code in large
+//! blocks, so an idle process list paid ~2 MiB of resident memory for a Python reader it never
+//! ran. In its own process py-spy costs nothing until a Python process is focused, and its
+//! memory goes when the focus does.
+//!
+//! The gil protocol, over the helper's stdin and stdout: threadtop writes `take SEQ` (the figures
+//! since the last take) or `ready SEQ MS` (wait up to MS for py-spy to find the interpreter);
+//! the helper answers each with one line, `SEQ JSON`. A reply that comes after its request timed
+//! out is recognised by its SEQ and dropped.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use py_spy::config::LockingStrategy;
-use py_spy::{Config, Frame, PythonSpy, StackTrace};
-
-use crate::collect::model::{PythonSample, PythonThread};
+use crate::collect::model::PythonSample;
 use crate::model::Pid;
-use crate::model::stack::{PyFrame, PythonStack};
+use crate::model::stack::PythonStack;
 
 /// Samples per second unless the config says otherwise.
 pub const DEFAULT_RATE_HZ: u32 = 100;
 /// The most the config may ask for: py-spy's own default, and already far more than GIL% needs.
 pub const MAX_RATE_HZ: u32 = 1000;
-/// Every Nth sample reads every thread (for each one's current function); the others read the
-/// GIL holder only, which is all GIL% needs and touches neither /proc nor the other threads.
-const FULL_EVERY: u32 = 10;
-/// How long py-spy gets to find the interpreter of a process that is still starting.
-const START_TRIES: u32 = 20;
-const START_RETRY: Duration = Duration::from_millis(100);
-/// Failed reads in a row, with none ever good, after which the interpreter is taken as one py-spy
-/// cannot read (an unsupported version, say) and sampling stops.
-const GIVE_UP_AFTER: u32 = 50;
+/// The helper's file name, looked for beside threadtop's own executable.
+pub const HELPER: &str = "threadtop-pyspy";
+/// Overrides where the helper is (a test's build, an unusual install).
+pub const HELPER_ENV: &str = "THREADTOP_PYSPY";
+/// How long one take may wait for its reply: the helper answers from memory at once; a slower
+/// answer means it is stuck or starved, and the view says so rather than wait.
+const TAKE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a stack read may take: py-spy reads the interpreter's symbols first (~0.1-0.5 s).
+const STACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the helper gets to leave after its stdin closed, before it is killed.
+const EXIT_GRACE: Duration = Duration::from_millis(300);
 
 /// Whether `pid` runs CPython: its executable is named python* (python3, python3.12,
 /// python3.13t), or a libpython is mapped (an embedding program, `python` through a shared
@@ -70,421 +73,269 @@ pub fn detect(proc_root: &Path, pid: Pid) -> bool {
     }
 }
 
-fn config(blocking: LockingStrategy) -> Config {
-    Config {
-        blocking,
-        // Thread names cost a walk of the threading module's dict per new thread: the OS
-        // names (comm) are on screen already.
-        collect_thread_names: false,
-        ..Config::default()
+/// Where the helper is: `$THREADTOP_PYSPY`, else beside threadtop's executable (an install, or
+/// target/release), else one directory up (a test binary runs from target/debug/deps).
+pub fn helper_path() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os(HELPER_ENV) {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find threadtop's own executable: {e}"))?;
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    let candidates = [Some(dir), dir.parent()];
+    candidates.into_iter().flatten().map(|d| d.join(HELPER)).find(|p| p.is_file()).ok_or_else(|| {
+        format!("{HELPER}, which reads Python for threadtop, is not beside {}: install both", exe.display())
+    })
+}
+
+/// One request to a `gil` helper.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Request {
+    Take(u64),
+    Ready(u64, Duration),
+}
+
+impl Request {
+    fn line(self) -> String {
+        match self {
+            Request::Take(seq) => format!("take {seq}\n"),
+            Request::Ready(seq, t) => format!("ready {seq} {}\n", t.as_millis()),
+        }
     }
 }
 
-/// `file` as the overlay and columns show it: the last path component (`<string>` for -c).
-fn short_file(f: &Frame) -> &str {
-    let file = f.short_filename.as_deref().unwrap_or(&f.filename);
-    file.rsplit('/').next().unwrap_or(file)
-}
-
-/// "function (file:line)", the PYFUNC column's text.
-pub fn frame_text(f: &Frame) -> String {
-    format!("{} ({}:{})", f.name, short_file(f), f.line)
-}
-
-/// `tid`'s Python stack, read once. The process is paused for the read (a consistent stack,
-/// and one read is cheap); where pausing is not allowed it is read without.
-pub fn stack_of(pid: Pid, tid: Pid) -> PythonStack {
-    let mut spy = match PythonSpy::new(pid, &config(LockingStrategy::Lock)) {
-        Ok(s) => s,
-        Err(e) => return PythonStack::Failed(format!("{e:#}")),
+/// The helper's reading of one request line; None for anything else.
+pub fn helper_request(line: &str) -> Option<Request> {
+    let mut words = line.split_ascii_whitespace();
+    let req = match (words.next()?, words.next()?.parse().ok()?) {
+        ("take", seq) => Request::Take(seq),
+        ("ready", seq) => Request::Ready(seq, Duration::from_millis(words.next()?.parse().ok()?)),
+        _ => return None,
     };
-    let version = spy.version.to_string();
-    let traces = match spy.get_stack_traces() {
-        Ok(t) => t,
-        Err(_) => {
-            // Not allowed to pause it (ptrace rights), or a read that met the interpreter
-            // mid-change: read it without pausing, a few times.
-            spy.config.blocking = LockingStrategy::NonBlocking;
-            let mut last = None;
-            for _ in 0..3 {
-                match spy.get_stack_traces() {
-                    Ok(t) => return pick(t, tid, version),
-                    Err(e) => last = Some(e),
-                }
+    words.next().is_none().then_some(req)
+}
+
+/// The reply to request `seq` out of a reply line: Some(json) when it answers it, None for an
+/// older one (its request timed out), Err for a line that is no reply.
+fn reply_to(line: &str, seq: u64) -> Result<Option<&str>, String> {
+    let (n, json) = line.trim_end().split_once(' ').ok_or_else(|| format!("unreadable reply {line:?}"))?;
+    let n: u64 = n.parse().map_err(|_| format!("unreadable reply {line:?}"))?;
+    Ok((n == seq).then_some(json))
+}
+
+/// Waits until `fd` has input (or its writer closed it): false when `deadline` came first.
+fn readable(fd: &impl AsFd, deadline: Instant) -> Result<bool, String> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout =
+            Timespec { tv_sec: left.as_secs().try_into().unwrap_or(i64::MAX), tv_nsec: left.subsec_nanos().into() };
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(format!("py-spy's helper: {e}")),
+        }
+    }
+}
+
+struct Link {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    seq: u64,
+}
+
+impl Link {
+    /// Sends `req` and reads its reply, waiting until `deadline`.
+    fn ask(&mut self, req: Request, deadline: Instant) -> Result<String, String> {
+        let seq = match req {
+            Request::Take(s) | Request::Ready(s, _) => s,
+        };
+        let stdin = self.stdin.as_mut().ok_or("the helper's input is closed")?;
+        stdin.write_all(req.line().as_bytes()).and_then(|()| stdin.flush()).map_err(|e| self.gone(&e))?;
+        let mut line = String::new();
+        loop {
+            if self.stdout.buffer().is_empty() && !readable(self.stdout.get_ref(), deadline)? {
+                return Err("py-spy's helper did not answer in time".to_owned());
             }
-            return PythonStack::Failed(last.map(|e| format!("{e:#}")).unwrap_or_default());
-        }
-    };
-    pick(traces, tid, version)
-}
-
-fn pick(traces: Vec<StackTrace>, tid: Pid, version: String) -> PythonStack {
-    if !traces.is_empty() && traces.iter().all(|t| t.os_thread_id.is_none()) {
-        return PythonStack::Failed(NO_OS_IDS.to_owned());
-    }
-    match traces.into_iter().find(|t| t.os_thread_id == u64::try_from(tid).ok()) {
-        Some(t) => PythonStack::Frames {
-            version,
-            owns_gil: t.owns_gil,
-            frames: t
-                .frames
-                .iter()
-                .map(|f| PyFrame {
-                    function: f.name.clone(),
-                    file: f.short_filename.clone().unwrap_or_else(|| f.filename.clone()),
-                    line: f.line,
-                })
-                .collect(),
-        },
-        None => PythonStack::NoSuchThread { version },
-    }
-}
-
-/// Without libunwind, py-spy learns which OS thread a Python thread is from the thread state,
-/// where CPython 3.11 and later record it.
-const NO_OS_IDS: &str = "this CPython does not record its threads' OS ids (3.11 and later do): \
-                         Python threads cannot be matched to TIDs without libunwind";
-
-/// One sample as GIL% needs it: who held the GIL, and each thread's innermost frame.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Observation {
-    /// The OS thread holding the GIL; None when nobody does (all waiting in C, sleeping, I/O).
-    pub gil_holder: Option<Pid>,
-    /// (thread, its innermost frame as "function (file:line)") for the threads read: every
-    /// Python thread in a full sample, the holder only otherwise.
-    pub tops: Vec<(Pid, Option<String>)>,
-}
-
-/// The samples of one sampler interval, turned into GIL% and functions when the interval ends.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GilWindow {
-    samples: u32,
-    failed: u32,
-    /// Per thread, the samples in which it held the GIL.
-    held: HashMap<Pid, u32>,
-    /// Per thread seen, its innermost frame at the latest sample that read it.
-    functions: HashMap<Pid, Option<String>>,
-}
-
-impl GilWindow {
-    pub fn record(&mut self, o: &Observation) {
-        self.samples += 1;
-        if let Some(h) = o.gil_holder {
-            *self.held.entry(h).or_default() += 1;
-            self.functions.entry(h).or_default();
-        }
-        for (tid, top) in &o.tops {
-            self.functions.insert(*tid, top.clone());
+            line.clear();
+            match self.stdout.read_line(&mut line) {
+                Ok(0) => return Err(self.exited()),
+                Ok(_) => {}
+                Err(e) => return Err(self.gone(&e)),
+            }
+            if let Some(json) = reply_to(&line, seq)? {
+                return Ok(json.to_owned());
+            }
         }
     }
 
-    pub fn fail(&mut self) {
-        self.failed += 1;
+    fn gone(&mut self, e: &std::io::Error) -> String {
+        if e.kind() == std::io::ErrorKind::BrokenPipe { self.exited() } else { format!("py-spy's helper: {e}") }
     }
 
-    /// The interval's figures, sorted by TID; the window starts again empty.
-    pub fn take(&mut self, rate_hz: u32) -> PythonSample {
-        let w = std::mem::take(self);
-        let mut threads: Vec<PythonThread> = w
-            .functions
-            .into_iter()
-            .map(|(tid, function)| {
-                let held = w.held.get(&tid).copied().unwrap_or(0);
-                let gil_percent = if w.samples == 0 { 0.0 } else { held as f32 * 100.0 / w.samples as f32 };
-                PythonThread { tid, gil_percent, function }
-            })
-            .collect();
-        threads.sort_by_key(|t| t.tid);
-        PythonSample { rate_hz, samples: w.samples, failed: w.failed, version: None, error: None, threads }
+    fn exited(&mut self) -> String {
+        self.stdin = None;
+        match self.child.wait() {
+            Ok(status) => format!("py-spy's helper stopped ({status})"),
+            Err(e) => format!("py-spy's helper stopped: {e}"),
+        }
     }
 }
 
-/// What py-spy's traces of one sample say, as an `Observation`. Traces without an OS thread id
-/// (CPython before 3.11) count as nobody's.
-pub fn observe(traces: &[StackTrace]) -> Observation {
-    let tid_of = |t: &StackTrace| t.os_thread_id.and_then(|id| Pid::try_from(id).ok());
-    Observation {
-        gil_holder: traces.iter().filter(|t| t.owns_gil).find_map(tid_of),
-        tops: traces.iter().filter_map(|t| Some((tid_of(t)?, t.frames.first().map(frame_text)))).collect(),
-    }
-}
-
-#[derive(Default)]
-struct Shared {
-    window: GilWindow,
-    version: Option<String>,
-    /// Why sampling stopped or has not started.
-    error: Option<String>,
-    /// Whether sampling has begun (py-spy found the interpreter).
-    ready: bool,
-    last_take: Option<Instant>,
-}
-
-/// The `tt-pyspy` thread for one Python process: samples it at `rate_hz` until dropped. While
-/// nobody takes its figures (the display paused) it samples nothing.
+/// The GIL sampler of one focused Python process: a `threadtop-pyspy gil` child that samples it
+/// at `rate_hz` until this is dropped. While nobody takes its figures (the display paused) it
+/// samples nothing.
 pub struct GilSampler {
-    shared: Arc<Mutex<Shared>>,
     rate_hz: u32,
-    /// Dropping it wakes and ends the thread at once.
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-fn lock(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    // The thread holds the lock only to copy a few numbers in: a panic there leaves them sound.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+    link: Mutex<Result<Link, String>>,
 }
 
 impl GilSampler {
-    /// Starts sampling `pid`. `idle_after`: with no `take` for that long, sampling pauses.
-    pub fn spawn(pid: Pid, rate_hz: u32, idle_after: Duration) -> std::io::Result<GilSampler> {
+    /// Starts the helper for `pid`. `idle_after`: with no `take` for that long, sampling pauses.
+    /// A helper that cannot start is no error here: `take` says why in the view.
+    pub fn spawn(pid: Pid, rate_hz: u32, idle_after: Duration) -> GilSampler {
         let rate_hz = rate_hz.clamp(1, MAX_RATE_HZ);
-        let shared = Arc::new(Mutex::new(Shared { last_take: Some(Instant::now()), ..Shared::default() }));
-        let (stop, stopped) = mpsc::channel();
-        let s = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("tt-pyspy".into())
-            .spawn(move || run(pid, rate_hz, idle_after, &s, &stopped))?;
-        Ok(GilSampler { shared, rate_hz, stop: Some(stop), thread: Some(thread) })
+        GilSampler { rate_hz, link: Mutex::new(start(pid, rate_hz, idle_after)) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Result<Link, String>> {
+        // A panic while it was held leaves at worst a link that answers with an error.
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn ask(&self, make: impl FnOnce(u64) -> Request, deadline: Instant) -> Result<String, String> {
+        let mut guard = self.lock();
+        let link = guard.as_mut().map_err(|e| e.clone())?;
+        link.seq += 1;
+        let out = link.ask(make(link.seq), deadline);
+        if link.stdin.is_none() {
+            // Exited: every later take says the same without asking again.
+            if let Err(e) = &out {
+                *guard = Err(e.clone());
+            }
+        }
+        out
     }
 
     /// The figures since the last call.
     pub fn take(&self) -> PythonSample {
-        let mut s = lock(&self.shared);
-        s.last_take = Some(Instant::now());
-        let mut out = s.window.take(self.rate_hz);
-        out.version = s.version.clone();
-        out.error = match (&s.error, s.ready) {
-            (Some(e), _) => Some(e.clone()),
-            (None, false) => Some("py-spy is looking for the interpreter…".to_owned()),
-            (None, true) => None,
-        };
-        out
+        let failed =
+            |error: String| PythonSample { rate_hz: self.rate_hz, error: Some(error), ..PythonSample::default() };
+        match self.ask(Request::Take, Instant::now() + TAKE_TIMEOUT) {
+            Ok(json) => serde_json::from_str(&json)
+                .unwrap_or_else(|e| failed(format!("py-spy's helper sent an unreadable sample: {e}"))),
+            Err(e) => failed(e),
+        }
     }
 
     /// Waits until py-spy has found the interpreter or given up (true: it samples).
     pub fn wait_ready(&self, timeout: Duration) -> bool {
-        let end = Instant::now() + timeout;
-        loop {
-            {
-                let s = lock(&self.shared);
-                if s.ready || s.error.is_some() {
-                    return s.ready;
-                }
-            }
-            if Instant::now() >= end {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let deadline = Instant::now() + timeout + TAKE_TIMEOUT;
+        self.ask(|seq| Request::Ready(seq, timeout), deadline).is_ok_and(|r| r == "true")
     }
 
-    /// The sampling thread's id (for measuring its own CPU time).
-    pub fn thread_id(&self) -> Option<std::thread::ThreadId> {
-        self.thread.as_ref().map(|t| t.thread().id())
+    /// The helper's process id while it runs (for measuring its cost).
+    pub fn helper_pid(&self) -> Option<u32> {
+        self.lock().as_ref().ok().map(|l| l.child.id())
     }
 }
 
 impl Drop for GilSampler {
     fn drop(&mut self) {
-        self.stop = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let mut guard = self.lock();
+        let Ok(link) = guard.as_mut() else { return };
+        // Its stdin closing ends it; one that does not go at once is killed.
+        link.stdin = None;
+        let end = Instant::now() + EXIT_GRACE;
+        while Instant::now() < end {
+            if !matches!(link.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
+        let _ = link.child.kill();
+        let _ = link.child.wait();
     }
 }
 
-fn run(pid: Pid, rate_hz: u32, idle_after: Duration, shared: &Mutex<Shared>, stopped: &mpsc::Receiver<()>) {
-    // Waits for `d`, or returns false when the owner is gone.
-    let wait = |d: Duration| matches!(stopped.recv_timeout(d), Err(RecvTimeoutError::Timeout));
-    let cfg = config(LockingStrategy::NonBlocking);
-    let mut tries = 0;
-    let mut spy = loop {
-        match PythonSpy::new(pid, &cfg) {
-            Ok(s) => break s,
-            Err(e) => {
-                tries += 1;
-                if tries >= START_TRIES || !Path::new("/proc").join(pid.to_string()).exists() {
-                    lock(shared).error = Some(format!("py-spy: {e:#}"));
-                    return;
-                }
-                if !wait(START_RETRY) {
-                    return;
-                }
-            }
+fn helper(args: &[OsString]) -> Result<Command, String> {
+    let mut cmd = Command::new(helper_path()?);
+    // Its stderr would land on the TUI's screen: what it has to say comes through its replies.
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+    Ok(cmd)
+}
+
+fn start(pid: Pid, rate_hz: u32, idle_after: Duration) -> Result<Link, String> {
+    let args =
+        ["gil".into(), pid.to_string().into(), rate_hz.to_string().into(), idle_after.as_millis().to_string().into()];
+    let mut child = helper(&args)?.stdin(Stdio::piped()).spawn().map_err(|e| format!("cannot start {HELPER}: {e}"))?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("cannot talk to {HELPER}"));
+    };
+    Ok(Link { child, stdin: Some(stdin), stdout: BufReader::new(stdout), seq: 0 })
+}
+
+/// `tid`'s Python stack, read once by a run of the helper. Blocking (py-spy reads the
+/// interpreter's symbols first): the runtime calls it off the input path.
+pub fn stack_of(pid: Pid, tid: Pid) -> PythonStack {
+    match run_stack(pid, tid) {
+        Ok(s) => s,
+        Err(e) => PythonStack::Failed(e),
+    }
+}
+
+fn run_stack(pid: Pid, tid: Pid) -> Result<PythonStack, String> {
+    let args = ["stack".into(), pid.to_string().into(), tid.to_string().into()];
+    let mut child = helper(&args)?.spawn().map_err(|e| format!("cannot start {HELPER}: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or_else(|| format!("cannot talk to {HELPER}"))?;
+    let deadline = Instant::now() + STACK_TIMEOUT;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    let read = loop {
+        match readable(&stdout, deadline) {
+            Ok(true) => {}
+            Ok(false) => break Err(format!("py-spy took more than {} s to read the stack", STACK_TIMEOUT.as_secs())),
+            Err(e) => break Err(e),
+        }
+        match stdout.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(format!("py-spy's helper: {e}")),
         }
     };
-    {
-        let mut s = lock(shared);
-        s.version = Some(spy.version.to_string());
+    if read.is_err() {
+        let _ = child.kill();
     }
-    let period = Duration::from_secs_f64(1.0 / f64::from(rate_hz));
-    let (mut n, mut good, mut failed_in_a_row) = (0u32, 0u64, 0u32);
-    let mut next = Instant::now();
-    loop {
-        if !wait(next.saturating_duration_since(Instant::now())) {
-            return;
-        }
-        // No catch-up burst after a stall (a suspended machine, a busy core): the next one is
-        // a period from now.
-        next = (next + period).max(Instant::now());
-        let idle = lock(shared).last_take.is_none_or(|t| t.elapsed() > idle_after);
-        if idle {
-            next = Instant::now() + idle_after.min(Duration::from_millis(250));
-            continue;
-        }
-        let full = n % FULL_EVERY == 0;
-        n = n.wrapping_add(1);
-        spy.config.gil_only = !full;
-        match spy.get_stack_traces() {
-            Ok(traces) => {
-                let o = observe(&traces);
-                failed_in_a_row = 0;
-                good += 1;
-                let mut s = lock(shared);
-                if full && !traces.is_empty() && traces.iter().all(|t| t.os_thread_id.is_none()) {
-                    s.error = Some(NO_OS_IDS.to_owned());
-                    return;
-                }
-                s.ready = true;
-                s.window.record(&o);
-            }
-            Err(e) => {
-                failed_in_a_row += 1;
-                let gone = !Path::new("/proc").join(pid.to_string()).exists();
-                let mut s = lock(shared);
-                s.window.fail();
-                if gone {
-                    s.error = Some("the process exited".to_owned());
-                    return;
-                }
-                if good == 0 && failed_in_a_row >= GIVE_UP_AFTER {
-                    s.error = Some(format!("py-spy cannot read this interpreter: {e:#}"));
-                    return;
-                }
-            }
-        }
-    }
+    let status = child.wait().map_err(|e| format!("py-spy's helper: {e}"))?;
+    read?;
+    serde_json::from_slice(&out).map_err(|_| format!("py-spy's helper stopped ({status}) without a stack"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn obs(holder: Option<Pid>, tops: &[(Pid, &str)]) -> Observation {
-        Observation { gil_holder: holder, tops: tops.iter().map(|&(t, f)| (t, Some(f.to_owned()))).collect() }
-    }
-
     #[test]
-    fn gil_percent_is_the_share_of_samples_each_thread_held_it() {
-        let mut w = GilWindow::default();
-        // A full sample, then holder-only samples: 11 held by 11, 6 by 12, 3 by nobody.
-        w.record(&obs(
-            Some(11),
-            &[(10, "main (<string>:270)"), (11, "op_block (<string>:99)"), (12, "work (<string>:134)")],
-        ));
-        for _ in 0..10 {
-            w.record(&obs(Some(11), &[(11, "op_block (<string>:100)")]));
+    fn requests_read_back_as_sent_and_nothing_else_is_one() {
+        for r in [Request::Take(1), Request::Take(u64::MAX), Request::Ready(7, Duration::from_millis(2500))] {
+            assert_eq!(helper_request(&r.line()), Some(r));
         }
-        for _ in 0..6 {
-            w.record(&obs(Some(12), &[(12, "op_block (<string>:101)")]));
-        }
-        for _ in 0..3 {
-            w.record(&obs(None, &[]));
-        }
-        w.fail();
-        let s = w.take(100);
-        assert_eq!((s.samples, s.failed, s.rate_hz), (20, 1, 100));
-        let by = |tid| s.thread(tid).unwrap();
-        assert_eq!(by(10).gil_percent, 0.0);
-        assert_eq!(by(11).gil_percent, 55.0);
-        assert_eq!(by(12).gil_percent, 30.0);
-        let total: f32 = s.threads.iter().map(|t| t.gil_percent).sum();
-        assert_eq!(total, 85.0, "the rest of the time nobody held it");
-        // The latest read of each thread names its function.
-        assert_eq!(by(10).function.as_deref(), Some("main (<string>:270)"));
-        assert_eq!(by(11).function.as_deref(), Some("op_block (<string>:100)"));
-        assert_eq!(by(12).function.as_deref(), Some("op_block (<string>:101)"));
-        assert_eq!(s.threads.iter().map(|t| t.tid).collect::<Vec<_>>(), [10, 11, 12]);
-    }
-
-    #[test]
-    fn each_interval_starts_afresh() {
-        let mut w = GilWindow::default();
-        w.record(&obs(Some(5), &[(5, "f (a.py:1)")]));
-        assert_eq!(w.take(50).thread(5).unwrap().gil_percent, 100.0);
-        let empty = w.take(50);
-        assert_eq!((empty.samples, empty.threads.len()), (0, 0));
-        w.record(&obs(None, &[(5, "g (a.py:2)"), (6, "h (a.py:3)")]));
-        let s = w.take(50);
-        assert_eq!(s.thread(5).unwrap().gil_percent, 0.0);
-        assert_eq!(s.thread(5).unwrap().function.as_deref(), Some("g (a.py:2)"));
-    }
-
-    #[test]
-    fn a_holder_seen_only_as_holder_is_listed_without_a_function() {
-        let mut w = GilWindow::default();
-        w.record(&Observation { gil_holder: Some(7), tops: Vec::new() });
-        let s = w.take(100);
-        assert_eq!(s.threads, [PythonThread { tid: 7, gil_percent: 100.0, function: None }]);
-    }
-
-    fn trace(tid: Option<u64>, owns_gil: bool, frames: &[(&str, &str, i32)]) -> StackTrace {
-        StackTrace {
-            pid: 1,
-            thread_id: 0,
-            thread_name: None,
-            os_thread_id: tid,
-            active: true,
-            owns_gil,
-            frames: frames
-                .iter()
-                .map(|&(name, file, line)| Frame {
-                    name: name.into(),
-                    filename: file.into(),
-                    module: None,
-                    short_filename: None,
-                    line,
-                    locals: None,
-                    is_entry: false,
-                    is_shim_entry: false,
-                })
-                .collect(),
-            process_info: None,
+        for bad in ["", "take", "take x", "take 1 2", "ready 3", "ready 3 soon", "give 1", "TAKE 1"] {
+            assert_eq!(helper_request(bad), None, "{bad:?}");
         }
     }
 
     #[test]
-    fn observe_takes_the_innermost_frame_and_the_gil_holder() {
-        let traces = [
-            trace(Some(20), false, &[("wait", "/usr/lib/python3.12/threading.py", 355), ("main", "/srv/app.py", 9)]),
-            trace(Some(21), true, &[("spin", "/srv/app.py", 4), ("run", "/usr/lib/python3.12/threading.py", 1010)]),
-            trace(Some(22), false, &[]),
-            trace(None, false, &[("lost", "x.py", 1)]),
-        ];
-        let o = observe(&traces);
-        assert_eq!(o.gil_holder, Some(21));
-        assert_eq!(
-            o.tops,
-            [(20, Some("wait (threading.py:355)".into())), (21, Some("spin (app.py:4)".into())), (22, None)]
-        );
-        // A holder without an OS id (CPython < 3.11) is nobody's.
-        assert_eq!(observe(&[trace(None, true, &[("f", "a.py", 1)])]).gil_holder, None);
-    }
-
-    #[test]
-    fn pick_finds_the_thread_or_says_why_not() {
-        let traces = vec![trace(Some(30), true, &[("spin", "/srv/app.py", 4), ("<module>", "/srv/app.py", 20)])];
-        match pick(traces.clone(), 30, "3.12.1".into()) {
-            PythonStack::Frames { version, owns_gil, frames } => {
-                assert_eq!((version.as_str(), owns_gil), ("3.12.1", true));
-                assert_eq!(frames[0], PyFrame { function: "spin".into(), file: "/srv/app.py".into(), line: 4 });
-                assert_eq!(frames[1].function, "<module>");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(pick(traces, 31, "3.12.1".into()), PythonStack::NoSuchThread { version: "3.12.1".into() });
-        assert_eq!(pick(vec![trace(None, true, &[])], 31, "3.10.13".into()), PythonStack::Failed(NO_OS_IDS.to_owned()));
+    fn a_late_reply_is_told_from_the_one_asked_for() {
+        assert_eq!(reply_to("4 {\"a\":1}\n", 4), Ok(Some("{\"a\":1}")));
+        assert_eq!(reply_to("3 {\"a\":1}\n", 4), Ok(None));
+        assert!(reply_to("garbage\n", 4).is_err());
+        assert!(reply_to("x {}\n", 4).is_err());
     }
 
     #[test]

@@ -89,6 +89,12 @@ pub fn script_args(kind: DemoKind, workers: u32, seconds: f64, index: u32, repor
 /// failure. Called inside a `__workload` process, whose stdio, process group, PDEATHSIG and
 /// report fd the interpreter inherits.
 pub fn exec_script(interpreter: &Path, args: &[OsString]) -> io::Error {
+    // Under Yama's ptrace_scope 1 only an ancestor may read a process's memory, and threadtop's
+    // py-spy helper is this demo's cousin: the demo lets its parent (threadtop) and its
+    // descendants read it. The exception survives the exec; without Yama the call fails, harmlessly.
+    if let Some(parent) = rustix::process::getppid() {
+        let _ = rustix::process::set_ptracer(rustix::process::PTracer::ProcessID(parent));
+    }
     std::process::Command::new(interpreter).args(args).exec()
 }
 

@@ -28,7 +28,7 @@ pub enum KernelStack {
 }
 
 /// One Python frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PyFrame {
     pub function: String,
     /// As the interpreter has it, shortened the way py-spy shortens it (no site-packages prefix).
@@ -37,7 +37,7 @@ pub struct PyFrame {
 }
 
 /// What py-spy found for this thread.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PythonStack {
     /// The thread's Python frames, innermost first.
     Frames {

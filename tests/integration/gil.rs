@@ -2,8 +2,8 @@
 //! Python, under two or more interpreters (3.11 and later: their thread states carry the OS
 //! thread id py-spy matches to a TID). The busy threads' GIL% sums to about 100 while their CPU%
 //! sums to about one core, and python_function names the script's function; a process that is
-//! not Python gets nulls and no sampling thread; the sampler thread runs only while a Python
-//! process is focused.
+//! not Python gets nulls and no sampler; the sampler (a `threadtop-pyspy` child process named
+//! tt-pyspy) runs only while a Python process is focused, and never outlives threadtop.
 //!
 //! They need CPython 3.11+ (python3.11, python3.12, python3.13 on PATH, or under pyenv's
 //! versions; `THREADTOP_TEST_PYTHONS=/path/a:/path/b` names them): with fewer than two found they
@@ -201,7 +201,7 @@ fn gil_percent_of_busy_threads_sums_to_about_100_and_their_cpu_to_one_core() {
 
 #[test]
 fn a_process_that_is_not_python_gets_nulls_and_no_sampler() {
-    // Serial: another test's in-process sampler would have a tt-pyspy thread in this process.
+    // Serial: another test's in-process sampler would have a tt-pyspy child of this process.
     let _serial = serial();
     let mut sleeper = Command::new("sleep").arg("30").stdin(Stdio::null()).spawn().expect("sleep starts");
     let pid = sleeper.id() as i32;
@@ -212,18 +212,29 @@ fn a_process_that_is_not_python_gets_nulls_and_no_sampler() {
     for t in json["threads"].as_array().unwrap() {
         assert!(t["gil_percent"].is_null() && t["python_function"].is_null(), "{json}");
     }
-    // In process: focused on this test process (not Python), no tt-pyspy thread starts.
+    // In process: focused on this test process (not Python), no tt-pyspy helper starts.
     let sampler = Sampler::new(SamplerConfig { focus: Some(std::process::id() as i32), ..SamplerConfig::default() });
     assert!(!pyspy_thread_appears(), "a non-Python focus starts no py-spy sampler");
     drop(sampler);
 }
 
-/// Whether this process has a thread named tt-pyspy now.
-fn pyspy_thread_running() -> bool {
-    crate::support::threads(std::process::id() as i32).iter().any(|(name, _)| name == "tt-pyspy")
+/// The tt-pyspy helpers whose parent is `parent` now.
+fn pyspy_helpers_of(parent: i32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            crate::support::stat(pid).is_some_and(|s| s.ppid == parent && s.comm == "tt-pyspy" && s.state != 'Z')
+        })
+        .collect()
 }
 
-/// Whether a tt-pyspy thread shows within a second (a new thread names itself once it runs).
+/// Whether this process has a tt-pyspy helper now.
+fn pyspy_thread_running() -> bool {
+    !pyspy_helpers_of(std::process::id() as i32).is_empty()
+}
+
+/// Whether a tt-pyspy helper shows within a second (it names itself once it runs).
 fn pyspy_thread_appears() -> bool {
     let end = Instant::now() + Duration::from_secs(1);
     while Instant::now() < end {
@@ -251,7 +262,7 @@ fn the_sampler_thread_runs_only_while_a_python_process_is_focused() {
     let py_sample = snap.focus.as_ref().and_then(|f| f.python.as_ref()).expect("python figures with the focus");
     assert!(py_sample.samples >= 20, "{py_sample:?}");
     sampler.set_focus(None);
-    assert!(!pyspy_thread_running(), "unfocused: the sampler thread is joined");
+    assert!(!pyspy_thread_running(), "unfocused: the helper has ended and been reaped");
 }
 
 /// A program named python* that is no CPython (here a copy of sleep): py-spy finds no
@@ -261,7 +272,18 @@ fn a_fake_python_says_why_it_has_no_gil_figures() {
     let dir = crate::support::Scratch::new("fake-python");
     let fake = dir.path("python-fake");
     std::fs::copy("/bin/sleep", &fake).expect("a copy of sleep");
-    let mut child = Command::new(&fake).arg("30").stdin(Stdio::null()).spawn().expect("the fake starts");
+    // A test running beside this one may fork while the copy is still open for writing, and
+    // that child holds the write fd until it execs: ETXTBSY for a moment.
+    let end = Instant::now() + Duration::from_secs(5);
+    let mut child = loop {
+        match Command::new(&fake).arg("30").stdin(Stdio::null()).spawn() {
+            Ok(c) => break c,
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && Instant::now() < end => {
+                sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("the fake starts: {e}"),
+        }
+    };
     let pid = child.id() as i32;
     // Until it has exec'd (its exe is the copy).
     let end = Instant::now() + Duration::from_secs(5);
@@ -280,4 +302,86 @@ fn a_fake_python_says_why_it_has_no_gil_figures() {
     for t in json["threads"].as_array().unwrap() {
         assert!(t["gil_percent"].is_null() && t["python_function"].is_null(), "{json}");
     }
+}
+
+/// threadtop killed outright (no Drop runs): its helper sees its stdin close and goes too.
+#[test]
+fn the_helper_never_outlives_threadtop() {
+    let _serial = serial();
+    let Some(pythons) = wanted() else { return };
+    let py = Py::start(&pythons[0], 1, 30);
+    let mut tt = Command::new(BIN)
+        .args(["threads", &py.pid().to_string(), "--json", "--interval", "20s"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("threadtop threads runs");
+    let tt_pid = tt.id() as i32;
+    let end = Instant::now() + Duration::from_secs(5);
+    let helper = loop {
+        if let Some(&h) = pyspy_helpers_of(tt_pid).first() {
+            break h;
+        }
+        assert!(Instant::now() < end, "threads --json of a Python process starts a tt-pyspy helper");
+        sleep(Duration::from_millis(20));
+    };
+    let _ = tt.kill();
+    let _ = tt.wait();
+    let end = Instant::now() + Duration::from_secs(3);
+    while crate::support::alive(helper) {
+        assert!(Instant::now() < end, "helper {helper} outlived the threadtop that started it");
+        sleep(Duration::from_millis(20));
+    }
+}
+
+/// Without its helper, a Python focus says what is missing; nothing else breaks.
+#[test]
+fn a_missing_helper_is_said_in_python_error() {
+    let _serial = serial();
+    let Some(pythons) = wanted() else { return };
+    let py = Py::start(&pythons[0], 1, 30);
+    let out = Command::new(BIN)
+        .args(["threads", &py.pid().to_string(), "--json", "--interval", "300ms"])
+        .env("THREADTOP_PYSPY", "/nonexistent/threadtop-pyspy")
+        .stdin(Stdio::null())
+        .output()
+        .expect("threadtop threads runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let error = json["python"]["error"].as_str().unwrap_or_else(|| panic!("an error says why: {json}"));
+    assert!(error.contains("threadtop-pyspy"), "{error}");
+    assert!(!json["threads"].as_array().unwrap().is_empty(), "the threads are listed all the same: {json}");
+}
+
+/// The stack overlay's Python half, through the helper: a spinner's stack names its function,
+/// and a TID that runs no Python says so.
+#[test]
+fn a_python_threads_stack_is_read_through_the_helper() {
+    use threadtop::model::stack::PythonStack;
+    let _serial = serial();
+    let Some(pythons) = wanted() else { return };
+    let py = Py::start(&pythons[0], 1, 30);
+    let spinner = crate::support::threads(py.pid()).len();
+    assert!(spinner >= 3, "main, spinner, sleeper");
+    let tids: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", py.pid()))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    let mut named = Vec::new();
+    for &tid in &tids {
+        let report = threadtop::inspect::read_stack(std::path::Path::new("/proc"), py.pid(), tid);
+        match report.python {
+            Some(PythonStack::Frames { version, frames, .. }) => {
+                assert!(version.starts_with("3."), "{version}");
+                named.extend(frames.first().map(|f| f.function.clone()));
+            }
+            other => panic!("tid {tid}: {other:?}"),
+        }
+    }
+    assert!(named.iter().any(|f| f == "spin_worker"), "{named:?}");
+    assert!(named.iter().any(|f| f == "sleeper"), "{named:?}");
+    // Not a thread of this process: py-spy finds no such Python thread.
+    let stranger = threadtop::inspect::read_stack(std::path::Path::new("/proc"), py.pid(), std::process::id() as i32);
+    assert!(matches!(stranger.python, Some(PythonStack::NoSuchThread { .. })), "{:?}", stranger.python);
 }

@@ -198,7 +198,7 @@ impl Sampler {
         }
         // Paused (no sample taken for three intervals), it stops reading the process.
         let idle_after = self.config.interval * 3 + Duration::from_secs(1);
-        GilSampler::spawn(pid, self.config.python_hz, idle_after).ok()
+        Some(GilSampler::spawn(pid, self.config.python_hz, idle_after))
     }
 
     /// What py-spy saw since the last call, when the focus is a Python process.
