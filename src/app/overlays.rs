@@ -168,7 +168,7 @@ impl App {
             self.say(format!("process {} exited: no stack to read (Esc goes back)", t.pid), true);
             return Vec::new();
         }
-        let Some(row) = t.rows.get(t.selected) else {
+        let Some(row) = t.row(t.selected) else {
             return Vec::new();
         };
         let (pid, tid) = (t.pid, row.detail.thread.tid);

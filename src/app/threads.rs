@@ -3,6 +3,7 @@
 //! Part of `app`: imports `collect::model` and `model` only; no lab, ui, runtime, input, I/O or terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use crate::app::Scroll;
 use crate::app::table::{ThreadColumn, ThreadSort, compare_threads, contains_ci};
@@ -12,12 +13,21 @@ use crate::collect::model::{FocusSample, Pid, ProcessSample, Snapshot, ThreadDet
 /// Samples of state history kept per thread.
 pub const HISTORY_LEN: usize = 60;
 
-/// One row of the thread table.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ThreadRow {
-    pub detail: ThreadDetail,
+/// One row of the thread table, borrowed from the focus sample it shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ThreadRow<'a> {
+    pub detail: &'a ThreadDetail,
     /// Gone since the last sample: drawn dimmed, for one interval.
     pub exited: bool,
+}
+
+/// A row as the sorted order keeps it: an index into the focus's threads (or into the threads
+/// that just exited), not a copy. A focus of 5,000 threads would otherwise hold its ~450-byte
+/// details twice more (the rows, and the sort's scratch copy of them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RowRef {
+    index: u32,
+    exited: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -25,11 +35,12 @@ pub struct ThreadsState {
     pub pid: Pid,
     /// The process as last seen (summary line); kept after it exits.
     pub process: Option<ProcessSample>,
-    pub focus: Option<FocusSample>,
+    /// The sample's own focus, shared with the snapshot it came in.
+    pub focus: Option<Arc<FocusSample>>,
     /// The process has exited: the data is the last seen.
     pub process_exited: bool,
     pub error: Option<String>,
-    pub rows: Vec<ThreadRow>,
+    rows: Vec<RowRef>,
     exited: Vec<ThreadDetail>,
     pub sort: ThreadSort,
     pub selected: usize,
@@ -111,7 +122,7 @@ impl ThreadsState {
             self.cores_history.pop_front();
         }
         self.cores_history.push_back(focus.cores_in_use);
-        self.focus = Some(focus.clone());
+        self.focus = Some(Arc::clone(focus));
         self.rebuild();
     }
 
@@ -120,23 +131,50 @@ impl ThreadsState {
         self.rebuild();
     }
 
+    /// The rows in their sorted order.
+    pub fn rows(&self) -> impl Iterator<Item = ThreadRow<'_>> + Clone {
+        self.rows.iter().filter_map(|r| self.view(*r))
+    }
+
+    pub fn row(&self, i: usize) -> Option<ThreadRow<'_>> {
+        self.rows.get(i).and_then(|r| self.view(*r))
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// None never happens: every RowRef is made by `rebuild` from the lists it indexes, which
+    /// change only together with it.
+    fn view(&self, r: RowRef) -> Option<ThreadRow<'_>> {
+        Some(ThreadRow { detail: self.detail_of(r)?, exited: r.exited })
+    }
+
+    fn detail_of(&self, r: RowRef) -> Option<&ThreadDetail> {
+        let i = r.index as usize;
+        if r.exited { self.exited.get(i) } else { self.focus.as_ref()?.threads.get(i) }
+    }
+
     /// Re-sorts and puts the selection back on the same TID (or its neighbour if it exited).
     pub fn rebuild(&mut self) {
-        let mut rows: Vec<ThreadRow> = Vec::new();
-        if let Some(f) = &self.focus {
-            rows.extend(f.threads.iter().map(|t| ThreadRow { detail: t.clone(), exited: false }));
-        }
-        rows.extend(self.exited.iter().map(|t| ThreadRow { detail: t.clone(), exited: true }));
+        let live = self.focus.as_ref().map_or(0, |f| f.threads.len());
+        let refs =
+            |n: usize, exited: bool| (0..n).filter_map(move |i| Some(RowRef { index: u32::try_from(i).ok()?, exited }));
+        let mut rows: Vec<RowRef> = refs(live, false).chain(refs(self.exited.len(), true)).collect();
         let sort = self.sort;
-        rows.sort_by(|a, b| a.exited.cmp(&b.exited).then_with(|| compare_threads(&a.detail, &b.detail, sort)));
+        rows.sort_by(|a, b| {
+            a.exited.cmp(&b.exited).then_with(|| match (self.detail_of(*a), self.detail_of(*b)) {
+                (Some(x), Some(y)) => compare_threads(x, y, sort),
+                _ => std::cmp::Ordering::Equal,
+            })
+        });
         let previous = self.selected;
         self.rows = rows;
-        self.selected =
-            match self.selected_tid.and_then(|tid| self.rows.iter().position(|r| r.detail.thread.tid == tid)) {
-                Some(i) => i,
-                None => previous.min(self.rows.len().saturating_sub(1)),
-            };
-        self.selected_tid = self.rows.get(self.selected).map(|r| r.detail.thread.tid);
+        self.selected = match self.selected_tid.and_then(|tid| self.rows().position(|r| r.detail.thread.tid == tid)) {
+            Some(i) => i,
+            None => previous.min(self.rows.len().saturating_sub(1)),
+        };
+        self.selected_tid = self.row(self.selected).map(|r| r.detail.thread.tid);
     }
 
     pub fn select(&mut self, i: usize) {
@@ -144,7 +182,7 @@ impl ThreadsState {
             return;
         }
         self.selected = i.min(self.rows.len() - 1);
-        self.selected_tid = Some(self.rows[self.selected].detail.thread.tid);
+        self.selected_tid = self.row(self.selected).map(|r| r.detail.thread.tid);
     }
 
     /// Moves to the first thread at or after `from` (wrapping) whose name matches; false if none.
@@ -155,7 +193,8 @@ impl ThreadsState {
             return false;
         }
         let hit = (0..n).map(|k| (from + k) % n).find(|&i| {
-            let t = &self.rows[i].detail.thread;
+            let Some(row) = self.row(i) else { return false };
+            let t = &row.detail.thread;
             contains_ci(&t.name, &needle) || t.tid.to_string().contains(&needle)
         });
         match hit {
@@ -178,8 +217,7 @@ impl ThreadsState {
         let off = self.scroll.offset.get();
         let from = off.saturating_sub(h);
         let to = off.saturating_add(2 * h).min(self.rows.len());
-        let mut tids: Vec<Pid> =
-            self.rows.get(from..to).unwrap_or_default().iter().map(|r| r.detail.thread.tid).collect();
+        let mut tids: Vec<Pid> = (from..to).filter_map(|i| self.row(i)).map(|r| r.detail.thread.tid).collect();
         tids.sort_unstable();
         if self.sent_visible.as_ref() == Some(&tids) {
             return None;
@@ -191,7 +229,7 @@ impl ThreadsState {
     /// Threads of this process running now, grouped by the core they last ran on.
     pub fn running_on_cores(&self, cores: usize) -> Vec<Vec<&str>> {
         let mut map: Vec<Vec<&str>> = vec![Vec::new(); cores];
-        for r in self.rows.iter().filter(|r| !r.exited && r.detail.thread.state == 'R') {
+        for r in self.rows().filter(|r| !r.exited && r.detail.thread.state == 'R') {
             let t = &r.detail.thread;
             if let Some(slot) = usize::try_from(t.last_cpu).ok().and_then(|c| map.get_mut(c)) {
                 slot.push(&t.name);
@@ -208,7 +246,7 @@ impl App {
             return vec![Effect::Focus(None)];
         };
         let page = t.scroll.page();
-        if let Some(i) = cursor::step(t.selected, t.rows.len(), page, cmd) {
+        if let Some(i) = cursor::step(t.selected, t.row_count(), page, cmd) {
             t.select(i);
             return Vec::new();
         }
@@ -285,7 +323,7 @@ mod tests {
         assert_eq!(app.view, View::Threads);
         assert_eq!(visible(&fx), None, "nothing drawn yet: the sampler reads every thread");
         let mut s = snapshot(2);
-        s.focus = Some(focus_worker());
+        s.focus = Some(std::sync::Arc::new(focus_worker()));
         assert_eq!(visible(&app.update(Action::Sample(Arc::new(s)))), None);
 
         // A draw of one row at the top: that row and the next page.
@@ -293,7 +331,7 @@ mod tests {
         t.scroll.height.set(1);
         t.scroll.offset.set(0);
         let mut s = snapshot(3);
-        s.focus = Some(focus_worker());
+        s.focus = Some(std::sync::Arc::new(focus_worker()));
         assert_eq!(visible(&app.update(Action::Sample(Arc::new(s.clone())))), Some(vec![300, 301]));
         assert_eq!(visible(&app.update(Action::Sample(Arc::new(snapshot(4))))), None, "unchanged: not sent again");
         // Scrolled to the third row: a page before it, it, a page after.

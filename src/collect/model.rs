@@ -405,6 +405,8 @@ pub struct Snapshot {
     pub processes: Vec<ProcessSample>,
     /// Whether `ProcessSample::threads` was filled.
     pub all_threads: bool,
-    pub focus: Option<FocusSample>,
+    /// Shared: the app keeps it, and the sampler keeps it as the last seen, without copies of
+    /// its threads (thousands of them in a big process).
+    pub focus: Option<Arc<FocusSample>>,
     pub stats: SamplerStats,
 }

@@ -92,7 +92,7 @@ impl ReplaySource {
         match self.rec.snapshot_at(self.index) {
             Ok(mut snap) => {
                 if let Some(pid) = self.focus {
-                    snap.focus = Some(self.focus_at(pid, &snap));
+                    snap.focus = Some(Arc::new(self.focus_at(pid, &snap)));
                 }
                 self.last = Arc::new(snap);
             }

@@ -60,7 +60,7 @@ impl<S: SampleSource> RewindSource<S> {
                 let mut snap = state.to_snapshot(&self.last_live.system.identity, seq);
                 // The focused process's threads, if they were kept (all-threads mode), else why not.
                 if let Some(pid) = self.last_live.focus.as_ref().map(|f| f.pid) {
-                    snap.focus = Some(state.focus(pid).unwrap_or_else(|| {
+                    snap.focus = Some(Arc::new(state.focus(pid).unwrap_or_else(|| {
                         let process = snap.processes.iter().find(|p| p.pid == pid).cloned();
                         FocusSample {
                             pid,
@@ -69,7 +69,7 @@ impl<S: SampleSource> RewindSource<S> {
                             error: Some("rewind: threads are kept only in all-threads mode (H)".into()),
                             ..FocusSample::default()
                         }
-                    }));
+                    })));
                 }
                 self.note = None;
                 Arc::new(snap)

@@ -39,7 +39,7 @@ fn enter_focuses_the_sampler_on_the_process_and_esc_releases_it() {
     h.keys("<Enter>");
     assert_eq!(h.samples.controls.last(), Some(&Control::Focus(Some(300))));
     let mut s = snapshot(2);
-    s.focus = Some(focus_worker());
+    s.focus = Some(std::sync::Arc::new(focus_worker()));
     h.samples.push(s);
     h.idle();
     let screen = h.screen();
@@ -137,7 +137,7 @@ fn s_reads_the_stack_off_the_loop_and_shows_it() {
     });
     h.keys("<Enter>");
     let mut s = snapshot(2);
-    s.focus = Some(focus_worker());
+    s.focus = Some(std::sync::Arc::new(focus_worker()));
     h.samples.push(s);
     h.idle();
     // Down to cpu-0 (301), then s: the loop returns only once the read has come back.

@@ -293,7 +293,7 @@ mod tests {
         let mut f = focus_worker();
         // Three threads busy in the threads view's sample: cpu-0, cpu-1 and now io-0 (R).
         f.threads[3].thread.state = 'R';
-        s.focus = Some(f);
+        s.focus = Some(std::sync::Arc::new(f));
         app.update(Action::Sample(Arc::new(s)));
         affinity(&mut app, 300, None, &[true, true]);
         let t = text(&app, 100, 30);

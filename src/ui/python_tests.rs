@@ -42,7 +42,7 @@ fn threads_app(py: Option<PythonSample>) -> App {
     let mut s = snapshot(2);
     let mut f = focus_worker();
     f.python = py;
-    s.focus = Some(f);
+    s.focus = Some(std::sync::Arc::new(f));
     app.update(Action::Sample(Arc::new(s)));
     app
 }

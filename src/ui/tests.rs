@@ -44,12 +44,12 @@ fn threads_app() -> App {
     let mut app = app();
     app.update(Action::Cmd(Command::Enter));
     let mut s = snapshot(2);
-    s.focus = Some(focus_worker());
+    s.focus = Some(std::sync::Arc::new(focus_worker()));
     app.update(Action::Sample(Arc::new(s)));
     let mut s = snapshot(3);
     let mut f = focus_worker();
     f.threads[3].thread.state = 'R';
-    s.focus = Some(f);
+    s.focus = Some(std::sync::Arc::new(f));
     app.update(Action::Sample(Arc::new(s)));
     app
 }
@@ -224,7 +224,7 @@ fn cpu_history_graph_and_cores_sparkline() {
         let mut s = snapshot(seq);
         let mut f = focus_worker();
         f.cores_in_use = (seq % 3) as f64 * 0.9;
-        s.focus = Some(f);
+        s.focus = Some(std::sync::Arc::new(f));
         app.update(Action::Sample(Arc::new(s)));
     }
     app.update(Action::Cmd(Command::CpuGraph));
@@ -239,8 +239,12 @@ fn threads_view_of_a_pid_that_does_not_exist_says_so() {
     let opts = Options { threads_of: Some(999_999), ..Options::default() };
     let mut app = App::new(opts, help, LabState::new(catalog()));
     let mut s = snapshot(1);
-    s.focus =
-        Some(FocusSample { pid: 999_999, alive: false, error: Some("no such process".into()), ..Default::default() });
+    s.focus = Some(std::sync::Arc::new(FocusSample {
+        pid: 999_999,
+        alive: false,
+        error: Some("no such process".into()),
+        ..Default::default()
+    }));
     app.update(Action::Sample(Arc::new(s)));
     let text = render(&app, 100, 30).backend().to_string();
     assert!(text.contains("no such process (it does not exist or has exited)"), "{text}");

@@ -75,7 +75,7 @@ pub fn render(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     // Budget: summary 3, the time split 1, its notices 0-2, core map (one row per CPU, up to 8 per
     // column), legend up to 3, table the rest.
     let summary_h: u16 = if area.height >= 12 { 3 } else { 1 };
-    let notes = notices(t.focus.as_ref(), area.width as usize);
+    let notes = notices(t.focus.as_deref(), area.width as usize);
     let split_h: u16 = if area.height >= 14 { 1 + notes.len().min(2) as u16 } else { 0 };
     let summary_h = summary_h + split_h;
     let map_cols = cores.div_ceil(8).max(1);
@@ -384,7 +384,7 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
     if body.height == 0 {
         return;
     }
-    if t.rows.is_empty() {
+    if t.row_count() == 0 {
         let msg = match (&t.error, t.process_exited) {
             (_, true) => "no threads: the process is gone",
             (Some(_), false) => "threads unreadable (see above)",
@@ -393,8 +393,8 @@ fn render_table(buf: &mut Buffer, area: Rect, app: &App, t: &ThreadsState, theme
         put(buf, body, body.x + 1, body.y, msg, theme.dim);
         return;
     }
-    let offset = t.scroll.offset_for(t.selected, t.rows.len(), body.height as usize);
-    for (k, row) in t.rows.iter().skip(offset).take(body.height as usize).enumerate() {
+    let offset = t.scroll.offset_for(t.selected, t.row_count(), body.height as usize);
+    for (k, row) in t.rows().skip(offset).take(body.height as usize).enumerate() {
         let y = body.y + k as u16;
         let d = &row.detail;
         let th = &d.thread;
@@ -521,7 +521,7 @@ mod tests {
         app.update(Action::Sample(Arc::new(snapshot(1))));
         app.update(Action::Cmd(Command::Enter));
         let mut s = snapshot(2);
-        s.focus = Some(focus);
+        s.focus = Some(std::sync::Arc::new(focus));
         app.update(Action::Sample(Arc::new(s)));
         app
     }

@@ -106,7 +106,7 @@ impl App {
             Figure::WaitPercent => {
                 let views = [self.threads.as_ref(), self.lab.watch.as_ref()];
                 let t = views.into_iter().flatten().find(|t| self.pid_of_kind(t.pid, kind))?;
-                let max = t.rows.iter().filter(|r| !r.exited).filter_map(|r| r.detail.wait_percent).reduce(f32::max)?;
+                let max = t.rows().filter(|r| !r.exited).filter_map(|r| r.detail.wait_percent).reduce(f32::max)?;
                 Some((f64::from(max), true))
             }
         }
@@ -501,7 +501,7 @@ mod tests {
         s.system.total.system = 0.0;
         s.system.total.steal = 0.0;
         s.processes.push(process(pid, 1, "tt-demo", cpu, 10));
-        s.focus = focus;
+        s.focus = focus.map(std::sync::Arc::new);
         s
     }
 

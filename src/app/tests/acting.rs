@@ -378,7 +378,7 @@ fn threads_view_of_an_exited_process_refuses_to_act() {
     cmd(&mut app, Command::Enter);
     let mut s = snapshot(2);
     s.processes.retain(|p| p.pid != 300);
-    s.focus = Some(FocusSample { pid: 300, alive: false, ..FocusSample::default() });
+    s.focus = Some(std::sync::Arc::new(FocusSample { pid: 300, alive: false, ..FocusSample::default() }));
     app.update(Action::Sample(Arc::new(s)));
     assert!(app.threads.as_ref().is_some_and(|t| t.process_exited));
     assert!(cmd(&mut app, Command::Affinity).is_empty());
@@ -455,7 +455,7 @@ fn affinity_from_the_threads_view_is_the_whole_process_and_a_switches_to_the_thr
     select_worker(&mut app);
     cmd(&mut app, Command::Enter);
     let mut s = snapshot(2);
-    s.focus = Some(focus_worker());
+    s.focus = Some(std::sync::Arc::new(focus_worker()));
     app.update(Action::Sample(Arc::new(s)));
     // The cursor lands on the main thread: `a` must still mean every thread of the process.
     assert_eq!(cmd(&mut app, Command::Affinity), vec![Effect::LoadAffinity { pid: 300, tid: None, cores: 2 }]);

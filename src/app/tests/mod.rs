@@ -251,7 +251,7 @@ fn enter_opens_threads_and_back_returns_to_same_process() {
 
 fn with_focus(seq: u64, focus: FocusSample) -> Arc<Snapshot> {
     let mut s = snapshot(seq);
-    s.focus = Some(focus);
+    s.focus = Some(std::sync::Arc::new(focus));
     Arc::new(s)
 }
 
@@ -261,21 +261,21 @@ fn threads_view_sorts_and_keeps_exited_threads_one_interval() {
     cmd(&mut app, Command::Enter); // worker 300 is first
     app.update(Action::Sample(with_focus(2, focus_worker())));
     let t = app.threads.as_ref().unwrap();
-    let tids: Vec<Pid> = t.rows.iter().map(|r| r.detail.thread.tid).collect();
+    let tids: Vec<Pid> = t.rows().map(|r| r.detail.thread.tid).collect();
     assert_eq!(tids, vec![300, 301, 302, 303]);
     cmd(&mut app, Command::SortCpu);
     let t = app.threads.as_ref().unwrap();
-    let tids: Vec<Pid> = t.rows.iter().map(|r| r.detail.thread.tid).collect();
+    let tids: Vec<Pid> = t.rows().map(|r| r.detail.thread.tid).collect();
     assert_eq!(tids, vec![301, 302, 303, 300]);
     // Thread 302 exits: shown once more, dimmed, at the end; then gone.
     let mut f = focus_worker();
     f.threads.retain(|t| t.thread.tid != 302);
     app.update(Action::Sample(with_focus(3, f.clone())));
     let t = app.threads.as_ref().unwrap();
-    let rows: Vec<(Pid, bool)> = t.rows.iter().map(|r| (r.detail.thread.tid, r.exited)).collect();
+    let rows: Vec<(Pid, bool)> = t.rows().map(|r| (r.detail.thread.tid, r.exited)).collect();
     assert_eq!(rows, vec![(301, false), (303, false), (300, false), (302, true)]);
     app.update(Action::Sample(with_focus(4, f)));
-    assert_eq!(app.threads.as_ref().unwrap().rows.len(), 3);
+    assert_eq!(app.threads.as_ref().unwrap().row_count(), 3);
     assert!(!app.threads.as_ref().unwrap().history.contains_key(&302));
 }
 
@@ -287,11 +287,11 @@ fn threads_view_survives_process_exit_and_keeps_last_data() {
     let gone = FocusSample { pid: 300, alive: false, ..Default::default() };
     let mut s = snapshot(3);
     s.processes.retain(|p| p.pid != 300);
-    s.focus = Some(gone);
+    s.focus = Some(std::sync::Arc::new(gone));
     app.update(Action::Sample(Arc::new(s)));
     let t = app.threads.as_ref().unwrap();
     assert!(t.process_exited);
-    assert_eq!(t.rows.len(), 4, "last data kept");
+    assert_eq!(t.row_count(), 4, "last data kept");
     assert!(t.process.is_some());
     cmd(&mut app, Command::Back);
     assert_eq!(app.view, View::Processes);

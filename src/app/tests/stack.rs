@@ -12,7 +12,7 @@ fn in_threads() -> App {
     let mut app = app();
     cmd(&mut app, Command::Enter); // worker 300 is first
     let mut s = snapshot(2);
-    s.focus = Some(focus_worker());
+    s.focus = Some(std::sync::Arc::new(focus_worker()));
     app.update(Action::Sample(Arc::new(s)));
     assert_eq!(app.view, View::Threads);
     app
@@ -136,10 +136,10 @@ fn no_stack_is_asked_of_an_exited_thread_or_process() {
     let mut f = focus_worker();
     f.threads.retain(|t| t.thread.tid != 302);
     let mut s = snapshot(3);
-    s.focus = Some(f);
+    s.focus = Some(std::sync::Arc::new(f));
     app.update(Action::Sample(Arc::new(s)));
     let t = app.threads.as_ref().unwrap();
-    let i = t.rows.iter().position(|r| r.detail.thread.tid == 302).unwrap();
+    let i = t.rows().position(|r| r.detail.thread.tid == 302).unwrap();
     app.threads.as_mut().unwrap().select(i);
     assert_eq!(cmd(&mut app, Command::Stack), Vec::new());
     assert_eq!(app.overlay, None);
@@ -147,7 +147,7 @@ fn no_stack_is_asked_of_an_exited_thread_or_process() {
 
     let mut s = snapshot(4);
     s.processes.retain(|p| p.pid != 300);
-    s.focus = Some(FocusSample { pid: 300, alive: false, ..Default::default() });
+    s.focus = Some(std::sync::Arc::new(FocusSample { pid: 300, alive: false, ..Default::default() }));
     app.update(Action::Sample(Arc::new(s)));
     assert_eq!(cmd(&mut app, Command::Stack), Vec::new());
     assert!(app.status.as_ref().unwrap().text.contains("process 300 exited"));

@@ -157,7 +157,7 @@ impl TaskSlot for FocusTask {
 #[derive(Default)]
 pub(super) struct FocusState {
     pub(super) tasks: Vec<FocusTask>,
-    pub(super) last: Option<FocusSample>,
+    pub(super) last: Option<std::sync::Arc<FocusSample>>,
     pub(super) why: WhyState,
 }
 

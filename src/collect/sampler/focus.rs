@@ -96,7 +96,7 @@ impl Sampler {
                 } else {
                     format!("cannot read {}: {e}", path.display())
                 };
-                let f = FocusSample {
+                return FocusSample {
                     pid,
                     process: Some(process),
                     alive: true,
@@ -105,12 +105,10 @@ impl Sampler {
                     cores_in_use,
                     ..FocusSample::default()
                 };
-                self.focus.last = Some(f.clone());
-                return f;
             }
         };
         let why = &self.focus.why;
-        let f = FocusSample {
+        FocusSample {
             pid,
             process: Some(process),
             alive: true,
@@ -121,9 +119,7 @@ impl Sampler {
             waiting_denied: why.denied,
             migrations_exact: why.migrations_exact(),
             python: None,
-        };
-        self.focus.last = Some(f.clone());
-        f
+        }
     }
 
     /// The focused process is not there (any more): keep what was last seen of it.
@@ -131,7 +127,7 @@ impl Sampler {
         self.focus.tasks.clear();
         match &self.focus.last {
             Some(last) if last.process.is_some() => {
-                FocusSample { alive: false, error: None, cores_in_use: 0.0, python: None, ..last.clone() }
+                FocusSample { alive: false, error: None, cores_in_use: 0.0, python: None, ..FocusSample::clone(last) }
             }
             _ => FocusSample {
                 pid,

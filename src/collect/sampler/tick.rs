@@ -183,6 +183,11 @@ impl Sampler {
         if let Some(f) = focus.as_mut().filter(|f| f.alive) {
             f.python = self.take_python();
         }
+        let focus = focus.map(Arc::new);
+        if let Some(f) = focus.as_ref().filter(|f| f.alive) {
+            // What is shown once the process is gone (`focus_gone`).
+            self.focus.last = Some(Arc::clone(f));
+        }
 
         Snapshot {
             seq,

@@ -70,7 +70,10 @@ pub(super) struct TaskWhy {
     migrations: Option<u64>,
     last_cpu: Option<i32>,
     io: Option<IoCounters>,
-    intervals: VecDeque<(Instant, TimeSplit)>,
+    /// The last intervals' splits, oldest first, as [wall, on CPU, wait, I/O] ns: back to back,
+    /// each ending where the next begins and the newest at `at`, so their ends need not be kept
+    /// (a focus of thousands of threads keeps ~10 of these each).
+    intervals: VecDeque<[u64; 4]>,
     sched_file: Option<KeptFile>,
     io_file: Option<KeptFile>,
     syscall_file: Option<KeptFile>,
@@ -118,20 +121,34 @@ pub(super) fn read_why(reader: &mut ProcReader, why: &mut WhyState, w: &mut Task
             _ => 0,
         };
         let split = TimeSplit::new(wall_ns, cpu, wait, io);
+        if w.intervals.capacity() == 0 {
+            // As many as the window holds at this interval, and no doubling past it.
+            let fits = WINDOW.as_nanos() / wall.as_nanos().max(1) + 2;
+            w.intervals.reserve_exact(usize::try_from(fits).unwrap_or(MAX_INTERVALS).min(MAX_INTERVALS));
+        }
         if w.intervals.len() == MAX_INTERVALS {
             w.intervals.pop_front();
         }
-        w.intervals.push_back((s.at, split));
+        w.intervals.push_back([split.wall_ns, split.on_cpu_ns, split.wait_ns, split.io_ns]);
         out.split = Some(split);
+    } else if wall.is_some() {
+        // An interval with no split (schedstat unreadable this once): the window starts again
+        // rather than span the hole.
+        w.intervals.clear();
     }
-    // Intervals that ended more than a window ago leave it.
-    while w.intervals.front().is_some_and(|(end, _)| s.at.saturating_duration_since(*end) >= WINDOW) {
+    // Intervals that ended more than a window ago leave it: the front one ended as long ago as
+    // the ones after it lasted.
+    let window_ns = u64::try_from(WINDOW.as_nanos()).unwrap_or(u64::MAX);
+    let mut after_front: u64 = w.intervals.iter().skip(1).map(|i| i[0]).fold(0, u64::saturating_add);
+    while after_front >= window_ns {
         w.intervals.pop_front();
+        after_front = after_front.saturating_sub(w.intervals.front().map_or(0, |i| i[0]));
     }
     if !w.intervals.is_empty() {
         let mut sum = TimeSplit::default();
-        for (_, split) in &w.intervals {
-            sum.add(split);
+        for &[wall_ns, on_cpu_ns, wait_ns, io_ns] in &w.intervals {
+            let sleep_ns = wall_ns.saturating_sub(on_cpu_ns.saturating_add(wait_ns).saturating_add(io_ns));
+            sum.add(&TimeSplit { wall_ns, on_cpu_ns, wait_ns, io_ns, sleep_ns });
         }
         out.split_window = Some(sum);
     }

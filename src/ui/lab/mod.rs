@@ -534,7 +534,7 @@ mod tests {
         // before any), and its threads are read for the lab's watch.
         let mut snap = snapshot(2);
         snap.system.total.user = 85.0;
-        snap.focus = Some(crate::app::fixtures::focus_worker());
+        snap.focus = Some(std::sync::Arc::new(crate::app::fixtures::focus_worker()));
         app.view = View::LAB;
         app.update(Action::Sample(Arc::new(snap.clone())));
         snap.seq = 3;

@@ -30,7 +30,7 @@ pub fn wanted_height(app: &App) -> u16 {
         return 0;
     }
     let live = live_rows(app).len().max(1) as u16 + 1;
-    let threads = app.lab.watch.as_ref().map_or(0, |t| t.rows.len() as u16 + 1);
+    let threads = app.lab.watch.as_ref().map_or(0, |t| t.row_count() as u16 + 1);
     let map = app.logical_cores().min(8) as u16 + 1;
     live + 1 + 1 + map + threads
 }
@@ -168,7 +168,7 @@ fn render_threads(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     fill_line(buf, table, y, theme.table_header);
     put(buf, table, table.x, y, &elide(&head, w), theme.table_header);
     let room = usize::from(table.height.saturating_sub(1));
-    let rows: Vec<_> = t.rows.iter().filter(|r| !r.exited).collect();
+    let rows: Vec<_> = t.rows().filter(|r| !r.exited).collect();
     let shown = if rows.len() > room { room.saturating_sub(1) } else { rows.len() };
     for (k, r) in rows.iter().take(shown).enumerate() {
         let th = &r.detail.thread;

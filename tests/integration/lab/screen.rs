@@ -104,7 +104,7 @@ fn launching_keeps_the_lab_on_screen_with_the_demo_rows_and_its_threads() {
     let spec = h.lab.launched[0].clone();
     h.lab.push_demo(LabEvent::Started { id: 1, spec, pids: vec![300] });
     let mut s = snapshot(2);
-    s.focus = Some(threadtop::app::fixtures::focus_worker());
+    s.focus = Some(std::sync::Arc::new(threadtop::app::fixtures::focus_worker()));
     h.samples.push(s);
     h.idle();
     let screen = h.screen();

@@ -364,7 +364,7 @@ fn unreadable_task_dir_is_an_error_not_a_panic() {
     let f = s.sample().focus.unwrap();
     assert!(f.alive);
     assert!(f.threads.is_empty());
-    let e = f.error.unwrap();
+    let e = f.error.clone().unwrap();
     assert!(e.starts_with("cannot read ") && e.contains("100/task"), "{e}");
 }
 
