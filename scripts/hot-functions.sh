@@ -4,19 +4,21 @@
 #
 #   scripts/hot-functions.sh [SECONDS] [BINARY] > assets/hot-functions.txt
 #
-# Runs BINARY (default ./target/release/threadtop) --no-config under valgrind's callgrind in a
-# 120x40 tmux pane for SECONDS (default 30: a dozen refreshes at valgrind's pace), quits it with
-# q, and prints every function of the binary that executed (mangled, as the linker knows them),
-# sorted. Needs valgrind and tmux. Rerun it after a toolchain update (other hashes) or a change
-# of what the list does; a name the binary no longer has is skipped by the linker.
+# Runs BINARY (default ./target/release/threadtop) --no-config --interval 250ms under valgrind's
+# callgrind in a 200x50 tmux pane for SECONDS (default 120: enough refreshes at valgrind's pace
+# for what happens every few dozen, such as the rewind ring's keyframes), quits it with q, and
+# prints every function of the binary that executed (mangled, as the linker knows them), sorted.
+# Run it with the benchmark's population up (`workload --procs 200 --threads 20` of
+# ../shared/bench). Needs valgrind and tmux. Rerun it after a toolchain update (other hashes) or a
+# change of what the list does; a name the binary no longer has is skipped by the linker.
 set -euo pipefail
-SECS=${1:-30}
+SECS=${1:-120}
 BIN=$(readlink -f "${2:-./target/release/threadtop}")
 OUT=$(mktemp)
 SESSION=tt-hot-$$
 trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -f "$OUT"' EXIT
-tmux new-session -d -s "$SESSION" -x 120 -y 40 \
-  "valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no --callgrind-out-file=$OUT $BIN --no-config"
+tmux new-session -d -s "$SESSION" -x 200 -y 50 \
+  "valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no --callgrind-out-file=$OUT $BIN --no-config --interval 250ms"
 sleep "$SECS"
 tmux send-keys -t "$SESSION" q
 for _ in $(seq 100); do

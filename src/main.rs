@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     if let Some(Command::Workload(ref args)) = cli.command {
         return threadtop::lab::worker::main(args);
     }
+    limit_heap_growth();
     // A bad flag is reported before anything else (the config file, the monitor's terminal
     // check); the filter then compares names, as the USER column shows them, even for `-u 1000`.
     if let Some(user) = &cli.user {
@@ -78,5 +79,17 @@ fn main() -> ExitCode {
             threadtop::commands::serve::run(&cli, args)
         }
         None => threadtop::runtime::run_tui(&cli, config),
+    }
+}
+
+/// glibc raises its mmap threshold to the size of each large block freed, after which blocks
+/// that size come from the heap and stay resident once freed: a monitor that compresses a frame
+/// per refresh (the rewind ring) would keep ~0.5 MiB of zstd's working memory for good. A fixed
+/// threshold returns each to the system when it is freed.
+fn limit_heap_growth() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; any value is accepted or refused.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }

@@ -206,7 +206,7 @@ impl ThreadsState {
         }
     }
 
-    /// The TIDs of the rows on screen at the last draw and a page either side, sorted, when they
+    /// The TIDs of the rows the next draw shows and a page either side, sorted, when they
     /// differ from those last returned: the sampler reads WAITING only for them. None before the
     /// first draw (the sampler then reads every thread).
     pub fn visible_changed(&mut self) -> Option<Vec<Pid>> {
@@ -214,7 +214,9 @@ impl ThreadsState {
         if h == 0 {
             return None;
         }
-        let off = self.scroll.offset.get();
+        // Where the next draw will start, from the selection as it is now: after a PgDn the
+        // offset of the last draw is a page behind.
+        let off = self.scroll.offset_for(self.selected, self.rows.len(), h);
         let from = off.saturating_sub(h);
         let to = off.saturating_add(2 * h).min(self.rows.len());
         let mut tids: Vec<Pid> = (from..to).filter_map(|i| self.row(i)).map(|r| r.detail.thread.tid).collect();
@@ -334,8 +336,9 @@ mod tests {
         s.focus = Some(std::sync::Arc::new(focus_worker()));
         assert_eq!(visible(&app.update(Action::Sample(Arc::new(s.clone())))), Some(vec![300, 301]));
         assert_eq!(visible(&app.update(Action::Sample(Arc::new(snapshot(4))))), None, "unchanged: not sent again");
-        // Scrolled to the third row: a page before it, it, a page after.
-        app.threads.as_ref().unwrap().scroll.offset.set(2);
+        // Moved down: the rows the next draw will show are sent with the key that moved there,
+        // not one key late: a page before it, it, a page after.
+        assert_eq!(visible(&app.update(Action::Cmd(Command::Down))), Some(vec![300, 301, 302]));
         assert_eq!(visible(&app.update(Action::Cmd(Command::Down))), Some(vec![301, 302, 303]));
     }
 }

@@ -8,9 +8,12 @@ use std::time::Duration;
 use super::codec::{self, Payload};
 use super::format::{self, FRAME_HEAD, KIND_DELTA, KIND_KEY};
 use super::record::FrameState;
-use super::writer::ZSTD_LEVEL;
 
 const KEY_EVERY: u32 = 30;
+/// zstd's fastest level, not the recorder's 3: the ring compresses a frame every refresh of the
+/// live monitor, and zstd's working memory for it, allocated anew each time, is part of the
+/// monitor's peak RSS (a level-3 keyframe of 4,000 tasks needed ~520 KB of it).
+const REWIND_LEVEL: i32 = 1;
 
 struct RingFrame {
     time_ms: u64,
@@ -91,7 +94,7 @@ impl Ring {
             (Some(prev), false) => (KIND_DELTA, Payload::Delta(codec::encode_delta(prev, &state))),
             _ => (KIND_KEY, Payload::Key(state.clone())),
         };
-        let Ok(packed) = format::pack(&payload, ZSTD_LEVEL) else {
+        let Ok(packed) = format::pack(&payload, REWIND_LEVEL) else {
             self.prev = None;
             return;
         };

@@ -320,3 +320,49 @@ fn why_as_nobody_waiting_is_refused_once() {
     std::fs::File::open(scratch.path("port")).unwrap().read_to_string(&mut buf).unwrap();
     assert_eq!(buf.trim().parse::<u16>().ok(), Some(w.port));
 }
+
+/// read_bytes and write_bytes of `/proc/PID/io`.
+fn proc_io(pid: i32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).expect("read /proc/PID/io");
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k)?.strip_prefix(": ")?.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+    };
+    (field("read_bytes"), field("write_bytes"))
+}
+
+/// The list's IO_R/s and IO_W/s against `/proc/PID/io` of a process that writes (the helper's
+/// fsync thread dirties 8 MiB per round): each rate times the interval lies between the counts
+/// read just outside the two samples, and the writer's is not zero.
+#[test]
+fn the_list_io_columns_match_proc_pid_io_of_a_writer() {
+    use threadtop::collect::{Sampler, SamplerConfig};
+    let _serial = serial();
+    let scratch = Scratch::new("why-io-columns");
+    let w = start(&scratch);
+    let pid = w.helper.pid();
+    let mut s = Sampler::new(SamplerConfig { pids: Some(vec![pid]), io_columns: true, ..SamplerConfig::default() });
+    let a0 = proc_io(pid);
+    let _ = s.sample();
+    let a1 = proc_io(pid);
+    std::thread::sleep(Duration::from_millis(1500));
+    let b0 = proc_io(pid);
+    let snap = s.sample();
+    let b1 = proc_io(pid);
+    let p = snap.processes.iter().find(|p| p.pid == pid).expect("the writer is listed");
+    let x = p.extra.as_ref().expect("io read for the IO columns");
+    let secs = snap.elapsed.as_secs_f64();
+    let checks =
+        [("IO_R/s", x.io_read_per_sec, a1.0, b0.0, a0.0, b1.0), ("IO_W/s", x.io_write_per_sec, a1.1, b0.1, a0.1, b1.1)];
+    for (column, rate, a_late, b_early, a_early, b_late) in checks {
+        let rate = rate.unwrap_or_else(|| panic!("{column}: a rate on the second sample"));
+        let bytes = rate * secs;
+        let (lo, hi) = (b_early.saturating_sub(a_late) as f64, b_late.saturating_sub(a_early) as f64);
+        assert!(
+            bytes >= lo - 1.0 && bytes <= hi + 1.0,
+            "{column}: {rate:.0} B/s x {secs:.3} s = {bytes:.0} B, /proc says {lo}..{hi}"
+        );
+    }
+    assert!(x.io_write_per_sec.is_some_and(|r| r > 1e5), "the writer writes: {x:?}");
+}

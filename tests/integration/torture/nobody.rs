@@ -51,6 +51,13 @@ pub fn binary_for_nobody(scratch: &Scratch) -> PathBuf {
     let copy = scratch.path("threadtop");
     std::fs::copy(&bin, &copy).expect("copy the binary");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Its py-spy helper beside it, where threadtop looks for it.
+    let helper = bin.with_file_name("threadtop-pyspy");
+    if helper.is_file() {
+        let to = scratch.path("threadtop-pyspy");
+        std::fs::copy(&helper, &to).expect("copy the py-spy helper");
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     std::fs::set_permissions(&scratch.0, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(others_can_run(&copy), "{} is not reachable by others", copy.display());
     copy
@@ -194,6 +201,12 @@ fn as_nobody() {
         "the thread's rates are readable:\n{}",
         tui.screen()
     );
+    // Its stack: the kernel's is root's only, and the overlay says so (not an error, no crash).
+    tui.send(b"s");
+    tui.wait_for("kernel stack needs root", T);
+    assert!(!has_panic_text(&tui.screen()));
+    tui.send(b"\x1b");
+    assert!(tui.wait_until(T, |s| !s.contains("kernel stack needs root")), "Esc closes the stack:\n{}", tui.screen());
     tui.send(b"\x1b");
     tui.wait_for("COMMAND", T);
 
