@@ -3,8 +3,7 @@
 //! process_vm_readv; no CLI, no libunwind): one thread's Python stack (`stack_of`), and the
 //! sampler that records which thread holds the GIL (`SpySampler`), aggregated per request by
 //! the pure `GilWindow`. threadtop itself never calls into this file (`inspect::python` is its
-//! side of the pipe), so py-spy and its dependencies stay out of the monitor's binary: they
-//! cost it ~2 MiB of resident code and relocated data while the list is all a user looks at.
+//! side of the pipe), so py-spy and its dependencies stay out of the monitor's binary.
 //!
 //! The periodic sampling reads without stopping the target (`LockingStrategy::NonBlocking`):
 //! the default `Lock` attaches to and pauses every thread of the process for each sample, which

@@ -3,11 +3,11 @@
 //! Python stack (`stack_of`, one run of the helper) and the GIL sampler of the threads view
 //! (`GilSampler`, one helper per focused Python process, for as long as the focus lasts).
 //!
-//! Why a helper: py-spy and what it pulls in (an ELF and DWARF reader, a demangler, regex,
-//! chrono) doubled the monitor's code and its relocated data, and the kernel maps code in large
-//! blocks, so an idle process list paid ~2 MiB of resident memory for a Python reader it never
-//! ran. In its own process py-spy costs nothing until a Python process is focused, and its
-//! memory goes when the focus does.
+//! Why a helper: py-spy and what it pulls in (an ELF and DWARF reader, a demangler) were ~0.7 MB
+//! of the monitor's code, and the kernel maps code in 64 KiB blocks around what runs, so an idle
+//! process list paid for a Python reader it never ran (~0.4 MiB of its peak RSS, BENCHMARKS.md).
+//! In its own process py-spy costs nothing until a Python process is focused, and its memory
+//! goes when the focus does.
 //!
 //! The gil protocol, over the helper's stdin and stdout: threadtop writes `take SEQ` (the figures
 //! since the last take) or `ready SEQ MS` (wait up to MS for py-spy to find the interpreter);
@@ -234,11 +234,6 @@ impl GilSampler {
     pub fn wait_ready(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout + TAKE_TIMEOUT;
         self.ask(|seq| Request::Ready(seq, timeout), deadline).is_ok_and(|r| r == "true")
-    }
-
-    /// The helper's process id while it runs (for measuring its cost).
-    pub fn helper_pid(&self) -> Option<u32> {
-        self.lock().as_ref().ok().map(|l| l.child.id())
     }
 }
 
